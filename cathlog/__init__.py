@@ -1,0 +1,3 @@
+"""cathlog: a cath-lab procedure logger."""
+
+__version__ = "0.1.0"

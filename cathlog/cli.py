@@ -1,0 +1,291 @@
+"""The admin and automation command line: ``python -m cathlog COMMAND``.
+
+Every command has ``--help``. The database is ``--db PATH`` or
+``CATHLOG_DB``, else the default file in the user data folder. Commands that
+read or change patient data sign in a user (``--user``/``CATHLOG_USER``,
+password from ``CATHLOG_PASSWORD`` or a prompt) and are audited. Exit status
+0 on success; on failure 1 with a one-line reason, never a traceback (an
+unexpected error's traceback goes to the log file it names).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cathlog import __version__
+from cathlog.domain.enums import Role
+from cathlog.domain.errors import CathlogError, NotACathlogDatabase
+from cathlog.domain.records import Actor
+from cathlog.paths import default_db_path, log_dir
+from cathlog.services import Services
+from cathlog.store.db import Store
+
+EXIT_OK, EXIT_FAIL = 0, 1
+
+
+class CliError(CathlogError):
+    """A problem with how the command was called."""
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db) if args.db else default_db_path()
+
+
+def _open(args: argparse.Namespace, create: bool = False) -> Services:
+    path = _db_path(args)
+    if not create and not path.exists():
+        raise NotACathlogDatabase(f"there is no database at {path}; create one with 'cathlog init --admin NAME'")
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return Services(Store.open(path))
+
+
+def _password(prompt: str, env: str = "CATHLOG_PASSWORD", confirm: bool = False) -> str:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        raise CliError(f"no password: set {env} or run in a terminal to be asked")
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Again: ") != first:
+        raise CliError("the two passwords differ")
+    return first
+
+
+def _sign_in(args: argparse.Namespace, services: Services) -> Actor:
+    username = args.user or os.environ.get("CATHLOG_USER")
+    if not username:
+        raise CliError("who is this? give --user NAME or set CATHLOG_USER")
+    return services.auth.sign_in(username, _password(f"Password for {username}: "))
+
+
+def _utc_day(text: str | None, flag: str) -> str | None:
+    if text is None:
+        return None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise CliError(f"{flag} {text!r} is not a date written YYYY-MM-DD") from None
+    return day.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
+    cells = [list(map(str, header))] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# --- commands ------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    services = _open(args, create=True)
+    password = _password(f"New password for {args.admin}: ", confirm=True)
+    services.auth.create_first_admin(args.admin, args.display_name or args.admin, password)
+    print(f"created {_db_path(args)} with admin {args.admin!r}")
+    return EXIT_OK
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    services = _open(args)
+    admin = _sign_in(args, services)
+    auth = services.auth
+    if args.action == "list":
+        users = auth.list_users(admin)
+        print(_table([(u.username, u.display_name, u.role.value, "active" if u.active else "disabled")
+                      for u in users], ("user", "name", "role", "status")))
+        return EXIT_OK
+    if not args.name:
+        raise CliError(f"'users {args.action}' needs a user name")
+    if args.action == "add":
+        if not args.role:
+            raise CliError("'users add' needs --role nurse|physician|admin")
+        password = _password(f"Password for new user {args.name}: ", env="CATHLOG_NEW_PASSWORD", confirm=True)
+        auth.add_user(admin, args.name, args.display_name or args.name, Role(args.role), password)
+        print(f"added {args.name} ({args.role})")
+    elif args.action in ("disable", "enable"):
+        auth.set_active(admin, args.name, args.action == "enable", reason=args.reason)
+        print(f"{args.action}d {args.name}")
+    elif args.action == "set-role":
+        if not args.role:
+            raise CliError("'users set-role' needs --role")
+        auth.set_role(admin, args.name, Role(args.role), reason=args.reason)
+        print(f"{args.name} is now {args.role}")
+    elif args.action == "reset-password":
+        auth.reset_password(admin, args.name,
+                            _password(f"New password for {args.name}: ", env="CATHLOG_NEW_PASSWORD", confirm=True))
+        print(f"password of {args.name} reset; the account is unlocked")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from cathlog.demo import load_demo
+
+    if not 1 <= args.procedures <= 100000:
+        raise CliError("--procedures must be 1 to 100000")
+    services = _open(args)
+    admin = _sign_in(args, services)
+    ids = load_demo(services, admin, args.procedures, seed=args.seed)
+    print(f"logged {len(ids)} demo procedures ({ids[0]} ... {ids[-1]})")
+    return EXIT_OK
+
+
+def cmd_cases(args: argparse.Namespace) -> int:
+    services = _open(args)
+    actor = _sign_in(args, services)
+    rows = services.cases.list_cases(actor, search=args.search, status=args.status, limit=args.limit)
+    header = ("id", "started (UTC)", "mrn", "patient", "category", "status", "operator")
+    data = [(c.procedure_id, c.started_at, c.mrn, c.patient_name, c.category, c.status, c.primary_operator or "")
+            for c in rows]
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["procedure_id", "started_at", "mrn", "patient", "category", "status", "primary_operator"])
+        writer.writerows(data)
+    else:
+        print(_table(data, header) if data else "no cases")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from cathlog.exchange.json_records import read_records
+
+    services = _open(args)
+    actor = _sign_in(args, services)
+    failed = 0
+    for name in args.files:
+        try:
+            records = read_records(name)
+            count = services.exchange.import_records(actor, records, Path(name).name)
+            print(f"{name}: imported {count} procedure(s)")
+        except CathlogError as exc:
+            failed += 1
+            print(f"cathlog: {exc}", file=sys.stderr)
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from cathlog.exchange.json_records import write_records
+
+    services = _open(args)
+    actor = _sign_in(args, services)
+    since, until = _utc_day(args.since, "--since"), _utc_day(args.until, "--until")
+    out = Path(args.out)
+    if out.is_dir():
+        raise CliError(f"--out {out} is a folder; give a file name")
+    count = write_records(out, services.exchange.iter_records(actor, since=since, until=until))
+    services.exchange.log_export(actor, args.format, {"since": args.since, "until": args.until}, count, out.name)
+    print(f"exported {count} procedure(s) to {out}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from cathlog.store.audit import verify_chain
+
+    services = _open(args)
+    problems = services.store.integrity_check()
+    chain = verify_chain(services.store)
+    print(f"database: {'ok' if not problems else 'DAMAGED'}")
+    for problem in problems[:20]:
+        print(f"  {problem}")
+    print(f"audit chain: {'ok' if chain.ok else 'BROKEN'} ({chain.rows_checked} rows checked)")
+    if not chain.ok:
+        print(f"  {chain.problem}")
+    return EXIT_OK if not problems and chain.ok else EXIT_FAIL
+
+
+# --- parser and entry point ----------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cathlog", description="cathlog: cath-lab procedure logger (admin CLI).")
+    parser.add_argument("--version", action="version", version=f"cathlog {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", help="database file (default: $CATHLOG_DB or the user data folder)")
+    auth = argparse.ArgumentParser(add_help=False)
+    auth.add_argument("--user", metavar="NAME", help="sign in as NAME (default: $CATHLOG_USER); "
+                      "password from $CATHLOG_PASSWORD or a prompt")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str, signs_in: bool = True):
+        p = sub.add_parser(name, help=help_, description=help_, parents=[common] + ([auth] if signs_in else []))
+        p.set_defaults(func=func)
+        return p
+
+    p = add("init", cmd_init, "create a database and its first admin", signs_in=False)
+    p.add_argument("--admin", required=True, metavar="NAME", help="user name of the first admin")
+    p.add_argument("--display-name", help="the admin's full name")
+
+    p = add("users", cmd_users, "add, list, disable, enable users; set role; reset password")
+    p.add_argument("action", choices=["add", "list", "disable", "enable", "set-role", "reset-password"])
+    p.add_argument("name", nargs="?", help="the user to act on")
+    p.add_argument("--role", choices=[r.value for r in Role])
+    p.add_argument("--display-name", help="full name of a new user")
+    p.add_argument("--reason", help="why (kept in the audit trail)")
+
+    p = add("demo", cmd_demo, "fill the database with realistic synthetic cases of every category")
+    p.add_argument("--procedures", type=int, default=25, metavar="N", help="how many (default 25)")
+    p.add_argument("--seed", type=int, help="random seed, for the same cases every time")
+
+    p = add("cases", cmd_cases, "list procedures with their id, date, MRN, category and status")
+    p.add_argument("--format", choices=["table", "csv"], default="table")
+    p.add_argument("--search", help="MRN, name, operator or id (matched literally)")
+    p.add_argument("--status", choices=["open", "closed", "signed"])
+    p.add_argument("--limit", type=int, default=500)
+
+    p = add("import", cmd_import, "import procedure records (JSON); all-or-nothing per file")
+    p.add_argument("files", nargs="+", metavar="FILE")
+
+    p = add("export", cmd_export, "export procedure records")
+    p.add_argument("--format", choices=["json"], required=True,
+                   help="json: cathlog's record format (docs/record-format.md)")
+    p.add_argument("--out", required=True, metavar="PATH")
+    p.add_argument("--since", metavar="DATE", help="procedures started on or after DATE (YYYY-MM-DD, UTC)")
+    p.add_argument("--until", metavar="DATE", help="procedures started before DATE (YYYY-MM-DD, UTC)")
+
+    add("check", cmd_check, "check the integrity of the database and of the audit chain", signs_in=False)
+    return parser
+
+
+def _log_bug(exc: BaseException) -> Path | None:
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "cathlog-cli.log"
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} {' '.join(sys.argv)}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+        return path
+    except OSError:
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except CathlogError as exc:
+        print(f"cathlog: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        print("cathlog: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line here, the traceback in the log
+        where = _log_bug(exc)
+        print(f"cathlog: internal error ({type(exc).__name__}: {exc})"
+              + (f"; details in {where}" if where else ""), file=sys.stderr)
+        return EXIT_FAIL

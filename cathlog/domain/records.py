@@ -1,0 +1,190 @@
+"""The record: patients, procedures and their time-ordered event log.
+
+Plain frozen dataclasses, no I/O. Every stored row is a *version*: a
+correction or a status change adds a version, nothing is overwritten.
+Timestamps are UTC ISO 8601 strings (``2026-11-21T09:05:00Z``); dates are
+``YYYY-MM-DD`` strings, so a record is JSON-native as it stands.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from cathlog.domain.enums import EventKind, ProcedureStatus, Role, TeamRole
+
+
+def normalize_mrn(mrn: str) -> str:
+    """The form two MRNs are compared in: NFKC (full-width digits become
+    ASCII), surrounding spaces trimmed, case folded."""
+    return unicodedata.normalize("NFKC", mrn).strip().casefold()
+
+
+@dataclass(frozen=True)
+class Patient:
+    mrn: str
+    family_name: str
+    birth_date: str
+    sex: str
+    given_name: str | None = None
+    weight_kg: float | None = None
+    height_cm: float | None = None
+    creatinine_mg_dl: float | None = None
+    egfr_ml_min: float | None = None
+    allergies: str | None = None
+    anticoagulation: str | None = None
+    patient_id: str | None = None
+    version: int = 1
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name}, {self.given_name}" if self.given_name else self.family_name
+
+    def age_years(self, on: date) -> int:
+        born = date.fromisoformat(self.birth_date)
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+    def clinical_fields(self) -> dict[str, Any]:
+        """The fields a person enters, without ids and versions."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("patient_id", "version")}
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    name: str
+    role: TeamRole
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "role": self.role.value}
+
+
+@dataclass(frozen=True)
+class Procedure:
+    procedure_id: str
+    patient_id: str
+    category: str
+    planned: tuple[str, ...]
+    indication: str
+    urgency: str
+    started_at: str
+    status: ProcedureStatus = ProcedureStatus.OPEN
+    indication_detail: str | None = None
+    room: str | None = None
+    team: tuple[TeamMember, ...] = ()
+    version: int = 1
+    changed_at: str = ""
+    changed_by: str = ""
+
+    @property
+    def primary_operator(self) -> str | None:
+        for member in self.team:
+            if member.role is TeamRole.PRIMARY_OPERATOR:
+                return member.name
+        return None
+
+
+@dataclass(frozen=True)
+class EventVersion:
+    """One version of one log entry.
+
+    ``event_id`` is stable across versions; ``version`` counts from 1. A
+    void is a version with ``voided`` set and a ``reason``; the entry stays
+    visible, struck through.
+    """
+
+    event_id: str
+    procedure_id: str
+    kind: EventKind
+    data: dict[str, Any]
+    occurred_at: str
+    recorded_at: str
+    recorded_by: str
+    performed_by: str | None = None
+    workstation: str = ""
+    version: int = 1
+    voided: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class EventHistory:
+    """All versions of one entry, oldest first; ``current`` is the last."""
+
+    versions: tuple[EventVersion, ...]
+
+    @property
+    def current(self) -> EventVersion:
+        return self.versions[-1]
+
+    @property
+    def corrected(self) -> bool:
+        return any(not v.voided for v in self.versions[1:])
+
+
+@dataclass(frozen=True)
+class ProcedureRecord:
+    """A whole case as read back: procedure, patient, every entry with history."""
+
+    procedure: Procedure
+    patient: Patient
+    events: tuple[EventHistory, ...] = field(default_factory=tuple)
+
+    def current_events(self, kind: EventKind | None = None, include_voided: bool = False) -> list[EventVersion]:
+        out = []
+        for history in self.events:
+            ev = history.current
+            if (include_voided or not ev.voided) and (kind is None or ev.kind is kind):
+                out.append(ev)
+        return out
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One line of the case list."""
+
+    procedure_id: str
+    started_at: str
+    mrn: str
+    patient_name: str
+    category: str
+    status: str
+    primary_operator: str | None
+    room: str | None
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    role: Role
+    active: bool = True
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated user acting at a workstation: who every change is by."""
+
+    username: str
+    display_name: str
+    role: Role
+    workstation: str = ""
+
+
+def utc_iso(moment: datetime) -> str:
+    """A timezone-aware datetime as cathlog's canonical UTC string."""
+    if moment.tzinfo is None:
+        raise ValueError("a timestamp must carry its time zone")
+    from datetime import timezone
+
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc_iso(text: str) -> datetime:
+    """Read a timestamp written by :func:`utc_iso` (or any ISO 8601 with offset)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no time zone")
+    return moment

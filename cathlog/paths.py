@@ -1,0 +1,21 @@
+"""Where cathlog keeps its files by default (platformdirs: the per-user data
+and log folders of each operating system)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_path, user_log_path
+
+APP = "cathlog"
+
+
+def default_db_path() -> Path:
+    """``CATHLOG_DB`` if set, else ``cathlog.db`` in the user data folder."""
+    env = os.environ.get("CATHLOG_DB")
+    return Path(env) if env else user_data_path(APP, appauthor=False) / "cathlog.db"
+
+
+def log_dir() -> Path:
+    return user_log_path(APP, appauthor=False)

@@ -1,0 +1,22 @@
+"""Use cases with role checks and audit: the only door through which the GUI
+and the command line change data.
+
+``Services(store)`` bundles them; each sub-service takes the store and a
+clock in its constructor (no globals), so tests pass a fake clock.
+"""
+
+from __future__ import annotations
+
+from cathlog.services.auth import AuthService
+from cathlog.services.base import Clock, system_clock
+from cathlog.services.cases import CaseService
+from cathlog.services.exchange import ExchangeService
+from cathlog.store.db import Store
+
+
+class Services:
+    def __init__(self, store: Store, clock: Clock = system_clock):
+        self.store = store
+        self.auth = AuthService(store, clock)
+        self.cases = CaseService(store, clock)
+        self.exchange = ExchangeService(store, clock)

@@ -1,0 +1,66 @@
+"""What every service shares: the store, the clock, role checks and audit."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from collections.abc import Callable, Collection
+from datetime import datetime, timezone
+from typing import Any
+
+from cathlog.domain.errors import ConfirmationRequired, Issue, PermissionDenied
+from cathlog.domain.records import Actor, utc_iso
+from cathlog.rules.permissions import Action, may
+from cathlog.store import audit
+from cathlog.store.db import Store
+
+Clock = Callable[[], datetime]
+# ``confirm`` is True (the user confirmed whatever was shown, as an import of
+# already-confirmed records does) or the codes of the warnings confirmed.
+Confirm = bool | Collection[str]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def this_workstation() -> str:
+    return socket.gethostname() or "unknown"
+
+
+def new_id() -> str:
+    """A random 128-bit id as 32 hex digits (event and patient ids)."""
+    return secrets.token_hex(16)
+
+
+def require_confirmed(warnings: list[Issue], confirm: Confirm) -> None:
+    """Raise ConfirmationRequired unless every warning was confirmed."""
+    if confirm is True:
+        return
+    confirmed = set(confirm or ())
+    missing = [w for w in warnings if w.code not in confirmed]
+    if missing:
+        raise ConfirmationRequired(missing)
+
+
+class ServiceBase:
+    """Holds the collaborators; subclasses add use cases."""
+
+    def __init__(self, store: Store, clock: Clock = system_clock):
+        self.store = store
+        self.clock = clock
+
+    def now(self) -> str:
+        return utc_iso(self.clock())
+
+    def require(self, actor: Actor | None, action: Action) -> None:
+        """Deny by default: no actor, an unknown role or an action the role lacks."""
+        if actor is None or not may(actor.role, action):
+            who = f"{actor.username} ({actor.role})" if actor else "nobody signed in"
+            raise PermissionDenied(f"{who} may not {action.value.replace('_', ' ')}")
+
+    def audit(self, actor: Actor, action: str, entity: str, entity_id: str, *, procedure_id: str | None = None,
+              old: Any = None, new: Any = None, reason: str | None = None, at: str | None = None) -> None:
+        audit.append(self.store, at=at or self.now(), username=actor.username, workstation=actor.workstation,
+                     action=action, entity=entity, entity_id=entity_id, procedure_id=procedure_id, old=old,
+                     new=new, reason=reason)

@@ -1,0 +1,282 @@
+"""Use cases of the clinical record: patients, cases and their log entries.
+
+The one door through which the GUI and the command line change a record.
+Each method checks the role, validates (hard limits refuse, soft limits
+need the user's confirmation), writes the new version and its audit row in
+one transaction, and returns what was stored. Nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from cathlog.domain.enums import EventKind, ProcedureStatus, TeamRole
+from cathlog.domain.errors import Conflict, Issue, NotFound, ValidationError
+from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS
+from cathlog.domain.records import (
+    Actor,
+    CaseSummary,
+    EventVersion,
+    Patient,
+    Procedure,
+    ProcedureRecord,
+    TeamMember,
+    normalize_mrn,
+    parse_utc_iso,
+    utc_iso,
+)
+from cathlog.rules import validation
+from cathlog.rules.permissions import Action
+from cathlog.services.base import Confirm, ServiceBase, new_id, require_confirmed
+from cathlog.store import records as rec
+
+# How far an entry may be back-dated before the case start, or lie ahead of the clock.
+BACKDATE_LIMIT = timedelta(hours=24)
+FUTURE_TOLERANCE = timedelta(minutes=5)
+_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: ids get read aloud
+
+
+def _reason(reason: str | None, what: str) -> str:
+    if reason is None or not reason.strip():
+        raise ValidationError([Issue("reason", reason, f"a reason is required to {what}")])
+    if len(reason) > 500:
+        raise ValidationError([Issue("reason", reason, "a reason is at most 500 characters")])
+    return reason.strip()
+
+
+def _timestamp(value: datetime | str | None, default: str, field: str = "occurred_at") -> str:
+    if value is None:
+        return default
+    try:
+        moment = parse_utc_iso(value) if isinstance(value, str) else value
+        return utc_iso(moment)
+    except ValueError as exc:
+        raise ValidationError([Issue(field, value, f"time {value!r} is not a time with a zone: {exc}")]) from None
+
+
+class CaseService(ServiceBase):
+    # --- patients ------------------------------------------------------------
+
+    def find_patient(self, actor: Actor, mrn: str) -> Patient | None:
+        self.require(actor, Action.VIEW_RECORDS)
+        patient_id = rec.patient_id_for_mrn(self.store, mrn)
+        return rec.get_patient(self.store, patient_id) if patient_id else None
+
+    def register_patient(self, actor: Actor, patient: Patient, confirm: Confirm = ()) -> Patient:
+        """Create a patient; a duplicate MRN (after trimming, case folding and
+        Unicode normalisation) is refused, naming the patient who has it."""
+        self.require(actor, Action.OPEN_CASE)
+        patient = replace(patient, **validation.normalize(PATIENT_FIELDS, patient.clinical_fields()),
+                          patient_id=new_id(), version=1)
+        require_confirmed(validation.validate_patient(patient, self.clock().date()), confirm)
+        with self.store.write():
+            self._refuse_duplicate_mrn(patient.mrn)
+            rec.reserve_mrn(self.store, patient.mrn, patient.patient_id)
+            now = self.now()
+            rec.insert_patient_version(self.store, patient, changed_at=now, changed_by=actor.username)
+            self.audit(actor, "register_patient", "patient", patient.patient_id, new=patient.clinical_fields(),
+                       at=now)
+        return patient
+
+    def _refuse_duplicate_mrn(self, mrn: str) -> None:
+        existing_id = rec.patient_id_for_mrn(self.store, mrn)
+        if existing_id:
+            existing = rec.get_patient(self.store, existing_id)
+            who = f"{existing.display_name}, born {existing.birth_date}" if existing else "another patient"
+            raise Conflict(f"MRN {mrn!r} already belongs to {who}; open a case for that patient instead")
+
+    def update_patient(self, actor: Actor, patient_id: str, changes: Mapping[str, Any], reason: str,
+                       confirm: Confirm = ()) -> Patient:
+        """A new version of the patient (weight, creatinine, allergies...)."""
+        self.require(actor, Action.UPDATE_PATIENT)
+        reason = _reason(reason, "change a patient's details")
+        with self.store.write():
+            old = rec.get_patient(self.store, patient_id)
+            if old is None:
+                raise NotFound(f"there is no patient {patient_id}")
+            fields = {**old.clinical_fields(), **changes}
+            new = replace(old, **{k: None for k in old.clinical_fields()})
+            new = replace(new, **validation.normalize(PATIENT_FIELDS, fields), version=old.version + 1)
+            require_confirmed(validation.validate_patient(new, self.clock().date()), confirm)
+            if normalize_mrn(new.mrn) != normalize_mrn(old.mrn):
+                self._refuse_duplicate_mrn(new.mrn)
+                rec.reserve_mrn(self.store, new.mrn, patient_id)
+            now = self.now()
+            rec.insert_patient_version(self.store, new, changed_at=now, changed_by=actor.username, reason=reason)
+            self.audit(actor, "update_patient", "patient", patient_id, old=old.clinical_fields(),
+                       new=new.clinical_fields(), reason=reason, at=now)
+        return new
+
+    # --- cases ---------------------------------------------------------------
+
+    def open_case(self, actor: Actor, patient_id: str, details: Mapping[str, Any],
+                  team: list[TeamMember] | tuple[TeamMember, ...] = (), started_at: datetime | str | None = None,
+                  confirm: Confirm = ()) -> Procedure:
+        """Open a procedure for a registered patient; it starts in status open."""
+        self.require(actor, Action.OPEN_CASE)
+        details = validation.normalize(PROCEDURE_FIELDS, details)
+        require_confirmed(validation.validate_procedure(details), confirm)
+        team = tuple(TeamMember(m.name.strip(), TeamRole(m.role)) for m in team)
+        if any(not m.name or len(m.name) > 100 for m in team):
+            raise ValidationError([Issue("team", None, "each team member needs a name of 1-100 characters")])
+        now = self.now()
+        start = _timestamp(started_at, now, "started_at")
+        with self.store.write():
+            if rec.get_patient(self.store, patient_id) is None:
+                raise NotFound(f"there is no patient {patient_id}")
+            proc = Procedure(procedure_id=self._new_procedure_id(start), patient_id=patient_id,
+                             category=details["category"], planned=tuple(details["planned"]),
+                             indication=details["indication"], urgency=details["urgency"], started_at=start,
+                             indication_detail=details.get("indication_detail"), room=details.get("room"),
+                             team=team, changed_at=now, changed_by=actor.username)
+            rec.insert_procedure_version(self.store, proc)
+            self.audit(actor, "open_case", "procedure", proc.procedure_id, procedure_id=proc.procedure_id,
+                       new={**details, "patient_id": patient_id, "started_at": start,
+                            "team": [m.to_json() for m in team]}, at=now)
+        return proc
+
+    def _new_procedure_id(self, started_at: str) -> str:
+        day = started_at[:10].replace("-", "")
+        while True:
+            candidate = f"P{day}-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(4))
+            if rec.get_procedure(self.store, candidate) is None:
+                return candidate
+
+    def _set_status(self, actor: Actor, procedure_id: str, action: Action, want_from: ProcedureStatus,
+                    to: ProcedureStatus, reason: str | None) -> Procedure:
+        self.require(actor, action)
+        with self.store.write():
+            old = self._procedure(procedure_id)
+            if old.status is not want_from:
+                raise Conflict(f"case {procedure_id} is {old.status.value}, not {want_from.value}")
+            now = self.now()
+            new = replace(old, status=to, version=old.version + 1, changed_at=now, changed_by=actor.username)
+            rec.insert_procedure_version(self.store, new, reason=reason or f"{action.value.replace('_', ' ')}")
+            self.audit(actor, action.value, "procedure", procedure_id, procedure_id=procedure_id,
+                       old={"status": old.status.value}, new={"status": to.value}, reason=reason, at=now)
+        return new
+
+    def close_case(self, actor: Actor, procedure_id: str) -> Procedure:
+        return self._set_status(actor, procedure_id, Action.CLOSE_CASE, ProcedureStatus.OPEN,
+                                ProcedureStatus.CLOSED, None)
+
+    def reopen_case(self, actor: Actor, procedure_id: str, reason: str) -> Procedure:
+        return self._set_status(actor, procedure_id, Action.REOPEN_CASE, ProcedureStatus.CLOSED,
+                                ProcedureStatus.OPEN, _reason(reason, "reopen a case"))
+
+    def _procedure(self, procedure_id: str) -> Procedure:
+        proc = rec.get_procedure(self.store, procedure_id)
+        if proc is None:
+            raise NotFound(f"there is no case {procedure_id}")
+        return proc
+
+    # --- log entries ---------------------------------------------------------
+
+    def _context(self, proc: Procedure) -> validation.EventContext:
+        patient = rec.get_patient(self.store, proc.patient_id)
+        events = {h.current.event_id: h.current for h in rec.procedure_events(self.store, proc.procedure_id)}
+        return validation.EventContext(procedure_date=date.fromisoformat(proc.started_at[:10]),
+                                       weight_kg=patient.weight_kg if patient else None, events=events)
+
+    def _check_time(self, proc: Procedure, occurred_at: str) -> None:
+        moment = parse_utc_iso(occurred_at)
+        if moment > self.clock() + FUTURE_TOLERANCE:
+            raise ValidationError([Issue("occurred_at", occurred_at, "the time of an entry cannot be in the future")])
+        if moment < parse_utc_iso(proc.started_at) - BACKDATE_LIMIT:
+            raise ValidationError([Issue("occurred_at", occurred_at,
+                                         "the time is more than 24 hours before the case started")])
+
+    def _open_procedure(self, procedure_id: str) -> Procedure:
+        proc = self._procedure(procedure_id)
+        if proc.status is not ProcedureStatus.OPEN:
+            raise Conflict(f"case {procedure_id} is {proc.status.value}; reopen it to change its log")
+        return proc
+
+    def record_event(self, actor: Actor, procedure_id: str, kind: EventKind, data: Mapping[str, Any], *,
+                     occurred_at: datetime | str | None = None, performed_by: str | None = None,
+                     confirm: Confirm = ()) -> EventVersion:
+        """Save one log entry durably (validate, one fsync'd commit, audit)."""
+        self.require(actor, Action.RECORD_EVENT)
+        kind = EventKind(kind)
+        data = validation.normalize(EVENT_FIELDS[kind], data)
+        now = self.now()
+        with self.store.write():
+            proc = self._open_procedure(procedure_id)
+            when = _timestamp(occurred_at, now)
+            self._check_time(proc, when)
+            require_confirmed(validation.validate_event(kind, data, self._context(proc)), confirm)
+            ev = EventVersion(event_id=new_id(), procedure_id=procedure_id, kind=kind, data=data, occurred_at=when,
+                              recorded_at=now, recorded_by=actor.username,
+                              performed_by=(performed_by or "").strip() or None, workstation=actor.workstation)
+            rec.insert_event_version(self.store, ev)
+            self.audit(actor, "record_event", kind.value, ev.event_id, procedure_id=procedure_id,
+                       new={"occurred_at": when, **data}, at=now)
+        return ev
+
+    def correct_event(self, actor: Actor, event_id: str, data: Mapping[str, Any], reason: str, *,
+                      occurred_at: datetime | str | None = None, performed_by: str | None = None,
+                      confirm: Confirm = ()) -> EventVersion:
+        """A new version of an entry; the old one stays in its history."""
+        self.require(actor, Action.CORRECT_EVENT)
+        reason = _reason(reason, "correct an entry")
+        now = self.now()
+        with self.store.write():
+            old = self._current_event(event_id)
+            if old.voided:
+                raise Conflict("a voided entry cannot be corrected; record a new one")
+            proc = self._open_procedure(old.procedure_id)
+            data = validation.normalize(EVENT_FIELDS[old.kind], data)
+            when = _timestamp(occurred_at, old.occurred_at)
+            self._check_time(proc, when)
+            require_confirmed(validation.validate_event(old.kind, data, self._context(proc)), confirm)
+            new = replace(old, data=data, occurred_at=when, recorded_at=now, recorded_by=actor.username,
+                          performed_by=(performed_by or "").strip() or old.performed_by,
+                          workstation=actor.workstation, version=old.version + 1, reason=reason)
+            rec.insert_event_version(self.store, new)
+            self.audit(actor, "correct_event", old.kind.value, event_id, procedure_id=old.procedure_id,
+                       old={"occurred_at": old.occurred_at, **old.data}, new={"occurred_at": when, **data},
+                       reason=reason, at=now)
+        return new
+
+    def void_event(self, actor: Actor, event_id: str, reason: str) -> EventVersion:
+        """Mark an entry void; it stays visible, struck through."""
+        self.require(actor, Action.VOID_EVENT)
+        reason = _reason(reason, "void an entry")
+        now = self.now()
+        with self.store.write():
+            old = self._current_event(event_id)
+            if old.voided:
+                raise Conflict("that entry is already void")
+            self._open_procedure(old.procedure_id)
+            new = replace(old, recorded_at=now, recorded_by=actor.username, workstation=actor.workstation,
+                          version=old.version + 1, voided=True, reason=reason)
+            rec.insert_event_version(self.store, new)
+            self.audit(actor, "void_event", old.kind.value, event_id, procedure_id=old.procedure_id,
+                       old={"voided": False}, new={"voided": True}, reason=reason, at=now)
+        return new
+
+    def _current_event(self, event_id: str) -> EventVersion:
+        history = rec.event_history(self.store, event_id)
+        if history is None:
+            raise NotFound(f"there is no entry {event_id}")
+        return history.current
+
+    # --- reading -------------------------------------------------------------
+
+    def get_record(self, actor: Actor, procedure_id: str) -> ProcedureRecord:
+        self.require(actor, Action.VIEW_RECORDS)
+        proc = self._procedure(procedure_id)
+        patient = rec.get_patient(self.store, proc.patient_id)
+        assert patient is not None, "every procedure has a patient (checked on insert)"
+        return ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id))
+
+    def list_cases(self, actor: Actor, *, search: str | None = None, status: str | None = None,
+                   since: str | None = None, until: str | None = None, limit: int = 500,
+                   offset: int = 0) -> list[CaseSummary]:
+        self.require(actor, Action.VIEW_RECORDS)
+        return rec.list_cases(self.store, search=search, status=status, since=since, until=until, limit=limit,
+                              offset=offset)

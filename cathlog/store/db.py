@@ -1,0 +1,147 @@
+"""Opening a cathlog database safely, and the write transaction.
+
+Every connection: WAL, ``synchronous=FULL`` (one fsync per human entry is
+cheap; a lost heparin dose is not), ``foreign_keys=ON`` and a busy timeout.
+A file is accepted only if it is empty (new) or carries cathlog's
+``application_id`` with a schema no newer than this program's, and passes
+``quick_check``; anything else is refused before a byte is written to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from cathlog.domain.errors import CorruptDatabase, NewerSchema, NotACathlogDatabase
+from cathlog.store.errors import translate, translated
+from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
+
+BUSY_TIMEOUT_MS = 5000
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _inspect_file(path: Path) -> None:
+    """Refuse a foreign or damaged file by its header, before SQLite opens it."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if header[:16] != _SQLITE_HEADER:
+        raise CorruptDatabase(
+            f"{path.name} is not a readable SQLite database (its header is damaged or it is another kind of file). "
+            "It was not changed. Restore the last verified backup."
+        )
+    app_id = int.from_bytes(header[68:72], "big")
+    user_version = int.from_bytes(header[60:64], "big")
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and user_version != 0):
+        raise NotACathlogDatabase(f"{path.name} is a SQLite database but not a cathlog one; it was not changed.")
+    if user_version > SCHEMA_VERSION:
+        raise NewerSchema(
+            f"{path.name} was written by a newer cathlog (schema {user_version}, this program knows "
+            f"{SCHEMA_VERSION}). Update cathlog; the file was not changed."
+        )
+
+
+class Store:
+    """The open database. Only ``cathlog.store`` modules touch ``self.db``."""
+
+    def __init__(self, db: Database, path: Path | None):
+        self.db = db
+        self.path = path
+
+    @classmethod
+    @translated
+    def open(cls, path: str | Path | None, *, create: bool = True) -> Store:
+        """Open (and, if new, create) a cathlog database; ``None`` is in memory.
+
+        Raises NotACathlogDatabase, NewerSchema or CorruptDatabase for a file
+        it must not touch, DatabaseUnavailable if it cannot be opened.
+        """
+        if path is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            file_path = None
+        else:
+            file_path = Path(path)
+            if not create and not file_path.exists():
+                raise NotACathlogDatabase(f"there is no database at {file_path}")
+            _inspect_file(file_path)
+            conn = sqlite3.connect(str(file_path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        try:
+            store = cls(Database(conn), file_path)
+            store._configure()
+            store._verify()
+            store._migrate()
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def _configure(self) -> None:
+        conn = self.db.conn
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if self.path is not None:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":  # pragma: no cover - e.g. a file system without shared memory
+                raise CorruptDatabase(f"cannot switch {self.path.name} to WAL journaling (got {mode})")
+        conn.execute("PRAGMA synchronous = FULL")
+
+    def _verify(self) -> None:
+        result = self.db.conn.execute("PRAGMA quick_check").fetchall()
+        if result != [("ok",)]:
+            raise CorruptDatabase(
+                f"the database failed its integrity check ({result[0][0]}). Nothing was written to it; "
+                "restore the last verified backup."
+            )
+
+    def _migrate(self) -> None:
+        conn = self.db.conn
+        if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            return
+        with self.write():
+            migrations.apply(self.db)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Database]:
+        """A write transaction, taking the write lock up front.
+
+        ``BEGIN IMMEDIATE`` (not the deferred ``BEGIN`` of ``db.atomic()``)
+        so a second process waits for the busy timeout instead of failing on
+        a read-to-write upgrade. Nested calls become savepoints. SQLite
+        errors leave translated (see ``store.errors``).
+        """
+        conn = self.db.conn
+        try:
+            if conn.in_transaction:
+                with self.db.atomic():
+                    yield self.db
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            known = translate(exc)
+            if known is None:
+                raise
+            raise known from exc
+
+    @translated
+    def integrity_check(self) -> list[str]:
+        """Full ``integrity_check`` plus ``foreign_key_check``: [] when clean."""
+        problems = [row[0] for row in self.db.conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
+        problems += [f"foreign key: {row}" for row in self.db.conn.execute("PRAGMA foreign_key_check")]
+        return problems
+
+    def close(self) -> None:
+        self.db.conn.close()

@@ -1,0 +1,79 @@
+"""The one place SQLite errors become exceptions a person can act on.
+
+Known conditions of the disk or the file (full, locked, read-only, corrupt)
+become :class:`~cathlog.domain.errors.StoreError` subclasses with a message
+that says what happened and what to do; anything unrecognised is re-raised
+unchanged, as a bug.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from cathlog.domain.errors import (
+    CathlogError,
+    Conflict,
+    CorruptDatabase,
+    DatabaseLocked,
+    DatabaseUnavailable,
+    DiskFull,
+    Issue,
+    ReadOnlyDatabase,
+    StoreError,
+    ValidationError,
+)
+
+_NOT_SAVED = "The entry was not saved; nothing was changed."
+
+
+def translate(exc: sqlite3.Error) -> CathlogError | None:
+    """Map a sqlite3 exception to a named cathlog error, or None for a bug."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if name == "SQLITE_FULL" or "database or disk is full" in text:
+        return DiskFull(f"The disk is full. {_NOT_SAVED} Free some space and try again.")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in text:
+        return DatabaseLocked(
+            "The database is in use by another cathlog window or computer and did not free up in time. "
+            f"{_NOT_SAVED} Try again in a moment."
+        )
+    if name.startswith("SQLITE_READONLY") or "readonly database" in text:
+        return ReadOnlyDatabase(f"The database is read-only here. {_NOT_SAVED}")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
+        return CorruptDatabase(
+            "The database file is damaged. Nothing more will be written to it; restore the last verified backup."
+        )
+    if name.startswith("SQLITE_CANTOPEN"):
+        return DatabaseUnavailable("The database file cannot be opened: check that its folder exists and is writable.")
+    if name.startswith("SQLITE_IOERR"):
+        return StoreError(f"The disk reported a write error ({name}). {_NOT_SAVED} Check the disk and try again.")
+    if name == "SQLITE_CONSTRAINT_TRIGGER" or "append-only" in text:
+        return Conflict(f"Stored records are never changed or deleted ({text}).")
+    if name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"):
+        return Conflict(f"That record already exists ({text}). {_NOT_SAVED}")
+    if name.startswith("SQLITE_CONSTRAINT"):
+        return ValidationError([Issue("", None, f"the database refused the values ({text}). {_NOT_SAVED}")])
+    return None
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def translated(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a store function so SQLite errors leave it translated."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except sqlite3.Error as exc:
+            known = translate(exc)
+            if known is None:
+                raise
+            raise known from exc
+
+    return wrapper

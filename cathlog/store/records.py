@@ -1,0 +1,179 @@
+"""Queries and inserts for patients, procedures and events.
+
+The only module that knows the record tables' names and columns. Every
+function takes the :class:`Store`; inserts must run inside ``store.write()``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from cathlog.domain.enums import EventKind, ProcedureStatus, TeamRole
+from cathlog.domain.fields import PATIENT_FIELDS
+from cathlog.domain.records import (
+    CaseSummary,
+    EventHistory,
+    EventVersion,
+    Patient,
+    Procedure,
+    TeamMember,
+    normalize_mrn,
+)
+from cathlog.store.db import Store
+from cathlog.store.errors import translated
+
+_PATIENT_COLUMNS = ("patient_id", "version") + tuple(s.name for s in PATIENT_FIELDS)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- patients ------------------------------------------------------------------
+
+
+def _patient(row: dict[str, Any]) -> Patient:
+    return Patient(**{k: row[k] for k in _PATIENT_COLUMNS})
+
+
+def insert_patient_version(store: Store, patient: Patient, *, changed_at: str, changed_by: str,
+                           reason: str | None = None) -> None:
+    row = {k: getattr(patient, k) for k in _PATIENT_COLUMNS}
+    row.update(mrn_norm=normalize_mrn(patient.mrn), changed_at=changed_at, changed_by=changed_by, reason=reason)
+    store.db.table("patient_versions").insert(row)
+
+
+def reserve_mrn(store: Store, mrn: str, patient_id: str) -> None:
+    """Claim an MRN (in its normalised form) for a patient, for ever."""
+    store.db.table("patient_mrns").insert({"mrn_norm": normalize_mrn(mrn), "patient_id": patient_id})
+
+
+@translated
+def patient_id_for_mrn(store: Store, mrn: str) -> str | None:
+    row = store.db.conn.execute("SELECT patient_id FROM patient_mrns WHERE mrn_norm = ?",
+                                [normalize_mrn(mrn)]).fetchone()
+    return row[0] if row else None
+
+
+@translated
+def get_patient(store: Store, patient_id: str) -> Patient | None:
+    rows = list(store.db.query("SELECT * FROM patient_versions WHERE patient_id = ? ORDER BY version DESC LIMIT 1",
+                               [patient_id]))
+    return _patient(rows[0]) if rows else None
+
+
+# --- procedures ----------------------------------------------------------------
+
+
+def _procedure(row: dict[str, Any]) -> Procedure:
+    return Procedure(
+        procedure_id=row["procedure_id"], patient_id=row["patient_id"], category=row["category"],
+        planned=tuple(json.loads(row["planned"])), indication=row["indication"], urgency=row["urgency"],
+        started_at=row["started_at"], status=ProcedureStatus(row["status"]),
+        indication_detail=row["indication_detail"], room=row["room"],
+        team=tuple(TeamMember(m["name"], TeamRole(m["role"])) for m in json.loads(row["team"])),
+        version=row["version"], changed_at=row["changed_at"], changed_by=row["changed_by"],
+    )
+
+
+def insert_procedure_version(store: Store, proc: Procedure, *, reason: str | None = None) -> None:
+    store.db.table("procedure_versions").insert({
+        "procedure_id": proc.procedure_id, "version": proc.version, "patient_id": proc.patient_id,
+        "category": proc.category, "planned": json.dumps(list(proc.planned)), "indication": proc.indication,
+        "indication_detail": proc.indication_detail, "urgency": proc.urgency, "room": proc.room,
+        "started_at": proc.started_at, "status": proc.status.value,
+        "team": json.dumps([m.to_json() for m in proc.team], ensure_ascii=False),
+        "changed_at": proc.changed_at, "changed_by": proc.changed_by, "reason": reason,
+    })
+
+
+@translated
+def get_procedure(store: Store, procedure_id: str) -> Procedure | None:
+    rows = list(store.db.query(
+        "SELECT * FROM procedure_versions WHERE procedure_id = ? ORDER BY version DESC LIMIT 1", [procedure_id]))
+    return _procedure(rows[0]) if rows else None
+
+
+@translated
+def list_cases(store: Store, *, search: str | None = None, status: str | None = None,
+               since: str | None = None, until: str | None = None, limit: int = 500,
+               offset: int = 0) -> list[CaseSummary]:
+    """Cases, newest first. ``search`` matches MRN, name, operator or id, literally."""
+    where, params = [], []
+    if search:
+        like = f"%{_escape_like(search.strip())}%"
+        where.append("(pa.mrn_norm LIKE ? ESCAPE '\\' OR pa.family_name LIKE ? ESCAPE '\\' "
+                     "OR pa.given_name LIKE ? ESCAPE '\\' OR pr.team LIKE ? ESCAPE '\\' "
+                     "OR pr.procedure_id LIKE ? ESCAPE '\\')")
+        params += [f"%{_escape_like(normalize_mrn(search))}%", like, like, like, like]
+    for clause, value in (("pr.status = ?", status), ("pr.started_at >= ?", since), ("pr.started_at < ?", until)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    sql = ("SELECT pr.*, pa.mrn, pa.family_name, pa.given_name FROM current_procedures AS pr "
+           "JOIN current_patients AS pa ON pa.patient_id = pr.patient_id"
+           + (" WHERE " + " AND ".join(where) if where else "")
+           + " ORDER BY pr.started_at DESC, pr.procedure_id LIMIT ? OFFSET ?")
+    out = []
+    for row in store.db.query(sql, params + [limit, offset]):
+        proc = _procedure(row)
+        name = f"{row['family_name']}, {row['given_name']}" if row["given_name"] else row["family_name"]
+        out.append(CaseSummary(proc.procedure_id, proc.started_at, row["mrn"], name, proc.category,
+                               proc.status.value, proc.primary_operator, proc.room))
+    return out
+
+
+@translated
+def procedure_ids(store: Store, *, since: str | None = None, until: str | None = None) -> Iterator[str]:
+    """Every procedure id, oldest first (for exports; streams)."""
+    where, params = [], []
+    for clause, value in (("started_at >= ?", since), ("started_at < ?", until)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    sql = ("SELECT procedure_id FROM current_procedures" + (" WHERE " + " AND ".join(where) if where else "")
+           + " ORDER BY started_at, procedure_id")
+    for row in store.db.conn.execute(sql, params):
+        yield row[0]
+
+
+# --- events --------------------------------------------------------------------
+
+
+def _event(row: dict[str, Any]) -> EventVersion:
+    return EventVersion(
+        event_id=row["event_id"], procedure_id=row["procedure_id"], kind=EventKind(row["kind"]),
+        data=json.loads(row["data"]), occurred_at=row["occurred_at"], recorded_at=row["recorded_at"],
+        recorded_by=row["recorded_by"], performed_by=row["performed_by"], workstation=row["workstation"],
+        version=row["version"], voided=bool(row["voided"]), reason=row["reason"],
+    )
+
+
+def insert_event_version(store: Store, ev: EventVersion) -> None:
+    store.db.table("event_versions").insert({
+        "event_id": ev.event_id, "version": ev.version, "procedure_id": ev.procedure_id, "kind": ev.kind.value,
+        "data": json.dumps(ev.data, ensure_ascii=False, sort_keys=True), "occurred_at": ev.occurred_at,
+        "recorded_at": ev.recorded_at, "recorded_by": ev.recorded_by, "performed_by": ev.performed_by,
+        "workstation": ev.workstation, "voided": int(ev.voided), "reason": ev.reason,
+    })
+
+
+@translated
+def event_history(store: Store, event_id: str) -> EventHistory | None:
+    versions = tuple(_event(r) for r in store.db.query(
+        "SELECT * FROM event_versions WHERE event_id = ? ORDER BY version", [event_id]))
+    return EventHistory(versions) if versions else None
+
+
+@translated
+def procedure_events(store: Store, procedure_id: str) -> tuple[EventHistory, ...]:
+    """Every entry of a case with its history, in time order of the current version."""
+    by_id: dict[str, list[EventVersion]] = {}
+    for row in store.db.query("SELECT * FROM event_versions WHERE procedure_id = ? ORDER BY row_id", [procedure_id]):
+        by_id.setdefault(row["event_id"], []).append(_event(row))
+    histories = [EventHistory(tuple(sorted(v, key=lambda x: x.version))) for v in by_id.values()]
+    order = {eid: i for i, eid in enumerate(by_id)}
+    histories.sort(key=lambda h: (h.versions[-1].occurred_at, order[h.versions[0].event_id]))
+    return tuple(histories)

@@ -1,0 +1,198 @@
+"""The schema: named migrations of STRICT tables whose CHECK constraints
+mirror the hard limits of the data dictionary.
+
+Record tables (patients, procedures, events) hold *versions*: a change adds a
+row, and triggers refuse UPDATE and DELETE on them and on the audit trail.
+The CHECK clauses are generated from ``cathlog.domain.fields`` so the
+database and the validator enforce the same hard limits; a change to those
+limits needs a new migration (a test compares a fresh schema with the specs).
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+from cathlog.domain import enums as e
+from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
+
+APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
+SCHEMA_VERSION = 1  # PRAGMA user_version after the last migration below.
+APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit")
+
+_SQL_TYPE = {
+    FieldType.INT: "INTEGER",
+    FieldType.REAL: "REAL",
+    FieldType.BOOL: "INTEGER",
+}
+_TIMESTAMP_GLOB = "[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z"
+_DATE_GLOB = "[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]"
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _num(x: float) -> str:
+    return repr(float(x)) if isinstance(x, float) and not x.is_integer() else str(int(x))
+
+
+def column_check(spec: FieldSpec, col: str) -> str:
+    """The CHECK condition for a non-NULL value of one typed column."""
+    t = spec.type
+    if t in (FieldType.INT, FieldType.REAL):
+        return f"{col} BETWEEN {_num(spec.hard[0])} AND {_num(spec.hard[1])}" if spec.hard else "1"
+    if t is FieldType.BOOL:
+        return f"{col} IN (0, 1)"
+    if t is FieldType.ENUM:
+        return f"{col} IN ({', '.join(_quote(c) for c in spec.choices)})"
+    if t is FieldType.DATE:
+        return f"{col} GLOB '{_DATE_GLOB}' AND date({col}) = {col}"
+    if t is FieldType.ENUM_LIST:
+        return f"json_valid({col}) AND json_type({col}) = 'array'"
+    return f"length({col}) BETWEEN 1 AND {spec.max_len}" if spec.max_len else f"length({col}) >= 1"
+
+
+def _column(spec: FieldSpec) -> str:
+    sql_type = _SQL_TYPE.get(spec.type, "TEXT")
+    null = " NOT NULL" if spec.required else ""
+    return f"{spec.name} {sql_type}{null} CHECK ({spec.name} IS NULL OR ({column_check(spec, spec.name)}))"
+
+
+def _json_field_check(spec: FieldSpec) -> str:
+    path = f"'$.{spec.name}'"
+    jtype = f"json_type(data, {path})"
+    value = f"json_extract(data, {path})"
+    if spec.type is FieldType.INT:
+        typed = f"{jtype} = 'integer'"
+    elif spec.type is FieldType.REAL:
+        typed = f"{jtype} IN ('integer', 'real')"
+    elif spec.type is FieldType.BOOL:
+        return f"({jtype} IS NULL OR {jtype} IN ('true', 'false'))" if not spec.required else f"{jtype} IN ('true', 'false')"
+    elif spec.type is FieldType.ENUM_LIST:
+        typed = f"{jtype} = 'array'"
+    else:
+        typed = f"{jtype} = 'text'"
+    cond = typed if spec.type is FieldType.ENUM_LIST else f"{typed} AND {column_check(spec, value)}"
+    return f"({cond})" if spec.required else f"({jtype} IS NULL OR ({cond}))"
+
+
+def event_data_check() -> str:
+    """One CHECK over the JSON payload: each kind's fields, typed and in range."""
+    parts = []
+    for kind, specs in EVENT_FIELDS.items():
+        conds = " AND ".join(_json_field_check(s) for s in specs)
+        parts.append(f"(kind = '{kind.value}' AND {conds})")
+    return "(" + "\n    OR ".join(parts) + ")"
+
+
+def _append_only(db: Database, table: str) -> None:
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END"
+        )
+
+
+migrations = Migrations("cathlog")
+
+
+@migrations(name="0001_initial_schema")
+def initial_schema(db: Database) -> None:
+    enum_in = lambda col, vocab: f"{col} IN ({', '.join(_quote(v) for v in vocab.values())})"  # noqa: E731
+    audit_cols = (
+        f"changed_at TEXT NOT NULL CHECK (changed_at GLOB '{_TIMESTAMP_GLOB}'),\n"
+        "  changed_by TEXT NOT NULL CHECK (length(changed_by) >= 1),\n"
+        "  reason TEXT"
+    )
+    db.execute(f"""
+CREATE TABLE users (
+  username TEXT PRIMARY KEY CHECK (length(username) BETWEEN 1 AND 64 AND username NOT GLOB '*[^a-z0-9._-]*'),
+  display_name TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 100),
+  role TEXT NOT NULL CHECK ({enum_in('role', e.Role)}),
+  password_hash TEXT NOT NULL CHECK (password_hash GLOB '$argon2id$*'),
+  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),
+  created_at TEXT NOT NULL CHECK (created_at GLOB '{_TIMESTAMP_GLOB}')
+) STRICT""")
+    patient_cols = ",\n  ".join(_column(s) for s in PATIENT_FIELDS)
+    db.execute(f"""
+CREATE TABLE patient_versions (
+  row_id INTEGER PRIMARY KEY,
+  patient_id TEXT NOT NULL CHECK (length(patient_id) = 32),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  mrn_norm TEXT NOT NULL CHECK (length(mrn_norm) >= 1),
+  {patient_cols},
+  {audit_cols},
+  UNIQUE (patient_id, version),
+  CHECK (version = 1 OR length(reason) >= 1)
+) STRICT""")
+    db.execute("""
+CREATE TABLE patient_mrns (
+  mrn_norm TEXT PRIMARY KEY,
+  patient_id TEXT NOT NULL CHECK (length(patient_id) = 32)
+) STRICT""")
+    procedure_cols = ",\n  ".join(_column(s) for s in PROCEDURE_FIELDS)
+    db.execute(f"""
+CREATE TABLE procedure_versions (
+  row_id INTEGER PRIMARY KEY,
+  procedure_id TEXT NOT NULL CHECK (length(procedure_id) BETWEEN 1 AND 64),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  patient_id TEXT NOT NULL CHECK (length(patient_id) = 32),
+  {procedure_cols},
+  started_at TEXT NOT NULL CHECK (started_at GLOB '{_TIMESTAMP_GLOB}'),
+  status TEXT NOT NULL CHECK ({enum_in('status', e.ProcedureStatus)}),
+  team TEXT NOT NULL CHECK (json_valid(team) AND json_type(team) = 'array'),
+  {audit_cols},
+  UNIQUE (procedure_id, version),
+  CHECK (version = 1 OR length(reason) >= 1)
+) STRICT""")
+    db.execute(f"""
+CREATE TABLE event_versions (
+  row_id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL CHECK (length(event_id) = 32),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  procedure_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK ({enum_in('kind', e.EventKind)}),
+  data TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),
+  occurred_at TEXT NOT NULL CHECK (occurred_at GLOB '{_TIMESTAMP_GLOB}'),
+  recorded_at TEXT NOT NULL CHECK (recorded_at GLOB '{_TIMESTAMP_GLOB}'),
+  recorded_by TEXT NOT NULL CHECK (length(recorded_by) >= 1),
+  performed_by TEXT CHECK (performed_by IS NULL OR length(performed_by) BETWEEN 1 AND 100),
+  workstation TEXT NOT NULL,
+  voided INTEGER NOT NULL DEFAULT 0 CHECK (voided IN (0, 1)),
+  reason TEXT,
+  UNIQUE (event_id, version),
+  CHECK (version = 1 OR length(reason) >= 1),
+  CHECK {event_data_check()}
+) STRICT""")
+    db.execute(f"""
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL CHECK (at GLOB '{_TIMESTAMP_GLOB}'),
+  username TEXT NOT NULL,
+  workstation TEXT NOT NULL,
+  action TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  procedure_id TEXT,
+  old_value TEXT,
+  new_value TEXT,
+  reason TEXT,
+  prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+  hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
+) STRICT""")
+    for table in APPEND_ONLY_TABLES:
+        _append_only(db, table)
+    db.execute("CREATE INDEX patient_versions_id ON patient_versions (patient_id, version)")
+    db.execute("CREATE INDEX patient_versions_name ON patient_versions (family_name COLLATE NOCASE)")
+    db.execute("CREATE INDEX procedure_versions_id ON procedure_versions (procedure_id, version)")
+    db.execute("CREATE INDEX procedure_versions_started ON procedure_versions (started_at)")
+    db.execute("CREATE INDEX procedure_versions_patient ON procedure_versions (patient_id)")
+    db.execute("CREATE INDEX event_versions_id ON event_versions (event_id, version)")
+    db.execute("CREATE INDEX event_versions_procedure ON event_versions (procedure_id, occurred_at)")
+    db.execute("CREATE INDEX audit_procedure ON audit (procedure_id)")
+    for table, key in (("patient", "patient_id"), ("procedure", "procedure_id"), ("event", "event_id")):
+        db.execute(f"""
+CREATE VIEW current_{table}s AS
+SELECT * FROM {table}_versions AS v
+WHERE NOT EXISTS (SELECT 1 FROM {table}_versions AS n WHERE n.{key} = v.{key} AND n.version > v.version)""")

@@ -1,0 +1,61 @@
+"""The users table: accounts, roles, password hashes (Argon2id PHC strings).
+
+Users are never deleted: disabling keeps the name that signed old entries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cathlog.domain.enums import Role
+from cathlog.domain.records import User
+from cathlog.store.db import Store
+from cathlog.store.errors import translated
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(row["username"], row["display_name"], Role(row["role"]), bool(row["active"]), row["created_at"])
+
+
+def insert_user(store: Store, user: User, password_hash: str) -> None:
+    store.db.table("users").insert({
+        "username": user.username, "display_name": user.display_name, "role": user.role.value,
+        "password_hash": password_hash, "active": int(user.active), "failed_logins": 0,
+        "created_at": user.created_at,
+    })
+
+
+@translated
+def get_user(store: Store, username: str) -> User | None:
+    rows = list(store.db.query("SELECT * FROM users WHERE username = ?", [username]))
+    return _user(rows[0]) if rows else None
+
+
+@translated
+def password_hash(store: Store, username: str) -> str | None:
+    row = store.db.conn.execute("SELECT password_hash FROM users WHERE username = ?", [username]).fetchone()
+    return row[0] if row else None
+
+
+@translated
+def failed_logins(store: Store, username: str) -> int:
+    row = store.db.conn.execute("SELECT failed_logins FROM users WHERE username = ?", [username]).fetchone()
+    return row[0] if row else 0
+
+
+@translated
+def list_users(store: Store) -> list[User]:
+    return [_user(r) for r in store.db.query("SELECT * FROM users ORDER BY username")]
+
+
+@translated
+def count_users(store: Store) -> int:
+    return store.db.conn.execute("SELECT count(*) FROM users").fetchone()[0]
+
+
+def update_user(store: Store, username: str, **changes: Any) -> None:
+    """Change role, active flag, password hash or failed-login count (audited by the caller)."""
+    allowed = {"display_name", "role", "active", "password_hash", "failed_logins"}
+    if not changes or set(changes) - allowed:
+        raise ValueError(f"cannot change {sorted(set(changes) - allowed)} of a user")
+    store.db.table("users").update(username, changes)

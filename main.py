@@ -1,0 +1,5 @@
+import sys
+
+import cathlog.app
+
+sys.exit(cathlog.app.main())

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install what cathlog needs on a Debian/Ubuntu machine, only what is missing:
+#   bootstrap.sh run   system libraries for a real Qt window + runtime packages
+#   bootstrap.sh test  system libraries for offscreen Qt + runtime and test packages
+# Safe to run again: it checks before it installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+purpose="${1:-run}"
+
+# Qt's shared libraries (measured on a bare Debian 12, ../shared/stack-notes.md).
+apt_pkgs=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libxkbcommon0 libdbus-1-3 libx11-6 fonts-dejavu-core)
+if [ "$purpose" = run ]; then
+  # A real window on X11 needs the xcb platform plugin's libraries too.
+  apt_pkgs+=(libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxkbcommon-x11-0)
+fi
+
+if command -v dpkg-query >/dev/null 2>&1; then
+  missing=()
+  for p in "${apt_pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ "$(id -u)" = 0 ] && ! command -v python3 >/dev/null 2>&1; then missing+=(python3 python3-venv); fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then
+      if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+        echo "cathlog needs these system packages: ${missing[*]}" >&2
+        echo "ask an administrator to run: apt-get install ${missing[*]}" >&2
+        exit 1
+      fi
+    fi
+    echo "installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+else
+  echo "not a Debian/Ubuntu system: make sure Qt's libraries are installed (${apt_pkgs[*]})" >&2
+fi
+
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "cathlog needs Python 3.11 or newer" >&2; exit 1; }
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv || { echo "python3 -m venv failed: install python3-venv" >&2; exit 1; }
+fi
+req=requirements.txt
+[ "$purpose" = test ] && req=requirements-dev.txt
+# Reinstall only when the pinned requirements changed since the last install.
+stamp=".venv/.installed-$(basename "$req")"
+if [ ! -f "$stamp" ] || ! cmp -s "$stamp" <(cat requirements.txt "$req"); then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
+  cat requirements.txt "$req" > "$stamp"
+fi

@@ -1,0 +1,76 @@
+"""Shared fixtures. Every test is hermetic: data, log and config folders and
+the default database point into tmp_path, so no test touches real data."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from cathlog.domain.enums import Role  # noqa: E402
+from cathlog.domain.records import Actor  # noqa: E402
+from cathlog.services import Services  # noqa: E402
+from cathlog.store.db import Store  # noqa: E402
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _hermetic(tmp_path, monkeypatch):
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / "xdg" / var.lower()))
+    monkeypatch.setenv("CATHLOG_DB", str(tmp_path / "default.db"))
+    for var in ("CATHLOG_USER", "CATHLOG_PASSWORD", "CATHLOG_NEW_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
+
+
+class FakeClock:
+    """A clock tests can move: starts 2026-11-21 09:00 UTC."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "cathlog.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def services(store, clock) -> Services:
+    return Services(store, clock)
+
+
+@pytest.fixture
+def admin(services) -> Actor:
+    return services.auth.create_first_admin("admin", "Ada Admin", PASSWORD)
+
+
+@pytest.fixture
+def nurse(services, admin) -> Actor:
+    services.auth.add_user(admin, "nurse", "Nina Nurse", Role.NURSE, PASSWORD)
+    return services.auth.sign_in("nurse", PASSWORD, workstation="lab-2")
+
+
+@pytest.fixture
+def physician(services, admin) -> Actor:
+    services.auth.add_user(admin, "doc", "Dr. Dora Doc", Role.PHYSICIAN, PASSWORD)
+    return services.auth.sign_in("doc", PASSWORD, workstation="lab-2")

@@ -1,0 +1,24 @@
+"""Small builders for tests: a patient, an open case."""
+
+from __future__ import annotations
+
+from cathlog.domain.enums import TeamRole
+from cathlog.domain.records import Patient, TeamMember
+
+
+def make_patient(mrn: str = "00123", **kw) -> Patient:
+    fields = dict(mrn=mrn, family_name="Doe", given_name="Jane", birth_date="1954-03-02", sex="female",
+                  weight_kg=80.0, height_cm=165.0, creatinine_mg_dl=1.4, egfr_ml_min=48.0,
+                  allergies="iodinated contrast", anticoagulation="none")
+    fields.update(kw)
+    return Patient(**fields)
+
+
+CORONARY = {"category": "coronary", "planned": ["stenting"], "indication": "sihd", "urgency": "elective",
+            "room": "Cath Lab 2"}
+TEAM = [TeamMember("Dr. A. Patel", TeamRole.PRIMARY_OPERATOR), TeamMember("RN K. Walsh", TeamRole.NURSE)]
+
+
+def open_case(services, actor, mrn: str = "00123", details=None):
+    patient = services.cases.register_patient(actor, make_patient(mrn))
+    return services.cases.open_case(actor, patient.patient_id, details or CORONARY, team=TEAM)
