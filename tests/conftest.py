@@ -7,6 +7,7 @@ import os
 from datetime import datetime, timezone
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -54,9 +55,14 @@ def store(tmp_path):
     s.close()
 
 
+# Argon2id still, with small parameters so the suite stays fast; the real
+# profile is tested in test_auth.py::test_password_hash_is_argon2id_above_owasp_minimum.
+FAST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
 @pytest.fixture
 def services(store, clock) -> Services:
-    return Services(store, clock)
+    return Services(store, clock, hasher=FAST_HASHER)
 
 
 @pytest.fixture

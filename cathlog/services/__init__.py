@@ -7,6 +7,8 @@ clock in its constructor (no globals), so tests pass a fake clock.
 
 from __future__ import annotations
 
+from argon2 import PasswordHasher
+
 from cathlog.services.auth import AuthService
 from cathlog.services.base import Clock, system_clock
 from cathlog.services.cases import CaseService
@@ -15,8 +17,8 @@ from cathlog.store.db import Store
 
 
 class Services:
-    def __init__(self, store: Store, clock: Clock = system_clock):
+    def __init__(self, store: Store, clock: Clock = system_clock, hasher: PasswordHasher | None = None):
         self.store = store
-        self.auth = AuthService(store, clock)
+        self.auth = AuthService(store, clock, hasher)
         self.cases = CaseService(store, clock)
         self.exchange = ExchangeService(store, clock)

@@ -18,13 +18,13 @@ from cathlog.domain.enums import Role
 from cathlog.domain.errors import AuthenticationFailed, Conflict, NotFound, ValidationError, Issue
 from cathlog.domain.records import Actor, User
 from cathlog.rules.permissions import Action
-from cathlog.services.base import ServiceBase, this_workstation
+from cathlog.services.base import Clock, ServiceBase, system_clock, this_workstation
+from cathlog.store.db import Store
 from cathlog.store import users as user_store
 
 MAX_FAILED_SIGN_INS = 5
 MIN_PASSWORD_LENGTH = 8
 _USERNAME = re.compile(r"^[a-z0-9._-]{1,64}$")
-_hasher = PasswordHasher()
 
 
 def check_password_policy(username: str, password: str) -> None:
@@ -45,6 +45,11 @@ def check_username(username: str) -> None:
 
 
 class AuthService(ServiceBase):
+    def __init__(self, store: Store, clock: Clock = system_clock, hasher: PasswordHasher | None = None):
+        super().__init__(store, clock)
+        # The default profile is RFC 9106 low-memory; tests may pass a cheaper Argon2id hasher.
+        self._hasher = hasher or PasswordHasher()
+
     def has_users(self) -> bool:
         return user_store.count_users(self.store) > 0
 
@@ -56,7 +61,7 @@ class AuthService(ServiceBase):
             if self.has_users():
                 raise Conflict("this database already has users; sign in as an admin to add more")
             user = User(username, display_name.strip() or username, Role.ADMIN, True, self.now())
-            user_store.insert_user(self.store, user, _hasher.hash(password))
+            user_store.insert_user(self.store, user, self._hasher.hash(password))
             actor = Actor(username, user.display_name, Role.ADMIN, this_workstation())
             self.audit(actor, "create_first_admin", "user", username, new={"role": "admin"})
         return actor
@@ -68,7 +73,7 @@ class AuthService(ServiceBase):
         stored = user_store.password_hash(self.store, username)
         generic = AuthenticationFailed("wrong user name or password")
         if user is None or stored is None:
-            _hasher.hash(password)  # same cost as a real check: do not reveal which names exist
+            self._hasher.hash(password)  # same cost as a real check: do not reveal which names exist
             with self.store.write():
                 self.audit(Actor(username, username, Role.NURSE, station), "sign_in_failed", "user", username,
                            reason="unknown user")
@@ -85,7 +90,7 @@ class AuthService(ServiceBase):
             raise AuthenticationFailed(f"the account {username!r} is locked after {failures} failed sign-ins; "
                                        "an admin must reset its password")
         try:
-            _hasher.verify(stored, password)
+            self._hasher.verify(stored, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             with self.store.write():
                 user_store.update_user(self.store, username, failed_logins=failures + 1)
@@ -95,8 +100,8 @@ class AuthService(ServiceBase):
             changes: dict[str, object] = {}
             if failures:
                 changes["failed_logins"] = 0
-            if _hasher.check_needs_rehash(stored):
-                changes["password_hash"] = _hasher.hash(password)
+            if self._hasher.check_needs_rehash(stored):
+                changes["password_hash"] = self._hasher.hash(password)
             if changes:
                 user_store.update_user(self.store, username, **changes)
             self.audit(actor, "sign_in", "user", username)
@@ -110,7 +115,7 @@ class AuthService(ServiceBase):
         with self.store.write():
             if user_store.get_user(self.store, username):
                 raise Conflict(f"user {username!r} already exists")
-            user_store.insert_user(self.store, user, _hasher.hash(password))
+            user_store.insert_user(self.store, user, self._hasher.hash(password))
             self.audit(admin, "add_user", "user", username, new={"role": user.role.value,
                                                                   "display_name": user.display_name})
         return user
@@ -157,7 +162,7 @@ class AuthService(ServiceBase):
         """Set a new password and unlock the account (the password is never audited)."""
         self.require(admin, Action.MANAGE_USERS)
         check_password_policy(username, new_password)
-        hashed = _hasher.hash(new_password)
+        hashed = self._hasher.hash(new_password)
         with self.store.write():
             self._existing(username)
             user_store.update_user(self.store, username, password_hash=hashed, failed_logins=0)

@@ -72,8 +72,11 @@ class Store:
             conn = sqlite3.connect(str(file_path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         try:
             store = cls(Database(conn), file_path)
-            store._configure()
+            # Nothing is written to the file until it is known to be ours and sound.
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            store._refuse_foreign()
             store._verify()
+            store._configure()
             store._migrate()
         except BaseException:
             conn.close()
@@ -82,7 +85,6 @@ class Store:
 
     def _configure(self) -> None:
         conn = self.db.conn
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         if self.path is not None:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -97,6 +99,13 @@ class Store:
                 f"the database failed its integrity check ({result[0][0]}). Nothing was written to it; "
                 "restore the last verified backup."
             )
+
+    def _refuse_foreign(self) -> None:
+        conn = self.db.conn
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if app_id != APPLICATION_ID and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            name = self.path.name if self.path else "the database"
+            raise NotACathlogDatabase(f"{name} is a SQLite database but not a cathlog one; it was not changed.")
 
     def _migrate(self) -> None:
         conn = self.db.conn

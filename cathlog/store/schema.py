@@ -46,7 +46,8 @@ def column_check(spec: FieldSpec, col: str) -> str:
     if t is FieldType.ENUM:
         return f"{col} IN ({', '.join(_quote(c) for c in spec.choices)})"
     if t is FieldType.DATE:
-        return f"{col} GLOB '{_DATE_GLOB}' AND date({col}) = {col}"
+        # date(x, '+0 days') normalises 02-30 to 03-02, so only real dates equal themselves.
+        return f"{col} GLOB '{_DATE_GLOB}' AND date({col}, '+0 days') IS {col}"
     if t is FieldType.ENUM_LIST:
         return f"json_valid({col}) AND json_type({col}) = 'array'"
     return f"length({col}) BETWEEN 1 AND {spec.max_len}" if spec.max_len else f"length({col}) >= 1"
@@ -55,7 +56,7 @@ def column_check(spec: FieldSpec, col: str) -> str:
 def _column(spec: FieldSpec) -> str:
     sql_type = _SQL_TYPE.get(spec.type, "TEXT")
     null = " NOT NULL" if spec.required else ""
-    return f"{spec.name} {sql_type}{null} CHECK ({spec.name} IS NULL OR ({column_check(spec, spec.name)}))"
+    return f"{spec.name} {sql_type}{null} CHECK ({spec.name} IS NULL OR coalesce({column_check(spec, spec.name)}, 0))"
 
 
 def _json_field_check(spec: FieldSpec) -> str:
@@ -67,13 +68,14 @@ def _json_field_check(spec: FieldSpec) -> str:
     elif spec.type is FieldType.REAL:
         typed = f"{jtype} IN ('integer', 'real')"
     elif spec.type is FieldType.BOOL:
-        return f"({jtype} IS NULL OR {jtype} IN ('true', 'false'))" if not spec.required else f"{jtype} IN ('true', 'false')"
+        return f"coalesce({jtype} IN ('true', 'false'), {0 if spec.required else 1})"
     elif spec.type is FieldType.ENUM_LIST:
         typed = f"{jtype} = 'array'"
     else:
         typed = f"{jtype} = 'text'"
     cond = typed if spec.type is FieldType.ENUM_LIST else f"{typed} AND {column_check(spec, value)}"
-    return f"({cond})" if spec.required else f"({jtype} IS NULL OR ({cond}))"
+    # coalesce: a NULL (missing key) must fail the CHECK, not pass it as SQL's "unknown" would.
+    return f"coalesce({cond}, 0)" if spec.required else f"({jtype} IS NULL OR coalesce({cond}, 0))"
 
 
 def event_data_check() -> str:
@@ -124,7 +126,7 @@ CREATE TABLE patient_versions (
   {patient_cols},
   {audit_cols},
   UNIQUE (patient_id, version),
-  CHECK (version = 1 OR length(reason) >= 1)
+  CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)
 ) STRICT""")
     db.execute("""
 CREATE TABLE patient_mrns (
@@ -144,7 +146,7 @@ CREATE TABLE procedure_versions (
   team TEXT NOT NULL CHECK (json_valid(team) AND json_type(team) = 'array'),
   {audit_cols},
   UNIQUE (procedure_id, version),
-  CHECK (version = 1 OR length(reason) >= 1)
+  CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)
 ) STRICT""")
     db.execute(f"""
 CREATE TABLE event_versions (
@@ -162,7 +164,7 @@ CREATE TABLE event_versions (
   voided INTEGER NOT NULL DEFAULT 0 CHECK (voided IN (0, 1)),
   reason TEXT,
   UNIQUE (event_id, version),
-  CHECK (version = 1 OR length(reason) >= 1),
+  CHECK (version = 1 OR coalesce(length(reason), 0) >= 1),
   CHECK {event_data_check()}
 ) STRICT""")
     db.execute(f"""
