@@ -1,15 +1,17 @@
 """Start-up: the command line if a command is given, else the GUI.
 
-GUI bootstrap: QApplication, open the store (refusing a damaged or foreign
-file with a clear message), first-run admin creation or sign-in, then the
-main window. Qt is imported only on the GUI path, so the command line starts
-fast and runs where no display libraries are installed.
+GUI bootstrap: QApplication, open the store (a damaged, foreign or newer
+file is refused with a clear message and left untouched), first-run admin
+creation or sign-in, then the main window. Qt is imported only on the GUI
+path, so the command line starts fast and runs without display libraries.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -18,6 +20,64 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cathlog.cli import main as cli_main
 
         return cli_main(args)
-    from cathlog.ui.bootstrap import run_gui
-
     return run_gui(args)
+
+
+def _quiet_offscreen_warnings() -> None:
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    previous = None
+
+    def handler(mode: QtMsgType, context: object, message: str) -> None:
+        if "propagateSizeHints" in message:  # the offscreen platform says this on every show()
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)
+
+
+def run_gui(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="cathlog", description="Start the cathlog window.")
+    parser.add_argument("--db", metavar="PATH", help="database file (default: $CATHLOG_DB or the user data folder)")
+    args = parser.parse_args(list(argv))
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from cathlog.domain.errors import CathlogError
+    from cathlog.paths import default_db_path
+    from cathlog.services import Services
+    from cathlog.store.db import Store
+    from cathlog.ui.dialogs import FirstRunDialog, SignInDialog
+    from cathlog.ui.main_window import MainWindow
+    from cathlog.ui.theme import LIGHT
+
+    _quiet_offscreen_warnings()
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("cathlog")
+    app.setStyle("Fusion")
+    app.setStyleSheet(LIGHT)
+
+    path = Path(args.db) if args.db else default_db_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = Store.open(path)
+    except (CathlogError, OSError) as exc:
+        QMessageBox.critical(None, "cathlog cannot open its database", f"{path}\n\n{exc}")
+        return 1
+    services = Services(store)
+    label = str(path)
+    if not services.auth.has_users():
+        actor = FirstRunDialog.ask(services, label)
+    else:
+        actor = SignInDialog.ask(services, label)
+    if actor is None:
+        store.close()
+        return 0
+    window = MainWindow(services, actor, label)
+    window.show()
+    code = app.exec()
+    store.close()
+    return code

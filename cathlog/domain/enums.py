@@ -41,6 +41,8 @@ _LABELS: dict[str, str] = {
     "sc": "subcutaneous",
     "po": "oral",
     "i_stat": "i-STAT",
+    "hemochron": "Hemochron",
+    "hemotec": "HemoTec",
     "sihd": "stable ischemic heart disease / CCD",
     "stemi": "STEMI",
     "nstemi": "NSTEMI",
