@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cathlog.domain import enums as e
+from cathlog.domain.vocab_base import Vocab
 from cathlog.domain.fields import EVENT_FIELDS
 from cathlog.domain.records import EventVersion
 from cathlog.domain.units import format_number, format_quantity
@@ -21,7 +22,7 @@ def _q(kind: e.EventKind, data: Mapping[str, Any], name: str) -> str:
     return format_quantity(data.get(name), spec.unit, spec.decimals)
 
 
-def _label(vocab: type[e._Vocab], value: str | None) -> str:
+def _label(vocab: type[Vocab], value: str | None) -> str:
     return vocab(value).label if value else ""
 
 

@@ -48,7 +48,9 @@ def _allowed(spec: FieldSpec) -> str:
 def check_value(spec: FieldSpec, value: Any) -> tuple[list[Issue], list[Issue]]:
     """Check one value against its spec: (hard issues, soft warnings)."""
     name, label = spec.name, spec.label
-    if value is None or (isinstance(value, str) and not value.strip()) or value == []:
+    if isinstance(value, str) and value and not value.strip():
+        return [Issue(name, value, f"{label} is blank (only spaces or line breaks)")], []
+    if value is None or value == "" or value == []:
         if spec.required:
             return [Issue(name, value, f"{label} is required")], []
         return [], []
