@@ -1,0 +1,67 @@
+"""Time saving one log entry through the services: validate, version row,
+audit row, one durable (fsync'd, WAL, synchronous=FULL) commit.
+
+    .venv/bin/python benchmarks/entry_save.py [--entries N] [--background-cases M]
+
+Prints p50/p95/p99/max in ms. A plain script, not a test: figures, no asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cathlog.demo import load_demo  # noqa: E402
+from cathlog.domain.enums import Role  # noqa: E402
+from cathlog.domain.records import Patient  # noqa: E402
+from cathlog.services import Services  # noqa: E402
+from cathlog.store.db import Store  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=400)
+    parser.add_argument("--background-cases", type=int, default=200, help="demo cases already in the database")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        services = Services(Store.open(Path(tmp) / "bench.db"))
+        admin = services.auth.create_first_admin("admin", "Admin", "benchmark password")
+        t0 = time.perf_counter()
+        load_demo(services, admin, args.background_cases, seed=1)
+        demo_s = time.perf_counter() - t0
+        services.auth.add_user(admin, "nurse", "Nurse", Role.NURSE, "benchmark password")
+        nurse = services.auth.sign_in("nurse", "benchmark password")
+        patient = services.cases.register_patient(nurse, Patient("BENCH1", "Bench", "1950-01-01", "male",
+                                                                 weight_kg=80.0))
+        proc = services.cases.open_case(nurse, patient.patient_id, {
+            "category": "coronary", "planned": ["stenting"], "indication": "sihd", "urgency": "elective"})
+        kinds = [("act", {"act_s": 260}), ("contrast", {"agent": "iohexol", "volume_ml": 5.0}),
+                 ("note", {"text": "benchmark entry"}),
+                 ("medication", {"drug": "nitroglycerin", "dose": 100.0, "dose_unit": "mcg", "route": "ia"})]
+        times = []
+        for i in range(args.entries):
+            kind, data = kinds[i % len(kinds)]
+            t = time.perf_counter()
+            services.cases.record_event(nurse, proc.procedure_id, kind, data, confirm=True)
+            times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        q = statistics.quantiles(times, n=100)
+        print(f"database: {args.background_cases} demo cases (loaded in {demo_s:.1f} s), then {args.entries} "
+              f"entries into one case (the case grows to {args.entries} entries)")
+        print(f"{'metric':<28}{'ms':>8}")
+        for name, value in (("entry save p50", q[49]), ("entry save p95", q[94]), ("entry save p99", q[98]),
+                            ("entry save max", times[-1])):
+            print(f"{name:<28}{value:>8.2f}")
+        size = (Path(tmp) / "bench.db").stat().st_size
+        print(f"{'database bytes':<28}{size:>8}")
+        services.store.close()
+
+
+if __name__ == "__main__":
+    main()
