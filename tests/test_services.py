@@ -226,3 +226,14 @@ def test_every_change_is_audited_and_the_chain_holds(services, nurse, clock):
     for wanted in ("register_patient", "open_case", "record_event", "correct_event", "void_event", "close_case"):
         assert wanted in actions
     assert audit.verify_chain(services.store).ok
+
+
+def test_physician_sets_the_act_target_nurse_cannot(services, nurse, physician):
+    proc = open_case(services, nurse)
+    with pytest.raises(PermissionDenied):
+        services.cases.set_act_target(nurse, proc.procedure_id, 300, 350, reason="Hemochron")
+    with pytest.raises(ValidationError, match="high end must be above"):
+        services.cases.set_act_target(physician, proc.procedure_id, 350, 300, reason="x")
+    new = services.cases.set_act_target(physician, proc.procedure_id, 300, 350, reason="Hemochron device")
+    assert new.act_target == (300, 350) and new.version == 2
+    assert services.cases.get_record(nurse, proc.procedure_id).procedure.act_target == (300, 350)

@@ -221,3 +221,19 @@ def test_record_rows_cannot_be_rewritten_through_a_conflict(services, nurse):
     with pytest.raises(Conflict):
         with services.store.write():
             records.insert_event_version(services.store, ev)  # same (event_id, version) again
+
+
+def test_schema_is_frozen(store):
+    """The schema a fresh database gets must equal the committed snapshot.
+
+    The CHECK constraints are generated from the data dictionary, so editing a
+    limit or a field silently changes what *new* databases get while existing
+    ones keep the old schema. If this fails: add a named migration that moves
+    existing databases to the new schema, then regenerate tests/data/schema.sql.
+    """
+    from pathlib import Path
+
+    rows = store.db.conn.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+                                 "AND name NOT LIKE '_sqlite%' ORDER BY type, name").fetchall()
+    current = "".join(f"-- {t} {n}\n{sql};\n\n" for t, n, sql in rows)
+    assert current == (Path(__file__).parent / "data" / "schema.sql").read_text()

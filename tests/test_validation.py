@@ -91,13 +91,20 @@ def test_hard_limits_reject_and_say_why(kind, data, field, words):
     (e.EventKind.RADIATION, {"air_kerma_mgy": 5200.0}, "air_kerma_mgy:high"),
     (e.EventKind.RADIATION, {"fluoro_time_s": 2400}, "fluoro_time_s:high"),
     (e.EventKind.ACCESS, {**MINIMAL[e.EventKind.ACCESS], "sheath_fr": 10.0}, "sheath_fr:high"),
-    (e.EventKind.DEVICE, {"device_type": "des", "state": "implanted", "expiry_date": "2026-11-01"}, "expiry:expired"),
     (e.EventKind.LESION, {"vessel": "rca", "is_cto": True, "stenosis_pre_pct": 90}, "stenosis_pre_pct:cto"),
 ])
 def test_soft_limits_warn_with_a_source(kind, data, code):
     warnings = validate_event(kind, data, CTX)
     assert code in {w.code for w in warnings}
     assert all(w.source for w in warnings)
+
+
+def test_expired_device_needs_a_reason():
+    data = {"device_type": "des", "state": "implanted", "expiry_date": "2026-11-01"}
+    with pytest.raises(ValidationError, match="expired on 2026-11-01; it is refused unless"):
+        validate_event(e.EventKind.DEVICE, data, CTX)
+    assert validate_event(e.EventKind.DEVICE, {**data, "expiry_override_reason": "only size in stock, MD aware"},
+                          CTX) == []
 
 
 def test_heparin_warning_shows_units_per_kg():

@@ -89,6 +89,10 @@ PROCEDURE_FIELDS: tuple[FieldSpec, ...] = (
     _f("indication_detail", T.TEXT, "Indication detail", max_len=200),
     _f("urgency", T.ENUM, "Urgency", required=True, choices=e.Urgency),
     _f("room", T.TEXT, "Room", max_len=40),
+    _f("act_target_low_s", T.INT, "ACT target, low", unit="s", hard=(100, 600),
+       source="2013 ACCF/AHA STEMI guideline [5]: 250-300 s (HemoTec), 300-350 s (Hemochron), 200-250 s with GP IIb/IIIa"),
+    _f("act_target_high_s", T.INT, "ACT target, high", unit="s", hard=(100, 600),
+       source="2013 ACCF/AHA STEMI guideline [5]"),
 )
 
 # --- Events ------------------------------------------------------------------
@@ -129,6 +133,7 @@ EVENT_FIELDS: dict[e.EventKind, tuple[FieldSpec, ...]] = {
         _f("gtin", T.TEXT, "GTIN", max_len=14),
         _f("udi", T.TEXT, "UDI", max_len=200),
         _f("expiry_date", T.DATE, "Expiry"),
+        _f("expiry_override_reason", T.TEXT, "Reason to use an expired device", max_len=200),
         _f("diameter_mm", T.REAL, "Diameter", unit="mm", hard=(0.2, 45), decimals=2,
            source="design: 0.75 mm coronary balloon to 40 mm large-IVC filter [25]"),
         _f("length_mm", T.REAL, "Length", unit="mm", hard=(1, 300), decimals=1, source="design"),

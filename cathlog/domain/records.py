@@ -73,9 +73,17 @@ class Procedure:
     indication_detail: str | None = None
     room: str | None = None
     team: tuple[TeamMember, ...] = ()
+    act_target_low_s: int | None = None
+    act_target_high_s: int | None = None
     version: int = 1
     changed_at: str = ""
     changed_by: str = ""
+
+    @property
+    def act_target(self) -> tuple[int, int] | None:
+        if self.act_target_low_s is None or self.act_target_high_s is None:
+            return None
+        return self.act_target_low_s, self.act_target_high_s
 
     @property
     def primary_operator(self) -> str | None:

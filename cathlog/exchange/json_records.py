@@ -45,6 +45,8 @@ def record_to_json(record: ProcedureRecord) -> dict[str, Any]:
         "indication_detail": proc.indication_detail,
         "urgency": proc.urgency,
         "room": proc.room,
+        "act_target_low_s": proc.act_target_low_s,
+        "act_target_high_s": proc.act_target_high_s,
         "team": [m.to_json() for m in proc.team],
         "patient": _drop_none({k: getattr(patient, k) for k in _PATIENT_KEYS}),
         "events": [
@@ -131,7 +133,8 @@ def _record(item: dict[str, Any]) -> ProcedureRecord:
         procedure_id=item["procedure_id"], patient_id="", category=item["category"], planned=tuple(item["planned"]),
         indication=item["indication"], urgency=item["urgency"], started_at=item["started_at"],
         status=ProcedureStatus(item["status"]), indication_detail=item.get("indication_detail"),
-        room=item.get("room"), team=tuple(TeamMember(m["name"], TeamRole(m["role"])) for m in item["team"]),
+        room=item.get("room"), act_target_low_s=item.get("act_target_low_s"),
+        act_target_high_s=item.get("act_target_high_s"), team=tuple(TeamMember(m["name"], TeamRole(m["role"])) for m in item["team"]),
     )
     histories = []
     for ev in item["events"]:

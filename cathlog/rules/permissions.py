@@ -22,6 +22,7 @@ class Action(StrEnum):
     REOPEN_CASE = "reopen_case"
     UPDATE_PATIENT = "update_patient"
     SIGN_CASE = "sign_case"
+    SET_TARGETS = "set_targets"
     MANAGE_USERS = "manage_users"
     EXPORT = "export"
     IMPORT = "import"
@@ -44,7 +45,7 @@ _CLINICAL = {
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.NURSE: frozenset(_CLINICAL),
-    Role.PHYSICIAN: frozenset(_CLINICAL | {Action.SIGN_CASE}),
+    Role.PHYSICIAN: frozenset(_CLINICAL | {Action.SIGN_CASE, Action.SET_TARGETS}),
     Role.ADMIN: frozenset(
         {
             Action.VIEW_RECORDS,

@@ -171,6 +171,11 @@ def validate_patient(patient: Patient, today: date) -> list[Issue]:
 
 def validate_procedure(data: Mapping[str, Any]) -> list[Issue]:
     errors, warnings = check_fields(PROCEDURE_FIELDS, data)
+    low, high = data.get("act_target_low_s"), data.get("act_target_high_s")
+    if (low is None) != (high is None):
+        errors.append(Issue("act_target_high_s", high, "give both ends of the ACT target band, or neither"))
+    elif low is not None and not errors and low >= high:
+        errors.append(Issue("act_target_high_s", high, f"ACT target {low}-{high} s: the high end must be above the low"))
     if not errors:
         allowed = e.INDICATIONS_BY_CATEGORY[e.Category(data["category"])]
         if data["indication"] not in allowed:
@@ -265,9 +270,9 @@ def _check_device(data, ctx, errors, warnings) -> None:
     if data["state"] == e.DeviceState.IMPLANTED and kind not in e.IMPLANTABLE_DEVICES:
         errors.append(Issue("state", data["state"], f"a {kind.label} is not an implant"))
     expiry = data.get("expiry_date")
-    if expiry and date.fromisoformat(expiry) < ctx.procedure_date:
-        warnings.append(Issue("expiry_date", expiry, f"device expired on {expiry}; use it only with a reason",
-                              "FDA UDI rule: expiry is part of the device identifier", "expiry:expired"))
+    if expiry and date.fromisoformat(expiry) < ctx.procedure_date and not data.get("expiry_override_reason"):
+        errors.append(Issue("expiry_date", expiry, f"this device expired on {expiry}; it is refused unless a "
+                            "reason to use it anyway is given", "device label (UDI expiry, AI 17)"))
     lesion = _ref(data, "lesion_event_id", ctx, {e.EventKind.LESION}, errors, "lesion")
     _ref(data, "delivered_with_event_id", ctx, {e.EventKind.DEVICE}, errors, "device")
     if kind is e.DeviceType.RA_BURR and diameter and lesion and lesion.data.get("reference_diameter_mm"):

@@ -132,6 +132,8 @@ class CaseService(ServiceBase):
                              category=details["category"], planned=tuple(details["planned"]),
                              indication=details["indication"], urgency=details["urgency"], started_at=start,
                              indication_detail=details.get("indication_detail"), room=details.get("room"),
+                             act_target_low_s=details.get("act_target_low_s"),
+                             act_target_high_s=details.get("act_target_high_s"),
                              team=team, changed_at=now, changed_by=actor.username)
             rec.insert_procedure_version(self.store, proc)
             self.audit(actor, "open_case", "procedure", proc.procedure_id, procedure_id=proc.procedure_id,
@@ -167,6 +169,27 @@ class CaseService(ServiceBase):
     def reopen_case(self, actor: Actor, procedure_id: str, reason: str) -> Procedure:
         return self._set_status(actor, procedure_id, Action.REOPEN_CASE, ProcedureStatus.CLOSED,
                                 ProcedureStatus.OPEN, _reason(reason, "reopen a case"))
+
+    def set_act_target(self, actor: Actor, procedure_id: str, low_s: int, high_s: int, reason: str) -> Procedure:
+        """The physician sets this case's ACT target band (a new procedure version)."""
+        self.require(actor, Action.SET_TARGETS)
+        reason = _reason(reason, "change the ACT target")
+        validation.validate_procedure({**self._details(self._procedure(procedure_id)),
+                                       "act_target_low_s": low_s, "act_target_high_s": high_s})
+        with self.store.write():
+            old = self._open_procedure(procedure_id)
+            now = self.now()
+            new = replace(old, act_target_low_s=low_s, act_target_high_s=high_s, version=old.version + 1,
+                          changed_at=now, changed_by=actor.username)
+            rec.insert_procedure_version(self.store, new, reason=reason)
+            self.audit(actor, "set_act_target", "procedure", procedure_id, procedure_id=procedure_id,
+                       old={"act_target": old.act_target}, new={"act_target": [low_s, high_s]}, reason=reason, at=now)
+        return new
+
+    @staticmethod
+    def _details(proc: Procedure) -> dict[str, Any]:
+        return {"category": proc.category, "planned": list(proc.planned), "indication": proc.indication,
+                "urgency": proc.urgency, "indication_detail": proc.indication_detail, "room": proc.room}
 
     def _procedure(self, procedure_id: str) -> Procedure:
         proc = rec.get_procedure(self.store, procedure_id)

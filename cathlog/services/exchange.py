@@ -63,7 +63,9 @@ class ExchangeService(ServiceBase):
         validation.validate_patient(patient, self.clock().date())
         validation.validate_procedure({"category": proc.category, "planned": list(proc.planned),
                                        "indication": proc.indication, "urgency": proc.urgency,
-                                       "indication_detail": proc.indication_detail, "room": proc.room})
+                                       "indication_detail": proc.indication_detail, "room": proc.room,
+                                       "act_target_low_s": proc.act_target_low_s,
+                                       "act_target_high_s": proc.act_target_high_s})
         now = self.now()
         patient_id = rec.patient_id_for_mrn(self.store, patient.mrn)
         if patient_id:

@@ -74,6 +74,7 @@ def _procedure(row: dict[str, Any]) -> Procedure:
         started_at=row["started_at"], status=ProcedureStatus(row["status"]),
         indication_detail=row["indication_detail"], room=row["room"],
         team=tuple(TeamMember(m["name"], TeamRole(m["role"])) for m in json.loads(row["team"])),
+        act_target_low_s=row["act_target_low_s"], act_target_high_s=row["act_target_high_s"],
         version=row["version"], changed_at=row["changed_at"], changed_by=row["changed_by"],
     )
 
@@ -85,6 +86,7 @@ def insert_procedure_version(store: Store, proc: Procedure, *, reason: str | Non
         "indication_detail": proc.indication_detail, "urgency": proc.urgency, "room": proc.room,
         "started_at": proc.started_at, "status": proc.status.value,
         "team": json.dumps([m.to_json() for m in proc.team], ensure_ascii=False),
+        "act_target_low_s": proc.act_target_low_s, "act_target_high_s": proc.act_target_high_s,
         "changed_at": proc.changed_at, "changed_by": proc.changed_by, "reason": reason,
     })
 

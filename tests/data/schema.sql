@@ -1,0 +1,185 @@
+-- index audit_procedure
+CREATE INDEX audit_procedure ON audit (procedure_id);
+
+-- index event_versions_id
+CREATE INDEX event_versions_id ON event_versions (event_id, version);
+
+-- index event_versions_procedure
+CREATE INDEX event_versions_procedure ON event_versions (procedure_id, occurred_at);
+
+-- index idx__sqlite_migrations_migration_set_name
+CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
+    ON "_sqlite_migrations" ("migration_set", "name");
+
+-- index patient_versions_id
+CREATE INDEX patient_versions_id ON patient_versions (patient_id, version);
+
+-- index patient_versions_name
+CREATE INDEX patient_versions_name ON patient_versions (family_name COLLATE NOCASE);
+
+-- index procedure_versions_id
+CREATE INDEX procedure_versions_id ON procedure_versions (procedure_id, version);
+
+-- index procedure_versions_patient
+CREATE INDEX procedure_versions_patient ON procedure_versions (patient_id);
+
+-- index procedure_versions_started
+CREATE INDEX procedure_versions_started ON procedure_versions (started_at);
+
+-- table audit
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL CHECK (at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'),
+  username TEXT NOT NULL,
+  workstation TEXT NOT NULL,
+  action TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  procedure_id TEXT,
+  old_value TEXT,
+  new_value TEXT,
+  reason TEXT,
+  prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+  hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
+) STRICT;
+
+-- table event_versions
+CREATE TABLE event_versions (
+  row_id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL CHECK (length(event_id) = 32),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  procedure_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('access', 'medication', 'act', 'device', 'inflation', 'atherectomy', 'contrast', 'radiation', 'lesion', 'complication', 'note')),
+  data TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),
+  occurred_at TEXT NOT NULL CHECK (occurred_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'),
+  recorded_at TEXT NOT NULL CHECK (recorded_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'),
+  recorded_by TEXT NOT NULL CHECK (length(recorded_by) >= 1),
+  performed_by TEXT CHECK (performed_by IS NULL OR length(performed_by) BETWEEN 1 AND 100),
+  workstation TEXT NOT NULL,
+  voided INTEGER NOT NULL DEFAULT 0 CHECK (voided IN (0, 1)),
+  reason TEXT,
+  UNIQUE (event_id, version),
+  CHECK (version = 1 OR coalesce(length(reason), 0) >= 1),
+  CHECK ((kind = 'access' AND coalesce(json_type(data, '$.site') = 'text' AND json_extract(data, '$.site') IN ('radial', 'distal_radial', 'ulnar', 'brachial', 'femoral', 'popliteal', 'pedal_tibial', 'jugular', 'femoral_vein', 'popliteal_vein'), 0) AND coalesce(json_type(data, '$.side') = 'text' AND json_extract(data, '$.side') IN ('left', 'right', 'not_applicable'), 0) AND coalesce(json_type(data, '$.vessel_type') = 'text' AND json_extract(data, '$.vessel_type') IN ('artery', 'vein'), 0) AND (json_type(data, '$.approach') IS NULL OR coalesce(json_type(data, '$.approach') = 'text' AND json_extract(data, '$.approach') IN ('antegrade', 'retrograde', 'not_applicable'), 0)) AND coalesce(json_type(data, '$.sheath_fr') IN ('integer', 'real') AND json_extract(data, '$.sheath_fr') BETWEEN 3 AND 24, 0) AND (json_type(data, '$.sheath_length_cm') IS NULL OR coalesce(json_type(data, '$.sheath_length_cm') IN ('integer', 'real') AND json_extract(data, '$.sheath_length_cm') BETWEEN 1 AND 150, 0)) AND coalesce(json_type(data, '$.ultrasound_guided') IN ('true', 'false'), 1) AND (json_type(data, '$.closure') IS NULL OR coalesce(json_type(data, '$.closure') = 'text' AND json_extract(data, '$.closure') IN ('manual', 'suture', 'plug', 'clip', 'radial_band', 'none_yet'), 0)))
+    OR (kind = 'medication' AND coalesce(json_type(data, '$.drug') = 'text' AND json_extract(data, '$.drug') IN ('heparin', 'bivalirudin', 'eptifibatide', 'tirofiban', 'abciximab', 'nitroglycerin', 'verapamil', 'adenosine', 'protamine', 'aspirin', 'clopidogrel', 'ticagrelor', 'prasugrel', 'alteplase', 'midazolam', 'fentanyl', 'atropine', 'lidocaine', 'other'), 0) AND (json_type(data, '$.drug_name') IS NULL OR coalesce(json_type(data, '$.drug_name') = 'text' AND length(json_extract(data, '$.drug_name')) BETWEEN 1 AND 100, 0)) AND coalesce(json_type(data, '$.dose') IN ('integer', 'real') AND json_extract(data, '$.dose') BETWEEN 0.001 AND 100000, 0) AND coalesce(json_type(data, '$.dose_unit') = 'text' AND json_extract(data, '$.dose_unit') IN ('units', 'mg', 'mcg', 'g', 'mL'), 0) AND coalesce(json_type(data, '$.route') = 'text' AND json_extract(data, '$.route') IN ('iv', 'ia', 'ic', 'sc', 'po', 'local'), 0))
+    OR (kind = 'act' AND coalesce(json_type(data, '$.act_s') = 'integer' AND json_extract(data, '$.act_s') BETWEEN 50 AND 1100, 0) AND (json_type(data, '$.act_device') IS NULL OR coalesce(json_type(data, '$.act_device') = 'text' AND json_extract(data, '$.act_device') IN ('hemochron', 'hemotec', 'i_stat', 'other'), 0)) AND (json_type(data, '$.cartridge') IS NULL OR coalesce(json_type(data, '$.cartridge') = 'text' AND length(json_extract(data, '$.cartridge')) BETWEEN 1 AND 40, 0)))
+    OR (kind = 'device' AND coalesce(json_type(data, '$.device_type') = 'text' AND json_extract(data, '$.device_type') IN ('balloon', 'nc_balloon', 'dcb', 'des', 'bms', 'covered_stent', 'nitinol_stent', 'venous_stent', 'ra_burr', 'orbital_crown', 'ivc_filter_retrievable', 'ivc_filter_permanent', 'guidewire', 'guide_catheter', 'microcatheter', 'thrombectomy_catheter', 'closure_device', 'sheath', 'other'), 0) AND (json_type(data, '$.manufacturer') IS NULL OR coalesce(json_type(data, '$.manufacturer') = 'text' AND length(json_extract(data, '$.manufacturer')) BETWEEN 1 AND 100, 0)) AND (json_type(data, '$.model') IS NULL OR coalesce(json_type(data, '$.model') = 'text' AND length(json_extract(data, '$.model')) BETWEEN 1 AND 100, 0)) AND (json_type(data, '$.catalog_number') IS NULL OR coalesce(json_type(data, '$.catalog_number') = 'text' AND length(json_extract(data, '$.catalog_number')) BETWEEN 1 AND 60, 0)) AND (json_type(data, '$.lot') IS NULL OR coalesce(json_type(data, '$.lot') = 'text' AND length(json_extract(data, '$.lot')) BETWEEN 1 AND 40, 0)) AND (json_type(data, '$.serial') IS NULL OR coalesce(json_type(data, '$.serial') = 'text' AND length(json_extract(data, '$.serial')) BETWEEN 1 AND 40, 0)) AND (json_type(data, '$.gtin') IS NULL OR coalesce(json_type(data, '$.gtin') = 'text' AND length(json_extract(data, '$.gtin')) BETWEEN 1 AND 14, 0)) AND (json_type(data, '$.udi') IS NULL OR coalesce(json_type(data, '$.udi') = 'text' AND length(json_extract(data, '$.udi')) BETWEEN 1 AND 200, 0)) AND (json_type(data, '$.expiry_date') IS NULL OR coalesce(json_type(data, '$.expiry_date') = 'text' AND json_extract(data, '$.expiry_date') GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' AND date(json_extract(data, '$.expiry_date'), '+0 days') IS json_extract(data, '$.expiry_date'), 0)) AND (json_type(data, '$.expiry_override_reason') IS NULL OR coalesce(json_type(data, '$.expiry_override_reason') = 'text' AND length(json_extract(data, '$.expiry_override_reason')) BETWEEN 1 AND 200, 0)) AND (json_type(data, '$.diameter_mm') IS NULL OR coalesce(json_type(data, '$.diameter_mm') IN ('integer', 'real') AND json_extract(data, '$.diameter_mm') BETWEEN 0.2 AND 45, 0)) AND (json_type(data, '$.length_mm') IS NULL OR coalesce(json_type(data, '$.length_mm') IN ('integer', 'real') AND json_extract(data, '$.length_mm') BETWEEN 1 AND 300, 0)) AND coalesce(json_type(data, '$.state') = 'text' AND json_extract(data, '$.state') IN ('opened', 'used', 'implanted', 'wasted', 'returned'), 0) AND (json_type(data, '$.nominal_atm') IS NULL OR coalesce(json_type(data, '$.nominal_atm') IN ('integer', 'real') AND json_extract(data, '$.nominal_atm') BETWEEN 1 AND 30, 0)) AND (json_type(data, '$.rated_burst_atm') IS NULL OR coalesce(json_type(data, '$.rated_burst_atm') IN ('integer', 'real') AND json_extract(data, '$.rated_burst_atm') BETWEEN 1 AND 30, 0)) AND (json_type(data, '$.lesion_event_id') IS NULL OR coalesce(json_type(data, '$.lesion_event_id') = 'text' AND length(json_extract(data, '$.lesion_event_id')) >= 1, 0)) AND (json_type(data, '$.delivered_with_event_id') IS NULL OR coalesce(json_type(data, '$.delivered_with_event_id') = 'text' AND length(json_extract(data, '$.delivered_with_event_id')) >= 1, 0)))
+    OR (kind = 'inflation' AND coalesce(json_type(data, '$.device_event_id') = 'text' AND length(json_extract(data, '$.device_event_id')) >= 1, 0) AND coalesce(json_type(data, '$.pressure_atm') IN ('integer', 'real') AND json_extract(data, '$.pressure_atm') BETWEEN 1 AND 30, 0) AND coalesce(json_type(data, '$.duration_s') = 'integer' AND json_extract(data, '$.duration_s') BETWEEN 1 AND 1800, 0))
+    OR (kind = 'atherectomy' AND coalesce(json_type(data, '$.device_event_id') = 'text' AND length(json_extract(data, '$.device_event_id')) >= 1, 0) AND coalesce(json_type(data, '$.speed_rpm') = 'integer' AND json_extract(data, '$.speed_rpm') BETWEEN 10000 AND 250000, 0) AND coalesce(json_type(data, '$.duration_s') = 'integer' AND json_extract(data, '$.duration_s') BETWEEN 1 AND 600, 0))
+    OR (kind = 'contrast' AND coalesce(json_type(data, '$.agent') = 'text' AND json_extract(data, '$.agent') IN ('iohexol', 'iodixanol', 'iopamidol', 'ioversol', 'iopromide', 'co2', 'other'), 0) AND (json_type(data, '$.concentration_mgi_ml') IS NULL OR coalesce(json_type(data, '$.concentration_mgi_ml') = 'integer' AND json_extract(data, '$.concentration_mgi_ml') BETWEEN 100 AND 400, 0)) AND coalesce(json_type(data, '$.volume_ml') IN ('integer', 'real') AND json_extract(data, '$.volume_ml') BETWEEN 0.1 AND 1000, 0))
+    OR (kind = 'radiation' AND (json_type(data, '$.fluoro_time_s') IS NULL OR coalesce(json_type(data, '$.fluoro_time_s') = 'integer' AND json_extract(data, '$.fluoro_time_s') BETWEEN 0 AND 18000, 0)) AND (json_type(data, '$.air_kerma_mgy') IS NULL OR coalesce(json_type(data, '$.air_kerma_mgy') IN ('integer', 'real') AND json_extract(data, '$.air_kerma_mgy') BETWEEN 0 AND 30000, 0)) AND (json_type(data, '$.dap_gy_cm2') IS NULL OR coalesce(json_type(data, '$.dap_gy_cm2') IN ('integer', 'real') AND json_extract(data, '$.dap_gy_cm2') BETWEEN 0 AND 2000, 0)))
+    OR (kind = 'lesion' AND coalesce(json_type(data, '$.vessel') = 'text' AND json_extract(data, '$.vessel') IN ('lm', 'lad', 'diagonal', 'lcx', 'om', 'rca', 'pda', 'svg', 'aorta', 'cia', 'eia', 'common_femoral', 'sfa', 'popliteal', 'anterior_tibial', 'posterior_tibial', 'peroneal', 'tibioperoneal_trunk', 'dorsalis_pedis', 'plantar', 'ivc', 'civ', 'eiv', 'common_femoral_vein', 'femoral_vein', 'popliteal_vein', 'other'), 0) AND (json_type(data, '$.segment') IS NULL OR coalesce(json_type(data, '$.segment') = 'text' AND length(json_extract(data, '$.segment')) BETWEEN 1 AND 60, 0)) AND (json_type(data, '$.stenosis_pre_pct') IS NULL OR coalesce(json_type(data, '$.stenosis_pre_pct') = 'integer' AND json_extract(data, '$.stenosis_pre_pct') BETWEEN 0 AND 100, 0)) AND (json_type(data, '$.stenosis_post_pct') IS NULL OR coalesce(json_type(data, '$.stenosis_post_pct') = 'integer' AND json_extract(data, '$.stenosis_post_pct') BETWEEN 0 AND 100, 0)) AND coalesce(json_type(data, '$.is_cto') IN ('true', 'false'), 1) AND (json_type(data, '$.cto_duration_months') IS NULL OR coalesce(json_type(data, '$.cto_duration_months') IN ('integer', 'real') AND json_extract(data, '$.cto_duration_months') BETWEEN 0 AND 600, 0)) AND (json_type(data, '$.calcification') IS NULL OR coalesce(json_type(data, '$.calcification') = 'text' AND json_extract(data, '$.calcification') IN ('none', 'mild', 'moderate', 'severe'), 0)) AND (json_type(data, '$.timi_pre') IS NULL OR coalesce(json_type(data, '$.timi_pre') = 'integer' AND json_extract(data, '$.timi_pre') BETWEEN 0 AND 3, 0)) AND (json_type(data, '$.timi_post') IS NULL OR coalesce(json_type(data, '$.timi_post') = 'integer' AND json_extract(data, '$.timi_post') BETWEEN 0 AND 3, 0)) AND (json_type(data, '$.length_mm') IS NULL OR coalesce(json_type(data, '$.length_mm') IN ('integer', 'real') AND json_extract(data, '$.length_mm') BETWEEN 1 AND 500, 0)) AND (json_type(data, '$.reference_diameter_mm') IS NULL OR coalesce(json_type(data, '$.reference_diameter_mm') IN ('integer', 'real') AND json_extract(data, '$.reference_diameter_mm') BETWEEN 0.5 AND 45, 0)))
+    OR (kind = 'complication' AND coalesce(json_type(data, '$.complication') = 'text' AND json_extract(data, '$.complication') IN ('bleeding', 'hematoma', 'pseudoaneurysm', 'av_fistula', 'dissection', 'perforation', 'no_reflow', 'embolization', 'vessel_damage', 'vein_damage', 'stent_thrombosis', 'pulmonary_embolism', 'tamponade', 'arrhythmia', 'contrast_reaction', 'anesthesia_reaction', 'infection', 'stroke', 'myocardial_infarction', 'death', 'other'), 0) AND coalesce(json_type(data, '$.severity') = 'text' AND json_extract(data, '$.severity') IN ('mild', 'moderate', 'severe', 'life_threatening', 'fatal'), 0) AND (json_type(data, '$.description') IS NULL OR coalesce(json_type(data, '$.description') = 'text' AND length(json_extract(data, '$.description')) BETWEEN 1 AND 1000, 0)) AND (json_type(data, '$.treatment') IS NULL OR coalesce(json_type(data, '$.treatment') = 'text' AND length(json_extract(data, '$.treatment')) BETWEEN 1 AND 1000, 0)))
+    OR (kind = 'note' AND coalesce(json_type(data, '$.text') = 'text' AND length(json_extract(data, '$.text')) BETWEEN 1 AND 4000, 0)))
+) STRICT;
+
+-- table patient_mrns
+CREATE TABLE patient_mrns (
+  mrn_norm TEXT PRIMARY KEY,
+  patient_id TEXT NOT NULL CHECK (length(patient_id) = 32)
+) STRICT;
+
+-- table patient_versions
+CREATE TABLE patient_versions (
+  row_id INTEGER PRIMARY KEY,
+  patient_id TEXT NOT NULL CHECK (length(patient_id) = 32),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  mrn_norm TEXT NOT NULL CHECK (length(mrn_norm) >= 1),
+  mrn TEXT NOT NULL CHECK (mrn IS NULL OR coalesce(length(mrn) BETWEEN 1 AND 20, 0)),
+  family_name TEXT NOT NULL CHECK (family_name IS NULL OR coalesce(length(family_name) BETWEEN 1 AND 100, 0)),
+  given_name TEXT CHECK (given_name IS NULL OR coalesce(length(given_name) BETWEEN 1 AND 100, 0)),
+  birth_date TEXT NOT NULL CHECK (birth_date IS NULL OR coalesce(birth_date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' AND date(birth_date, '+0 days') IS birth_date, 0)),
+  sex TEXT NOT NULL CHECK (sex IS NULL OR coalesce(sex IN ('female', 'male', 'other', 'unknown'), 0)),
+  weight_kg REAL CHECK (weight_kg IS NULL OR coalesce(weight_kg BETWEEN 20 AND 350, 0)),
+  height_cm REAL CHECK (height_cm IS NULL OR coalesce(height_cm BETWEEN 100 AND 250, 0)),
+  creatinine_mg_dl REAL CHECK (creatinine_mg_dl IS NULL OR coalesce(creatinine_mg_dl BETWEEN 0.1 AND 25, 0)),
+  egfr_ml_min REAL CHECK (egfr_ml_min IS NULL OR coalesce(egfr_ml_min BETWEEN 0 AND 200, 0)),
+  allergies TEXT CHECK (allergies IS NULL OR coalesce(length(allergies) BETWEEN 1 AND 500, 0)),
+  anticoagulation TEXT CHECK (anticoagulation IS NULL OR coalesce(anticoagulation IN ('none', 'warfarin', 'apixaban', 'rivaroxaban', 'dabigatran', 'edoxaban', 'lmwh', 'heparin_infusion', 'other'), 0)),
+  changed_at TEXT NOT NULL CHECK (changed_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'),
+  changed_by TEXT NOT NULL CHECK (length(changed_by) >= 1),
+  reason TEXT,
+  UNIQUE (patient_id, version),
+  CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)
+) STRICT;
+
+-- table procedure_versions
+CREATE TABLE procedure_versions (
+  row_id INTEGER PRIMARY KEY,
+  procedure_id TEXT NOT NULL CHECK (length(procedure_id) BETWEEN 1 AND 64),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  patient_id TEXT NOT NULL CHECK (length(patient_id) = 32),
+  category TEXT NOT NULL CHECK (category IS NULL OR coalesce(category IN ('coronary', 'peripheral_arterial', 'venous'), 0)),
+  planned TEXT NOT NULL CHECK (planned IS NULL OR coalesce(json_valid(planned) AND json_type(planned) = 'array', 0)),
+  indication TEXT NOT NULL CHECK (indication IS NULL OR coalesce(indication IN ('stemi', 'nstemi', 'ua', 'sihd', 'claudication', 'clti', 'acute_limb_ischemia', 'dvt', 'pts', 'nivl_may_thurner', 'pe_prophylaxis', 'other'), 0)),
+  indication_detail TEXT CHECK (indication_detail IS NULL OR coalesce(length(indication_detail) BETWEEN 1 AND 200, 0)),
+  urgency TEXT NOT NULL CHECK (urgency IS NULL OR coalesce(urgency IN ('elective', 'urgent', 'emergency', 'salvage'), 0)),
+  room TEXT CHECK (room IS NULL OR coalesce(length(room) BETWEEN 1 AND 40, 0)),
+  act_target_low_s INTEGER CHECK (act_target_low_s IS NULL OR coalesce(act_target_low_s BETWEEN 100 AND 600, 0)),
+  act_target_high_s INTEGER CHECK (act_target_high_s IS NULL OR coalesce(act_target_high_s BETWEEN 100 AND 600, 0)),
+  started_at TEXT NOT NULL CHECK (started_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'),
+  status TEXT NOT NULL CHECK (status IN ('open', 'closed', 'signed')),
+  team TEXT NOT NULL CHECK (json_valid(team) AND json_type(team) = 'array'),
+  changed_at TEXT NOT NULL CHECK (changed_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'),
+  changed_by TEXT NOT NULL CHECK (length(changed_by) >= 1),
+  reason TEXT,
+  UNIQUE (procedure_id, version),
+  CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)
+) STRICT;
+
+-- table users
+CREATE TABLE users (
+  username TEXT PRIMARY KEY CHECK (length(username) BETWEEN 1 AND 64 AND username NOT GLOB '*[^a-z0-9._-]*'),
+  display_name TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 100),
+  role TEXT NOT NULL CHECK (role IN ('nurse', 'physician', 'admin')),
+  password_hash TEXT NOT NULL CHECK (password_hash GLOB '$argon2id$*'),
+  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),
+  created_at TEXT NOT NULL CHECK (created_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z')
+) STRICT;
+
+-- trigger audit_no_delete
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+
+-- trigger audit_no_update
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+
+-- trigger event_versions_no_delete
+CREATE TRIGGER event_versions_no_delete BEFORE DELETE ON event_versions BEGIN SELECT RAISE(ABORT, 'event_versions rows are append-only'); END;
+
+-- trigger event_versions_no_update
+CREATE TRIGGER event_versions_no_update BEFORE UPDATE ON event_versions BEGIN SELECT RAISE(ABORT, 'event_versions rows are append-only'); END;
+
+-- trigger patient_mrns_no_delete
+CREATE TRIGGER patient_mrns_no_delete BEFORE DELETE ON patient_mrns BEGIN SELECT RAISE(ABORT, 'patient_mrns rows are append-only'); END;
+
+-- trigger patient_mrns_no_update
+CREATE TRIGGER patient_mrns_no_update BEFORE UPDATE ON patient_mrns BEGIN SELECT RAISE(ABORT, 'patient_mrns rows are append-only'); END;
+
+-- trigger patient_versions_no_delete
+CREATE TRIGGER patient_versions_no_delete BEFORE DELETE ON patient_versions BEGIN SELECT RAISE(ABORT, 'patient_versions rows are append-only'); END;
+
+-- trigger patient_versions_no_update
+CREATE TRIGGER patient_versions_no_update BEFORE UPDATE ON patient_versions BEGIN SELECT RAISE(ABORT, 'patient_versions rows are append-only'); END;
+
+-- trigger procedure_versions_no_delete
+CREATE TRIGGER procedure_versions_no_delete BEFORE DELETE ON procedure_versions BEGIN SELECT RAISE(ABORT, 'procedure_versions rows are append-only'); END;
+
+-- trigger procedure_versions_no_update
+CREATE TRIGGER procedure_versions_no_update BEFORE UPDATE ON procedure_versions BEGIN SELECT RAISE(ABORT, 'procedure_versions rows are append-only'); END;
+
+-- view current_events
+CREATE VIEW current_events AS
+SELECT * FROM event_versions AS v
+WHERE NOT EXISTS (SELECT 1 FROM event_versions AS n WHERE n.event_id = v.event_id AND n.version > v.version);
+
+-- view current_patients
+CREATE VIEW current_patients AS
+SELECT * FROM patient_versions AS v
+WHERE NOT EXISTS (SELECT 1 FROM patient_versions AS n WHERE n.patient_id = v.patient_id AND n.version > v.version);
+
+-- view current_procedures
+CREATE VIEW current_procedures AS
+SELECT * FROM procedure_versions AS v
+WHERE NOT EXISTS (SELECT 1 FROM procedure_versions AS n WHERE n.procedure_id = v.procedure_id AND n.version > v.version);
+
