@@ -52,13 +52,17 @@ def run_gui(argv: Sequence[str]) -> int:
     from cathlog.store.db import Store
     from cathlog.ui.dialogs import FirstRunDialog, SignInDialog
     from cathlog.ui.main_window import MainWindow
-    from cathlog.ui.theme import LIGHT
+    from PySide6.QtCore import QSettings
+
+    from cathlog.ui.theme import apply_theme
 
     _quiet_offscreen_warnings()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("cathlog")
+    app.setOrganizationName("cathlog")
     app.setStyle("Fusion")
-    app.setStyleSheet(LIGHT)
+    settings = QSettings()
+    apply_theme(app, str(settings.value("theme", "light")))
 
     path = Path(args.db) if args.db else default_db_path()
     try:
@@ -76,7 +80,7 @@ def run_gui(argv: Sequence[str]) -> int:
     if actor is None:
         store.close()
         return 0
-    window = MainWindow(services, actor, label)
+    window = MainWindow(services, actor, label, settings=settings)
     window.show()
     code = app.exec()
     store.close()

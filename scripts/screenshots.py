@@ -1,4 +1,4 @@
-"""Take screenshots of cathlog's windows for review and for docs/.
+"""Take screenshots of cathlog's screens in both themes, for review and docs/.
 
 Run under a real X server (Xvfb), e.g.:
     xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb \
@@ -12,19 +12,25 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cathlog.demo import load_demo
-from cathlog.services import Services
-from cathlog.store.db import Store
-from cathlog.ui.dialogs import FirstRunDialog, SignInDialog
-from cathlog.ui.main_window import MainWindow
-from cathlog.ui.theme import LIGHT
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from cathlog.demo import load_demo  # noqa: E402
+from cathlog.domain.enums import EventKind, Role  # noqa: E402
+from cathlog.services import Services  # noqa: E402
+from cathlog.store.db import Store  # noqa: E402
+from cathlog.ui.dialogs import FirstRunDialog, SignInDialog  # noqa: E402
+from cathlog.ui.main_window import MainWindow  # noqa: E402
+from cathlog.ui.new_case import NewCaseDialog  # noqa: E402
+from cathlog.ui.theme import apply_theme  # noqa: E402
 
 
 def _grab(widget, path: Path) -> None:
     widget.show()
-    QApplication.processEvents()
+    for _ in range(3):
+        QApplication.processEvents()
     widget.grab().save(str(path))
     print(path)
 
@@ -33,20 +39,32 @@ def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setStyle("Fusion")
-    app.setStyleSheet(LIGHT)
     with tempfile.TemporaryDirectory() as tmp:
+        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
         services = Services(Store.open(Path(tmp) / "demo.db"))
+        apply_theme(app, "light")
         _grab(FirstRunDialog(services, "~/.local/share/cathlog/cathlog.db"), out / "first-run.png")
         admin = services.auth.create_first_admin("admin", "Ada Admin", "correct horse battery")
-        _grab(SignInDialog(services, "~/.local/share/cathlog/cathlog.db"), out / "sign-in.png")
-        empty = MainWindow(services, admin, "cathlog.db")
-        _grab(empty, out / "main-empty.png")
-        empty.close()
         load_demo(services, admin, 25, seed=21)
-        window = MainWindow(services, admin, "cathlog.db")
-        window.case_view.selectRow(3)
-        _grab(window, out / "main-case.png")
-        window.close()
+        services.auth.add_user(admin, "kwalsh", "RN Kate Walsh", Role.NURSE, "correct horse battery")
+        nurse = services.auth.sign_in("kwalsh", "correct horse battery")
+        for theme in ("light", "dim"):
+            apply_theme(app, theme)
+            window = MainWindow(services, nurse, "cathlog.db", settings=settings)
+            window.case_view.selectRow(3)
+            _grab(window, out / f"case-list-{theme}.png")
+            open_case = next(c for c in window.case_model._rows if c.status == "open")
+            window.open_case(open_case.procedure_id)
+            window.live.new_entry(EventKind.ACT)
+            window.live.form.inputs["act_s"].editor.setText("228")
+            _grab(window, out / f"live-log-{theme}.png")
+            window.live.form.cancel()
+            window.close()
+        apply_theme(app, "light")
+        dialog = NewCaseDialog(services, nurse)
+        dialog.resize(820, 900)
+        _grab(dialog, out / "new-case.png")
+        _grab(SignInDialog(services, "~/.local/share/cathlog/cathlog.db"), out / "sign-in.png")
         services.store.close()
 
 

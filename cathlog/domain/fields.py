@@ -43,6 +43,7 @@ class FieldSpec:
     soft: tuple[float | None, float | None] | None = None
     source: str = ""
     choices: tuple[str, ...] = ()
+    choice_labels: tuple[str, ...] = ()  # what a person reads, one per choice
     max_len: int | None = None
     decimals: int = 0
     multiline: bool = False
@@ -53,8 +54,10 @@ class FieldSpec:
 
 
 def _f(name: str, type_: FieldType, label: str, **kw: object) -> FieldSpec:
-    if "choices" in kw and isinstance(kw["choices"], type) and issubclass(kw["choices"], StrEnum):
-        kw["choices"] = tuple(m.value for m in kw["choices"])  # type: ignore[attr-defined]
+    vocab = kw.get("choices")
+    if isinstance(vocab, type) and issubclass(vocab, StrEnum):
+        kw["choices"] = tuple(m.value for m in vocab)
+        kw["choice_labels"] = tuple(getattr(m, "label", m.value) for m in vocab)
     return FieldSpec(name, type_, label, **kw)  # type: ignore[arg-type]
 
 

@@ -1,15 +1,14 @@
-"""The main window: the case list with search and filters, and the selected
-case's record (patient header and the time-ordered log, voided entries
-struck through, each entry's history in its tooltip)."""
+"""The main window: the case list (search, filters, a preview of the
+selected case's log) and the live log of the open case, on two pages."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -20,63 +19,40 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from cathlog.domain.enums import Anticoagulation, Category, ProcedureStatus, Role
+from cathlog.catalog import Catalog, load_catalog
+from cathlog.domain.enums import ProcedureStatus, Role
 from cathlog.domain.errors import CathlogError
-from cathlog.domain.records import Actor, ProcedureRecord
-from cathlog.domain.units import format_quantity
+from cathlog.domain.records import Actor
+from cathlog.rules.permissions import Action, may
 from cathlog.services import Services
-from cathlog.ui.models import CaseTableModel, EventTableModel, ObjectRole, local_time
+from cathlog.ui.live_log import LiveLogPage
+from cathlog.ui.models import CaseTableModel, EventTableModel, ObjectRole
+from cathlog.ui.new_case import NewCaseDialog
+from cathlog.ui.theme import THEMES, apply_theme
+from cathlog.ui.widgets import make_table, patient_header
 
 SEARCH_DELAY_MS = 200
-
-
-def _table(name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setAccessibleName(name.replace("_", " "))
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(34)
-    view.setWordWrap(False)
-    return view
-
-
-def patient_header(record: ProcedureRecord, today: date) -> str:
-    """'Doe, Jane · MRN 00123 · 72 y F · 80 kg · Cr 1.4 mg/dL · eGFR 48 · ALLERGY: ...'"""
-    p, proc = record.patient, record.procedure
-    parts = [p.display_name, f"MRN {p.mrn}", f"{p.age_years(today)} y {p.sex[:1].upper()}"]
-    if p.weight_kg is not None:
-        parts.append(format_quantity(p.weight_kg, "kg", 1))
-    if p.creatinine_mg_dl is not None:
-        parts.append(f"Cr {format_quantity(p.creatinine_mg_dl, 'mg/dL', 2)}")
-    if p.egfr_ml_min is not None:
-        parts.append(f"eGFR {format_quantity(p.egfr_ml_min, None, 1)}")
-    if p.anticoagulation and p.anticoagulation != "none":
-        parts.append(f"on {Anticoagulation(p.anticoagulation).label}")
-    parts.append(f"⚠ ALLERGY: {p.allergies}" if p.allergies else "no known allergies")
-    line2 = (f"{proc.procedure_id} · {Category(proc.category).label} · {proc.indication_detail or proc.indication} · "
-             f"{proc.room or 'room not set'} · started {local_time(proc.started_at)} · {proc.status.value}")
-    return " · ".join(parts) + "\n" + line2
 
 
 class MainWindow(QMainWindow):
     case_selected = Signal(str)
     cases_loaded = Signal(int)
 
-    def __init__(self, services: Services, actor: Actor, db_label: str = ""):
+    def __init__(self, services: Services, actor: Actor, db_label: str = "", catalog: Catalog | None = None,
+                 settings: QSettings | None = None):
         super().__init__()
         self.services = services
         self.actor = actor
+        self.settings = settings or QSettings()
         self.setWindowTitle(f"cathlog — {actor.display_name} ({actor.role.value})")
-        self.resize(1360, 820)
+        self.resize(1360, 860)
+        self.live = LiveLogPage(services, actor, catalog or load_catalog())
+        self.live.back.connect(self.show_cases)
+        self.live.alert.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self._build(db_label)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -86,21 +62,29 @@ class MainWindow(QMainWindow):
 
     # --- layout ----------------------------------------------------------------
 
-    def _build(self, db_label: str) -> None:
-        menu = self.menuBar().addMenu("&File")
-        refresh = QAction("&Refresh", self)
-        refresh.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
-        refresh.triggered.connect(self.reload)
-        menu.addAction(refresh)
-        if self.actor.role is Role.ADMIN:
-            demo = QAction("Load &demo cases…", self)
-            demo.triggered.connect(self.load_demo)
-            menu.addAction(demo)
-        quit_ = QAction("&Quit", self)
-        quit_.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
-        quit_.triggered.connect(self.close)
-        menu.addAction(quit_)
+    def _menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
 
+        def action(menu, text, slot, shortcut=None, enabled=True):
+            act = QAction(text, self)
+            if shortcut:
+                act.setShortcut(QKeySequence(shortcut))
+            act.triggered.connect(slot)
+            act.setEnabled(enabled)
+            menu.addAction(act)
+            return act
+
+        action(file_menu, "&New case…", self.new_case, "Ctrl+N", may(self.actor.role, Action.OPEN_CASE))
+        action(file_menu, "&Refresh", self.reload, QKeySequence.StandardKey.Refresh)
+        if self.actor.role is Role.ADMIN:
+            action(file_menu, "Load &demo cases…", self.load_demo)
+        action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        view = self.menuBar().addMenu("&View")
+        for name in THEMES:
+            action(view, f"{name.capitalize()} theme", lambda _=False, n=name: self.set_theme(n))
+
+    def _build(self, db_label: str) -> None:
+        self._menu()
         root = QWidget()
         layout = QVBoxLayout(root)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -108,7 +92,16 @@ class MainWindow(QMainWindow):
         banner.setObjectName("Banner")
         banner.setAccessibleName("signed in as")
         layout.addWidget(banner)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._case_page())
+        self.pages.addWidget(self.live)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(root)
 
+    def _case_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
         bar.setContentsMargins(12, 8, 12, 0)
         self.search = QLineEdit()
@@ -117,10 +110,7 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText("Search MRN, name, operator or case id  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda _: self._search_timer.start())
-        find = QAction(self)
-        find.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
-        find.triggered.connect(lambda: self.search.setFocus())
-        self.addAction(find)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), page, lambda: self.search.setFocus())
         self.status_filter = QComboBox()
         self.status_filter.setObjectName("status_filter")
         self.status_filter.setAccessibleName("status filter")
@@ -128,36 +118,43 @@ class MainWindow(QMainWindow):
         for status in ProcedureStatus:
             self.status_filter.addItem(status.value.capitalize(), status.value)
         self.status_filter.currentIndexChanged.connect(self.reload)
-        refresh_button = QPushButton("Refresh")
-        refresh_button.setAccessibleName("refresh")
-        refresh_button.clicked.connect(self.reload)
+        self.new_button = QPushButton("New case (Ctrl+N)")
+        self.new_button.setObjectName("Primary")
+        self.new_button.setAccessibleName("new case")
+        self.new_button.clicked.connect(self.new_case)
+        self.new_button.setVisible(may(self.actor.role, Action.OPEN_CASE))
+        self.open_button = QPushButton("Open log (Enter)")
+        self.open_button.setAccessibleName("open the selected case's log")
+        self.open_button.clicked.connect(self.open_selected)
         bar.addWidget(QLabel("Cases"))
         bar.addWidget(self.search, 1)
         bar.addWidget(QLabel("Status"))
         bar.addWidget(self.status_filter)
-        bar.addWidget(refresh_button)
+        bar.addWidget(self.open_button)
+        bar.addWidget(self.new_button)
         layout.addLayout(bar)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setContentsMargins(12, 8, 12, 12)
         self.case_model = CaseTableModel(self)
-        self.case_view = _table("case_list")
+        self.case_view = make_table("case_list")
         self.case_view.setModel(self.case_model)
         header = self.case_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.case_view.selectionModel().selectionChanged.connect(self._on_case_selection)
+        self.case_view.activated.connect(lambda _: self.open_selected())
         splitter.addWidget(self.case_view)
 
         right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(8, 0, 0, 0)
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(8, 0, 0, 0)
         self.header = QLabel("")
         self.header.setObjectName("PatientHeader")
         self.header.setAccessibleName("patient and case")
         self.header.setWordWrap(True)
         self.event_model = EventTableModel(self)
-        self.event_view = _table("case_log")
+        self.event_view = make_table("case_log")
         self.event_view.setModel(self.event_model)
         ev_header = self.event_view.horizontalHeader()
         ev_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -176,16 +173,20 @@ class MainWindow(QMainWindow):
         rp.addWidget(self.event_view, 1)
         self.record_stack.addWidget(self.empty)
         self.record_stack.addWidget(record_page)
-        right_layout.addWidget(self.record_stack)
+        rl.addWidget(self.record_stack)
         splitter.addWidget(right)
         splitter.setSizes([700, 640])
         layout.addWidget(splitter, 1)
-        self.setCentralWidget(root)
+        return page
 
     # --- behaviour -------------------------------------------------------------
 
     def _fail(self, exc: CathlogError) -> None:
         QMessageBox.warning(self, "cathlog", str(exc))
+
+    def set_theme(self, name: str) -> None:
+        apply_theme(QApplication.instance(), name)
+        self.settings.setValue("theme", name)
 
     def reload(self) -> None:
         try:
@@ -198,20 +199,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{len(cases)} case(s)" + (" (first 500 shown)" if len(cases) == 500 else ""))
         if not cases:
             filtered = bool(self.search.text() or self.status_filter.currentData())
-            self.empty.setText("No case matches this search." if filtered else
-                               "No cases yet." + (" Load demo cases from the File menu to try cathlog."
-                                                  if self.actor.role is Role.ADMIN else ""))
+            hint = {Role.ADMIN: " Load demo cases from the File menu to try cathlog.",
+                    Role.NURSE: " Start one with New case (Ctrl+N).",
+                    Role.PHYSICIAN: " Start one with New case (Ctrl+N)."}[self.actor.role]
+            self.empty.setText("No case matches this search." if filtered else "No cases yet." + hint)
         else:
-            self.empty.setText("Select a case to see its log.")
+            self.empty.setText("Select a case to see its log; Enter opens it.")
         self.record_stack.setCurrentIndex(0)
         self.cases_loaded.emit(len(cases))
 
     def _on_case_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
-        if not indexes:
-            return
-        summary = self.case_model.data(indexes[0], ObjectRole)
-        self.show_case(summary.procedure_id)
+        if indexes:
+            self.show_case(self.case_model.data(indexes[0], ObjectRole).procedure_id)
 
     def show_case(self, procedure_id: str) -> None:
         try:
@@ -223,6 +223,31 @@ class MainWindow(QMainWindow):
         self.event_model.set_rows(record.events)
         self.record_stack.setCurrentIndex(1)
         self.case_selected.emit(procedure_id)
+
+    def open_selected(self) -> None:
+        rows = self.case_view.selectionModel().selectedRows()
+        if rows:
+            self.open_case(self.case_model.data(rows[0], ObjectRole).procedure_id)
+
+    def open_case(self, procedure_id: str) -> None:
+        try:
+            self.live.show_case(procedure_id)
+        except CathlogError as exc:
+            self._fail(exc)
+            return
+        self.pages.setCurrentWidget(self.live)
+        self.live.timeline.setFocus()
+
+    def show_cases(self) -> None:
+        self.pages.setCurrentIndex(0)
+        self.reload()
+        self.case_view.setFocus()
+
+    def new_case(self) -> None:
+        procedure_id = NewCaseDialog.ask(self.services, self.actor, self)
+        if procedure_id:
+            self.reload()
+            self.open_case(procedure_id)
 
     def load_demo(self) -> None:
         from cathlog.demo import load_demo

@@ -116,8 +116,8 @@ class EventTableModel(ListTableModel[EventHistory]):
     def _recorded(history: EventHistory) -> str:
         ev = history.current
         late = parse_utc_iso(ev.recorded_at) - parse_utc_iso(ev.occurred_at)
-        when = local_time(ev.recorded_at, "%H:%M") if late.total_seconds() > 300 else ""
-        return f"{ev.recorded_by}" + (f" (late, {when})" if when else "")
+        # Entered more than 5 minutes after it happened: marked, the exact time is in the tooltip.
+        return ev.recorded_by + (" (late)" if late.total_seconds() > 300 else "")
 
     def extra_data(self, obj: EventHistory, role: int) -> Any:
         if role == Qt.ItemDataRole.FontRole and obj.current.voided:
@@ -125,7 +125,7 @@ class EventTableModel(ListTableModel[EventHistory]):
             font.setStrikeOut(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(f"v{v.version} {local_time(v.recorded_at)} by {v.recorded_by}: "
+            return "\n".join(f"v{v.version} entered {local_time(v.recorded_at)} by {v.recorded_by}: "
                              f"{'VOID' if v.voided else describe(v, self._others)}"
                              + (f" — {v.reason}" if v.reason else "") for v in obj.versions)
         return None

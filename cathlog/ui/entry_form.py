@@ -1,0 +1,322 @@
+"""The quick-entry form of the live log: one form for every entry kind,
+built from the data dictionary.
+
+Save (Enter) writes through the services at once. A refused value is named
+under its field and the input is kept; unusual values are listed and Save
+becomes "Confirm and save". Time defaults to now and can be back-dated.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cathlog.catalog import Catalog
+from cathlog.domain.describe import describe, device_name
+from cathlog.domain.drugs import DRUGS
+from cathlog.domain.enums import Drug, EventKind, DeviceType, INFLATABLE_DEVICES
+from cathlog.domain.errors import CathlogError, ConfirmationRequired, ValidationError
+from cathlog.domain.fields import EVENT_FIELDS, FieldType
+from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
+from cathlog.domain.units import format_number
+from cathlog.rules.alerts import units_per_kg
+from cathlog.services import Services
+from cathlog.ui.fields import FieldError, FieldInput
+from cathlog.ui.models import local_time
+
+TITLES = {
+    EventKind.ACCESS: "Access", EventKind.MEDICATION: "Drug", EventKind.ACT: "ACT", EventKind.DEVICE: "Device",
+    EventKind.INFLATION: "Inflation", EventKind.ATHERECTOMY: "Atherectomy run", EventKind.CONTRAST: "Contrast",
+    EventKind.RADIATION: "Radiation dose", EventKind.LESION: "Lesion", EventKind.COMPLICATION: "Complication",
+    EventKind.NOTE: "Note",
+}
+
+
+def _ref_choices(record: ProcedureRecord, kind: EventKind, field: str) -> list[tuple[str, str]]:
+    others = {h.current.event_id: h.current for h in record.events}
+    out = []
+    for ev in record.current_events():
+        if field == "lesion_event_id" and ev.kind is EventKind.LESION:
+            out.append((ev.event_id, describe(ev, others)))
+        elif field in ("device_event_id", "delivered_with_event_id") and ev.kind is EventKind.DEVICE:
+            dtype = DeviceType(ev.data["device_type"])
+            if kind is EventKind.INFLATION and dtype not in INFLATABLE_DEVICES:
+                continue
+            if kind is EventKind.ATHERECTOMY and dtype not in (DeviceType.RA_BURR, DeviceType.ORBITAL_CROWN):
+                continue
+            out.append((ev.event_id, device_name(ev.data) + (f", lot {ev.data['lot']}" if ev.data.get("lot") else "")))
+    return out
+
+
+class EntryForm(QGroupBox):
+    saved = Signal(object)  # the stored EventVersion
+    closed = Signal()
+    visibility_changed = Signal(bool)
+
+    def __init__(self, services: Services, actor: Actor, catalog: Catalog, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.services, self.actor, self.catalog = services, actor, catalog
+        self.setObjectName("EntryForm")
+        self.kind: EventKind | None = None
+        self.record: ProcedureRecord | None = None
+        self.correcting: EventVersion | None = None
+        self.inputs: dict[str, FieldInput] = {}
+        self._pending_confirm: tuple[tuple[str, ...], str] | None = None
+        outer = QVBoxLayout(self)
+        self.heading = QLabel("")
+        self.heading.setObjectName("FormTitle")
+        self.heading.setAccessibleName("entry form title")
+        outer.addWidget(self.heading)
+        self.body = QWidget()
+        outer.addWidget(self.body)
+        self._body_index = 1
+        self.messages = QLabel("")
+        self.messages.setObjectName("FormMessages")
+        self.messages.setWordWrap(True)
+        self.messages.setAccessibleName("form messages")
+        outer.addWidget(self.messages)
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("Save (Enter)")
+        self.save_button.setObjectName("Primary")
+        self.save_button.setAccessibleName("save entry")
+        self.save_button.clicked.connect(self.submit)
+        cancel = QPushButton("Cancel (Esc)")
+        cancel.setAccessibleName("cancel entry")
+        cancel.clicked.connect(self.cancel)
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save_button)
+        outer.addLayout(buttons)
+        outer.addStretch(1)
+        for key in ("Return", "Enter"):
+            QShortcut(QKeySequence(key), self, self.submit, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Escape"), self, self.cancel, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.hide()
+
+    # --- building ----------------------------------------------------------------
+
+    def start(self, record: ProcedureRecord, kind: EventKind, prefill: dict[str, Any] | None = None,
+              correcting: EventVersion | None = None) -> None:
+        self.record, self.kind, self.correcting = record, EventKind(kind), correcting
+        self._pending_confirm = None
+        old = self.body
+        self.body = QWidget()
+        self.layout().replaceWidget(old, self.body)
+        old.deleteLater()
+        form = QFormLayout(self.body)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.heading.setText(("Correct: " if correcting else "New: ") + TITLES[self.kind])
+        self.time = QLineEdit()
+        self.time.setObjectName("occurred_at")
+        self.time.setAccessibleName("time of the entry (HH:MM)")
+        self.time.setPlaceholderText("HH:MM")
+        now = QPushButton("Now")
+        now.setAccessibleName("set time to now")
+        now.clicked.connect(lambda: self.time.setText(datetime.now().astimezone().strftime("%H:%M")))
+        row = QHBoxLayout()
+        row.addWidget(self.time, 1)
+        row.addWidget(now)
+        form.addRow("Time", row)
+        self.performed_by = QLineEdit()
+        self.performed_by.setObjectName("performed_by")
+        self.performed_by.setAccessibleName("performed by")
+        self.performed_by.setPlaceholderText("who did it (blank: not recorded)")
+        form.addRow("Performed by", self.performed_by)
+        if self.kind is EventKind.DEVICE:
+            self._catalog_row(form)
+        self.inputs = {}
+        for spec in EVENT_FIELDS[self.kind]:
+            refs = _ref_choices(record, self.kind, spec.name) if spec.type is FieldType.REF else ()
+            field = FieldInput(spec, refs)
+            self.inputs[spec.name] = field
+            form.addRow(field.label, field)
+        self.hint = QLabel("")
+        self.hint.setObjectName("Hint")
+        self.hint.setAccessibleName("calculation")
+        form.addRow("", self.hint)
+        self.reason = QLineEdit()
+        self.reason.setObjectName("reason")
+        self.reason.setAccessibleName("reason for the correction")
+        if correcting:
+            form.addRow("Reason for correction *", self.reason)
+        if self.kind is EventKind.MEDICATION:
+            self.inputs["drug"].editor.currentIndexChanged.connect(self._drug_changed)
+            self.inputs["dose"].editor.textChanged.connect(self._update_hint)
+        values = dict(correcting.data) if correcting else {}
+        values.update(prefill or {})
+        for name, value in values.items():
+            if name in self.inputs:
+                self.inputs[name].set_value(value)
+        moment = correcting.occurred_at if correcting else None
+        self.time.setText(local_time(moment, "%H:%M") if moment else datetime.now().astimezone().strftime("%H:%M"))
+        if correcting and correcting.performed_by:
+            self.performed_by.setText(correcting.performed_by)
+        self.messages.setText("")
+        self.save_button.setText("Save (Enter)")
+        self.show()
+        self.visibility_changed.emit(True)
+        self._focus_first_empty()
+
+    def _focus_first_empty(self) -> None:
+        for field in self.inputs.values():
+            try:
+                empty = field.value() in (None, False)
+            except FieldError:
+                empty = False
+            if empty:
+                field.editor.setFocus()
+                return
+        self.save_button.setFocus()
+
+    def _catalog_row(self, form: QFormLayout) -> None:
+        self.catalog_model = QComboBox()
+        self.catalog_model.setObjectName("catalog_item")
+        self.catalog_model.setAccessibleName("catalog device")
+        self.catalog_model.addItem("— from the catalog —", None)
+        for item in self.catalog.items:
+            self.catalog_model.addItem(f"{item.device_type.label}: {item.label}", item.id)
+        self.catalog_size = QComboBox()
+        self.catalog_size.setObjectName("catalog_size")
+        self.catalog_size.setAccessibleName("catalog size")
+        self.catalog_model.currentIndexChanged.connect(self._catalog_item_changed)
+        self.catalog_size.activated.connect(self._catalog_size_chosen)
+        row = QHBoxLayout()
+        row.addWidget(self.catalog_model, 2)
+        row.addWidget(self.catalog_size, 1)
+        form.addRow("Catalog", row)
+
+    def _catalog_item(self):
+        item_id = self.catalog_model.currentData()
+        return next((i for i in self.catalog.items if i.id == item_id), None)
+
+    def _catalog_item_changed(self) -> None:
+        item = self._catalog_item()
+        self.catalog_size.clear()
+        if item is None:
+            return
+        sizes = [(d, ln) for d in item.diameters_mm for ln in item.lengths_mm] or [(d, None) for d in item.diameters_mm]
+        for d, ln in sizes:
+            text = f"{format_number(d, 2)} × {format_number(ln, 1)} mm" if ln else f"{format_number(d, 2)} mm"
+            self.catalog_size.addItem(text, (d, ln))
+        self._fill_from_catalog(item, None, None)
+
+    def _catalog_size_chosen(self) -> None:
+        item = self._catalog_item()
+        size = self.catalog_size.currentData()
+        if item and size:
+            self._fill_from_catalog(item, *size)
+
+    def _fill_from_catalog(self, item, diameter, length) -> None:
+        for name, value in item.entry(diameter, length).items():
+            if name in self.inputs:
+                self.inputs[name].set_value(value)
+        if self.inputs["state"].value() is None:
+            self.inputs["state"].set_value("used")
+
+    def _drug_changed(self) -> None:
+        drug = self.inputs["drug"].value()
+        if drug:
+            spec = DRUGS[Drug(drug)]
+            self.inputs["dose_unit"].set_value(spec.units[0].value)
+            self.inputs["route"].set_value(spec.default_route.value)
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        text = ""
+        if self.kind is EventKind.MEDICATION and self.inputs["drug"].value() == Drug.HEPARIN and self.record:
+            try:
+                dose = self.inputs["dose"].value()
+            except FieldError:
+                dose = None
+            per_kg = units_per_kg(dose, self.record.patient.weight_kg) if dose else None
+            if per_kg is not None:
+                text = f"= {per_kg:.0f} units/kg at {format_number(self.record.patient.weight_kg, 1)} kg"
+            elif not self.record.patient.weight_kg:
+                text = "units/kg: patient weight not recorded"
+        self.hint.setText(text)
+
+    # --- saving --------------------------------------------------------------------
+
+    def _occurred_at(self) -> datetime:
+        text = self.time.text().strip()
+        try:
+            clock = datetime.strptime(text, "%H:%M").time()
+        except ValueError:
+            raise FieldError(f"Time {text!r} must be written HH:MM (24-hour)") from None
+        now = datetime.now().astimezone()
+        moment = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+        if moment > now + timedelta(minutes=5):  # typed 23:50 just after midnight: yesterday
+            moment -= timedelta(days=1)
+        return moment
+
+    def collect(self) -> dict[str, Any]:
+        return {name: field.value() for name, field in self.inputs.items()}
+
+    def submit(self) -> None:
+        if self.kind is None or self.record is None:
+            return
+        try:
+            data = self.collect()
+            when = self._occurred_at()
+        except FieldError as exc:
+            self._show([str(exc)], error=True)
+            return
+        data = {k: v for k, v in data.items() if v is not None and v is not False}
+        fingerprint = repr((sorted(data.items()), when))
+        confirm: tuple[str, ...] = ()
+        if self._pending_confirm and self._pending_confirm[1] == fingerprint:
+            confirm = self._pending_confirm[0]
+        cases = self.services.cases
+        try:
+            if self.correcting:
+                ev = cases.correct_event(self.actor, self.correcting.event_id, data, self.reason.text(),
+                                         occurred_at=when, performed_by=self.performed_by.text(), confirm=confirm)
+            else:
+                ev = cases.record_event(self.actor, self.record.procedure.procedure_id, self.kind, data,
+                                        occurred_at=when, performed_by=self.performed_by.text(), confirm=confirm)
+        except ConfirmationRequired as exc:
+            self._pending_confirm = (tuple(w.code for w in exc.warnings), fingerprint)
+            self._show([f"⚠ {w.message}" + (f"  [{w.source}]" if w.source else "") for w in exc.warnings])
+            self.save_button.setText("Confirm and save (Enter)")
+            return
+        except ValidationError as exc:
+            self._pending_confirm = None
+            self._show([i.message for i in exc.issues], error=True)
+            field = next((self.inputs[i.field] for i in exc.issues if i.field in self.inputs), None)
+            if field:
+                field.editor.setFocus()
+            return
+        except CathlogError as exc:
+            self._show([str(exc)], error=True)
+            return
+        self.hide()
+        self.visibility_changed.emit(False)
+        self.kind = None
+        self.saved.emit(ev)
+
+    def _show(self, lines: list[str], error: bool = False) -> None:
+        prefix = "✖ Not saved: " if error else "Please check, then confirm: "
+        self.messages.setProperty("error", error)
+        self.messages.setText(prefix + "\n".join(lines))
+        self.messages.style().unpolish(self.messages)
+        self.messages.style().polish(self.messages)
+
+    def cancel(self) -> None:
+        self.hide()
+        self.visibility_changed.emit(False)
+        self.kind = None
+        self.closed.emit()

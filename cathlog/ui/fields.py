@@ -1,0 +1,117 @@
+"""Input widgets built from the data dictionary, one per FieldSpec.
+
+No spin boxes: Qt's spin boxes clamp (an ACT of 300 in a 0-99 box becomes
+99) and ``maxLength`` truncates a pasted MRN. Numbers are typed into line
+edits and read with the Do-Not-Use rules; the services check the range and
+the form shows their message under the field. Nothing is clamped, rounded or
+cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from cathlog.domain.fields import FieldSpec, FieldType
+from cathlog.domain.units import QuantityError, format_number, parse_number
+
+
+class FieldError(ValueError):
+    """What a person typed cannot be read as this field's type."""
+
+
+class FieldInput(QWidget):
+    """One labelled input: ``value()`` reads it, ``set_value()`` fills it."""
+
+    def __init__(self, spec: FieldSpec, refs: Sequence[tuple[str, str]] = (), parent: QWidget | None = None):
+        super().__init__(parent)
+        self.spec = spec
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        name = spec.label + (f" ({spec.unit})" if spec.unit else "")
+        t = spec.type
+        if t is FieldType.BOOL:
+            self.editor: QWidget = QCheckBox()
+        elif t in (FieldType.ENUM, FieldType.REF):
+            combo = QComboBox()
+            if not spec.required or t is FieldType.REF:
+                combo.addItem("—", None)
+            items = refs if t is FieldType.REF else list(zip(spec.choices, spec.choice_labels or spec.choices))
+            for value, text in items:
+                combo.addItem(text, value)
+            self.editor = combo
+        elif spec.multiline:
+            edit = QPlainTextEdit()
+            edit.setTabChangesFocus(True)
+            edit.setFixedHeight(70)
+            self.editor = edit
+        else:
+            edit = QLineEdit()
+            if spec.is_number:
+                low, high = spec.hard or (None, None)
+                places = "whole number" if spec.type is FieldType.INT else (
+                    f"up to {spec.decimals} decimals" if spec.decimals else "whole number")
+                if low is not None:
+                    edit.setPlaceholderText(f"{format_number(low, 3)}-{format_number(high, 3)}, {places}")
+            elif t is FieldType.DATE:
+                edit.setPlaceholderText("YYYY-MM-DD")
+            self.editor = edit
+        self.editor.setObjectName(spec.name)
+        self.editor.setAccessibleName(name)
+        self.editor.setToolTip(f"{name}" + (f"\nLimits: {spec.source}" if spec.source else ""))
+        layout.addWidget(self.editor, 1)
+        if spec.unit:
+            unit = QLabel(spec.unit)
+            unit.setObjectName("Unit")
+            unit.setMinimumWidth(40)
+            layout.addWidget(unit)
+
+    @property
+    def label(self) -> str:
+        return self.spec.label + (" *" if self.spec.required else "")
+
+    def value(self) -> Any:
+        """The typed value (None when empty); FieldError if it is not readable."""
+        e = self.editor
+        if isinstance(e, QCheckBox):
+            return e.isChecked()
+        if isinstance(e, QComboBox):
+            return e.currentData()
+        text = e.toPlainText() if isinstance(e, QPlainTextEdit) else e.text()
+        if self.spec.is_number:
+            if not text.strip():
+                return None
+            try:
+                number = parse_number(text)
+            except QuantityError as exc:
+                raise FieldError(f"{self.spec.label}: {exc}") from None
+            if self.spec.type is FieldType.INT:
+                if not number.is_integer():
+                    raise FieldError(f"{self.spec.label} must be a whole number, not {text.strip()}")
+                return int(number)
+            return number
+        return text if text else None
+
+    def set_value(self, value: Any) -> None:
+        e = self.editor
+        if isinstance(e, QCheckBox):
+            e.setChecked(bool(value))
+        elif isinstance(e, QComboBox):
+            index = e.findData(value)
+            e.setCurrentIndex(index if index >= 0 else 0)
+        elif isinstance(e, QPlainTextEdit):
+            e.setPlainText("" if value is None else str(value))
+        elif self.spec.is_number and value is not None:
+            e.setText(format_number(value, 0 if self.spec.type is FieldType.INT else self.spec.decimals))
+        else:
+            e.setText("" if value is None else str(value))

@@ -1,0 +1,306 @@
+"""The live log: the nurse's screen through a procedure.
+
+Timeline on the left, running panels on the right, the entry form under
+the timeline, quick-entry buttons F1-F10 (large enough for gloved hands),
+and the scanner field. Every entry is saved the moment it is made; there is
+no "save case" button.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cathlog.catalog import Catalog
+from cathlog.domain.enums import EventKind, ProcedureStatus
+from cathlog.domain.errors import CathlogError
+from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
+from cathlog.rules.alerts import ACT_RECHECK_MIN
+from cathlog.rules.barcode import parse_udi
+from cathlog.services import Services
+from cathlog.ui.entry_form import TITLES, EntryForm
+from cathlog.ui.models import EventTableModel, ObjectRole
+from cathlog.ui.panels import ActPanel, ContrastPanel, RadiationPanel, TimerPanel
+from cathlog.ui.widgets import make_table, patient_header
+
+QUICK_KEYS = [
+    ("F1", EventKind.ACCESS), ("F2", EventKind.MEDICATION), ("F3", EventKind.ACT), ("F4", EventKind.DEVICE),
+    ("F5", None), ("F6", EventKind.CONTRAST), ("F7", EventKind.RADIATION), ("F8", EventKind.LESION),
+    ("F9", EventKind.COMPLICATION), ("F10", EventKind.NOTE),
+]
+
+
+class LiveLogPage(QWidget):
+    entry_saved = Signal(object)
+    back = Signal()
+    alert = Signal(str)  # a non-modal message for the status line
+
+    def __init__(self, services: Services, actor: Actor, catalog: Catalog, recheck_min: int = ACT_RECHECK_MIN):
+        super().__init__()
+        self.services, self.actor, self.catalog = services, actor, catalog
+        self.recheck_min = recheck_min
+        self.record: ProcedureRecord | None = None
+        self._build()
+        self._tick = QTimer(self)
+        self._tick.setInterval(30_000)  # minutes-since and recheck-due move on their own
+        self._tick.timeout.connect(self.refresh_panels)
+        self._tick.start()
+
+    # --- layout ------------------------------------------------------------------
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(12, 8, 12, 8)
+        top = QHBoxLayout()
+        back = QPushButton("◀ Cases")
+        back.setAccessibleName("back to the case list")
+        back.clicked.connect(self.back.emit)
+        self.header = QLabel("")
+        self.header.setObjectName("PatientHeader")
+        self.header.setAccessibleName("patient and case")
+        self.header.setWordWrap(True)
+        self.close_button = QPushButton("Close case")
+        self.close_button.setAccessibleName("close the case")
+        self.close_button.clicked.connect(self.close_case)
+        top.addWidget(back)
+        top.addWidget(self.header, 1)
+        top.addWidget(self.close_button)
+        root.addLayout(top)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        self.model = EventTableModel(self)
+        self.timeline = make_table("timeline")
+        self.timeline.setModel(self.model)
+        header = self.timeline.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.timeline.setWordWrap(True)
+        self.timeline.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.timeline.doubleClicked.connect(lambda _: self.correct_selected())
+        ll.addWidget(self.timeline, 3)
+        actions = QHBoxLayout()
+        for text, name, slot in (("Correct (Ctrl+E)", "correct the selected entry", self.correct_selected),
+                                 ("Void (Ctrl+Del)", "void the selected entry", self.void_selected)):
+            button = QPushButton(text)
+            button.setAccessibleName(name)
+            button.clicked.connect(slot)
+            actions.addWidget(button)
+        actions.addStretch(1)
+        ll.addLayout(actions)
+        split.addWidget(left)
+        # The form opens as a middle column so the timeline keeps its full height.
+        self.form = EntryForm(self.services, self.actor, self.catalog)
+        self.form.saved.connect(self._on_saved)
+        self.form.closed.connect(lambda: self.timeline.setFocus())
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setObjectName("FormScroll")
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setWidget(self.form)
+        self.form_scroll.setMinimumWidth(430)
+        self.form_scroll.hide()
+        self.form.visibility_changed.connect(self.form_scroll.setVisible)
+        split.addWidget(self.form_scroll)
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(8, 0, 0, 0)
+        right.setMinimumWidth(380)
+        self.act_panel, self.contrast_panel = ActPanel(), ContrastPanel()
+        self.radiation_panel, self.timer_panel = RadiationPanel(), TimerPanel()
+        self.timer_panel.finished.connect(self._timer_finished)
+        for panel in (self.act_panel, self.contrast_panel, self.radiation_panel, self.timer_panel):
+            rl.addWidget(panel)
+        rl.addStretch(1)
+        split.addWidget(right)
+        split.setSizes([520, 440, 400])
+        split.setChildrenCollapsible(False)
+        root.addWidget(split, 1)
+
+        grid = QGridLayout()
+        self.quick_buttons: dict[str, QPushButton] = {}
+        for i, (key, kind) in enumerate(QUICK_KEYS):
+            label = "Inflate / run" if kind is None else TITLES[kind]
+            button = QPushButton(f"{key}\n{label}")
+            button.setObjectName("QuickButton")
+            button.setAccessibleName(f"{label} ({key})")
+            button.setMinimumHeight(64)
+            button.clicked.connect(self.timer_panel.toggle if kind is None else (lambda _=False, k=kind: self.new_entry(k)))
+            grid.addWidget(button, 0, i)
+            self.quick_buttons[key] = button
+            QShortcut(QKeySequence(key), self, button.click, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        root.addLayout(grid)
+        QShortcut(QKeySequence("Ctrl+E"), self, self.correct_selected,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Ctrl+Del"), self, self.void_selected,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Ctrl+B"), self, lambda: self.scan.setFocus(),
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+        scan_row = QHBoxLayout()
+        scan_label = QLabel("Scan ▸")
+        scan_label.setObjectName("ScanLabel")
+        self.scan = QLineEdit()
+        self.scan.setObjectName("scan")
+        self.scan.setAccessibleName("barcode scan (Ctrl+B)")
+        self.scan.setPlaceholderText("scan a device's UDI barcode here (Ctrl+B), or type it and press Enter")
+        self.scan.returnPressed.connect(self.scanned)
+        self.message = QLabel("")
+        self.message.setObjectName("LiveMessage")
+        self.message.setAccessibleName("last message")
+        self.message.setWordWrap(True)
+        scan_row.addWidget(scan_label)
+        scan_row.addWidget(self.scan, 2)
+        scan_row.addWidget(self.message, 3)
+        root.addLayout(scan_row)
+
+    # --- showing a case -------------------------------------------------------------
+
+    def show_case(self, procedure_id: str) -> None:
+        self.record = self.services.cases.get_record(self.actor, procedure_id)
+        self.form.cancel()
+        self._render()
+
+    def reload(self) -> None:
+        if self.record is not None:
+            self.record = self.services.cases.get_record(self.actor, self.record.procedure.procedure_id)
+            self._render()
+
+    def _render(self) -> None:
+        record = self.record
+        assert record is not None
+        self.header.setText(patient_header(record, date.today()))
+        self.model.set_rows(record.events)
+        if record.events:
+            self.timeline.scrollToBottom()
+        is_open = record.procedure.status is ProcedureStatus.OPEN
+        for button in self.quick_buttons.values():
+            button.setEnabled(is_open)
+        self.scan.setEnabled(is_open)
+        self.close_button.setEnabled(is_open)
+        if not is_open:
+            self.say(f"This case is {record.procedure.status.value}: entries are read-only.")
+        self.timer_panel.refresh(record)
+        self.refresh_panels()
+
+    def refresh_panels(self) -> None:
+        if self.record is None:
+            return
+        now = datetime.now(timezone.utc)
+        self.act_panel.refresh(self.record, now, self.recheck_min)
+        self.contrast_panel.refresh(self.record)
+        self.radiation_panel.refresh(self.record)
+
+    def say(self, text: str) -> None:
+        self.message.setText(text)
+        self.alert.emit(text)
+
+    # --- entries --------------------------------------------------------------------
+
+    def new_entry(self, kind: EventKind, prefill: dict | None = None) -> None:
+        if self.record is None or self.record.procedure.status is not ProcedureStatus.OPEN:
+            return
+        self.form.start(self.record, kind, prefill)
+
+    def _on_saved(self, ev: EventVersion) -> None:
+        self.reload()
+        row = next((i for i in range(self.model.rowCount())
+                    if self.model.row_object(i).current.event_id == ev.event_id), None)
+        if row is not None:
+            self.timeline.selectRow(row)
+        self.say(f"Saved {TITLES[ev.kind].lower()} at {datetime.now().strftime('%H:%M:%S')}.")
+        self.timeline.setFocus()
+        self.entry_saved.emit(ev)
+
+    def _selected(self) -> EventVersion | None:
+        rows = self.timeline.selectionModel().selectedRows() if self.timeline.selectionModel() else []
+        if not rows:
+            self.say("Select an entry in the timeline first.")
+            return None
+        return self.model.data(rows[0], ObjectRole).current
+
+    def correct_selected(self) -> None:
+        ev = self._selected()
+        if ev is None or self.record is None:
+            return
+        if ev.voided:
+            self.say("A voided entry cannot be corrected; record a new one.")
+            return
+        self.form.start(self.record, ev.kind, correcting=ev)
+
+    def void_selected(self) -> None:
+        ev = self._selected()
+        if ev is None:
+            return
+        reason, ok = QInputDialog.getText(self, "Void entry", "Why is this entry void? (kept in the record)")
+        if not ok:
+            return
+        try:
+            self.services.cases.void_event(self.actor, ev.event_id, reason)
+        except CathlogError as exc:
+            self.say(f"✖ Not voided: {exc}")
+            return
+        self.reload()
+        self.say("Entry voided; it stays visible, struck through.")
+
+    def _timer_finished(self, device_event_id: str, kind: str, seconds: int) -> None:
+        self.new_entry(EventKind(kind), {"device_event_id": device_event_id, "duration_s": seconds})
+
+    def scanned(self) -> None:
+        text = self.scan.text()
+        self.scan.clear()
+        if self.record is None:
+            return
+        try:
+            udi = parse_udi(text)
+        except CathlogError as exc:
+            self.say(f"✖ Scan not read: {exc}")
+            return
+        prefill: dict = udi.fields()
+        found = self.catalog.by_gtin(udi.gtin) if udi.gtin else None
+        if found:
+            item, size = found
+            prefill = {**item.entry(size.get("diameter_mm"), size.get("length_mm")), **prefill}
+        notes = []
+        if any(ev.data.get("udi") == udi.udi or (udi.serial and ev.data.get("serial") == udi.serial
+                                                 and ev.data.get("gtin") == udi.gtin)
+               for ev in self.record.current_events(EventKind.DEVICE)):
+            notes.append("⚠ this device was already scanned in this case")
+        if udi.is_expired(date.today()):
+            notes.append(f"⚠ EXPIRED on {udi.expiry_date}: refused unless you give a reason")
+        if not found:
+            notes.append("not in the catalog: choose type and size")
+        self.new_entry(EventKind.DEVICE, prefill)
+        self.say("Scanned " + (found[0].label if found else udi.gtin or "") + (". " + "; ".join(notes) if notes else "."))
+
+    def close_case(self) -> None:
+        if self.record is None:
+            return
+        answer = QMessageBox.question(self, "Close case", "Close this case? Its log becomes read-only; it can be "
+                                      "reopened with a reason.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            self.services.cases.close_case(self.actor, self.record.procedure.procedure_id)
+        except CathlogError as exc:
+            self.say(f"✖ {exc}")
+            return
+        self.reload()

@@ -1,0 +1,217 @@
+"""New case: find the patient by MRN or register them, then open the case.
+
+A duplicate MRN (after trimming, case folding and Unicode normalisation) is
+caught by the services and the existing patient is offered instead. Weight,
+creatinine, eGFR and allergies can be brought up to date for this case
+(a new version of the patient, with the reason "updated at case start").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cathlog.domain.enums import INDICATIONS_BY_CATEGORY, Category, PlannedProcedure, TeamRole
+from cathlog.domain.errors import CathlogError, ConfirmationRequired, Conflict, ValidationError
+from cathlog.domain.fields import PATIENT_FIELDS, PROCEDURE_FIELDS
+from cathlog.domain.records import Actor, Patient, TeamMember
+from cathlog.services import Services
+from cathlog.ui.fields import FieldError, FieldInput
+
+UPDATABLE = ("weight_kg", "height_cm", "creatinine_mg_dl", "egfr_ml_min", "allergies", "anticoagulation")
+
+
+class NewCaseDialog(QDialog):
+    def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.services, self.actor = services, actor
+        self.existing: Patient | None = None
+        self.procedure_id: str | None = None
+        self._confirm: tuple[tuple[str, ...], str] | None = None
+        self.setWindowTitle("cathlog — new case")
+        self.resize(820, 860)
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+
+        patient_box = QGroupBox("Patient")
+        pform = QFormLayout(patient_box)
+        pform.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.mrn = QLineEdit()
+        self.mrn.setObjectName("mrn")
+        self.mrn.setAccessibleName("MRN")
+        self.mrn.returnPressed.connect(self.find_patient)
+        find = QPushButton("Find")
+        find.setAccessibleName("find patient by MRN")
+        find.clicked.connect(self.find_patient)
+        row = QHBoxLayout()
+        row.addWidget(self.mrn, 1)
+        row.addWidget(find)
+        pform.addRow("MRN *", row)
+        self.found = QLabel("Type the MRN and press Enter to find the patient, or fill in a new patient.")
+        self.found.setObjectName("Hint")
+        self.found.setWordWrap(True)
+        pform.addRow("", self.found)
+        self.patient_inputs = {s.name: FieldInput(s) for s in PATIENT_FIELDS if s.name != "mrn"}
+        for field in self.patient_inputs.values():
+            pform.addRow(field.label, field)
+        layout.addWidget(patient_box)
+
+        case_box = QGroupBox("Procedure")
+        cform = QFormLayout(case_box)
+        cform.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        specs = {s.name: s for s in PROCEDURE_FIELDS}
+        self.category = FieldInput(specs["category"])
+        self.category.editor.currentIndexChanged.connect(self._category_changed)
+        cform.addRow(self.category.label, self.category)
+        self.planned = QListWidget()
+        self.planned.setObjectName("planned")
+        self.planned.setAccessibleName("planned procedures")
+        self.planned.setMaximumHeight(150)
+        for proc in PlannedProcedure:
+            item = QListWidgetItem(proc.label)
+            item.setData(Qt.ItemDataRole.UserRole, proc.value)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.planned.addItem(item)
+        cform.addRow("Planned procedures *", self.planned)
+        self.indication = QComboBox()
+        self.indication.setObjectName("indication")
+        self.indication.setAccessibleName("indication")
+        cform.addRow("Indication *", self.indication)
+        self.case_inputs = {name: FieldInput(specs[name]) for name in ("indication_detail", "urgency", "room")}
+        for field in self.case_inputs.values():
+            cform.addRow(field.label, field)
+        self.operator = QLineEdit()
+        self.operator.setObjectName("primary_operator")
+        self.operator.setAccessibleName("primary operator")
+        self.nurse = QLineEdit(actor.display_name)
+        self.nurse.setObjectName("nurse")
+        self.nurse.setAccessibleName("nurse")
+        cform.addRow("Primary operator *", self.operator)
+        cform.addRow("Nurse", self.nurse)
+        layout.addWidget(case_box)
+        self._category_changed()
+
+        self.messages = QLabel("")
+        self.messages.setObjectName("FormMessages")
+        self.messages.setWordWrap(True)
+        self.messages.setAccessibleName("form messages")
+        outer.addWidget(self.messages)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Open case")
+        self.ok.setAutoDefault(False)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        outer.addWidget(buttons)
+
+    def _category_changed(self) -> None:
+        self.indication.clear()
+        category = self.category.value()
+        for ind in INDICATIONS_BY_CATEGORY.get(Category(category), ()) if category else ():
+            self.indication.addItem(ind.label, ind.value)
+
+    def find_patient(self) -> None:
+        mrn = self.mrn.text().strip()
+        if not mrn:
+            return
+        try:
+            patient = self.services.cases.find_patient(self.actor, mrn)
+        except CathlogError as exc:
+            self._show(str(exc), error=True)
+            return
+        self.existing = patient
+        for name, field in self.patient_inputs.items():
+            field.setEnabled(patient is None or name in UPDATABLE)
+            if patient is not None:
+                field.set_value(getattr(patient, name))
+        if patient:
+            self.found.setText(f"✔ Existing patient: {patient.display_name}, born {patient.birth_date}. "
+                               "Check weight, creatinine, eGFR and allergies for today.")
+        else:
+            self.found.setText("New patient: no one has this MRN yet.")
+
+    def _planned(self) -> list[str]:
+        return [self.planned.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.planned.count())
+                if self.planned.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _show(self, text: str, error: bool = False) -> None:
+        self.messages.setProperty("error", error)
+        self.messages.setText(("✖ " if error else "Please check, then confirm: ") + text)
+        self.messages.style().unpolish(self.messages)
+        self.messages.style().polish(self.messages)
+
+    def submit(self) -> None:
+        try:
+            patient_values: dict[str, Any] = {n: f.value() for n, f in self.patient_inputs.items()}
+            details = {"category": self.category.value(), "planned": self._planned(),
+                       "indication": self.indication.currentData(),
+                       **{n: f.value() for n, f in self.case_inputs.items()}}
+        except FieldError as exc:
+            self._show(str(exc), error=True)
+            return
+        if not self.operator.text().strip():
+            self._show("the primary operator is required", error=True)
+            return
+        team = [TeamMember(self.operator.text().strip(), TeamRole.PRIMARY_OPERATOR)]
+        if self.nurse.text().strip():
+            team.append(TeamMember(self.nurse.text().strip(), TeamRole.NURSE))
+        fingerprint = repr((self.mrn.text(), sorted(patient_values.items()), sorted(details.items())))
+        confirm = self._confirm[0] if self._confirm and self._confirm[1] == fingerprint else ()
+        cases = self.services.cases
+        try:
+            if self.existing is None:
+                if self.services.cases.find_patient(self.actor, self.mrn.text()) is not None:
+                    raise Conflict("this MRN already belongs to a patient: press Find to use that patient")
+                patient = cases.register_patient(self.actor, Patient(mrn=self.mrn.text().strip(), **{
+                    k: v for k, v in patient_values.items()}), confirm=confirm)
+                self.existing = patient  # a retry (e.g. after a procedure error) reuses this patient
+                self.find_patient()
+            else:
+                patient = self.existing
+                changes = {k: patient_values[k] for k in UPDATABLE if patient_values[k] != getattr(patient, k)}
+                if changes:
+                    patient = cases.update_patient(self.actor, patient.patient_id, changes,
+                                                   reason="updated at case start", confirm=confirm)
+                    self.existing = patient
+            proc = cases.open_case(self.actor, patient.patient_id, details, team=team)
+        except ConfirmationRequired as exc:
+            self._confirm = (tuple(w.code for w in exc.warnings), fingerprint)
+            self._show("; ".join(w.message for w in exc.warnings))
+            self.ok.setText("Confirm and open case")
+            return
+        except ValidationError as exc:
+            self._show("; ".join(i.message for i in exc.issues), error=True)
+            return
+        except CathlogError as exc:
+            self._show(str(exc), error=True)
+            return
+        self.procedure_id = proc.procedure_id
+        self.accept()
+
+    @classmethod
+    def ask(cls, services: Services, actor: Actor, parent: QWidget | None = None) -> str | None:
+        dialog = cls(services, actor, parent)
+        return dialog.procedure_id if dialog.exec() == QDialog.DialogCode.Accepted else None

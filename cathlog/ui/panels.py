@@ -1,0 +1,189 @@
+"""The running panels of the live log: ACT, contrast, radiation, and the
+inflation/atherectomy timer. Each states its level in words and an icon as
+well as colour, and shows the source of its thresholds in a tooltip.
+Alerts never open a dialog: nothing blocks logging."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QElapsedTimer, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
+
+from cathlog.domain.describe import device_name
+from cathlog.domain.enums import DeviceType, EventKind, INFLATABLE_DEVICES
+from cathlog.domain.records import ProcedureRecord
+from cathlog.domain.units import format_number
+from cathlog.rules import alerts
+from cathlog.rules.alerts import Level
+
+ICONS = {Level.NONE: "○", Level.OK: "✔", Level.CAUTION: "▲", Level.ALERT: "⚠"}
+
+
+def _ago(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    if minutes < 90:
+        return f"{minutes} min ago"
+    return f"{minutes // 60} h {minutes % 60} min ago"
+
+
+class Panel(QFrame):
+    def __init__(self, title: str, name: str):
+        super().__init__()
+        self.setObjectName("Panel")
+        self.setAccessibleName(name)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(12, 8, 12, 8)
+        head = QLabel(title)
+        head.setObjectName("PanelTitle")
+        self.layout_.addWidget(head)
+        self.value = QLabel("—")
+        self.value.setObjectName("PanelValue")
+        self.value.setWordWrap(True)
+        self.value.setAccessibleName(f"{name} value")
+        self.layout_.addWidget(self.value)
+        self.status = QLabel("")
+        self.status.setObjectName("PanelStatus")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName(f"{name} status")
+        self.layout_.addWidget(self.status)
+
+    def set_level(self, level: Level, text: str) -> None:
+        self.setProperty("level", level.value)
+        self.status.setText(f"{ICONS[level]} {text}" if text else "")
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+
+class ActPanel(Panel):
+    def __init__(self):
+        super().__init__("ACT  [F3]", "ACT panel")
+
+    def refresh(self, record: ProcedureRecord, now: datetime, recheck_min: int) -> alerts.ActStatus:
+        events = record.current_events()
+        status = alerts.act_status(events, now, record.procedure.act_target, recheck_min)
+        low, high = status.target
+        if status.last_s is None:
+            self.value.setText(f"—   target {low}-{high} s")
+        else:
+            self.value.setText(f"{status.last_s} s   target {low}-{high} s   {_ago(status.minutes_since)}")
+        self.set_level(status.level, status.message)
+        set_by = "set for this case" if record.procedure.act_target else "default"
+        self.setToolTip(f"Target band ({set_by}): {status.source}. Recheck every {recheck_min} min.")
+        return status
+
+
+class ContrastPanel(Panel):
+    def __init__(self):
+        super().__init__("Contrast  [F6]", "contrast panel")
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName("contrast used against the limit")
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumHeight(14)
+        self.layout_.insertWidget(2, self.bar)
+
+    def refresh(self, record: ProcedureRecord) -> alerts.ContrastStatus:
+        status = alerts.contrast_status(record.current_events(), record.patient)
+        total = format_number(status.total_ml, 1)
+        ratio = f"   CV/eGFR {status.ratio:.2f}" if status.ratio is not None else ""
+        limit = f" / {format_number(status.limit_ml, 0)}" if status.limit_ml else ""
+        self.value.setText(f"{total}{limit} mL{ratio}")
+        self.bar.setMaximum(1000)
+        self.bar.setValue(min(1000, int(1000 * status.total_ml / status.limit_ml)) if status.limit_ml else 0)
+        self.set_level(status.level, "; ".join(status.messages) or ("within limit" if status.limit_ml else ""))
+        self.setToolTip("\n".join(status.sources))
+        return status
+
+
+class RadiationPanel(Panel):
+    def __init__(self):
+        super().__init__("Radiation  [F7]", "radiation panel")
+
+    def refresh(self, record: ProcedureRecord) -> alerts.RadiationStatus:
+        status = alerts.radiation_status(record.current_events())
+        parts = []
+        if status.fluoro_time_s is not None:
+            parts.append(f"Fluoro {format_number(status.fluoro_time_s / 60, 1)} min")
+        if status.air_kerma_mgy is not None:
+            parts.append(f"Ka,r {format_number(status.air_kerma_mgy, 0)} mGy")
+        if status.dap_gy_cm2 is not None:
+            parts.append(f"DAP {format_number(status.dap_gy_cm2, 1)} Gy·cm²")
+        self.value.setText(" · ".join(parts) or "—")
+        self.set_level(status.level, "; ".join(status.messages) or ("below thresholds" if parts else ""))
+        self.setToolTip("\n".join(status.sources))
+        return status
+
+
+class TimerPanel(Panel):
+    """One key starts and stops the clock for the chosen balloon, stent or burr."""
+
+    finished = Signal(str, str, int)  # device event_id, entry kind, duration_s
+
+    def __init__(self):
+        super().__init__("Inflation / atherectomy timer  [F5]", "timer panel")
+        row = QHBoxLayout()
+        self.device = QComboBox()
+        self.device.setObjectName("timer_device")
+        self.device.setAccessibleName("device to time")
+        self.button = QPushButton("START  F5")
+        self.button.setObjectName("TimerButton")
+        self.button.setAccessibleName("start or stop the timer")
+        self.button.clicked.connect(self.toggle)
+        row.addWidget(self.device, 1)
+        row.addWidget(self.button)
+        self.layout_.insertLayout(1, row)
+        self._elapsed = QElapsedTimer()  # monotonic: a clock change does not bend a duration
+        self._tick = QTimer(self)
+        self._tick.setInterval(250)
+        self._tick.timeout.connect(self._show_elapsed)
+        self._running_kind = ""
+        self.value.setText("ready")
+
+    @property
+    def running(self) -> bool:
+        return self._elapsed.isValid()
+
+    def refresh(self, record: ProcedureRecord) -> None:
+        if self.running:
+            return
+        current = self.device.currentData()
+        self.device.clear()
+        for ev in reversed(record.current_events(EventKind.DEVICE)):
+            dtype = DeviceType(ev.data["device_type"])
+            if dtype in INFLATABLE_DEVICES:
+                self.device.addItem(device_name(ev.data), (ev.event_id, EventKind.INFLATION.value))
+            elif dtype in (DeviceType.RA_BURR, DeviceType.ORBITAL_CROWN):
+                self.device.addItem(f"{device_name(ev.data)} (run)", (ev.event_id, EventKind.ATHERECTOMY.value))
+        if current is not None:
+            index = self.device.findData(current)
+            if index >= 0:
+                self.device.setCurrentIndex(index)
+        self.button.setEnabled(self.device.count() > 0)
+        self.set_level(Level.NONE, "" if self.device.count() else "log a balloon, stent or burr first (F4)")
+
+    def toggle(self) -> None:
+        if not self.running:
+            if self.device.currentData() is None:
+                return
+            self._elapsed.start()
+            self._tick.start()
+            self.device.setEnabled(False)
+            self.button.setText("STOP  F5")
+            self.set_level(Level.CAUTION, f"timing {self.device.currentText()}")
+            self._show_elapsed()
+            return
+        seconds = max(1, round(self._elapsed.elapsed() / 1000))
+        self._elapsed.invalidate()
+        self._tick.stop()
+        self.device.setEnabled(True)
+        self.button.setText("START  F5")
+        self.value.setText(f"last: {seconds} s")
+        self.set_level(Level.OK, "enter the pressure or speed to save")
+        event_id, kind = self.device.currentData()
+        self.finished.emit(event_id, kind, seconds)
+
+    def _show_elapsed(self) -> None:
+        if self.running:
+            s = self._elapsed.elapsed() // 1000
+            self.value.setText(f"{s // 60}:{s % 60:02d}")

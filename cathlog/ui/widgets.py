@@ -1,0 +1,44 @@
+"""Small widget helpers shared by the windows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtWidgets import QAbstractItemView, QTableView
+
+from cathlog.domain.enums import Anticoagulation, Category
+from cathlog.domain.records import ProcedureRecord
+from cathlog.domain.units import format_quantity
+from cathlog.ui.models import local_time
+
+
+def make_table(name: str) -> QTableView:
+    view = QTableView()
+    view.setObjectName(name)
+    view.setAccessibleName(name.replace("_", " "))
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(34)
+    view.setWordWrap(False)
+    return view
+
+
+def patient_header(record: ProcedureRecord, today: date) -> str:
+    """'Doe, Jane · MRN 00123 · 72 y F · 80 kg · Cr 1.4 mg/dL · eGFR 48 · ALLERGY: ...'"""
+    p, proc = record.patient, record.procedure
+    parts = [p.display_name, f"MRN {p.mrn}", f"{p.age_years(today)} y {p.sex[:1].upper()}"]
+    if p.weight_kg is not None:
+        parts.append(format_quantity(p.weight_kg, "kg", 1))
+    if p.creatinine_mg_dl is not None:
+        parts.append(f"Cr {format_quantity(p.creatinine_mg_dl, 'mg/dL', 2)}")
+    if p.egfr_ml_min is not None:
+        parts.append(f"eGFR {format_quantity(p.egfr_ml_min, None, 1)}")
+    if p.anticoagulation and p.anticoagulation != "none":
+        parts.append(f"on {Anticoagulation(p.anticoagulation).label}")
+    parts.append(f"⚠ ALLERGY: {p.allergies}" if p.allergies else "no known allergies")
+    line2 = (f"{proc.procedure_id} · {Category(proc.category).label} · {proc.indication_detail or proc.indication} · "
+             f"{proc.room or 'room not set'} · started {local_time(proc.started_at)} · {proc.status.value}")
+    return " · ".join(parts) + "\n" + line2
