@@ -62,6 +62,11 @@ def _ref_choices(record: ProcedureRecord, kind: EventKind, field: str) -> list[t
     return out
 
 
+def size_key(diameter_mm: float, length_mm: float | None) -> str:
+    """The catalog size combo's item data: '2.5x150' (Qt keeps strings as they are)."""
+    return f"{format_number(diameter_mm, 2)}x{format_number(length_mm, 1)}" if length_mm else format_number(diameter_mm, 2)
+
+
 class EntryForm(QGroupBox):
     saved = Signal(object)  # the stored EventVersion
     closed = Signal()
@@ -126,7 +131,7 @@ class EntryForm(QGroupBox):
         self.time.setPlaceholderText("HH:MM")
         now = QPushButton("Now")
         now.setAccessibleName("set time to now")
-        now.clicked.connect(lambda: self.time.setText(datetime.now().astimezone().strftime("%H:%M")))
+        now.clicked.connect(lambda: self.time.setText(self._now().strftime("%H:%M")))
         row = QHBoxLayout()
         row.addWidget(self.time, 1)
         row.addWidget(now)
@@ -162,7 +167,7 @@ class EntryForm(QGroupBox):
             if name in self.inputs:
                 self.inputs[name].set_value(value)
         moment = correcting.occurred_at if correcting else None
-        self.time.setText(local_time(moment, "%H:%M") if moment else datetime.now().astimezone().strftime("%H:%M"))
+        self.time.setText(local_time(moment, "%H:%M") if moment else self._now().strftime("%H:%M"))
         if correcting and correcting.performed_by:
             self.performed_by.setText(correcting.performed_by)
         self.messages.setText("")
@@ -211,14 +216,15 @@ class EntryForm(QGroupBox):
         sizes = [(d, ln) for d in item.diameters_mm for ln in item.lengths_mm] or [(d, None) for d in item.diameters_mm]
         for d, ln in sizes:
             text = f"{format_number(d, 2)} × {format_number(ln, 1)} mm" if ln else f"{format_number(d, 2)} mm"
-            self.catalog_size.addItem(text, (d, ln))
+            self.catalog_size.addItem(text, size_key(d, ln))
         self._fill_from_catalog(item, None, None)
 
     def _catalog_size_chosen(self) -> None:
         item = self._catalog_item()
-        size = self.catalog_size.currentData()
-        if item and size:
-            self._fill_from_catalog(item, *size)
+        key = self.catalog_size.currentData()
+        if item and key:
+            diameter, _, length = key.partition("x")
+            self._fill_from_catalog(item, float(diameter), float(length) if length else None)
 
     def _fill_from_catalog(self, item, diameter, length) -> None:
         for name, value in item.entry(diameter, length).items():
@@ -251,13 +257,17 @@ class EntryForm(QGroupBox):
 
     # --- saving --------------------------------------------------------------------
 
+    def _now(self) -> datetime:
+        """Now in local time, from the services' clock (one clock for the whole program)."""
+        return self.services.cases.clock().astimezone()
+
     def _occurred_at(self) -> datetime:
         text = self.time.text().strip()
         try:
             clock = datetime.strptime(text, "%H:%M").time()
         except ValueError:
             raise FieldError(f"Time {text!r} must be written HH:MM (24-hour)") from None
-        now = datetime.now().astimezone()
+        now = self._now()
         moment = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
         if moment > now + timedelta(minutes=5):  # typed 23:50 just after midnight: yesterday
             moment -= timedelta(days=1)

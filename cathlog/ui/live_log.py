@@ -8,7 +8,7 @@ no "save case" button.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -33,9 +33,10 @@ from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
 from cathlog.rules.alerts import ACT_RECHECK_MIN
 from cathlog.rules.barcode import parse_udi
+from cathlog.rules.permissions import Action, may
 from cathlog.services import Services
 from cathlog.ui.entry_form import TITLES, EntryForm
-from cathlog.ui.models import EventTableModel, ObjectRole
+from cathlog.ui.models import EventTableModel, ObjectRole, local_time
 from cathlog.ui.panels import ActPanel, ContrastPanel, RadiationPanel, TimerPanel
 from cathlog.ui.widgets import make_table, patient_header
 
@@ -125,6 +126,11 @@ class LiveLogPage(QWidget):
         rl.setContentsMargins(8, 0, 0, 0)
         right.setMinimumWidth(380)
         self.act_panel, self.contrast_panel = ActPanel(), ContrastPanel()
+        self.target_button = QPushButton("Set ACT target…")
+        self.target_button.setAccessibleName("set this case's ACT target band")
+        self.target_button.clicked.connect(self.set_act_target)
+        self.target_button.setVisible(may(self.actor.role, Action.SET_TARGETS))
+        self.act_panel.layout_.addWidget(self.target_button)
         self.radiation_panel, self.timer_panel = RadiationPanel(), TimerPanel()
         self.timer_panel.finished.connect(self._timer_finished)
         for panel in (self.act_panel, self.contrast_panel, self.radiation_panel, self.timer_panel):
@@ -204,7 +210,7 @@ class LiveLogPage(QWidget):
     def refresh_panels(self) -> None:
         if self.record is None:
             return
-        now = datetime.now(timezone.utc)
+        now = self.services.cases.clock()
         self.act_panel.refresh(self.record, now, self.recheck_min)
         self.contrast_panel.refresh(self.record)
         self.radiation_panel.refresh(self.record)
@@ -226,7 +232,7 @@ class LiveLogPage(QWidget):
                     if self.model.row_object(i).current.event_id == ev.event_id), None)
         if row is not None:
             self.timeline.selectRow(row)
-        self.say(f"Saved {TITLES[ev.kind].lower()} at {datetime.now().strftime('%H:%M:%S')}.")
+        self.say(f"Saved {TITLES[ev.kind].lower()} at {local_time(ev.recorded_at, '%H:%M:%S')}.")
         self.timeline.setFocus()
         self.entry_saved.emit(ev)
 
@@ -290,6 +296,29 @@ class LiveLogPage(QWidget):
             notes.append("not in the catalog: choose type and size")
         self.new_entry(EventKind.DEVICE, prefill)
         self.say("Scanned " + (found[0].label if found else udi.gtin or "") + (". " + "; ".join(notes) if notes else "."))
+
+    def set_act_target(self) -> None:
+        """Physician: type the band as LOW-HIGH in seconds, then the reason."""
+        if self.record is None:
+            return
+        band, ok = QInputDialog.getText(self, "ACT target", "Target band for this case, in seconds (e.g. 300-350):")
+        if not ok:
+            return
+        low, sep, high = band.replace(" ", "").partition("-")
+        if not sep or not low.isdigit() or not high.isdigit():
+            self.say(f"✖ Not changed: write the band as two whole numbers of seconds, e.g. 300-350 (got {band!r})")
+            return
+        reason, ok = QInputDialog.getText(self, "ACT target", "Reason (kept in the record):")
+        if not ok:
+            return
+        try:
+            self.services.cases.set_act_target(self.actor, self.record.procedure.procedure_id, int(low), int(high),
+                                               reason)
+        except CathlogError as exc:
+            self.say(f"✖ Not changed: {exc}")
+            return
+        self.reload()
+        self.say(f"ACT target set to {low}-{high} s.")
 
     def close_case(self) -> None:
         if self.record is None:

@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
             return act
 
         action(file_menu, "&New case…", self.new_case, "Ctrl+N", may(self.actor.role, Action.OPEN_CASE))
-        action(file_menu, "&Refresh", self.reload, QKeySequence.StandardKey.Refresh)
+        action(file_menu, "&Refresh", self.reload, "Ctrl+R")  # not F5: F5 is the inflation timer
         if self.actor.role is Role.ADMIN:
             action(file_menu, "Load &demo cases…", self.load_demo)
         action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)

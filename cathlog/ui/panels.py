@@ -152,9 +152,9 @@ class TimerPanel(Panel):
         for ev in reversed(record.current_events(EventKind.DEVICE)):
             dtype = DeviceType(ev.data["device_type"])
             if dtype in INFLATABLE_DEVICES:
-                self.device.addItem(device_name(ev.data), (ev.event_id, EventKind.INFLATION.value))
+                self.device.addItem(device_name(ev.data), f"{ev.event_id}:{EventKind.INFLATION.value}")
             elif dtype in (DeviceType.RA_BURR, DeviceType.ORBITAL_CROWN):
-                self.device.addItem(f"{device_name(ev.data)} (run)", (ev.event_id, EventKind.ATHERECTOMY.value))
+                self.device.addItem(f"{device_name(ev.data)} (run)", f"{ev.event_id}:{EventKind.ATHERECTOMY.value}")
         if current is not None:
             index = self.device.findData(current)
             if index >= 0:
@@ -180,7 +180,7 @@ class TimerPanel(Panel):
         self.button.setText("START  F5")
         self.value.setText(f"last: {seconds} s")
         self.set_level(Level.OK, "enter the pressure or speed to save")
-        event_id, kind = self.device.currentData()
+        event_id, _, kind = self.device.currentData().partition(":")
         self.finished.emit(event_id, kind, seconds)
 
     def _show_elapsed(self) -> None:
