@@ -44,8 +44,8 @@ class FieldInput(QWidget):
             self.editor: QWidget = QCheckBox()
         elif t in (FieldType.ENUM, FieldType.REF):
             combo = QComboBox()
-            if not spec.required or t is FieldType.REF:
-                combo.addItem("—", None)
+            # A required choice starts empty too: a silent default ("female", "coronary") is a wrong entry.
+            combo.addItem("— choose —" if spec.required else "—", None)
             items = refs if t is FieldType.REF else list(zip(spec.choices, spec.choice_labels or spec.choices))
             for value, text in items:
                 combo.addItem(text, value)
@@ -59,8 +59,8 @@ class FieldInput(QWidget):
             edit = QLineEdit()
             if spec.is_number:
                 low, high = spec.hard or (None, None)
-                places = "whole number" if spec.type is FieldType.INT else (
-                    f"up to {spec.decimals} decimals" if spec.decimals else "whole number")
+                places = "whole number" if spec.type is FieldType.INT or not spec.decimals else (
+                    f"up to {spec.decimals} decimal{'s' if spec.decimals > 1 else ''}")
                 if low is not None:
                     edit.setPlaceholderText(f"{format_number(low, 3)}-{format_number(high, 3)}, {places}")
             elif t is FieldType.DATE:
@@ -73,7 +73,7 @@ class FieldInput(QWidget):
         if spec.unit:
             unit = QLabel(spec.unit)
             unit.setObjectName("Unit")
-            unit.setMinimumWidth(40)
+            unit.setFixedWidth(120)
             layout.addWidget(unit)
 
     @property

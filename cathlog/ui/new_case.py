@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -123,6 +124,8 @@ class NewCaseDialog(QDialog):
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText("Open case")
         self.ok.setAutoDefault(False)
+        for button in buttons.buttons():
+            button.setIcon(QIcon())
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)

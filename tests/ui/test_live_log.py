@@ -44,6 +44,7 @@ def _new_case(qtbot, services, nurse, mrn, category, planned, indication, weight
     qtbot.keyClicks(p["creatinine_mg_dl"].editor, creatinine)
     qtbot.keyClicks(p["egfr_ml_min"].editor, "55")
     dialog.category.set_value(category)
+    assert dialog.indication.count() > 0
     for i in range(dialog.planned.count()):
         item = dialog.planned.item(i)
         if item.data(Qt.ItemDataRole.UserRole) in planned:
