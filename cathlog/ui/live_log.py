@@ -15,7 +15,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -38,7 +37,7 @@ from cathlog.services import Services
 from cathlog.ui.entry_form import TITLES, EntryForm
 from cathlog.ui.models import EventTableModel, ObjectRole, local_time
 from cathlog.ui.panels import ActPanel, ContrastPanel, RadiationPanel, TimerPanel
-from cathlog.ui.widgets import make_table, patient_header
+from cathlog.ui.widgets import make_log_view, patient_header
 
 QUICK_KEYS = [
     ("F1", EventKind.ACCESS), ("F2", EventKind.MEDICATION), ("F3", EventKind.ACT), ("F4", EventKind.DEVICE),
@@ -89,13 +88,7 @@ class LiveLogPage(QWidget):
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         self.model = EventTableModel(self)
-        self.timeline = make_table("timeline")
-        self.timeline.setModel(self.model)
-        header = self.timeline.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.timeline.setWordWrap(True)
-        self.timeline.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.timeline = make_log_view("timeline", self.model)
         self.timeline.doubleClicked.connect(lambda _: self.correct_selected())
         ll.addWidget(self.timeline, 3)
         actions = QHBoxLayout()

@@ -33,7 +33,7 @@ from cathlog.ui.live_log import LiveLogPage
 from cathlog.ui.models import CaseTableModel, EventTableModel, ObjectRole
 from cathlog.ui.new_case import NewCaseDialog
 from cathlog.ui.theme import THEMES, apply_theme
-from cathlog.ui.widgets import make_table, patient_header
+from cathlog.ui.widgets import make_log_view, make_table, patient_header
 
 SEARCH_DELAY_MS = 200
 
@@ -154,13 +154,7 @@ class MainWindow(QMainWindow):
         self.header.setAccessibleName("patient and case")
         self.header.setWordWrap(True)
         self.event_model = EventTableModel(self)
-        self.event_view = make_table("case_log")
-        self.event_view.setModel(self.event_model)
-        ev_header = self.event_view.horizontalHeader()
-        ev_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        ev_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.event_view.setWordWrap(True)
-        self.event_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.event_view = make_log_view("case_log", self.event_model)
         self.empty = QLabel("")
         self.empty.setObjectName("Empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)

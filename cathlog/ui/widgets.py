@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtWidgets import QAbstractItemView, QTableView
+from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from cathlog.domain.enums import Anticoagulation, Category
 from cathlog.domain.records import ProcedureRecord
@@ -42,3 +43,15 @@ def patient_header(record: ProcedureRecord, today: date) -> str:
     line2 = (f"{proc.procedure_id} · {Category(proc.category).label} · {proc.indication_detail or proc.indication} · "
              f"{proc.room or 'room not set'} · started {local_time(proc.started_at)} · {proc.status.value}")
     return " · ".join(parts) + "\n" + line2
+
+
+def make_log_view(name: str, model: QAbstractItemModel) -> QTableView:
+    """A case log: the details column stretches and wraps, rows grow to fit."""
+    view = make_table(name)
+    view.setModel(model)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+    view.setWordWrap(True)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return view
