@@ -237,3 +237,10 @@ def test_physician_sets_the_act_target_nurse_cannot(services, nurse, physician):
     new = services.cases.set_act_target(physician, proc.procedure_id, 300, 350, reason="Hemochron device")
     assert new.act_target == (300, 350) and new.version == 2
     assert services.cases.get_record(nurse, proc.procedure_id).procedure.act_target == (300, 350)
+
+
+@pytest.mark.parametrize("search, hits", [("2026-11-21", 1), ("2026-11-22", 0), ("patel", 1), ("%", 0), ("_", 0),
+                                          ("' OR 1=1 --", 0), ("P20261121", 1)])
+def test_case_search_is_literal_and_finds_dates(services, nurse, search, hits):
+    open_case(services, nurse)
+    assert len(services.cases.list_cases(nurse, search=search)) == hits

@@ -102,14 +102,15 @@ def get_procedure(store: Store, procedure_id: str) -> Procedure | None:
 def list_cases(store: Store, *, search: str | None = None, status: str | None = None,
                since: str | None = None, until: str | None = None, limit: int = 500,
                offset: int = 0) -> list[CaseSummary]:
-    """Cases, newest first. ``search`` matches MRN, name, operator or id, literally."""
+    """Cases, newest first. ``search`` matches MRN, name, operator, id or start date (UTC,
+    YYYY-MM-DD), literally: SQL wildcards in it are escaped."""
     where, params = [], []
     if search:
         like = f"%{_escape_like(search.strip())}%"
         where.append("(pa.mrn_norm LIKE ? ESCAPE '\\' OR pa.family_name LIKE ? ESCAPE '\\' "
-                     "OR pa.given_name LIKE ? ESCAPE '\\' OR pr.team LIKE ? ESCAPE '\\' "
-                     "OR pr.procedure_id LIKE ? ESCAPE '\\')")
-        params += [f"%{_escape_like(normalize_mrn(search))}%", like, like, like, like]
+                     "OR pa.given_name LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM json_each(pr.team) AS m WHERE m.value ->> '$.name' LIKE ? ESCAPE '\\') "
+                     "OR pr.procedure_id LIKE ? ESCAPE '\\' OR pr.started_at LIKE ? ESCAPE '\\')")
+        params += [f"%{_escape_like(normalize_mrn(search))}%", like, like, like, like, like]
     for clause, value in (("pr.status = ?", status), ("pr.started_at >= ?", since), ("pr.started_at < ?", until)):
         if value is not None:
             where.append(clause)

@@ -187,7 +187,7 @@ class LiveLogPage(QWidget):
         record = self.record
         assert record is not None
         self.header.setText(patient_header(record, date.today()))
-        self.model.set_rows(record.events)
+        self.model.set_rows(record.events, record.patient.weight_kg)
         if record.events:
             self.timeline.scrollToBottom()
         is_open = record.procedure.status is ProcedureStatus.OPEN

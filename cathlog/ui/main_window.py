@@ -27,6 +27,7 @@ from cathlog.catalog import Catalog, load_catalog
 from cathlog.domain.enums import ProcedureStatus, Role
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
+from cathlog.rules.alerts import ACT_RECHECK_MIN
 from cathlog.rules.permissions import Action, may
 from cathlog.services import Services
 from cathlog.ui.live_log import LiveLogPage
@@ -50,7 +51,12 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.setWindowTitle(f"cathlog — {actor.display_name} ({actor.role.value})")
         self.resize(1360, 860)
-        self.live = LiveLogPage(services, actor, catalog or load_catalog())
+        recheck = self.settings.value("act_recheck_min", ACT_RECHECK_MIN)
+        try:  # a lab setting (QSettings key act_recheck_min); a bad value falls back to the default
+            recheck_min = int(recheck) if 5 <= int(recheck) <= 240 else ACT_RECHECK_MIN
+        except (TypeError, ValueError):
+            recheck_min = ACT_RECHECK_MIN
+        self.live = LiveLogPage(services, actor, catalog or load_catalog(), recheck_min=recheck_min)
         self.live.back.connect(self.show_cases)
         self.live.alert.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self._build(db_label)
@@ -214,7 +220,7 @@ class MainWindow(QMainWindow):
             self._fail(exc)
             return
         self.header.setText(patient_header(record, date.today()))
-        self.event_model.set_rows(record.events)
+        self.event_model.set_rows(record.events, record.patient.weight_kg)
         self.record_stack.setCurrentIndex(1)
         self.case_selected.emit(procedure_id)
 

@@ -100,12 +100,16 @@ class EventTableModel(ListTableModel[EventHistory]):
             Column("Recorded by", lambda h: self._recorded(h)),
         ], parent)
 
-    def set_rows(self, rows: Sequence[EventHistory]) -> None:
+    def set_rows(self, rows: Sequence[EventHistory], weight_kg: float | None = None) -> None:
         self._others = {h.current.event_id: h.current for h in rows}
+        self._weight_kg = weight_kg
         super().set_rows(rows)
 
     def _details(self, history: EventHistory) -> str:
         text = describe(history.current, self._others)
+        ev = history.current
+        if ev.kind is EventKind.MEDICATION and ev.data["drug"] == "heparin" and getattr(self, "_weight_kg", None):
+            text += f" ({ev.data['dose'] / self._weight_kg:.0f} units/kg)"
         if history.current.voided:
             return f"VOID: {text} (reason: {history.current.reason})"
         if history.corrected:

@@ -97,6 +97,7 @@ def test_below_knee_case_by_keyboard(qtbot, window, services, nurse, monkeypatch
     qtbot.keyClicks(live.form.inputs["dose"].editor, "5600")
     assert "70 units/kg at 80 kg" in live.form.hint.text()
     _save(qtbot, live)
+    assert live.model.data(live.model.index(1, 2)) == "Heparin 5600 units IV (70 units/kg)"
 
     qtbot.keyClick(live.timeline, Qt.Key.Key_F3)
     qtbot.keyClicks(live.form.inputs["act_s"].editor, "228")
