@@ -37,10 +37,13 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         super().__init__(parent)
         self._columns = list(columns)
         self._rows: list[T] = []
+        self._texts: list[tuple[str, ...]] = []
 
     def set_rows(self, rows: Sequence[T]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        # Texts are computed once here, not on each of the thousands of data() calls a view makes.
+        self._texts = [tuple(c.text(r) for c in self._columns) for r in self._rows]
         self.endResetModel()
 
     def row_object(self, row: int) -> T:
@@ -55,12 +58,11 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        obj = self._rows[index.row()]
-        column = self._columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(obj)
+            return self._texts[index.row()][index.column()]
+        obj = self._rows[index.row()]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align | Qt.AlignmentFlag.AlignVCenter)
+            return int(self._columns[index.column()].align | Qt.AlignmentFlag.AlignVCenter)
         if role == ObjectRole:
             return obj
         return self.extra_data(obj, role)
@@ -104,6 +106,8 @@ class EventTableModel(ListTableModel[EventHistory]):
         self._others = {h.current.event_id: h.current for h in rows}
         self._weight_kg = weight_kg
         super().set_rows(rows)
+        self._strike = QFont()
+        self._strike.setStrikeOut(True)
 
     def _details(self, history: EventHistory) -> str:
         text = describe(history.current, self._others)
@@ -125,9 +129,7 @@ class EventTableModel(ListTableModel[EventHistory]):
 
     def extra_data(self, obj: EventHistory, role: int) -> Any:
         if role == Qt.ItemDataRole.FontRole and obj.current.voided:
-            font = QFont()
-            font.setStrikeOut(True)
-            return font
+            return self._strike
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(f"v{v.version} entered {local_time(v.recorded_at)} by {v.recorded_by}: "
                              f"{'VOID' if v.voided else describe(v, self._others)}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from cathlog.domain.enums import Anticoagulation, Category
@@ -50,8 +50,15 @@ def make_log_view(name: str, model: QAbstractItemModel) -> QTableView:
     view = make_table(name)
     view.setModel(model)
     header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # Fixed widths for time, kind and author: sizing them to contents re-reads every row on each save.
+    width = view.fontMetrics().horizontalAdvance
+    for column, sample in ((0, "00:00  "), (1, "Atherectomy  "), (3, "demo.nurse (late) ")):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(column, width(sample) + 16)
     header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
     view.setWordWrap(True)
-    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # Two lines per entry at a fixed height: sizing rows to contents costs a layout of every row per save.
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().lineSpacing() * 2 + 10)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
     return view

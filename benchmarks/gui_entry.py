@@ -1,0 +1,69 @@
+"""Time the whole GUI path of an entry: Enter in the form -> validate ->
+durable commit -> the case reloaded -> the row on the timeline. Offscreen.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_entry.py [--entries N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from cathlog.demo import load_demo  # noqa: E402
+from cathlog.domain.enums import EventKind, Role  # noqa: E402
+from cathlog.services import Services  # noqa: E402
+from cathlog.store.db import Store  # noqa: E402
+from cathlog.ui.main_window import MainWindow  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=100)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as tmp:
+        services = Services(Store.open(Path(tmp) / "gui.db"))
+        admin = services.auth.create_first_admin("admin", "Admin", "benchmark password")
+        load_demo(services, admin, 50, seed=2)
+        services.auth.add_user(admin, "nurse", "Nurse", Role.NURSE, "benchmark password")
+        nurse = services.auth.sign_in("nurse", "benchmark password")
+        window = MainWindow(services, nurse, "bench", settings=QSettings(str(Path(tmp) / "s.ini"),
+                                                                         QSettings.Format.IniFormat))
+        window.show()
+        case = next(c for c in window.case_model._rows if c.status == "open")
+        window.open_case(case.procedure_id)
+        live = window.live
+        times = []
+        for i in range(args.entries):
+            live.new_entry(EventKind.ACT)
+            live.form.inputs["act_s"].editor.setText(str(250 + i % 40))
+            before = live.model.rowCount()
+            t = time.perf_counter()
+            live.form.submit()
+            app.processEvents()
+            assert live.model.rowCount() == before + 1
+            times.append((time.perf_counter() - t) * 1000)
+        q = statistics.quantiles(times, n=100)
+        print(f"GUI entry path (submit -> row on timeline), {args.entries} entries, case grows from "
+              f"{before + 1 - args.entries} rows")
+        for name, value in (("p50", q[49]), ("p95", q[94]), ("p99", q[98]), ("max", max(times))):
+            print(f"{name:<6}{value:8.2f} ms")
+        window.close()
+        services.store.close()
+    sys.stdout.flush()
+    os._exit(0)  # skip interpreter teardown of Qt objects: figures are printed, nothing else to do
+
+
+if __name__ == "__main__":
+    main()
