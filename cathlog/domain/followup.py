@@ -8,7 +8,7 @@ dismisses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -91,4 +91,4 @@ class Reminder:
     changed_by: str = ""
     changed_at: str = ""
     reason: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    suggested_due: str = ""  # the rule's date, kept when the physician moves the due date

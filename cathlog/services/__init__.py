@@ -13,6 +13,7 @@ from cathlog.services.auth import AuthService
 from cathlog.services.base import Clock, system_clock
 from cathlog.services.cases import CaseService
 from cathlog.services.exchange import ExchangeService
+from cathlog.services.review import ReviewService
 from cathlog.store.db import Store
 
 
@@ -22,3 +23,4 @@ class Services:
         self.auth = AuthService(store, clock, hasher)
         self.cases = CaseService(store, clock)
         self.exchange = ExchangeService(store, clock)
+        self.review = ReviewService(store, clock, auth=self.auth, cases=self.cases)

@@ -224,6 +224,7 @@ CREATE TABLE reminder_versions (
   procedure_id TEXT NOT NULL,
   rule_id TEXT NOT NULL CHECK (length(rule_id) BETWEEN 1 AND 10),
   due_date TEXT NOT NULL CHECK (due_date GLOB '{_DATE_GLOB}' AND date(due_date, '+0 days') IS due_date),
+  suggested_due TEXT NOT NULL CHECK (suggested_due GLOB '{_DATE_GLOB}'),
   title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
   text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 1000),
   source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 300),

@@ -150,6 +150,7 @@ CREATE TABLE reminder_versions (
   procedure_id TEXT NOT NULL,
   rule_id TEXT NOT NULL CHECK (length(rule_id) BETWEEN 1 AND 10),
   due_date TEXT NOT NULL CHECK (due_date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' AND date(due_date, '+0 days') IS due_date),
+  suggested_due TEXT NOT NULL CHECK (suggested_due GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
   title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
   text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 1000),
   source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 300),
