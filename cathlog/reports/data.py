@@ -1,0 +1,227 @@
+"""What each report says, as plain data: built from the record, tested in
+depth, and handed to a renderer (``reports/pdf.py``) that knows only
+geometry. No ReportLab here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from cathlog.domain.describe import describe, device_name
+from cathlog.domain.enums import (
+    IMPLANTABLE_DEVICES,
+    Category,
+    DeviceState,
+    DeviceType,
+    Drug,
+    EventKind,
+    Indication,
+    PlannedProcedure,
+    Route,
+    TeamRole,
+    Vessel,
+)
+from cathlog.domain.followup import Reminder, Review
+from cathlog.domain.records import ProcedureRecord, parse_utc_iso
+from cathlog.domain.units import format_number
+from cathlog.rules import alerts
+from cathlog.services.review import Signature
+
+Rows = list[tuple[str, ...]]
+
+
+def _time(utc: str) -> str:
+    return parse_utc_iso(utc).astimezone().strftime("%H:%M")
+
+
+def _datetime(utc: str) -> str:
+    return parse_utc_iso(utc).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+@dataclass(frozen=True)
+class Header:
+    """On every page: who and which case."""
+
+    patient: str
+    procedure: str
+
+
+@dataclass(frozen=True)
+class SummaryData:
+    header: Header
+    title: str
+    patient: Rows
+    procedure: Rows
+    access: list[str]
+    lesions: list[str]
+    devices: Rows  # device, size, lot, state, treats
+    drugs: Rows  # time, drug, dose, route, per kg
+    acts: Rows  # time, ACT, target, judgement
+    contrast: str
+    radiation: str
+    complications: list[str]
+    outcome: Rows
+    plan: Rows  # drug, dose, duration
+    signatures: list[str]
+    log: Rows  # time, entry, details, recorded by, status
+    notes: list[str] = field(default_factory=list)
+
+
+def header(record: ProcedureRecord) -> Header:
+    p, proc = record.patient, record.procedure
+    return Header(f"{p.display_name} · MRN {p.mrn} · born {p.birth_date}",
+                  f"{proc.procedure_id} · {Category(proc.category).label} · {proc.started_at[:10]}")
+
+
+def _lesion_names(record: ProcedureRecord) -> dict[str, str]:
+    return {ev.event_id: Vessel(ev.data["vessel"]).label + (f" {ev.data['segment']}" if ev.data.get("segment") else "")
+            for ev in record.current_events(EventKind.LESION)}
+
+
+def build_summary(record: ProcedureRecord, review: Review | None, signatures: list[Signature],
+                  today: date) -> SummaryData:
+    p, proc = record.patient, record.procedure
+    events = record.current_events()
+    others = {h.current.event_id: h.current for h in record.events}
+    lesions = _lesion_names(record)
+    patient = [("Name", p.display_name), ("MRN", p.mrn), ("Born", f"{p.birth_date} ({p.age_years(today)} y)"),
+               ("Sex", p.sex), ("Weight", f"{format_number(p.weight_kg, 1)} kg" if p.weight_kg else "not recorded"),
+               ("Creatinine / eGFR", " / ".join(x for x in (
+                   f"{format_number(p.creatinine_mg_dl, 2)} mg/dL" if p.creatinine_mg_dl else "",
+                   f"{format_number(p.egfr_ml_min, 1)} mL/min/1.73 m²" if p.egfr_ml_min else "") if x) or "—"),
+               ("Allergies", p.allergies or "none known")]
+    operator = ", ".join(m.name for m in proc.team if m.role is TeamRole.PRIMARY_OPERATOR) or "—"
+    team = ", ".join(f"{m.name} ({m.role.label})" for m in proc.team if m.role is not TeamRole.PRIMARY_OPERATOR)
+    procedure = [("Case", proc.procedure_id), ("Date", _datetime(proc.started_at)),
+                 ("Category", Category(proc.category).label),
+                 ("Planned", ", ".join(PlannedProcedure(x).label for x in proc.planned)),
+                 ("Indication", Indication(proc.indication).label + (f" — {proc.indication_detail}"
+                                                                     if proc.indication_detail else "")),
+                 ("Urgency", proc.urgency), ("Operator", operator), ("Team", team or "—"),
+                 ("Room", proc.room or "—")]
+    devices = []
+    for ev in record.current_events(EventKind.DEVICE):
+        d = ev.data
+        size = ""
+        if d.get("diameter_mm") is not None:
+            size = format_number(d["diameter_mm"], 2) + (f" × {format_number(d['length_mm'], 1)}"
+                                                         if d.get("length_mm") is not None else "") + " mm"
+        devices.append((device_name({k: v for k, v in d.items() if k not in ("diameter_mm", "length_mm")}),
+                        size, d.get("lot", "—"), DeviceState(d["state"]).label,
+                        lesions.get(d.get("lesion_event_id", ""), "")))
+    drugs = []
+    for ev in record.current_events(EventKind.MEDICATION):
+        d = ev.data
+        per_kg = ""
+        if d["drug"] == "heparin" and p.weight_kg:
+            per_kg = f"{d['dose'] / p.weight_kg:.0f} units/kg"
+        name = d.get("drug_name") or Drug(d["drug"]).label
+        drugs.append((_time(ev.occurred_at), name[:1].upper() + name[1:], f"{format_number(d['dose'])} {d['dose_unit']}",
+                      Route(d["route"]).label, per_kg))
+    band = proc.act_target or alerts.default_act_target(events)
+    acts = []
+    for ev in record.current_events(EventKind.ACT):
+        value = ev.data["act_s"]
+        verdict = "below target" if value < band[0] else ("above target" if value > band[1] else "in target")
+        acts.append((_time(ev.occurred_at), f"{value} s", f"{band[0]}-{band[1]} s", verdict))
+    c = alerts.contrast_status(events, p)
+    contrast = f"{format_number(c.total_ml, 1)} mL"
+    if c.limit_ml:
+        contrast += f" of a {format_number(c.limit_ml, 0)} mL limit (Cigarroa: 5 mL × kg / creatinine, ≤ 300 mL)"
+    if c.ratio is not None:
+        contrast += f"; contrast/eGFR {c.ratio:.2f}" + (" (> 3.7)" if c.ratio > alerts.RATIO_LIMIT else "")
+    r = alerts.radiation_status(events)
+    radiation = ", ".join(x for x in (
+        f"fluoroscopy {format_number(r.fluoro_time_s / 60, 1)} min" if r.fluoro_time_s is not None else "",
+        f"Ka,r {format_number(r.air_kerma_mgy, 0)} mGy" if r.air_kerma_mgy is not None else "",
+        f"DAP {format_number(r.dap_gy_cm2, 1)} Gy·cm²" if r.dap_gy_cm2 is not None else "") if x) or "not recorded"
+    if r.messages:
+        radiation += " — " + "; ".join(r.messages)
+    outcome: Rows = []
+    plan: Rows = []
+    if review:
+        if review.technical_success is not None:
+            outcome.append(("Technical success", "yes" if review.technical_success else "no"))
+        if review.residual_stenosis_pct is not None:
+            outcome.append(("Residual stenosis", f"{review.residual_stenosis_pct}%"))
+        if review.final_timi is not None:
+            outcome.append(("Final TIMI flow", str(review.final_timi)))
+        if review.completion_angiography:
+            outcome.append(("Completion angiography", review.completion_angiography))
+        if review.compression_stockings:
+            outcome.append(("Compression stockings", review.compression_stockings))
+        if review.follow_up_notes:
+            outcome.append(("Follow-up", review.follow_up_notes))
+        plan = [(d.drug, d.dose, d.duration) for d in review.plan]
+    sigs = [f"{s.meaning.value.capitalize()} by {s.display_name} ({s.username}), {_datetime(s.signed_at)} — "
+            + ("SUPERSEDED by an addendum" if s.superseded else ("valid" if s.valid else "CONTENT CHANGED AFTER SIGNING"))
+            for s in signatures] or ["Not signed."]
+    log = []
+    for h in record.events:
+        ev = h.current
+        status = "void" if ev.voided else (f"corrected (v{ev.version})" if h.corrected else "")
+        log.append((_time(ev.occurred_at), ev.kind.label, describe(ev, others), ev.recorded_by, status))
+    return SummaryData(
+        header=header(record), title="Procedure summary", patient=patient, procedure=procedure,
+        access=[describe(ev) for ev in record.current_events(EventKind.ACCESS)],
+        lesions=[describe(ev) for ev in record.current_events(EventKind.LESION)],
+        devices=devices, drugs=drugs, acts=acts, contrast=contrast, radiation=radiation,
+        complications=[describe(ev) for ev in record.current_events(EventKind.COMPLICATION)] or ["None recorded."],
+        outcome=outcome or [("Outcome", "not yet reviewed")], plan=plan, signatures=sigs, log=log,
+        notes=[ev.data["text"] for ev in record.current_events(EventKind.NOTE)])
+
+
+@dataclass(frozen=True)
+class FollowupData:
+    header: Header
+    title: str
+    rows: Rows  # due, what, why (rule), source, status
+    disclaimer: str
+
+
+def build_followup(record: ProcedureRecord, reminders: list[Reminder]) -> FollowupData:
+    rows = [(r.due_date, r.text, f"{r.rule_id}: {r.title}", r.source, r.status.value)
+            for r in sorted(reminders, key=lambda r: (r.due_date, r.rule_id))]
+    return FollowupData(header(record), "Follow-up plan and reminders", rows,
+                        "Reminders are prompts for the physician to review; they are not orders. "
+                        "Each cites the rule and the source it comes from.")
+
+
+WARNING_SIGNS = (
+    "Bleeding from the puncture site that does not stop after 10 minutes of firm pressure: press and call 911.",
+    "Swelling, a growing lump or pain at the puncture site that gets worse.",
+    "Numbness, coldness, weakness, pale or blue colour of the arm or leg used.",
+    "Chest pain or pressure, or shortness of breath: call 911.",
+    "Sudden swelling or pain of a leg, or coughing blood.",
+    "Fever, redness or discharge at the puncture site.",
+    "Black stools, blood in urine, or unusual bruising while on blood thinners.",
+)
+
+
+@dataclass(frozen=True)
+class PatientSheetData:
+    header: Header
+    title: str
+    implants: Rows  # device, size, lot, date, vessel
+    plan: Rows
+    warning_signs: tuple[str, ...]
+    contact: str
+    reminders: Rows  # due, what
+
+
+def build_patient_sheet(record: ProcedureRecord, review: Review | None, reminders: list[Reminder]) -> PatientSheetData:
+    lesions = _lesion_names(record)
+    implants = []
+    for ev in record.current_events(EventKind.DEVICE):
+        d = ev.data
+        if d["state"] != DeviceState.IMPLANTED or DeviceType(d["device_type"]) not in IMPLANTABLE_DEVICES:
+            continue
+        size = format_number(d["diameter_mm"], 2) + (f" × {format_number(d['length_mm'], 1)} mm"
+                                                     if d.get("length_mm") else " mm") if d.get("diameter_mm") else "—"
+        implants.append((DeviceType(d["device_type"]).label + (f" ({d['model']})" if d.get("model") else ""), size,
+                         d.get("lot", "—"), ev.occurred_at[:10], lesions.get(d.get("lesion_event_id", ""), "—")))
+    plan = [(p.drug, p.dose, p.duration) for p in review.plan] if review else []
+    due = [(r.due_date, r.title) for r in reminders if r.status.value == "accepted"]
+    return PatientSheetData(header(record), "Your procedure: implant card and what to watch for", implants, plan,
+                            WARNING_SIGNS, "Call the cath lab or your doctor with any question; in an emergency "
+                                           "call 911. Carry this card and show it to every doctor and dentist.", due)
