@@ -42,7 +42,7 @@ ALLOWED = {
     "store": {"domain", "store"},
     "services": {"domain", "rules", "store", "services"},
     "exchange": {"domain", "rules", "services", "store", "exchange", "fileio"},
-    "reports": {"domain", "rules", "services", "store", "reports", "fileio"},
+    "reports": {"domain", "rules", "services", "store", "reports", "fileio", "resources"},
 }
 
 
