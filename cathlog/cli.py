@@ -192,6 +192,40 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from cathlog.reports.make import KINDS, write_reports
+
+    services = _open(args)
+    actor = _sign_in(args, services)
+    kinds = (args.kind,) if args.kind else KINDS
+    for path in write_reports(services, actor, args.procedure_id, Path(args.out), kinds):
+        print(path)
+    return EXIT_OK
+
+
+def cmd_reminders(args: argparse.Namespace) -> int:
+    services = _open(args)
+    actor = _sign_in(args, services)
+    try:
+        before = datetime.strptime(args.due_before, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise CliError(f"--due-before {args.due_before!r} is not a date written YYYY-MM-DD") from None
+    items = services.review.worklist(actor, before)
+    rows = []
+    for r in items:
+        record = services.cases.get_record(actor, r.procedure_id)
+        rows.append((r.due_date, record.patient.mrn, record.patient.display_name, r.procedure_id, r.rule_id,
+                     r.text, r.source))
+    header = ("due", "mrn", "patient", "procedure_id", "rule", "what", "source")
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    else:
+        print(_table([r[:6] for r in rows], header[:6]) if rows else f"no reminders due before {before}")
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from cathlog.store.audit import verify_chain
 
@@ -255,6 +289,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="PATH")
     p.add_argument("--since", metavar="DATE", help="procedures started on or after DATE (YYYY-MM-DD, UTC)")
     p.add_argument("--until", metavar="DATE", help="procedures started before DATE (YYYY-MM-DD, UTC)")
+
+    p = add("report", cmd_report, "write a procedure's PDF reports (summary, follow-up plan, patient sheet)")
+    p.add_argument("procedure_id", metavar="PROCEDURE_ID")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the PDFs into")
+    p.add_argument("--kind", choices=["summary", "followup", "patient"], help="only this report (default: all)")
+
+    p = add("reminders", cmd_reminders, "accepted follow-up reminders due before a date, across all patients")
+    p.add_argument("--due-before", required=True, metavar="DATE", help="YYYY-MM-DD")
+    p.add_argument("--format", choices=["table", "csv"], default="table")
 
     add("check", cmd_check, "check the integrity of the database and of the audit chain", signs_in=False)
     return parser

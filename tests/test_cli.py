@@ -122,3 +122,36 @@ def test_python_dash_m_runs_without_qt(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "cathlog 0.1.0" in result.stdout
+
+
+def test_report_and_reminders_commands(env, tmp_path, capsys, monkeypatch):
+    from cathlog.domain.enums import Role
+    from cathlog.domain.followup import Review, SignatureMeaning
+    from cathlog.services import Services
+    from cathlog.store.db import Store
+
+    assert cli.main(["demo", "--procedures", "5", "--seed", "3"]) == 0
+    services = Services(Store.open(env))
+    admin = services.auth.sign_in("admin", PASSWORD)
+    services.auth.add_user(admin, "doc", "Dr. Doc", Role.PHYSICIAN, PASSWORD)
+    doc = services.auth.sign_in("doc", PASSWORD)
+    venous = next(c.procedure_id for c in services.cases.list_cases(doc) if c.category == "venous")
+    if services.cases.get_record(doc, venous).procedure.status.value == "open":
+        services.cases.close_case(doc, venous)
+    services.review.save_review(doc, venous, Review(technical_success=True))
+    for s in services.review.suggestions(doc, venous):
+        services.review.decide(doc, venous, s, accept=True)
+    services.review.sign(doc, venous, PASSWORD, SignatureMeaning.APPROVED)
+    services.store.close()
+    monkeypatch.setenv("CATHLOG_USER", "doc")
+    capsys.readouterr()
+    assert cli.main(["report", venous, "--out", str(tmp_path / "pdf")]) == 0
+    assert sorted(p.name for p in (tmp_path / "pdf").iterdir()) == [f"{venous}-{k}.pdf" for k in
+                                                                    ("followup", "patient", "summary")]
+    capsys.readouterr()
+    assert cli.main(["reminders", "--due-before", "2100-01-01", "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0][:5] == ["due", "mrn", "patient", "procedure_id", "rule"]
+    assert {"R3", "R5"} <= {r[4] for r in rows[1:]}
+    assert cli.main(["reminders", "--due-before", "someday"]) == 1
+    assert cli.main(["report", "P0-NONE", "--out", str(tmp_path)]) == 1
