@@ -33,6 +33,7 @@ from cathlog.services import Services
 from cathlog.ui.live_log import LiveLogPage
 from cathlog.ui.models import CaseTableModel, EventTableModel, ObjectRole
 from cathlog.ui.new_case import NewCaseDialog
+from cathlog.ui.review import ReviewDialog
 from cathlog.ui.theme import THEMES, apply_theme
 from cathlog.ui.widgets import make_log_view, make_table, patient_header
 
@@ -136,7 +137,12 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.search, 1)
         bar.addWidget(QLabel("Status"))
         bar.addWidget(self.status_filter)
+        self.review_button = QPushButton("Review and sign…")
+        self.review_button.setAccessibleName("review and sign the selected case")
+        self.review_button.clicked.connect(self.review_selected)
+        self.review_button.setVisible(may(self.actor.role, Action.SIGN_CASE))
         bar.addWidget(self.open_button)
+        bar.addWidget(self.review_button)
         bar.addWidget(self.new_button)
         layout.addLayout(bar)
 
@@ -228,6 +234,14 @@ class MainWindow(QMainWindow):
         rows = self.case_view.selectionModel().selectedRows()
         if rows:
             self.open_case(self.case_model.data(rows[0], ObjectRole).procedure_id)
+
+    def review_selected(self) -> None:
+        rows = self.case_view.selectionModel().selectedRows()
+        if not rows:
+            self.statusBar().showMessage("Select a case to review first.", 8000)
+            return
+        ReviewDialog.show_for(self.services, self.actor, self.case_model.data(rows[0], ObjectRole).procedure_id, self)
+        self.reload()
 
     def open_case(self, procedure_id: str) -> None:
         try:
