@@ -109,7 +109,7 @@ def test_worklist_across_patients(services, physician, cases):
         services.review.save_review(physician, pid, PLAN)
         for s in services.review.suggestions(physician, pid):
             services.review.decide(physician, pid, s, accept=True)
-    items = services.review.worklist(physician, "2100-01-01")
+    items = [r for r in services.review.worklist(physician, "2100-01-01") if r.status is ReminderStatus.ACCEPTED]
     assert {r.procedure_id for r in items} == set(cases.values())
     assert [r.due_date for r in items] == sorted(r.due_date for r in items)
     done = services.review.mark_reminder(physician, items[0].reminder_id, ReminderStatus.DONE, reason="checked")
@@ -124,3 +124,22 @@ def test_review_limits():
         validate_review(Review(residual_stenosis_pct=150))
     with pytest.raises(ValidationError, match="plan line 1: review after"):
         validate_review(Review(plan=(PlanDrug("aspirin", "81 mg", "x", 500),)))
+
+
+def test_worklist_shows_every_filter_window_even_unreviewed(services, admin, physician):
+    ids = load_demo(services, admin, 10, seed=2)
+    filters = [p for p in ids if any(ev.data["device_type"] == "ivc_filter_retrievable"
+                                     for ev in services.cases.get_record(admin, p).current_events()
+                                     if ev.kind.value == "device")]
+    assert len(filters) == 2
+    items = [r for r in services.review.worklist(physician, "2100-01-01") if r.rule_id == "R3"]
+    assert {r.procedure_id for r in items} == set(filters) and len(items) == 4
+    assert all(r.status is ReminderStatus.SUGGESTED for r in items)
+    pid = filters[0]
+    if services.cases.get_record(admin, pid).procedure.status.value == "open":
+        services.cases.close_case(physician, pid)
+    services.review.save_review(physician, pid, PLAN)
+    for s in services.review.suggestions(physician, pid):
+        services.review.decide(physician, pid, s, accept=True)
+    items = [r for r in services.review.worklist(physician, "2100-01-01") if r.rule_id == "R3"]
+    assert len(items) == 4 and {r.status for r in items if r.procedure_id == pid} == {ReminderStatus.ACCEPTED}

@@ -150,10 +150,21 @@ class ReviewService(ServiceBase):
         return fstore.reminders_of(self.store, procedure_id)
 
     def worklist(self, actor: Actor, due_before: str) -> list[Reminder]:
-        """Accepted reminders due before a date, across all patients."""
+        """Accepted reminders due before a date, across all patients, plus every
+        IVC filter retrieval window no physician has decided on yet (status
+        "suggested"): a filter must not be lost because its case was never reviewed."""
         self.require(actor, Action.VIEW_RECORDS)
         date.fromisoformat(due_before)
-        return fstore.due_reminders(self.store, due_before)
+        items = list(fstore.due_reminders(self.store, due_before))
+        for procedure_id in fstore.procedures_with_open_filters(self.store):
+            decided = {(r.rule_id, r.suggested_due) for r in fstore.reminders_of(self.store, procedure_id)}
+            record = self.cases.get_record(actor, procedure_id)
+            for s in reminder_rules.suggest(record, None):
+                if s.rule_id == "R3" and s.due_date < due_before and (s.rule_id, s.due_date) not in decided:
+                    items.append(Reminder("0" * 32, procedure_id, s.rule_id, s.due_date, s.title, s.text, s.source,
+                                          ReminderStatus.SUGGESTED, suggested_due=s.due_date))
+        items.sort(key=lambda r: (r.due_date, r.procedure_id, r.rule_id))
+        return items
 
     # --- signature -----------------------------------------------------------------
 

@@ -60,6 +60,15 @@ def due_reminders(store: Store, before: str, statuses: tuple[str, ...] = ("accep
         [before, *statuses])]
 
 
+@translated
+def procedures_with_open_filters(store: Store) -> list[str]:
+    """Cases where a retrievable IVC filter was implanted (current, not voided entries)."""
+    return [r[0] for r in store.db.conn.execute(
+        "SELECT DISTINCT procedure_id FROM current_events WHERE kind = 'device' AND voided = 0 "
+        "AND json_extract(data, '$.device_type') = 'ivc_filter_retrievable' "
+        "AND json_extract(data, '$.state') = 'implanted'")]
+
+
 def insert_signature_event(store: Store, **row: Any) -> None:
     store.db.table("signature_events").insert(row)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -34,7 +35,7 @@ from cathlog.reports.make import write_reports
 from cathlog.rules.permissions import Action, may
 from cathlog.services import Services
 
-PLAN_COLUMNS = ("Drug", "Dose", "Duration", "Review after (months)")
+PLAN_COLUMNS = ("Drug", "Dose", "Duration", "Review (months)")
 
 
 def _line(name: str, text: str = "") -> QLineEdit:
@@ -42,6 +43,18 @@ def _line(name: str, text: str = "") -> QLineEdit:
     edit.setObjectName(name)
     edit.setAccessibleName(name.replace("_", " "))
     return edit
+
+
+def _columns(table: QTableWidget, stretch: int) -> None:
+    """Fixed narrow columns, the text column stretches and wraps."""
+    header = table.horizontalHeader()
+    for column in range(table.columnCount()):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(column, 110 if column == 0 else 170)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.setWordWrap(True)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.verticalHeader().setVisible(False)
 
 
 class ReviewDialog(QDialog):
@@ -61,11 +74,14 @@ class ReviewDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setAccessibleName("messages")
         row = QHBoxLayout()
-        row.addWidget(self._outcome_box(), 1)
-        row.addWidget(self._reminder_box(), 1)
+        row.addWidget(self._outcome_box(), 2)
+        row.addWidget(self._reminder_box(), 3)
         layout.addLayout(row, 1)
         layout.addWidget(self._sign_box())
         layout.addWidget(self.message)
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)  # Enter in a field must not press Sign or Add drug
+            button.setIcon(QIcon())
         self.load()
 
     # --- layout ----------------------------------------------------------------
@@ -102,7 +118,7 @@ class ReviewDialog(QDialog):
         self.plan.setObjectName("plan")
         self.plan.setAccessibleName("discharge antithrombotic plan")
         self.plan.setHorizontalHeaderLabels(PLAN_COLUMNS)
-        self.plan.horizontalHeader().setStretchLastSection(True)
+        self.plan.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.plan.setMinimumHeight(150)
         form.addRow(QLabel("Discharge antithrombotic plan: drugs, doses and durations are yours to enter"))
         form.addRow(self.plan)
@@ -126,7 +142,7 @@ class ReviewDialog(QDialog):
         self.suggested.setObjectName("suggestions")
         self.suggested.setAccessibleName("suggested reminders")
         self.suggested.setHorizontalHeaderLabels(("Due", "What", "Source"))
-        self.suggested.horizontalHeader().setStretchLastSection(True)
+        _columns(self.suggested, stretch=1)
         self.suggested.setWordWrap(True)
         self.suggested.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         layout.addWidget(QLabel("Suggested by the rules"))
@@ -143,7 +159,7 @@ class ReviewDialog(QDialog):
         self.accepted_table.setObjectName("reminders")
         self.accepted_table.setAccessibleName("decided reminders")
         self.accepted_table.setHorizontalHeaderLabels(("Due", "What", "Status"))
-        self.accepted_table.horizontalHeader().setStretchLastSection(True)
+        _columns(self.accepted_table, stretch=1)
         layout.addWidget(QLabel("Accepted or dismissed"))
         layout.addWidget(self.accepted_table, 1)
         return box
@@ -171,8 +187,6 @@ class ReviewDialog(QDialog):
         pdfs.clicked.connect(self.save_pdfs)
         for w in (self.signatures, self.meaning, self.password, self.sign_button, self.addendum_button, pdfs):
             row.addWidget(w, 2 if w is self.signatures else 0)
-        for b in box.findChildren(QPushButton):
-            b.setIcon(QIcon())
         return box
 
     # --- state -------------------------------------------------------------------
@@ -199,13 +213,16 @@ class ReviewDialog(QDialog):
         self.suggested.setRowCount(len(self._suggestions))
         for i, s in enumerate(self._suggestions):
             for j, text in enumerate((s.due_date, f"{s.rule_id}: {s.text}", s.source)):
-                self.suggested.setItem(i, j, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"{s.rule_id} {s.title}\n{s.text}\nSource: {s.source}")
+                self.suggested.setItem(i, j, item)
         self.suggested.resizeRowsToContents()
         decided = self.services.review.reminders(self.actor, self.procedure_id)
         self.accepted_table.setRowCount(len(decided))
         for i, r in enumerate(decided):
             for j, text in enumerate((r.due_date, f"{r.rule_id}: {r.text}", r.status.value)):
                 self.accepted_table.setItem(i, j, QTableWidgetItem(text))
+        self.accepted_table.resizeRowsToContents()
         sigs = self.services.review.signatures(self.actor, self.procedure_id)
         self.signatures.setText("\n".join(
             f"{s.meaning.value} by {s.display_name} at {s.signed_at} — "
