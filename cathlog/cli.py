@@ -215,14 +215,14 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     for r in items:
         record = services.cases.get_record(actor, r.procedure_id)
         rows.append((r.due_date, record.patient.mrn, record.patient.display_name, r.procedure_id, r.rule_id,
-                     r.text, r.source))
-    header = ("due", "mrn", "patient", "procedure_id", "rule", "what", "source")
+                     r.status.value, r.text, r.source))
+    header = ("due", "mrn", "patient", "procedure_id", "rule", "status", "what", "source")
     if args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
     else:
-        print(_table([r[:6] for r in rows], header[:6]) if rows else f"no reminders due before {before}")
+        print(_table([r[:7] for r in rows], header[:7]) if rows else f"no reminders due before {before}")
     return EXIT_OK
 
 
