@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QTableWidgetItem  # noqa: E402
 
 from cathlog.demo import load_demo  # noqa: E402
 from cathlog.domain.enums import EventKind, Role  # noqa: E402
@@ -24,6 +24,7 @@ from cathlog.store.db import Store  # noqa: E402
 from cathlog.ui.dialogs import FirstRunDialog, SignInDialog  # noqa: E402
 from cathlog.ui.main_window import MainWindow  # noqa: E402
 from cathlog.ui.new_case import NewCaseDialog  # noqa: E402
+from cathlog.ui.review import ReviewDialog  # noqa: E402
 from cathlog.ui.theme import apply_theme  # noqa: E402
 
 
@@ -65,6 +66,20 @@ def main(out: Path) -> None:
         dialog.resize(820, 900)
         _grab(dialog, out / "new-case.png")
         _grab(SignInDialog(services, "~/.local/share/cathlog/cathlog.db"), out / "sign-in.png")
+        services.auth.add_user(admin, "ddoc", "Dr. Dora Doc", Role.PHYSICIAN, "correct horse battery")
+        doc = services.auth.sign_in("ddoc", "correct horse battery")
+        closed = next(c.procedure_id for c in services.cases.list_cases(doc, status="closed"))
+        review = ReviewDialog(services, doc, closed)
+        review.success.setCurrentIndex(review.success.findData(True))
+        review.residual.setText("0")
+        for i, row in enumerate((("aspirin", "81 mg once daily", "indefinitely", ""),
+                                 ("clopidogrel", "75 mg once daily", "6 months", "6"))):
+            review.plan.insertRow(i)
+            for j, text in enumerate(row):
+                review.plan.setItem(i, j, QTableWidgetItem(text))
+        review.save_review()
+        review.resize(1300, 900)
+        _grab(review, out / "review.png")
         services.store.close()
 
 
