@@ -8,6 +8,7 @@ Builds a throwaway database with demo cases; never touches real data.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -81,6 +82,8 @@ def main(out: Path) -> None:
         review.resize(1300, 900)
         _grab(review, out / "review.png")
         services.store.close()
+    sys.stdout.flush()
+    os._exit(0)  # skip interpreter teardown of the many top-level widgets made here
 
 
 if __name__ == "__main__":
