@@ -3,6 +3,7 @@ to accept, edit or dismiss, e-signature, and the PDFs to save or print."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -184,8 +185,12 @@ class ReviewDialog(QDialog):
         self.addendum_button = QPushButton("Addendum…")
         self.addendum_button.clicked.connect(self.addendum)
         pdfs = QPushButton("Save PDFs…")
-        pdfs.clicked.connect(self.save_pdfs)
-        for w in (self.signatures, self.meaning, self.password, self.sign_button, self.addendum_button, pdfs):
+        pdfs.clicked.connect(lambda: self.save_pdfs())
+        print_button = QPushButton("Print…")
+        print_button.setAccessibleName("open the summary PDF to print it")
+        print_button.clicked.connect(self.print_summary)
+        for w in (self.signatures, self.meaning, self.password, self.sign_button, self.addendum_button, pdfs,
+                  print_button):
             row.addWidget(w, 2 if w is self.signatures else 0)
         return box
 
@@ -358,8 +363,15 @@ class ReviewDialog(QDialog):
         self.say("Saved " + ", ".join(p.name for p in paths) + f" in {folder}. Open one to print it.")
         return paths
 
-    def open_pdf(self, path: Path) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    def print_summary(self) -> Path | None:
+        """Write the PDFs to a temporary folder and open the summary in the system's PDF viewer to print."""
+        folder = Path(tempfile.mkdtemp(prefix="cathlog-print-"))
+        paths = self.save_pdfs(str(folder))
+        if not paths:
+            return None
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths[0]))):
+            self.say(f"No PDF viewer opened; the PDFs are in {folder}.", error=True)
+        return paths[0]
 
     @classmethod
     def show_for(cls, services: Services, actor: Actor, procedure_id: str, parent: QWidget | None = None) -> None:
