@@ -40,7 +40,17 @@ fi
 
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "cathlog needs Python 3.11 or newer" >&2; exit 1; }
 if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv || { echo "python3 -m venv failed: install python3-venv" >&2; exit 1; }
+  if ! python3 -m venv .venv 2>/dev/null; then
+    # Debian's own python3 keeps venv in a separate package.
+    rm -rf .venv
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+      python3 -m venv .venv
+    else
+      echo "python3 -m venv failed: install python3-venv (apt-get install python3-venv)" >&2
+      exit 1
+    fi
+  fi
 fi
 req=requirements.txt
 [ "$purpose" = test ] && req=requirements-dev.txt
