@@ -26,6 +26,7 @@ from cathlog.domain.enums import Role
 from cathlog.domain.errors import CathlogError, NotACathlogDatabase
 from cathlog.domain.records import Actor
 from cathlog.paths import default_db_path, log_dir
+from cathlog.rules.permissions import Action
 from cathlog.services import Services
 from cathlog.store.db import Store
 
@@ -226,6 +227,41 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    services = _open(args)
+    admin = _sign_in(args, services)
+    info = services.admin.backup(admin, Path(args.out))
+    print(f"backed up to {info.path} ({info.size_bytes} bytes, sha256 {info.sha256}); integrity ok")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    services = _open(args)
+    admin = _sign_in(args, services)
+    kept = services.admin.restore(admin, Path(args.source))
+    print(f"restored {_db_path(args)} from {args.source}" + (f"; the replaced file is kept as {kept}" if kept else ""))
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from cathlog.store import audit
+
+    services = _open(args)
+    actor = _sign_in(args, services)
+    services.cases.require(actor, Action.VIEW_AUDIT)
+    if args.verify:
+        report = audit.verify_chain(services.store)
+        print(f"audit chain: {'ok' if report.ok else 'BROKEN'} ({report.rows_checked} rows checked)"
+              + ("" if report.ok else f"; first broken row {report.first_broken_seq}: {report.problem}"))
+        return EXIT_OK if report.ok else EXIT_FAIL
+    rows = [(r.seq, r.at, r.username, r.action, r.entity, r.entity_id, r.procedure_id or "", r.reason or "")
+            for r in audit.rows(services.store, procedure_id=args.procedure, username=args.by)]
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["seq", "at", "user", "action", "entity", "entity_id", "procedure_id", "reason"])
+    writer.writerows(rows)
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from cathlog.store.audit import verify_chain
 
@@ -298,6 +334,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("reminders", cmd_reminders, "accepted follow-up reminders due before a date, across all patients")
     p.add_argument("--due-before", required=True, metavar="DATE", help="YYYY-MM-DD")
     p.add_argument("--format", choices=["table", "csv"], default="table")
+
+    p = add("backup", cmd_backup, "write a verified copy of the database (temporary file, sync, check, rename)")
+    p.add_argument("--out", required=True, metavar="PATH")
+
+    p = add("restore", cmd_restore, "replace the database with a verified backup; the replaced file is kept")
+    p.add_argument("source", metavar="PATH")
+
+    p = add("audit", cmd_audit, "print the audit trail as CSV, or --verify its hash chain")
+    p.add_argument("--verify", action="store_true", help="check the hash chain and name the first broken row")
+    p.add_argument("--procedure", metavar="ID", help="only this case")
+    p.add_argument("--by", metavar="USER", help="only this user's actions")
 
     add("check", cmd_check, "check the integrity of the database and of the audit chain", signs_in=False)
     return parser

@@ -155,3 +155,23 @@ def test_report_and_reminders_commands(env, tmp_path, capsys, monkeypatch):
     assert {"R3", "R5"} <= {r[4] for r in rows[1:]}
     assert cli.main(["reminders", "--due-before", "someday"]) == 1
     assert cli.main(["report", "P0-NONE", "--out", str(tmp_path)]) == 1
+
+
+def test_backup_restore_and_audit_commands(env, tmp_path, capsys):
+    cli.main(["demo", "--procedures", "2", "--seed", "1"])
+    copy = tmp_path / "copy.db"
+    assert cli.main(["backup", "--out", str(copy)]) == 0
+    assert "integrity ok" in capsys.readouterr().out
+    cli.main(["demo", "--procedures", "2", "--seed", "2"])
+    assert cli.main(["restore", str(copy)]) == 0
+    assert "replaced file is kept" in capsys.readouterr().out
+    assert cli.main(["cases", "--format", "csv"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 3  # header + the 2 cases of the backup
+    assert cli.main(["audit", "--verify"]) == 0
+    assert "audit chain: ok" in capsys.readouterr().out
+    assert cli.main(["audit"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("seq,at,user,action") and ",restore," in out
+    bad = tmp_path / "bad.db"
+    bad.write_text("nope")
+    assert cli.main(["restore", str(bad)]) == 1

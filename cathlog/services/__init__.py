@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 
+from cathlog.services.admin import AdminService
 from cathlog.services.auth import AuthService
 from cathlog.services.base import Clock, system_clock
 from cathlog.services.cases import CaseService
@@ -24,3 +25,4 @@ class Services:
         self.cases = CaseService(store, clock)
         self.exchange = ExchangeService(store, clock)
         self.review = ReviewService(store, clock, auth=self.auth, cases=self.cases)
+        self.admin = AdminService(store, clock)

@@ -154,3 +154,10 @@ class Store:
 
     def close(self) -> None:
         self.db.conn.close()
+
+    def reopen(self) -> None:
+        """Close and open the same file again (after a restore), keeping this object."""
+        if self.path is None:
+            raise ValueError("an in-memory database cannot be reopened")
+        self.close()
+        self.db = Store.open(self.path).db
