@@ -46,10 +46,8 @@ def run_gui(argv: Sequence[str]) -> int:
 
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from cathlog.domain.errors import CathlogError
-    from cathlog.paths import default_db_path
+    from cathlog.paths import backup_dir, default_db_path
     from cathlog.services import Services
-    from cathlog.store.db import Store
     from cathlog.ui.dialogs import FirstRunDialog, SignInDialog
     from cathlog.ui.main_window import MainWindow
     from PySide6.QtCore import QSettings
@@ -65,11 +63,8 @@ def run_gui(argv: Sequence[str]) -> int:
     apply_theme(app, str(settings.value("theme", "light")))
 
     path = Path(args.db) if args.db else default_db_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        store = Store.open(path)
-    except (CathlogError, OSError) as exc:
-        QMessageBox.critical(None, "cathlog cannot open its database", f"{path}\n\n{exc}")
+    store = _open_or_offer_restore(path)
+    if store is None:
         return 1
     services = Services(store)
     label = str(path)
@@ -80,8 +75,50 @@ def run_gui(argv: Sequence[str]) -> int:
     if actor is None:
         store.close()
         return 0
-    window = MainWindow(services, actor, label, settings=settings)
+    window = MainWindow(services, actor, label, settings=settings, backup_folder=backup_dir(path))
     window.show()
     code = app.exec()
+    window.backup_now("on close")
     store.close()
     return code
+
+
+def _open_or_offer_restore(path: Path):
+    """Open the database; if it is damaged, say so and offer the last verified backup.
+
+    The damaged file is never written to: a restore sets it aside under a new name.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    from cathlog.domain.errors import CathlogError, CorruptDatabase
+    from cathlog.paths import backup_dir
+    from cathlog.store import backup as backups
+    from cathlog.store.db import Store
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return Store.open(path)
+    except CorruptDatabase as exc:
+        latest = backups.latest_backup(backup_dir(path))
+        if latest is None:
+            QMessageBox.critical(None, "cathlog: the database is damaged",
+                                 f"{path}\n\n{exc}\n\nNo verified backup was found in {backup_dir(path)}. "
+                                 "The file was not changed; ask your administrator.")
+            return None
+        answer = QMessageBox.question(
+            None, "cathlog: the database is damaged",
+            f"{path}\n\n{exc}\n\nRestore the last verified backup, {latest.name}? The damaged file is kept "
+            "beside it under a new name; entries made after that backup are not in it.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        try:
+            kept = backups.restore(latest, path)
+        except (CathlogError, OSError) as restore_error:
+            QMessageBox.critical(None, "cathlog: restore failed", str(restore_error))
+            return None
+        QMessageBox.information(None, "cathlog", f"Restored from {latest.name}. The damaged file is kept as "
+                                                 f"{kept.name if kept else '(none)'}.")
+        return Store.open(path)
+    except (CathlogError, OSError) as exc:
+        QMessageBox.critical(None, "cathlog cannot open its database", f"{path}\n\n{exc}")
+        return None

@@ -17,5 +17,10 @@ def default_db_path() -> Path:
     return Path(env) if env else user_data_path(APP, appauthor=False) / "cathlog.db"
 
 
+def backup_dir(db_path: Path) -> Path:
+    """Automatic backups live beside the database, in ``backups/``."""
+    return db_path.parent / "backups"
+
+
 def log_dir() -> Path:
     return user_log_path(APP, appauthor=False)

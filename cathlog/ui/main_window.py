@@ -4,6 +4,7 @@ selected case's log) and the live log of the open case, on two pages."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -45,8 +46,14 @@ class MainWindow(QMainWindow):
     cases_loaded = Signal(int)
 
     def __init__(self, services: Services, actor: Actor, db_label: str = "", catalog: Catalog | None = None,
-                 settings: QSettings | None = None):
+                 settings: QSettings | None = None, backup_folder: Path | None = None):
         super().__init__()
+        self.backup_folder = backup_folder
+        self._daily = QTimer(self)  # a backup each day the program stays open
+        self._daily.setInterval(24 * 3600 * 1000)
+        self._daily.timeout.connect(lambda: self.backup_now("daily"))
+        if backup_folder is not None:
+            self._daily.start()
         self.services = services
         self.actor = actor
         self.settings = settings or QSettings()
@@ -189,6 +196,17 @@ class MainWindow(QMainWindow):
 
     def _fail(self, exc: CathlogError) -> None:
         QMessageBox.warning(self, "cathlog", str(exc))
+
+    def backup_now(self, why: str) -> None:
+        """An automatic, verified backup (kept: the newest 14); a failure is reported, never fatal."""
+        if self.backup_folder is None:
+            return
+        try:
+            info = self.services.admin.automatic_backup(self.backup_folder)
+        except (CathlogError, OSError) as exc:
+            self.statusBar().showMessage(f"⚠ Automatic backup ({why}) failed: {exc}", 30000)
+            return
+        self.statusBar().showMessage(f"Backup ({why}) written: {info.path.name}", 10000)
 
     def set_theme(self, name: str) -> None:
         apply_theme(QApplication.instance(), name)

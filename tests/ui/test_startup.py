@@ -1,0 +1,64 @@
+"""Start-up on a damaged database offers the last verified backup; the
+damaged file is never written to (F5/F6). Automatic backups from the window."""
+
+import hashlib
+
+from PySide6.QtWidgets import QMessageBox
+
+from cathlog.app import _open_or_offer_restore
+from cathlog.paths import backup_dir
+from cathlog.services import Services
+from cathlog.store.db import Store
+from tests.conftest import FAST_HASHER, PASSWORD
+
+
+def _db_with_backup(tmp_path):
+    path = tmp_path / "lab" / "cathlog.db"
+    path.parent.mkdir()
+    services = Services(Store.open(path), hasher=FAST_HASHER)
+    services.auth.create_first_admin("admin", "Admin", PASSWORD)
+    services.admin.automatic_backup(backup_dir(path))
+    services.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    services.store.close()
+    data = bytearray(path.read_bytes())
+    data[0:16] = b"\x00" * 16
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_damaged_database_offers_the_backup(qtbot, tmp_path, monkeypatch):
+    path = _db_with_backup(tmp_path)
+    damaged = hashlib.sha256(path.read_bytes()).hexdigest()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
+    store = _open_or_offer_restore(path)
+    try:
+        assert store is not None and store.integrity_check() == []
+        assert Services(store).auth.has_users()
+    finally:
+        store.close()
+    kept = [p for p in path.parent.iterdir() if ".replaced-" in p.name and not p.name.endswith(("-wal", "-shm"))]
+    assert len(kept) == 1 and hashlib.sha256(kept[0].read_bytes()).hexdigest() == damaged
+    assert "damaged file is kept" in shown[0]
+
+
+def test_declining_leaves_the_damaged_file_alone(qtbot, tmp_path, monkeypatch):
+    path = _db_with_backup(tmp_path)
+    before = path.read_bytes()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    assert _open_or_offer_restore(path) is None
+    assert path.read_bytes() == before
+
+
+def test_window_writes_automatic_backups(qtbot, tmp_path, services, admin):
+    from PySide6.QtCore import QSettings
+
+    from cathlog.ui.main_window import MainWindow
+
+    folder = tmp_path / "backups"
+    window = MainWindow(services, admin, "t", settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                        backup_folder=folder)
+    qtbot.addWidget(window)
+    window.backup_now("on close")
+    assert len(list(folder.glob("cathlog-*.cathlog-backup.db"))) == 1
