@@ -180,6 +180,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from cathlog.exchange.json_records import write_records
+    from cathlog.exchange.spreadsheets import write_csv_zip, write_xlsx
 
     services = _open(args)
     actor = _sign_in(args, services)
@@ -187,8 +188,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise CliError(f"--out {out} is a folder; give a file name")
-    count = write_records(out, services.exchange.iter_records(actor, since=since, until=until))
-    services.exchange.log_export(actor, args.format, {"since": args.since, "until": args.until}, count, out.name)
+    if not out.parent.is_dir():
+        raise CliError(f"the folder {out.parent} does not exist")
+    writer = {"json": write_records, "csv": write_csv_zip, "xlsx": write_xlsx}[args.format]
+    filters = {"since": args.since, "until": args.until, "category": args.category, "status": args.status,
+               "operator": args.operator}
+    records = services.exchange.iter_records(actor, since=since, until=until, category=args.category,
+                                             status=args.status, operator=args.operator)
+    count = writer(out, records)
+    services.exchange.log_export(actor, args.format, filters, count, out.name)
     print(f"exported {count} procedure(s) to {out}")
     return EXIT_OK
 
@@ -320,8 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
 
     p = add("export", cmd_export, "export procedure records")
-    p.add_argument("--format", choices=["json"], required=True,
-                   help="json: cathlog's record format (docs/record-format.md)")
+    p.add_argument("--format", choices=["json", "csv", "xlsx"], required=True,
+                   help="json: cathlog's record format (docs/record-format.md); csv: a zip of one CSV per table; "
+                        "xlsx: one sheet per table")
+    p.add_argument("--category", choices=["coronary", "peripheral_arterial", "venous"])
+    p.add_argument("--status", choices=["open", "closed", "signed"])
+    p.add_argument("--operator", metavar="NAME", help="cases with this team member (part of the name)")
     p.add_argument("--out", required=True, metavar="PATH")
     p.add_argument("--since", metavar="DATE", help="procedures started on or after DATE (YYYY-MM-DD, UTC)")
     p.add_argument("--until", metavar="DATE", help="procedures started before DATE (YYYY-MM-DD, UTC)")

@@ -26,14 +26,23 @@ _IDENTITY = ("family_name", "given_name", "birth_date", "sex")
 
 
 class ExchangeService(ServiceBase):
-    def iter_records(self, actor: Actor, *, since: str | None = None,
-                     until: str | None = None) -> Iterator[ProcedureRecord]:
-        """Whole records, oldest first, one at a time (constant memory)."""
+    def iter_records(self, actor: Actor, *, since: str | None = None, until: str | None = None,
+                     category: str | None = None, status: str | None = None,
+                     operator: str | None = None) -> Iterator[ProcedureRecord]:
+        """Whole records, oldest first, one at a time (constant memory).
+
+        Filters: start time range (UTC), category, status, and an operator's name
+        (case-insensitive, any team member)."""
         self.require(actor, Action.EXPORT)
+        wanted_operator = operator.casefold().strip() if operator else None
         for procedure_id in list(rec.procedure_ids(self.store, since=since, until=until)):
             proc = rec.get_procedure(self.store, procedure_id)
             patient = rec.get_patient(self.store, proc.patient_id) if proc else None
             if proc is None or patient is None:  # pragma: no cover - guarded by the schema
+                continue
+            if (category and proc.category != category) or (status and proc.status.value != status):
+                continue
+            if wanted_operator and not any(wanted_operator in m.name.casefold() for m in proc.team):
                 continue
             yield ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id))
 

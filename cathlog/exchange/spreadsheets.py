@@ -1,0 +1,94 @@
+"""CSV (a file per table, zipped) and XLSX (a sheet per table) exports.
+
+Both stream: records are read one at a time and rows written as they come
+(openpyxl's write-only mode for XLSX), so memory stays flat on years of
+data. Files are written to a temporary name and renamed into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+from cathlog.domain.records import ProcedureRecord
+from cathlog.exchange.tables import TABLES, neutralize, rows
+from cathlog.fileio import atomic_write
+
+
+def _csv_cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return neutralize(value)
+
+
+def write_csv_zip(path: str | Path, records: Iterable[ProcedureRecord]) -> int:
+    """``path`` becomes a zip of one CSV per table (UTF-8 with BOM, for spreadsheets)."""
+    count = 0
+    with tempfile.TemporaryDirectory(prefix="cathlog-csv-") as tmp:
+        handles: dict[str, IO[str]] = {}
+        writers = {}
+        try:
+            for name, columns in TABLES.items():
+                fh = open(Path(tmp) / f"{name}.csv", "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+                handles[name] = fh
+                writers[name] = csv.writer(fh)
+                writers[name].writerow(columns)
+            seen_patients: set[str] = set()
+            for record in records:
+                count += 1
+                for table, row in rows(record):
+                    if table == "patients":
+                        if record.patient.mrn in seen_patients:
+                            continue
+                        seen_patients.add(record.patient.mrn)
+                    writers[table].writerow([_csv_cell(v) for v in row])
+        finally:
+            for fh in handles.values():
+                fh.close()
+        with atomic_write(path, "wb") as out, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in TABLES:
+                archive.write(Path(tmp) / f"{name}.csv", arcname=f"{name}.csv")
+    return count
+
+
+def write_xlsx(path: str | Path, records: Iterable[ProcedureRecord]) -> int:
+    """One sheet per table; text cells neutralized against formula injection."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheets = {}
+    for name, columns in TABLES.items():
+        sheet = workbook.create_sheet(title=name[:31])
+        sheet.append(list(columns))
+        sheets[name] = sheet
+    count = 0
+    seen_patients: set[str] = set()
+    for record in records:
+        count += 1
+        for table, row in rows(record):
+            if table == "patients":
+                if record.patient.mrn in seen_patients:
+                    continue
+                seen_patients.add(record.patient.mrn)
+            sheets[table].append([neutralize(v) for v in row])
+    target = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
+    os.close(fd)
+    try:
+        workbook.save(tmp_name)
+        with open(tmp_name, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    return count

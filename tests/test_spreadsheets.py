@@ -1,0 +1,75 @@
+"""CSV and XLSX exports: every table, formula injection neutralized, numbers numeric."""
+
+import csv
+import io
+import zipfile
+
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from cathlog.demo import load_demo
+from cathlog.exchange.spreadsheets import write_csv_zip, write_xlsx
+from cathlog.exchange.tables import FORMULA_TRIGGERS, TABLES, neutralize, unneutralize
+from tests.helpers import open_case
+
+
+@given(st.text())
+def test_neutralize_round_trips_and_never_leaves_a_trigger(text):
+    cell = neutralize(text)
+    assert not cell.startswith(FORMULA_TRIGGERS)
+    assert unneutralize(cell) == text
+
+
+def test_numbers_are_not_touched():
+    assert neutralize(-5) == -5 and neutralize(2.5) == 2.5 and neutralize(True) is True
+
+
+def _hostile_case(services, nurse):
+    proc = open_case(services, nurse)
+    services.cases.record_event(nurse, proc.procedure_id, "note", {"text": "=HYPERLINK(\"http://x\",\"y\")"})
+    services.cases.record_event(nurse, proc.procedure_id, "device",
+                                {"device_type": "des", "state": "implanted", "lot": "+1234", "diameter_mm": 3.0})
+    return proc
+
+
+def test_csv_zip_has_every_table_and_neutralized_cells(tmp_path, services, admin, nurse):
+    load_demo(services, admin, 5, seed=1)
+    _hostile_case(services, nurse)
+    out = tmp_path / "all.zip"
+    assert write_csv_zip(out, services.exchange.iter_records(admin)) == 6
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == sorted(f"{t}.csv" for t in TABLES)
+        notes = list(csv.reader(io.StringIO(archive.read("events_note.csv").decode("utf-8-sig"))))
+        devices = list(csv.reader(io.StringIO(archive.read("events_device.csv").decode("utf-8-sig"))))
+    assert notes[0] == list(TABLES["events_note"])
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in [r[-1] for r in notes]
+    lot = devices[0].index("lot")
+    assert "'+1234" in [r[lot] for r in devices]
+    for row in notes[1:] + devices[1:]:
+        assert not any(cell.startswith(FORMULA_TRIGGERS) for cell in row)
+
+
+def test_xlsx_opens_with_typed_cells(tmp_path, services, admin, nurse):
+    load_demo(services, admin, 5, seed=1)
+    _hostile_case(services, nurse)
+    out = tmp_path / "all.xlsx"
+    assert write_xlsx(out, services.exchange.iter_records(admin)) == 6
+    book = load_workbook(out, read_only=True)
+    assert set(book.sheetnames) == set(TABLES)
+    contrast = list(book["events_contrast"].iter_rows(values_only=True))
+    volume = contrast[0].index("volume_ml")
+    assert all(isinstance(r[volume], (int, float)) and not isinstance(r[volume], bool) for r in contrast[1:])
+    notes = [r[-1] for r in book["events_note"].iter_rows(values_only=True)]
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in notes
+    book.close()
+
+
+def test_filters(services, admin, nurse):
+    load_demo(services, admin, 10, seed=4)
+    venous = list(services.exchange.iter_records(admin, category="venous"))
+    assert venous and all(r.procedure.category == "venous" for r in venous)
+    closed = list(services.exchange.iter_records(admin, status="closed"))
+    assert len(closed) == 8
+    some = list(services.exchange.iter_records(admin, operator="patel"))
+    assert all(any("Patel" in m.name for m in r.procedure.team) for r in some)
