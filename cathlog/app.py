@@ -75,7 +75,15 @@ def run_gui(argv: Sequence[str]) -> int:
     if actor is None:
         store.close()
         return 0
-    window = MainWindow(services, actor, label, settings=settings, backup_folder=backup_dir(path))
+    from cathlog.ui.idle_lock import DEFAULT_IDLE_S, IdleWatch
+
+    try:  # a lab setting: QSettings key idle_lock_s (60 s to 1 h); a bad value falls back to 5 minutes
+        idle_s = int(settings.value("idle_lock_s", DEFAULT_IDLE_S))
+        idle_s = idle_s if 60 <= idle_s <= 3600 else DEFAULT_IDLE_S
+    except (TypeError, ValueError):
+        idle_s = DEFAULT_IDLE_S
+    window = MainWindow(services, actor, label, settings=settings, backup_folder=backup_dir(path),
+                        idle_watch=IdleWatch(idle_s))
     window.show()
     code = app.exec()
     window.backup_now("on close")

@@ -273,6 +273,41 @@ class EntryForm(QGroupBox):
             moment -= timedelta(days=1)
         return moment
 
+    def draft(self) -> dict[str, Any] | None:
+        """What is typed so far, as typed (for the idle lock to keep for its author)."""
+        if self.kind is None or self.record is None:
+            return None
+        fields = {}
+        for name, field in self.inputs.items():
+            e = field.editor
+            if hasattr(e, "currentData"):
+                fields[name] = e.currentData()
+            elif hasattr(e, "isChecked"):
+                fields[name] = e.isChecked()
+            elif hasattr(e, "toPlainText"):
+                fields[name] = e.toPlainText()
+            else:
+                fields[name] = e.text()
+        return {"procedure_id": self.record.procedure.procedure_id, "kind": self.kind.value,
+                "correcting": self.correcting, "time": self.time.text(), "performed_by": self.performed_by.text(),
+                "reason": self.reason.text(), "fields": fields}
+
+    def restore_draft(self, record: ProcedureRecord, draft: dict[str, Any]) -> None:
+        self.start(record, EventKind(draft["kind"]), correcting=draft["correcting"])
+        for name, value in draft["fields"].items():
+            e = self.inputs[name].editor
+            if hasattr(e, "findData"):
+                e.setCurrentIndex(max(0, e.findData(value)))
+            elif hasattr(e, "setChecked"):
+                e.setChecked(bool(value))
+            elif hasattr(e, "setPlainText"):
+                e.setPlainText(value)
+            else:
+                e.setText(value)
+        self.time.setText(draft["time"])
+        self.performed_by.setText(draft["performed_by"])
+        self.reason.setText(draft["reason"])
+
     def collect(self) -> dict[str, Any]:
         return {name: field.value() for name, field in self.inputs.items()}
 

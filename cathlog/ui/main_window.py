@@ -31,6 +31,7 @@ from cathlog.domain.records import Actor
 from cathlog.rules.alerts import ACT_RECHECK_MIN
 from cathlog.rules.permissions import Action, may
 from cathlog.services import Services
+from cathlog.ui.idle_lock import IdleWatch, LockDialog
 from cathlog.ui.live_log import LiveLogPage
 from cathlog.ui.models import CaseTableModel, EventTableModel, ObjectRole
 from cathlog.ui.new_case import NewCaseDialog
@@ -45,10 +46,20 @@ class MainWindow(QMainWindow):
     case_selected = Signal(str)
     cases_loaded = Signal(int)
 
+    locked = Signal()
+    unlocked = Signal(str)  # the username now signed in
+
     def __init__(self, services: Services, actor: Actor, db_label: str = "", catalog: Catalog | None = None,
-                 settings: QSettings | None = None, backup_folder: Path | None = None):
+                 settings: QSettings | None = None, backup_folder: Path | None = None,
+                 idle_watch: IdleWatch | None = None):
         super().__init__()
         self.backup_folder = backup_folder
+        self.db_label = db_label
+        self.catalog = catalog or load_catalog()
+        self.drafts: dict[str, dict] = {}  # half-typed entries kept for their authors across an idle lock
+        self.idle_watch = idle_watch
+        if idle_watch is not None:
+            idle_watch.idle.connect(self.lock)
         self._daily = QTimer(self)  # a backup each day the program stays open
         self._daily.setInterval(24 * 3600 * 1000)
         self._daily.timeout.connect(lambda: self.backup_now("daily"))
@@ -64,15 +75,20 @@ class MainWindow(QMainWindow):
             recheck_min = int(recheck) if 5 <= int(recheck) <= 240 else ACT_RECHECK_MIN
         except (TypeError, ValueError):
             recheck_min = ACT_RECHECK_MIN
-        self.live = LiveLogPage(services, actor, catalog or load_catalog(), recheck_min=recheck_min)
-        self.live.back.connect(self.show_cases)
-        self.live.alert.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.recheck_min = recheck_min
+        self.live = self._make_live(actor)
         self._build(db_label)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.reload)
         self.reload()
+
+    def _make_live(self, actor: Actor) -> LiveLogPage:
+        live = LiveLogPage(self.services, actor, self.catalog, recheck_min=self.recheck_min)
+        live.back.connect(self.show_cases)
+        live.alert.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        return live
 
     # --- layout ----------------------------------------------------------------
 
@@ -102,7 +118,7 @@ class MainWindow(QMainWindow):
         root = QWidget()
         layout = QVBoxLayout(root)
         layout.setContentsMargins(0, 0, 0, 0)
-        banner = QLabel(f"cathlog · {self.actor.display_name} · {self.actor.role.value} · {db_label}")
+        banner = self.banner = QLabel(f"cathlog · {self.actor.display_name} · {self.actor.role.value} · {db_label}")
         banner.setObjectName("Banner")
         banner.setAccessibleName("signed in as")
         layout.addWidget(banner)
@@ -196,6 +212,53 @@ class MainWindow(QMainWindow):
 
     def _fail(self, exc: CathlogError) -> None:
         QMessageBox.warning(self, "cathlog", str(exc))
+
+    # --- idle lock -----------------------------------------------------------------
+
+    def ask_unlock(self) -> Actor | None:
+        """The lock dialog (tests replace this)."""
+        dialog = LockDialog(self.services, self.actor, self)
+        dialog.exec()
+        return dialog.actor
+
+    def lock(self) -> None:
+        self.pages.hide()
+        self.setWindowTitle("cathlog — locked")
+        self.locked.emit()
+        actor = None
+        while actor is None:
+            actor = self.ask_unlock()
+        if actor.username != self.actor.username:
+            self.switch_user(actor)
+        self.pages.show()
+        self.setWindowTitle(f"cathlog — {self.actor.display_name} ({self.actor.role.value})")
+        if self.idle_watch is not None:
+            self.idle_watch.unlocked()
+        self.unlocked.emit(self.actor.username)
+
+    def switch_user(self, actor: Actor) -> None:
+        """Another user's own view; the previous user's half-typed entry is kept for them alone."""
+        draft = self.live.form.draft() if self.live.form.isVisible() or self.live.form.kind else None
+        if draft:
+            self.drafts[self.actor.username] = draft
+        old = self.live
+        self.actor = actor
+        self.live = self._make_live(actor)
+        self.pages.insertWidget(1, self.live)
+        self.pages.removeWidget(old)
+        old.deleteLater()
+        self.banner.setText(f"cathlog · {actor.display_name} · {actor.role.value} · {self.db_label}")
+        self.new_button.setVisible(may(actor.role, Action.OPEN_CASE))
+        self.review_button.setVisible(may(actor.role, Action.SIGN_CASE))
+        self.pages.setCurrentIndex(0)
+        self.reload()
+        mine = self.drafts.pop(actor.username, None)
+        if mine:
+            try:
+                self.open_case(mine["procedure_id"])
+                self.live.form.restore_draft(self.live.record, mine)
+            except CathlogError:
+                pass
 
     def backup_now(self, why: str) -> None:
         """An automatic, verified backup (kept: the newest 14); a failure is reported, never fatal."""
