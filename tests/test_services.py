@@ -15,6 +15,7 @@ from cathlog.domain.errors import (
 from cathlog.domain.records import Actor
 from cathlog.rules.permissions import PERMISSIONS, Action, may
 from cathlog.store import audit
+from tests.conftest import PASSWORD
 from tests.helpers import CORONARY, make_patient, open_case
 
 
@@ -193,7 +194,9 @@ def test_role_matrix_on_the_services(services, nurse, role, action):
     proc = open_case(services, nurse)
     event = services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 240})
     ids = {"proc": proc.procedure_id, "event": event.event_id, "patient": proc.patient_id}
-    actor = Actor(f"someone-{role}", "Someone", role, "ws")
+    admin = services.auth.sign_in("admin", PASSWORD)
+    services.auth.add_user(admin, f"someone-{role.value}", "Someone", role, PASSWORD)
+    actor = Actor(f"someone-{role.value}", "Someone", role, "ws")
     call = CLINICAL_CALLS[action]
     if may(role, action):
         call(services, actor, ids)
@@ -214,6 +217,19 @@ def test_role_table_matches_the_brief():
 def test_no_actor_is_denied(services):
     with pytest.raises(PermissionDenied, match="nobody signed in"):
         services.cases.list_cases(None)
+
+
+def test_a_demoted_or_disabled_user_loses_rights_in_an_open_session(services, admin, nurse, physician):
+    proc = open_case(services, nurse)
+    services.auth.set_role(admin, "doc", Role.NURSE, reason="left cardiology")
+    with pytest.raises(PermissionDenied, match="doc \\(nurse\\) may not sign"):
+        services.cases.require(physician, Action.SIGN_CASE)
+    services.auth.set_active(admin, "nurse", False)
+    with pytest.raises(PermissionDenied, match="not an active account"):
+        services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 250})
+    forged = Actor("mallory", "M", Role.ADMIN, "ws")
+    with pytest.raises(PermissionDenied):
+        services.auth.list_users(forged)
 
 
 def test_every_change_is_audited_and_the_chain_holds(services, nurse, clock):

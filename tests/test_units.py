@@ -53,3 +53,10 @@ def test_format_then_parse_round_trips(value):
     text = format_number(float(value), 3)
     assert parse_number(text) == pytest.approx(float(value), abs=1e-9)
     assert not text.startswith(".") and not (("." in text) and text.endswith("0"))
+
+
+@pytest.mark.parametrize("text", ["10,000", "5,000", "1,125", "2,5"])
+def test_commas_are_refused_without_guessing(text):
+    with pytest.raises(QuantityError, match="without commas") as info:
+        parse_number(text)
+    assert "write 10" not in str(info.value) and "write 1" not in str(info.value)

@@ -37,7 +37,9 @@ class QuantityError(ValueError):
 
 def parse_number(text: str) -> float:
     """Read a number as a person typed it, refusing Do-Not-Use forms."""
-    raw = text.strip().replace(",", ".") if text.count(",") == 1 and "." not in text else text.strip()
+    raw = text.strip()
+    if "," in raw:  # "10,000" or "2,5": a separator or a decimal comma cannot be told apart safely
+        raise QuantityError(f"{text!r}: write the number without commas (a decimal point, no thousands separator)")
     if raw.startswith("."):
         raise QuantityError(f"write 0{raw}, with a leading zero (Do-Not-Use list)")
     if not _NUMBER.match(raw):

@@ -12,6 +12,7 @@ from cathlog.domain.errors import ConfirmationRequired, Issue, PermissionDenied
 from cathlog.domain.records import Actor, utc_iso
 from cathlog.rules.permissions import Action, may
 from cathlog.store import audit
+from cathlog.store import users as user_store
 from cathlog.store.db import Store
 
 Clock = Callable[[], datetime]
@@ -54,10 +55,18 @@ class ServiceBase:
         return utc_iso(self.clock())
 
     def require(self, actor: Actor | None, action: Action) -> None:
-        """Deny by default: no actor, an unknown role or an action the role lacks."""
-        if actor is None or not may(actor.role, action):
-            who = f"{actor.username} ({actor.role})" if actor else "nobody signed in"
-            raise PermissionDenied(f"{who} may not {action.value.replace('_', ' ')}")
+        """Deny by default: no actor, an unknown or disabled account, or an action its role lacks.
+
+        The role and the active flag are read from the database at every call, so a
+        user disabled or demoted by an admin loses the right at once, even in a window
+        that is already open."""
+        if actor is None:
+            raise PermissionDenied(f"nobody signed in may {action.value.replace('_', ' ')}")
+        user = user_store.get_user(self.store, actor.username)
+        if user is None or not user.active:
+            raise PermissionDenied(f"{actor.username} is not an active account")
+        if not may(user.role, action):
+            raise PermissionDenied(f"{actor.username} ({user.role.value}) may not {action.value.replace('_', ' ')}")
 
     def audit(self, actor: Actor, action: str, entity: str, entity_id: str, *, procedure_id: str | None = None,
               old: Any = None, new: Any = None, reason: str | None = None, at: str | None = None) -> None:
