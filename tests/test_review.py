@@ -89,6 +89,22 @@ def test_addendum_supersedes_the_signature(services, physician, nurse, cases):
     assert first.superseded and second.valid and not second.superseded
 
 
+def test_later_patient_updates_and_done_reminders_keep_the_signature_valid(services, physician, nurse, cases):
+    pid = cases["Coronary DES"]
+    services.review.save_review(physician, pid, PLAN)
+    for s in services.review.suggestions(physician, pid):
+        services.review.decide(physician, pid, s, accept=True)
+    services.review.sign(physician, pid, PASSWORD, SignatureMeaning.APPROVED)
+    record = services.cases.get_record(physician, pid)
+    weight = record.patient.weight_kg
+    services.cases.update_patient(nurse, record.patient.patient_id, {"weight_kg": weight + 5}, reason="new visit")
+    reminder = services.review.reminders(physician, pid)[0]
+    services.review.mark_reminder(physician, reminder.reminder_id, ReminderStatus.DONE, reason="seen in clinic")
+    (sig,) = services.review.signatures(physician, pid)
+    assert sig.valid
+    assert services.cases.get_record(physician, pid).patient.weight_kg == weight  # the case keeps its own weight
+
+
 def test_signature_detects_an_outside_edit(services, physician, cases):
     import sqlite3
 

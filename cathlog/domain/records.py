@@ -75,6 +75,7 @@ class Procedure:
     team: tuple[TeamMember, ...] = ()
     act_target_low_s: int | None = None
     act_target_high_s: int | None = None
+    patient_version: int | None = None  # the patient's details as they were for this case
     version: int = 1
     changed_at: str = ""
     changed_by: str = ""

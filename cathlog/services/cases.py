@@ -94,6 +94,10 @@ class CaseService(ServiceBase):
         """A new version of the patient (weight, creatinine, allergies...)."""
         self.require(actor, Action.UPDATE_PATIENT)
         reason = _reason(reason, "change a patient's details")
+        known = {s.name for s in PATIENT_FIELDS}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValidationError([Issue(k, changes[k], f"{k!r} is not a patient field") for k in unknown])
         with self.store.write():
             old = rec.get_patient(self.store, patient_id)
             if old is None:
@@ -126,14 +130,15 @@ class CaseService(ServiceBase):
         now = self.now()
         start = _timestamp(started_at, now, "started_at")
         with self.store.write():
-            if rec.get_patient(self.store, patient_id) is None:
+            patient = rec.get_patient(self.store, patient_id)
+            if patient is None:
                 raise NotFound(f"there is no patient {patient_id}")
             proc = Procedure(procedure_id=self._new_procedure_id(start), patient_id=patient_id,
                              category=details["category"], planned=tuple(details["planned"]),
                              indication=details["indication"], urgency=details["urgency"], started_at=start,
                              indication_detail=details.get("indication_detail"), room=details.get("room"),
                              act_target_low_s=details.get("act_target_low_s"),
-                             act_target_high_s=details.get("act_target_high_s"),
+                             act_target_high_s=details.get("act_target_high_s"), patient_version=patient.version,
                              team=team, changed_at=now, changed_by=actor.username)
             rec.insert_procedure_version(self.store, proc)
             self.audit(actor, "open_case", "procedure", proc.procedure_id, procedure_id=proc.procedure_id,
@@ -200,7 +205,7 @@ class CaseService(ServiceBase):
     # --- log entries ---------------------------------------------------------
 
     def _context(self, proc: Procedure) -> validation.EventContext:
-        patient = rec.get_patient(self.store, proc.patient_id)
+        patient = rec.get_patient(self.store, proc.patient_id, proc.patient_version)
         events = {h.current.event_id: h.current for h in rec.procedure_events(self.store, proc.procedure_id)}
         return validation.EventContext(procedure_date=date.fromisoformat(proc.started_at[:10]),
                                        weight_kg=patient.weight_kg if patient else None, events=events)
@@ -242,13 +247,18 @@ class CaseService(ServiceBase):
 
     def correct_event(self, actor: Actor, event_id: str, data: Mapping[str, Any], reason: str, *,
                       occurred_at: datetime | str | None = None, performed_by: str | None = None,
-                      confirm: Confirm = ()) -> EventVersion:
-        """A new version of an entry; the old one stays in its history."""
+                      confirm: Confirm = (), expected_version: int | None = None) -> EventVersion:
+        """A new version of an entry; the old one stays in its history.
+
+        ``expected_version`` is the version the user was looking at: if someone else
+        corrected the entry meanwhile, the change is refused rather than silently
+        building on a stale version."""
         self.require(actor, Action.CORRECT_EVENT)
         reason = _reason(reason, "correct an entry")
         now = self.now()
         with self.store.write():
             old = self._current_event(event_id)
+            self._check_version(old, expected_version)
             if old.voided:
                 raise Conflict("a voided entry cannot be corrected; record a new one")
             proc = self._open_procedure(old.procedure_id)
@@ -265,13 +275,15 @@ class CaseService(ServiceBase):
                        reason=reason, at=now)
         return new
 
-    def void_event(self, actor: Actor, event_id: str, reason: str) -> EventVersion:
+    def void_event(self, actor: Actor, event_id: str, reason: str,
+                   expected_version: int | None = None) -> EventVersion:
         """Mark an entry void; it stays visible, struck through."""
         self.require(actor, Action.VOID_EVENT)
         reason = _reason(reason, "void an entry")
         now = self.now()
         with self.store.write():
             old = self._current_event(event_id)
+            self._check_version(old, expected_version)
             if old.voided:
                 raise Conflict("that entry is already void")
             self._open_procedure(old.procedure_id)
@@ -281,6 +293,12 @@ class CaseService(ServiceBase):
             self.audit(actor, "void_event", old.kind.value, event_id, procedure_id=old.procedure_id,
                        old={"voided": False}, new={"voided": True}, reason=reason, at=now)
         return new
+
+    @staticmethod
+    def _check_version(current: EventVersion, expected: int | None) -> None:
+        if expected is not None and current.version != expected:
+            raise Conflict(f"this entry was changed meanwhile by {current.recorded_by} (now version "
+                           f"{current.version}); reload and check it before changing it again")
 
     def _current_event(self, event_id: str) -> EventVersion:
         history = rec.event_history(self.store, event_id)
@@ -293,7 +311,7 @@ class CaseService(ServiceBase):
     def get_record(self, actor: Actor, procedure_id: str) -> ProcedureRecord:
         self.require(actor, Action.VIEW_RECORDS)
         proc = self._procedure(procedure_id)
-        patient = rec.get_patient(self.store, proc.patient_id)
+        patient = rec.get_patient(self.store, proc.patient_id, proc.patient_version)
         assert patient is not None, "every procedure has a patient (checked on insert)"
         return ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id))
 

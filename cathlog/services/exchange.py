@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from cathlog.domain.enums import ProcedureStatus
 from cathlog.domain.errors import Conflict, Issue, RecordFormatError, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS
 from cathlog.domain.records import Actor, ProcedureRecord
@@ -79,15 +80,25 @@ class ExchangeService(ServiceBase):
         patient_id = rec.patient_id_for_mrn(self.store, patient.mrn)
         if patient_id:
             existing = rec.get_patient(self.store, patient_id)
-            clash = [k for k in _IDENTITY if existing and getattr(existing, k) != getattr(patient, k)]
+            assert existing is not None
+            clash = [k for k in _IDENTITY if getattr(existing, k) != getattr(patient, k)]
             if clash:
                 raise Conflict(f"MRN {patient.mrn!r} belongs to a patient whose {', '.join(clash)} differ")
+            patient_version = existing.version
+            if existing.clinical_fields() != patient.clinical_fields():  # this case's weight, labs...
+                patient_version = existing.version + 1
+                rec.insert_patient_version(self.store, replace(patient, patient_id=patient_id,
+                                                               version=patient_version),
+                                           changed_at=now, changed_by=actor.username, reason=f"imported from {source}")
         else:
-            patient_id = new_id()
+            patient_id, patient_version = new_id(), 1
             rec.reserve_mrn(self.store, patient.mrn, patient_id)
             rec.insert_patient_version(self.store, replace(patient, patient_id=patient_id, version=1),
                                        changed_at=now, changed_by=actor.username, reason=None)
-        rec.insert_procedure_version(self.store, replace(proc, patient_id=patient_id, version=1, changed_at=now,
+        # A signed case arrives closed: its signature does not travel with it and must be given again here.
+        status = ProcedureStatus.CLOSED if proc.status is ProcedureStatus.SIGNED else proc.status
+        rec.insert_procedure_version(self.store, replace(proc, patient_id=patient_id, patient_version=patient_version,
+                                                         status=status, version=1, changed_at=now,
                                                          changed_by=actor.username))
         # References may point at entries voided later; they were valid when made.
         latest_valid = {}

@@ -48,10 +48,11 @@ def content_hash(record: ProcedureRecord, review: Review | None, reminders: list
         "procedure": {"id": proc.procedure_id, "category": proc.category, "planned": list(proc.planned),
                       "indication": proc.indication, "urgency": proc.urgency, "started_at": proc.started_at,
                       "team": [m.to_json() for m in proc.team], "act_target": proc.act_target},
-        "patient": record.patient.clinical_fields(),
+        "patient": record.patient.clinical_fields() | {"version": record.patient.version},
         "events": [[v.__dict__ | {"kind": v.kind.value} for v in h.versions] for h in record.events],
         "review": review.to_json() if review else None,
-        "reminders": [[r.reminder_id, r.version, r.rule_id, r.due_date, r.text, r.status.value] for r in reminders],
+        # Reminders as decided at signing; marking one done later does not change what was signed.
+        "reminders": sorted([r.reminder_id, r.rule_id, r.suggested_due, r.due_date, r.text] for r in reminders),
     }
     canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

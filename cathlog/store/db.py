@@ -134,11 +134,13 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db
+                conn.execute("COMMIT")
             except BaseException:
+                # Also after a failed COMMIT (disk full, I/O error): a transaction left open
+                # would turn every later write into a savepoint that is never committed.
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
         except sqlite3.Error as exc:
             known = translate(exc)
             if known is None:

@@ -58,9 +58,14 @@ def patient_id_for_mrn(store: Store, mrn: str) -> str | None:
 
 
 @translated
-def get_patient(store: Store, patient_id: str) -> Patient | None:
-    rows = list(store.db.query("SELECT * FROM patient_versions WHERE patient_id = ? ORDER BY version DESC LIMIT 1",
-                               [patient_id]))
+def get_patient(store: Store, patient_id: str, version: int | None = None) -> Patient | None:
+    """The patient's latest details, or those of one version."""
+    if version is None:
+        rows = list(store.db.query(
+            "SELECT * FROM patient_versions WHERE patient_id = ? ORDER BY version DESC LIMIT 1", [patient_id]))
+    else:
+        rows = list(store.db.query("SELECT * FROM patient_versions WHERE patient_id = ? AND version = ?",
+                                   [patient_id, version]))
     return _patient(rows[0]) if rows else None
 
 
@@ -75,6 +80,7 @@ def _procedure(row: dict[str, Any]) -> Procedure:
         indication_detail=row["indication_detail"], room=row["room"],
         team=tuple(TeamMember(m["name"], TeamRole(m["role"])) for m in json.loads(row["team"])),
         act_target_low_s=row["act_target_low_s"], act_target_high_s=row["act_target_high_s"],
+        patient_version=row["patient_version"],
         version=row["version"], changed_at=row["changed_at"], changed_by=row["changed_by"],
     )
 
@@ -87,6 +93,7 @@ def insert_procedure_version(store: Store, proc: Procedure, *, reason: str | Non
         "started_at": proc.started_at, "status": proc.status.value,
         "team": json.dumps([m.to_json() for m in proc.team], ensure_ascii=False),
         "act_target_low_s": proc.act_target_low_s, "act_target_high_s": proc.act_target_high_s,
+        "patient_version": proc.patient_version,
         "changed_at": proc.changed_at, "changed_by": proc.changed_by, "reason": reason,
     })
 

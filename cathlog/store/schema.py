@@ -16,7 +16,7 @@ from cathlog.domain import enums as e
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 2  # PRAGMA user_version after the last migration below.
+SCHEMA_VERSION = 3  # PRAGMA user_version after the last migration below.
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events")
 
@@ -260,3 +260,11 @@ CREATE TABLE signature_events (
 CREATE VIEW current_reminders AS
 SELECT * FROM reminder_versions AS v
 WHERE NOT EXISTS (SELECT 1 FROM reminder_versions AS n WHERE n.reminder_id = v.reminder_id AND n.version > v.version)""")
+
+
+@migrations(name="0003_procedure_patient_version")
+def procedure_patient_version(db: Database) -> None:
+    """Each case points at the patient version it was done with, so a later weight
+    or creatinine update does not rewrite an old case's report or its signature."""
+    db.execute("ALTER TABLE procedure_versions ADD COLUMN patient_version INTEGER "
+               "CHECK (patient_version IS NULL OR patient_version >= 1)")

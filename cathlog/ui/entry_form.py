@@ -31,7 +31,7 @@ from cathlog.domain.drugs import DRUGS
 from cathlog.domain.enums import Drug, EventKind, DeviceType, INFLATABLE_DEVICES
 from cathlog.domain.errors import CathlogError, ConfirmationRequired, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS, FieldType
-from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
+from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
 from cathlog.rules.alerts import units_per_kg
 from cathlog.services import Services
@@ -261,13 +261,18 @@ class EntryForm(QGroupBox):
         """Now in local time, from the services' clock (one clock for the whole program)."""
         return self.services.cases.clock().astimezone()
 
-    def _occurred_at(self) -> datetime:
+    def _occurred_at(self) -> datetime | str:
         text = self.time.text().strip()
+        if self.correcting and text == local_time(self.correcting.occurred_at, "%H:%M"):
+            return self.correcting.occurred_at  # unchanged: keep the original date, time and seconds
         try:
             clock = datetime.strptime(text, "%H:%M").time()
         except ValueError:
             raise FieldError(f"Time {text!r} must be written HH:MM (24-hour)") from None
         now = self._now()
+        if self.correcting:  # a corrected time stays on the entry's own day
+            base = parse_utc_iso(self.correcting.occurred_at).astimezone()
+            return base.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
         moment = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
         if moment > now + timedelta(minutes=5):  # typed 23:50 just after midnight: yesterday
             moment -= timedelta(days=1)
@@ -329,7 +334,8 @@ class EntryForm(QGroupBox):
         try:
             if self.correcting:
                 ev = cases.correct_event(self.actor, self.correcting.event_id, data, self.reason.text(),
-                                         occurred_at=when, performed_by=self.performed_by.text(), confirm=confirm)
+                                         occurred_at=when, performed_by=self.performed_by.text(), confirm=confirm,
+                                         expected_version=self.correcting.version)
             else:
                 ev = cases.record_event(self.actor, self.record.procedure.procedure_id, self.kind, data,
                                         occurred_at=when, performed_by=self.performed_by.text(), confirm=confirm)

@@ -253,7 +253,7 @@ class LiveLogPage(QWidget):
         if not ok:
             return
         try:
-            self.services.cases.void_event(self.actor, ev.event_id, reason)
+            self.services.cases.void_event(self.actor, ev.event_id, reason, expected_version=ev.version)
         except CathlogError as exc:
             self.say(f"✖ Not voided: {exc}")
             return

@@ -137,7 +137,7 @@ CREATE TABLE procedure_versions (
   team TEXT NOT NULL CHECK (json_valid(team) AND json_type(team) = 'array'),
   changed_at TEXT NOT NULL CHECK (changed_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'),
   changed_by TEXT NOT NULL CHECK (length(changed_by) >= 1),
-  reason TEXT,
+  reason TEXT, patient_version INTEGER CHECK (patient_version IS NULL OR patient_version >= 1),
   UNIQUE (procedure_id, version),
   CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)
 ) STRICT;
