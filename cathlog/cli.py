@@ -196,7 +196,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     records = services.exchange.iter_records(actor, since=since, until=until, category=args.category,
                                              status=args.status, operator=args.operator)
     count = writer(out, records)
-    services.exchange.log_export(actor, args.format, filters, count, out.name)
+    try:  # no unaudited export: if the audit row cannot be written, the file goes
+        services.exchange.log_export(actor, args.format, filters, count, out.name)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
     print(f"exported {count} procedure(s) to {out}")
     return EXIT_OK
 

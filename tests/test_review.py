@@ -159,3 +159,30 @@ def test_worklist_shows_every_filter_window_even_unreviewed(services, admin, phy
         services.review.decide(physician, pid, s, accept=True)
     items = [r for r in services.review.worklist(physician, "2100-01-01") if r.rule_id == "R3"]
     assert len(items) == 4 and {r.status for r in items if r.procedure_id == pid} == {ReminderStatus.ACCEPTED}
+
+
+def test_addendum_text_is_checked_like_a_note(services, physician, nurse, cases):
+    pid = cases["Coronary DES"]
+    services.review.save_review(physician, pid, PLAN)
+    services.review.sign(physician, pid, PASSWORD, SignatureMeaning.APPROVED)
+    with pytest.raises(ValidationError, match="at most 4000"):
+        services.review.addendum(nurse, pid, "x" * 3995, reason="late")
+    with pytest.raises(ValidationError, match="control character"):
+        services.review.addendum(nurse, pid, "a\x00b", reason="late")
+
+
+def test_report_judges_each_act_against_the_band_of_its_time(services, nurse):
+    from datetime import date as date_
+
+    from cathlog.reports.data import build_summary
+    from tests.helpers import open_case
+
+    proc = open_case(services, nurse)
+    services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 220},
+                                occurred_at="2026-11-21T08:50:00Z")
+    services.cases.record_event(nurse, proc.procedure_id, "medication",
+                                {"drug": "eptifibatide", "dose": 14.4, "dose_unit": "mg", "route": "iv"},
+                                occurred_at="2026-11-21T08:55:00Z")
+    services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 220})
+    data = build_summary(services.cases.get_record(nurse, proc.procedure_id), None, [], date_(2026, 11, 21))
+    assert [row[2:] for row in data.acts] == [("250-300 s", "below target"), ("200-250 s", "in target")]

@@ -118,9 +118,10 @@ def build_summary(record: ProcedureRecord, review: Review | None, signatures: li
         name = d.get("drug_name") or Drug(d["drug"]).label
         drugs.append((_time(ev.occurred_at), name[:1].upper() + name[1:], f"{format_number(d['dose'])} {d['dose_unit']}",
                       Route(d["route"]).label, per_kg))
-    band = proc.act_target or alerts.default_act_target(events)
     acts = []
     for ev in record.current_events(EventKind.ACT):
+        # The band in force when this ACT was drawn (a GP IIb/IIIa given later does not reach back).
+        band = proc.act_target or alerts.default_act_target([e for e in events if e.occurred_at <= ev.occurred_at])
         value = ev.data["act_s"]
         verdict = "below target" if value < band[0] else ("above target" if value > band[1] else "in target")
         acts.append((_time(ev.occurred_at), f"{value} s", f"{band[0]}-{band[1]} s", verdict))

@@ -33,7 +33,9 @@ TIBIAL = {Vessel.ANTERIOR_TIBIAL, Vessel.POSTERIOR_TIBIAL, Vessel.PERONEAL, Vess
           Vessel.DORSALIS_PEDIS, Vessel.PLANTAR}
 # R5 default duplex schedule after a venous stent, in days (configurable; no guideline-fixed schedule [31c]).
 VENOUS_STENT_SCHEDULE_DAYS = (14, 42, 91, 182, 365)
-ACCESS_CHECK_DAYS = 1  # R8: per local protocol; design default the day after
+ACCESS_CHECK_DAYS = 1
+ANTICOAGULANTS = {"rivaroxaban", "apixaban", "edoxaban", "dabigatran", "warfarin", "enoxaparin", "dalteparin",
+                  "tinzaparin", "fondaparinux", "lmwh", "heparin"}  # R8: per local protocol; design default the day after
 
 
 def add_months(day: date, months: int) -> date:
@@ -186,7 +188,7 @@ def _r4(f: Facts) -> list[tuple[date, str]]:
         return []
     if not f.planned & {PlannedProcedure.THROMBECTOMY, PlannedProcedure.VENOUS_STENTING}:
         return []
-    anticoag = [d for d in f.review.plan if d.duration_months]
+    anticoag = [d for d in f.review.plan if d.duration_months and d.drug.strip().casefold() in ANTICOAGULANTS]
     months = round(anticoag[0].duration_months) if anticoag else 3
     return [(add_months(f.day, months), f"Anticoagulation review due at the end of the planned course "
                                         f"({months} months): at least as long as without intervention; "

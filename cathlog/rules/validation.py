@@ -192,7 +192,7 @@ def validate_procedure(data: Mapping[str, Any]) -> list[Issue]:
 class EventContext:
     """What an entry is checked against: the patient and the case so far."""
 
-    procedure_date: date
+    procedure_date: date  # the local date of the entry being checked (device expiry is judged against it)
     weight_kg: float | None = None
     events: Mapping[str, EventVersion] = field(default_factory=dict)  # current versions by event_id
 

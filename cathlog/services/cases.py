@@ -204,10 +204,13 @@ class CaseService(ServiceBase):
 
     # --- log entries ---------------------------------------------------------
 
-    def _context(self, proc: Procedure) -> validation.EventContext:
+    def _context(self, proc: Procedure, occurred_at: str) -> validation.EventContext:
         patient = rec.get_patient(self.store, proc.patient_id, proc.patient_version)
         events = {h.current.event_id: h.current for h in rec.procedure_events(self.store, proc.procedure_id)}
-        return validation.EventContext(procedure_date=date.fromisoformat(proc.started_at[:10]),
+        # The entry's date on this workstation's calendar, not UTC's: a device that expired
+        # "yesterday" locally must be caught at 00:30 too.
+        local_day = parse_utc_iso(occurred_at).astimezone().date()
+        return validation.EventContext(procedure_date=local_day,
                                        weight_kg=patient.weight_kg if patient else None, events=events)
 
     def _check_time(self, proc: Procedure, occurred_at: str) -> None:
@@ -236,7 +239,7 @@ class CaseService(ServiceBase):
             proc = self._open_procedure(procedure_id)
             when = _timestamp(occurred_at, now)
             self._check_time(proc, when)
-            require_confirmed(validation.validate_event(kind, data, self._context(proc)), confirm)
+            require_confirmed(validation.validate_event(kind, data, self._context(proc, when)), confirm)
             ev = EventVersion(event_id=new_id(), procedure_id=procedure_id, kind=kind, data=data, occurred_at=when,
                               recorded_at=now, recorded_by=actor.username,
                               performed_by=(performed_by or "").strip() or None, workstation=actor.workstation)
@@ -265,7 +268,7 @@ class CaseService(ServiceBase):
             data = validation.normalize(EVENT_FIELDS[old.kind], data)
             when = _timestamp(occurred_at, old.occurred_at)
             self._check_time(proc, when)
-            require_confirmed(validation.validate_event(old.kind, data, self._context(proc)), confirm)
+            require_confirmed(validation.validate_event(old.kind, data, self._context(proc, when)), confirm)
             new = replace(old, data=data, occurred_at=when, recorded_at=now, recorded_by=actor.username,
                           performed_by=(performed_by or "").strip() or old.performed_by,
                           workstation=actor.workstation, version=old.version + 1, reason=reason)

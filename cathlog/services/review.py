@@ -20,6 +20,7 @@ from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
 from cathlog.rules import reminders as reminder_rules
 from cathlog.rules.permissions import Action
 from cathlog.rules.review import validate_review
+from cathlog.rules.validation import EventContext, validate_event
 from cathlog.services.auth import AuthService
 from cathlog.services.base import Clock, ServiceBase, new_id, system_clock
 from cathlog.services.cases import CaseService, _reason
@@ -209,8 +210,10 @@ class ReviewService(ServiceBase):
         """The only change to a signed case: a note, which supersedes the signature."""
         self.require(actor, Action.RECORD_EVENT)
         reason = _reason(reason, "add an addendum")
-        if not text or not text.strip() or len(text) > 4000:
-            raise ValidationError([Issue("text", text, "an addendum needs 1-4000 characters of text")])
+        note = {"text": f"ADDENDUM: {(text or '').strip()}"}
+        if not text or not text.strip():
+            raise ValidationError([Issue("text", text, "an addendum needs text")])
+        validate_event(EventKind.NOTE, note, EventContext(procedure_date=date.today()))
         with self.store.write():
             proc = rec.get_procedure(self.store, procedure_id)
             if proc is None:
@@ -218,7 +221,7 @@ class ReviewService(ServiceBase):
             if proc.status is not ProcedureStatus.SIGNED:
                 raise Conflict(f"case {procedure_id} is {proc.status.value}: change it directly, not by addendum")
             now = self.now()
-            ev = EventVersion(new_id(), procedure_id, EventKind.NOTE, {"text": f"ADDENDUM: {text.strip()}"}, now, now,
+            ev = EventVersion(new_id(), procedure_id, EventKind.NOTE, note, now, now,
                               actor.username, None, actor.workstation)
             rec.insert_event_version(self.store, ev)
             for sig in fstore.signature_events(self.store, procedure_id):

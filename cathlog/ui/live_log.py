@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -44,6 +44,19 @@ QUICK_KEYS = [
     ("F5", None), ("F6", EventKind.CONTRAST), ("F7", EventKind.RADIATION), ("F8", EventKind.LESION),
     ("F9", EventKind.COMPLICATION), ("F10", EventKind.NOTE),
 ]
+
+
+class ScanField(QLineEdit):
+    """A line edit that keeps the GS1 group separator a scanner types (Ctrl+] or the
+    raw 0x1D character), which QLineEdit would drop, as the visible "␝"."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        ctrl_bracket = event.key() == Qt.Key.Key_BracketRight and \
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        if event.text() == "\x1d" or ctrl_bracket:
+            self.insert("␝")
+            return
+        super().keyPressEvent(event)
 
 
 class LiveLogPage(QWidget):
@@ -157,7 +170,7 @@ class LiveLogPage(QWidget):
         scan_row = QHBoxLayout()
         scan_label = QLabel("Scan ▸")
         scan_label.setObjectName("ScanLabel")
-        self.scan = QLineEdit()
+        self.scan = ScanField()
         self.scan.setObjectName("scan")
         self.scan.setAccessibleName("barcode scan (Ctrl+B)")
         self.scan.setPlaceholderText("scan a device's UDI barcode here (Ctrl+B), or type it and press Enter")
@@ -174,6 +187,8 @@ class LiveLogPage(QWidget):
     # --- showing a case -------------------------------------------------------------
 
     def show_case(self, procedure_id: str) -> None:
+        if self.timer_panel.running and (self.record is None or self.record.procedure.procedure_id != procedure_id):
+            self.timer_panel.reset()  # a running timer belongs to the case it was started in
         self.record = self.services.cases.get_record(self.actor, procedure_id)
         self.form.cancel()
         self._render()

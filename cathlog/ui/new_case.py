@@ -63,6 +63,7 @@ class NewCaseDialog(QDialog):
         self.mrn.setObjectName("mrn")
         self.mrn.setAccessibleName("MRN")
         self.mrn.returnPressed.connect(self.find_patient)
+        self.mrn.textEdited.connect(self._mrn_edited)
         find = QPushButton("Find")
         find.setAccessibleName("find patient by MRN")
         find.clicked.connect(self.find_patient)
@@ -155,6 +156,14 @@ class NewCaseDialog(QDialog):
                                "Check weight, creatinine, eGFR and allergies for today.")
         else:
             self.found.setText("New patient: no one has this MRN yet.")
+
+    def _mrn_edited(self) -> None:
+        """A changed MRN forgets the patient found for the old one."""
+        if self.existing is not None:
+            self.existing = None
+            for field in self.patient_inputs.values():
+                field.setEnabled(True)
+            self.found.setText("The MRN changed: press Find again.")
 
     def _planned(self) -> list[str]:
         return [self.planned.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.planned.count())

@@ -183,6 +183,14 @@ class TimerPanel(Panel):
         event_id, _, kind = self.device.currentData().partition(":")
         self.finished.emit(event_id, kind, seconds)
 
+    def reset(self) -> None:
+        """Stop without recording (the case was left)."""
+        self._elapsed.invalidate()
+        self._tick.stop()
+        self.device.setEnabled(True)
+        self.button.setText("START  F5")
+        self.value.setText("ready")
+
     def _show_elapsed(self) -> None:
         if self.running:
             s = self._elapsed.elapsed() // 1000

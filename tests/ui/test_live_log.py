@@ -307,3 +307,31 @@ def test_physician_sets_the_act_target_nurse_does_not_see_the_button(qtbot, serv
     win.live.set_act_target()
     assert "in target 300-350 s" in win.live.act_panel.status.text()
     assert services.cases.get_record(nurse, proc.procedure_id).procedure.act_target == (300, 350)
+
+
+def test_scan_field_keeps_the_group_separator_key(qtbot, window, services, nurse):
+    from tests.helpers import open_case
+
+    proc = open_case(services, nurse)
+    window.open_case(proc.procedure_id)
+    live = window.live
+    qtbot.keyClicks(live.scan, f"01{GTIN_DES}17280331" + "10ABC123")
+    qtbot.keyClick(live.scan, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)  # what a scanner sends
+    qtbot.keyClicks(live.scan, "21SN99")
+    qtbot.keyClick(live.scan, Qt.Key.Key_Return)
+    assert live.form.inputs["lot"].value() == "ABC123" and live.form.inputs["serial"].value() == "SN99"
+
+
+def test_changing_the_mrn_after_find_forgets_the_patient(qtbot, services, nurse):
+    from tests.helpers import make_patient
+
+    services.cases.register_patient(nurse, make_patient("00123"))
+    dialog = NewCaseDialog(services, nurse)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.mrn, "00123")
+    qtbot.keyClick(dialog.mrn, Qt.Key.Key_Return)
+    assert dialog.existing is not None
+    qtbot.keyClick(dialog.mrn, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(dialog.mrn, "9")
+    assert dialog.existing is None and "Find again" in dialog.found.text()
+    assert dialog.patient_inputs["family_name"].isEnabled()
