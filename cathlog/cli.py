@@ -26,7 +26,6 @@ from cathlog.domain.enums import Role
 from cathlog.domain.errors import CathlogError, NotACathlogDatabase
 from cathlog.domain.records import Actor
 from cathlog.paths import default_db_path, log_dir
-from cathlog.rules.permissions import Action
 from cathlog.services import Services
 from cathlog.store.db import Store
 
@@ -256,18 +255,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from cathlog.store import audit
-
     services = _open(args)
     actor = _sign_in(args, services)
-    services.cases.require(actor, Action.VIEW_AUDIT)
     if args.verify:
-        report = audit.verify_chain(services.store)
+        report = services.admin.verify_audit(actor)
         print(f"audit chain: {'ok' if report.ok else 'BROKEN'} ({report.rows_checked} rows checked)"
               + ("" if report.ok else f"; first broken row {report.first_broken_seq}: {report.problem}"))
         return EXIT_OK if report.ok else EXIT_FAIL
     rows = [(r.seq, r.at, r.username, r.action, r.entity, r.entity_id, r.procedure_id or "", r.reason or "")
-            for r in audit.rows(services.store, procedure_id=args.procedure, username=args.by)]
+            for r in services.admin.audit_rows(actor, procedure_id=args.procedure, username=args.by)]
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["seq", "at", "user", "action", "entity", "entity_id", "procedure_id", "reason"])
     writer.writerows(rows)

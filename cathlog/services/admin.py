@@ -7,10 +7,21 @@ from pathlib import Path
 from cathlog.domain.records import Actor
 from cathlog.rules.permissions import Action
 from cathlog.services.base import ServiceBase
+from cathlog.store import audit
 from cathlog.store import backup as backups
 
 
 class AdminService(ServiceBase):
+    def audit_rows(self, actor: Actor, *, procedure_id: str | None = None, username: str | None = None,
+                   since: str | None = None, action: str | None = None) -> list[audit.AuditRow]:
+        self.require(actor, Action.VIEW_AUDIT)
+        rows = audit.rows(self.store, procedure_id=procedure_id, username=username, since=since)
+        return [r for r in rows if action is None or r.action == action]
+
+    def verify_audit(self, actor: Actor) -> audit.ChainReport:
+        self.require(actor, Action.VIEW_AUDIT)
+        return audit.verify_chain(self.store)
+
     def backup(self, actor: Actor, target: Path) -> backups.BackupInfo:
         """A verified copy of the database at ``target``."""
         self.require(actor, Action.BACKUP)

@@ -31,6 +31,7 @@ from cathlog.domain.records import Actor
 from cathlog.rules.alerts import ACT_RECHECK_MIN
 from cathlog.rules.permissions import Action, may
 from cathlog.services import Services
+from cathlog.ui.admin import AuditDialog, ExportDialog, UsersDialog
 from cathlog.ui.idle_lock import IdleWatch, LockDialog
 from cathlog.ui.live_log import LiveLogPage
 from cathlog.ui.models import CaseTableModel, EventTableModel, ObjectRole
@@ -109,6 +110,13 @@ class MainWindow(QMainWindow):
         if self.actor.role is Role.ADMIN:
             action(file_menu, "Load &demo cases…", self.load_demo)
         action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        if self.actor.role is Role.ADMIN:
+            admin = self.menuBar().addMenu("&Admin")
+            action(admin, "&Users and roles…", lambda: UsersDialog(self.services, self.actor, self).exec())
+            action(admin, "&Audit trail…", lambda: AuditDialog(self.services, self.actor, self).exec())
+            action(admin, "&Export records…", lambda: ExportDialog(self.services, self.actor, self).exec())
+            action(admin, "&Back up now…", self.backup_as)
+            action(admin, "&Restore from a backup…", self.restore_from)
         view = self.menuBar().addMenu("&View")
         for name in THEMES:
             action(view, f"{name.capitalize()} theme", lambda _=False, n=name: self.set_theme(n))
@@ -259,6 +267,38 @@ class MainWindow(QMainWindow):
                 self.live.form.restore_draft(self.live.record, mine)
             except CathlogError:
                 pass
+
+    def backup_as(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path = QFileDialog.getSaveFileName(self, "Back up to", "cathlog-backup.db")[0]
+        if not path:
+            return
+        try:
+            info = self.services.admin.backup(self.actor, Path(path))
+        except (CathlogError, OSError) as exc:
+            self._fail(exc if isinstance(exc, CathlogError) else CathlogError(str(exc)))
+            return
+        QMessageBox.information(self, "cathlog", f"Backed up to {info.path} ({info.size_bytes} bytes); "
+                                                 "integrity checked.")
+
+    def restore_from(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path = QFileDialog.getOpenFileName(self, "Restore from a backup", "", "cathlog databases (*.db)")[0]
+        if not path:
+            return
+        answer = QMessageBox.question(self, "Restore", "Replace the database with this backup? Entries made "
+                                      "after it was taken are not in it; the current file is kept under a new name.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            kept = self.services.admin.restore(self.actor, Path(path))
+        except (CathlogError, OSError) as exc:
+            self._fail(exc if isinstance(exc, CathlogError) else CathlogError(str(exc)))
+            return
+        self.reload()
+        QMessageBox.information(self, "cathlog", f"Restored. The replaced file is kept as {kept}.")
 
     def backup_now(self, why: str) -> None:
         """An automatic, verified backup (kept: the newest 14); a failure is reported, never fatal."""
