@@ -179,6 +179,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from cathlog.exchange.json_records import write_records
+    from cathlog.exchange.fhir import write_bundle
     from cathlog.exchange.spreadsheets import write_csv_zip, write_xlsx
 
     services = _open(args)
@@ -189,11 +190,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError(f"--out {out} is a folder; give a file name")
     if not out.parent.is_dir():
         raise CliError(f"the folder {out.parent} does not exist")
-    writer = {"json": write_records, "csv": write_csv_zip, "xlsx": write_xlsx}[args.format]
+    writer = {"json": write_records, "csv": write_csv_zip, "xlsx": write_xlsx, "fhir": write_bundle}[args.format]
     filters = {"since": args.since, "until": args.until, "category": args.category, "status": args.status,
                "operator": args.operator}
     records = services.exchange.iter_records(actor, since=since, until=until, category=args.category,
                                              status=args.status, operator=args.operator)
+    if args.deidentify:
+        records = services.exchange.deidentified(actor, records)
+        filters["deidentified"] = True
     count = writer(out, records)
     try:  # no unaudited export: if the audit row cannot be written, the file goes
         services.exchange.log_export(actor, args.format, filters, count, out.name)
@@ -328,9 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
 
     p = add("export", cmd_export, "export procedure records")
-    p.add_argument("--format", choices=["json", "csv", "xlsx"], required=True,
+    p.add_argument("--format", choices=["json", "csv", "xlsx", "fhir"], required=True,
                    help="json: cathlog's record format (docs/record-format.md); csv: a zip of one CSV per table; "
-                        "xlsx: one sheet per table")
+                        "xlsx: one sheet per table; fhir: an HL7 FHIR R4 Bundle")
+    p.add_argument("--deidentify", action="store_true",
+                   help="HIPAA Safe Harbor: names, MRNs, exact dates, device serials and free text removed; "
+                        "stable pseudonymous ids")
     p.add_argument("--category", choices=["coronary", "peripheral_arterial", "venous"])
     p.add_argument("--status", choices=["open", "closed", "signed"])
     p.add_argument("--operator", metavar="NAME", help="cases with this team member (part of the name)")

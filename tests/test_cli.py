@@ -175,3 +175,13 @@ def test_backup_restore_and_audit_commands(env, tmp_path, capsys):
     bad = tmp_path / "bad.db"
     bad.write_text("nope")
     assert cli.main(["restore", str(bad)]) == 1
+
+
+def test_export_fhir_and_deidentified(env, tmp_path, capsys):
+    cli.main(["demo", "--procedures", "3", "--seed", "5"])
+    out = tmp_path / "b.fhir.json"
+    assert cli.main(["export", "--format", "fhir", "--out", str(out), "--deidentify"]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["resourceType"] == "Bundle" and all(
+        e["resource"]["identifier"][0]["value"].startswith("PX") for e in doc["entry"]
+        if e["resource"]["resourceType"] == "Patient")

@@ -73,3 +73,39 @@ def test_filters(services, admin, nurse):
     assert len(closed) == 8
     some = list(services.exchange.iter_records(admin, operator="patel"))
     assert all(any("Patel" in m.name for m in r.procedure.team) for r in some)
+
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from tests.conftest import FAST_HASHER, PASSWORD, FakeClock  # noqa: E402
+from tests.helpers import make_patient  # noqa: E402
+
+names = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1,
+                max_size=40).map(str.strip).filter(bool)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(family=names, note=names)
+def test_unicode_and_hostile_text_round_trip_through_csv(tmp_path_factory, family, note):
+    from cathlog.services import Services
+    from cathlog.store.db import Store
+
+    tmp = tmp_path_factory.mktemp("csv")
+    services = Services(Store.open(tmp / "a.db"), FakeClock(), hasher=FAST_HASHER)
+    admin = services.auth.create_first_admin("admin", "A", PASSWORD)
+    services.auth.add_user(admin, "n", "N", "nurse", PASSWORD)
+    nurse = services.auth.sign_in("n", PASSWORD)
+    patient = services.cases.register_patient(nurse, make_patient("X1", family_name=family), confirm=True)
+    from tests.helpers import CORONARY
+
+    proc = services.cases.open_case(nurse, patient.patient_id, CORONARY)
+    services.cases.record_event(nurse, proc.procedure_id, "note", {"text": note})
+    out = tmp / "x.zip"
+    write_csv_zip(out, services.exchange.iter_records(admin))
+    with zipfile.ZipFile(out) as archive:
+        patients = list(csv.DictReader(io.StringIO(archive.read("patients.csv").decode("utf-8-sig"))))
+        notes = list(csv.DictReader(io.StringIO(archive.read("events_note.csv").decode("utf-8-sig"))))
+    assert unneutralize(patients[0]["family_name"]) == family
+    assert unneutralize(notes[0]["text"]) == note
+    assert not patients[0]["family_name"].startswith(FORMULA_TRIGGERS)
+    services.store.close()

@@ -19,9 +19,11 @@ from cathlog.domain.errors import Conflict, Issue, RecordFormatError, Validation
 from cathlog.domain.fields import EVENT_FIELDS
 from cathlog.domain.records import Actor, ProcedureRecord
 from cathlog.rules import validation
+from cathlog.rules.deidentify import deidentify
 from cathlog.rules.permissions import Action
 from cathlog.services.base import ServiceBase, new_id
 from cathlog.store import records as rec
+from cathlog.store import settings
 
 _IDENTITY = ("family_name", "given_name", "birth_date", "sex")
 
@@ -46,6 +48,13 @@ class ExchangeService(ServiceBase):
             if wanted_operator and not any(wanted_operator in m.name.casefold() for m in proc.team):
                 continue
             yield ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id))
+
+    def deidentified(self, actor: Actor, records: Iterator[ProcedureRecord]) -> Iterator[ProcedureRecord]:
+        """The records with Safe Harbor identifiers removed (see cathlog.exchange.deidentify)."""
+        self.require(actor, Action.EXPORT)
+        key = settings.pseudonym_key(self.store)
+        for record in records:
+            yield deidentify(record, key)
 
     def log_export(self, actor: Actor, fmt: str, filters: Mapping[str, Any], count: int, target: str) -> None:
         self.require(actor, Action.EXPORT)

@@ -16,7 +16,7 @@ from cathlog.domain import enums as e
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 3  # PRAGMA user_version after the last migration below.
+SCHEMA_VERSION = 4  # PRAGMA user_version after the last migration below.
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events")
 
@@ -268,3 +268,13 @@ def procedure_patient_version(db: Database) -> None:
     or creatinine update does not rewrite an old case's report or its signature."""
     db.execute("ALTER TABLE procedure_versions ADD COLUMN patient_version INTEGER "
                "CHECK (patient_version IS NULL OR patient_version >= 1)")
+
+
+@migrations(name="0004_settings")
+def settings_table(db: Database) -> None:
+    """Per-database settings, e.g. the secret key of de-identified pseudonyms."""
+    db.execute("""
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 64),
+  value TEXT NOT NULL
+) STRICT""")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -258,7 +259,7 @@ class ExportDialog(_AdminDialog):
         self.format = QComboBox()
         self.format.setAccessibleName("format")
         for text, value in (("CSV (zip, one file per table)", "csv"), ("Excel (sheet per table)", "xlsx"),
-                            ("cathlog JSON records", "json")):
+                            ("cathlog JSON records", "json"), ("HL7 FHIR R4 Bundle", "fhir")):
             self.format.addItem(text, value)
         self.since, self.until = QLineEdit(), QLineEdit()
         self.since.setPlaceholderText("YYYY-MM-DD (optional)")
@@ -273,9 +274,12 @@ class ExportDialog(_AdminDialog):
             self.status.addItem(s.value, s.value)
         self.operator = QLineEdit()
         self.operator.setPlaceholderText("part of a team member's name (optional)")
+        self.deidentify = QCheckBox("De-identify (HIPAA Safe Harbor: no names, MRNs, exact dates, serials, "
+                                    "free text)")
         for label, widget in (("Format", self.format), ("From", self.since), ("Until", self.until),
-                              ("Category", self.category), ("Status", self.status), ("Operator", self.operator)):
-            widget.setAccessibleName(label.lower())
+                              ("Category", self.category), ("Status", self.status), ("Operator", self.operator),
+                              ("", self.deidentify)):
+            widget.setAccessibleName(label.lower() or "de-identify")
             form.addRow(label, widget)
         self.layout_.addLayout(form)
         self.layout_.addLayout(self.buttons(("Export…", lambda: self.export())))
@@ -284,6 +288,7 @@ class ExportDialog(_AdminDialog):
     def export(self, path: str | None = None) -> Path | None:
         from datetime import datetime
 
+        from cathlog.exchange.fhir import write_bundle
         from cathlog.exchange.json_records import write_records
         from cathlog.exchange.spreadsheets import write_csv_zip, write_xlsx
 
@@ -297,15 +302,19 @@ class ExportDialog(_AdminDialog):
                 except ValueError:
                     self.say(f"{name}: {text!r} is not a date written YYYY-MM-DD", error=True)
                     return None
-        suffix = {"csv": "zip", "xlsx": "xlsx", "json": "json"}[fmt]
+        suffix = {"csv": "zip", "xlsx": "xlsx", "json": "json", "fhir": "fhir.json"}[fmt]
         path = path or QFileDialog.getSaveFileName(self, "Export to", f"cathlog-export.{suffix}")[0]
         if not path:
             return None
         filters = {**bounds, "category": self.category.currentData(), "status": self.status.currentData(),
                    "operator": self.operator.text().strip() or None}
-        writer = {"json": write_records, "csv": write_csv_zip, "xlsx": write_xlsx}[fmt]
+        writer = {"json": write_records, "csv": write_csv_zip, "xlsx": write_xlsx, "fhir": write_bundle}[fmt]
         try:
-            count = writer(path, self.services.exchange.iter_records(self.actor, **filters))
+            records = self.services.exchange.iter_records(self.actor, **filters)
+            if self.deidentify.isChecked():
+                records = self.services.exchange.deidentified(self.actor, records)
+                filters["deidentified"] = True
+            count = writer(path, records)
             self.services.exchange.log_export(self.actor, fmt, filters, count, Path(path).name)
         except (CathlogError, OSError) as exc:
             self.say(f"Not exported: {exc}", error=True)

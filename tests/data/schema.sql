@@ -174,6 +174,12 @@ CREATE TABLE review_versions (
   UNIQUE (procedure_id, version)
 ) STRICT;
 
+-- table settings
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 64),
+  value TEXT NOT NULL
+) STRICT;
+
 -- table signature_events
 CREATE TABLE signature_events (
   seq INTEGER PRIMARY KEY,
