@@ -190,6 +190,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError(f"--out {out} is a folder; give a file name")
     if not out.parent.is_dir():
         raise CliError(f"the folder {out.parent} does not exist")
+    if out.exists() and not args.overwrite:
+        raise CliError(f"{out} exists; choose another name or pass --overwrite")
     writer = {"json": write_records, "csv": write_csv_zip, "xlsx": write_xlsx, "fhir": write_bundle}[args.format]
     filters = {"since": args.since, "until": args.until, "category": args.category, "status": args.status,
                "operator": args.operator}
@@ -335,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "csv", "xlsx", "fhir"], required=True,
                    help="json: cathlog's record format (docs/record-format.md); csv: a zip of one CSV per table; "
                         "xlsx: one sheet per table; fhir: an HL7 FHIR R4 Bundle")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing file of that name")
     p.add_argument("--deidentify", action="store_true",
                    help="HIPAA Safe Harbor: names, MRNs, exact dates, device serials and free text removed; "
                         "stable pseudonymous ids")

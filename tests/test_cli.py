@@ -185,3 +185,11 @@ def test_export_fhir_and_deidentified(env, tmp_path, capsys):
     assert doc["resourceType"] == "Bundle" and all(
         e["resource"]["identifier"][0]["value"].startswith("PX") for e in doc["entry"]
         if e["resource"]["resourceType"] == "Patient")
+
+
+def test_export_never_overwrites_silently(env, tmp_path, capsys):
+    out = tmp_path / "x.json"
+    out.write_text("precious")
+    assert cli.main(["export", "--format", "json", "--out", str(out)]) == 1
+    assert "exists" in capsys.readouterr().err and out.read_text() == "precious"
+    assert cli.main(["export", "--format", "json", "--out", str(out), "--overwrite"]) == 0

@@ -15,6 +15,8 @@ from cathlog.domain.errors import (
 from cathlog.domain.records import Actor
 from cathlog.rules.permissions import PERMISSIONS, Action, may
 from cathlog.store import audit
+from cathlog.demo import load_demo
+from cathlog.domain.followup import Review
 from tests.conftest import PASSWORD
 from tests.helpers import CORONARY, make_patient, open_case
 
@@ -185,7 +187,19 @@ CLINICAL_CALLS = {
     Action.MANAGE_USERS: lambda s, a, ids: s.auth.list_users(a),
     Action.EXPORT: lambda s, a, ids: list(s.exchange.iter_records(a)),
     Action.IMPORT: lambda s, a, ids: s.exchange.import_records(a, [], "none.json"),
+    Action.REOPEN_CASE: lambda s, a, ids: _closed_then(s, ids, lambda: s.cases.reopen_case(a, ids["proc"], "late")),
+    Action.SET_TARGETS: lambda s, a, ids: s.cases.set_act_target(a, ids["proc"], 300, 350, reason="Hemochron"),
+    Action.SIGN_CASE: lambda s, a, ids: _closed_then(s, ids, lambda: s.review.save_review(a, ids["proc"], Review())),
+    Action.BACKUP: lambda s, a, ids: s.admin.backup(a, s.store.path.with_name("matrix-backup.db")),
+    Action.VIEW_AUDIT: lambda s, a, ids: s.admin.audit_rows(a),
+    Action.LOAD_DEMO: lambda s, a, ids: load_demo(s, a, 1),
 }
+
+
+def _closed_then(services, ids, action):
+    """Close the case as its nurse, then try the action under test."""
+    services.cases.close_case(services.auth.sign_in("nurse", PASSWORD), ids["proc"])
+    return action()
 
 
 @pytest.mark.parametrize("role", list(Role))
