@@ -54,7 +54,11 @@ def run_gui(argv: Sequence[str]) -> int:
 
     from cathlog.ui.theme import apply_theme
 
+    from cathlog.paths import log_dir
+    from cathlog.ui import crash
+
     _quiet_offscreen_warnings()
+    crash.install(log_dir() / "cathlog-gui.log")
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("cathlog")
     app.setOrganizationName("cathlog")

@@ -155,9 +155,16 @@ def _record(item: dict[str, Any]) -> ProcedureRecord:
     return ProcedureRecord(proc, patient, tuple(histories))
 
 
+MAX_IMPORT_BYTES = 256 * 1024 * 1024
+
+
 def read_records(path: str | Path) -> list[ProcedureRecord]:
     p = Path(path)
     try:
+        size = p.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise RecordFormatError(f"{p.name}: {size // (1024 * 1024)} MB is larger than the {MAX_IMPORT_BYTES // 2**20} "
+                                    "MB an import may be; split the file")
         raw = p.read_bytes()
     except OSError as exc:
         raise RecordFormatError(f"{p.name}: cannot be read ({exc.strerror})") from None

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from cathlog.domain.enums import EventKind, ProcedureStatus, TeamRole
-from cathlog.domain.errors import Conflict, Issue, NotFound, ValidationError
+from cathlog.domain.errors import Conflict, CorruptDatabase, Issue, NotFound, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS
 from cathlog.domain.records import (
     Actor,
@@ -315,7 +315,9 @@ class CaseService(ServiceBase):
         self.require(actor, Action.VIEW_RECORDS)
         proc = self._procedure(procedure_id)
         patient = rec.get_patient(self.store, proc.patient_id, proc.patient_version)
-        assert patient is not None, "every procedure has a patient (checked on insert)"
+        if patient is None:  # the schema makes this impossible unless the file was damaged or edited outside
+            raise CorruptDatabase(f"case {procedure_id} has no patient record: the database is damaged; "
+                                  "run 'cathlog check' and restore the last verified backup")
         return ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id))
 
     def list_cases(self, actor: Actor, *, search: str | None = None, status: str | None = None,

@@ -52,30 +52,41 @@ class Store:
     def __init__(self, db: Database, path: Path | None):
         self.db = db
         self.path = path
+        self.read_only = False
 
     @classmethod
     @translated
-    def open(cls, path: str | Path | None, *, create: bool = True) -> Store:
+    def open(cls, path: str | Path | None, *, create: bool = True, read_only: bool = False,
+             busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
         """Open (and, if new, create) a cathlog database; ``None`` is in memory.
 
-        Raises NotACathlogDatabase, NewerSchema or CorruptDatabase for a file
-        it must not touch, DatabaseUnavailable if it cannot be opened.
+        ``read_only`` opens the file without any right to write (a save then
+        fails with ReadOnlyDatabase). Raises NotACathlogDatabase, NewerSchema or
+        CorruptDatabase for a file it must not touch, DatabaseUnavailable if it
+        cannot be opened.
         """
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
             file_path = None
         else:
             file_path = Path(path)
-            if not create and not file_path.exists():
+            if (not create or read_only) and not file_path.exists():
                 raise NotACathlogDatabase(f"there is no database at {file_path}")
             _inspect_file(file_path)
-            conn = sqlite3.connect(str(file_path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+            target = f"file:{file_path}?mode=ro" if read_only else str(file_path)
+            conn = sqlite3.connect(target, timeout=busy_timeout_ms / 1000, check_same_thread=False, uri=read_only)
         try:
             store = cls(Database(conn), file_path)
+            store.read_only = read_only
             # Nothing is written to the file until it is known to be ours and sound.
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
             store._refuse_foreign()
             store._verify()
+            if read_only:
+                conn.execute("PRAGMA query_only = ON")
+                if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    raise NewerSchema("this database needs an update that a read-only open cannot make")
+                return store
             store._configure()
             store._migrate()
         except BaseException:
@@ -93,7 +104,12 @@ class Store:
         conn.execute("PRAGMA synchronous = FULL")
 
     def _verify(self) -> None:
-        result = self.db.conn.execute("PRAGMA quick_check").fetchall()
+        try:
+            result = self.db.conn.execute("PRAGMA quick_check").fetchall()
+        except UnicodeDecodeError:  # the report itself carries damaged bytes
+            result = [("damaged text in the file",)]
+        except sqlite3.OperationalError as exc:  # e.g. a damaged schema that no longer parses
+            result = [(str(exc),)]
         if result != [("ok",)]:
             raise CorruptDatabase(
                 f"the database failed its integrity check ({result[0][0]}). Nothing was written to it; "
@@ -109,8 +125,18 @@ class Store:
 
     def _migrate(self) -> None:
         conn = self.db.conn
-        if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
             return
+        if version > 0 and self.path is not None:
+            # A copy of the file as it was, before any migration touches it (reliability F10).
+            copy = self.path.with_name(f"{self.path.name}.pre-migration-v{version}.bak")
+            if not copy.exists():
+                dest = sqlite3.connect(copy)
+                try:
+                    conn.backup(dest)
+                finally:
+                    dest.close()
         with self.write():
             migrations.apply(self.db)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -146,6 +172,9 @@ class Store:
             if known is None:
                 raise
             raise known from exc
+        except UnicodeDecodeError as exc:
+            raise CorruptDatabase("The database file is damaged (unreadable text). Nothing was saved; restore "
+                                  "the last verified backup.") from exc
 
     @translated
     def integrity_check(self) -> list[str]:

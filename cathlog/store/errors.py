@@ -42,7 +42,8 @@ def translate(exc: sqlite3.Error) -> CathlogError | None:
         )
     if name.startswith("SQLITE_READONLY") or "readonly database" in text:
         return ReadOnlyDatabase(f"The database is read-only here. {_NOT_SAVED}")
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text \
+            or "Could not decode to UTF-8" in text:  # a damaged byte inside a stored text
         return CorruptDatabase(
             "The database file is damaged. Nothing more will be written to it; restore the last verified backup."
         )
@@ -75,5 +76,12 @@ def translated(func: Callable[P, R]) -> Callable[P, R]:
             if known is None:
                 raise
             raise known from exc
+        except UnicodeDecodeError as exc:  # a damaged byte in stored text, read back
+            raise CorruptDatabase("The database file is damaged (unreadable text). Restore the last verified "
+                                  "backup.") from exc
+        except ValueError as exc:  # a stored value that the schema's CHECKs would never have let in
+            raise CorruptDatabase(f"The database holds a value it cannot have ({exc}); the file is damaged or was "
+                                  "edited outside cathlog. Run 'cathlog check'; restore the last verified "
+                                  "backup.") from exc
 
     return wrapper
