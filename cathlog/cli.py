@@ -200,7 +200,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.deidentify:
         records = services.exchange.deidentified(actor, records)
         filters["deidentified"] = True
-    count = writer(out, records)
+    if args.format == "csv" and not args.deidentify:  # streamed from SQL, at SQLite's pace
+        from cathlog.exchange.spreadsheets import write_csv_zip_tables
+
+        count = write_csv_zip_tables(out, lambda table: services.exchange.table_rows(actor, table, {
+            "since": since, "until": until, "category": args.category, "status": args.status,
+            "operator": args.operator}))
+    else:
+        count = writer(out, records)
     try:  # no unaudited export: if the audit row cannot be written, the file goes
         services.exchange.log_export(actor, args.format, filters, count, out.name)
     except BaseException:

@@ -109,3 +109,23 @@ def test_unicode_and_hostile_text_round_trip_through_csv(tmp_path_factory, famil
     assert unneutralize(notes[0]["text"]) == note
     assert not patients[0]["family_name"].startswith(FORMULA_TRIGGERS)
     services.store.close()
+
+
+def test_fast_csv_path_gives_the_same_tables_as_the_record_path(tmp_path, services, admin, nurse):
+    from cathlog.exchange.spreadsheets import write_csv_zip_tables
+
+    load_demo(services, admin, 6, seed=6)
+    proc = _hostile_case(services, nurse)
+    ev = services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 228})
+    services.cases.correct_event(nurse, ev.event_id, {"act_s": 282}, reason="=typo")
+    services.cases.void_event(nurse, ev.event_id, reason="@wrong")
+    slow, fast = tmp_path / "slow.zip", tmp_path / "fast.zip"
+    for filters in ({}, {"category": "venous"}, {"operator": "patel"}, {"status": "closed"}):
+        n_slow = write_csv_zip(slow, services.exchange.iter_records(admin, **filters))
+        n_fast = write_csv_zip_tables(fast, lambda t: services.exchange.table_rows(admin, t, filters))
+        assert n_slow == n_fast
+        with zipfile.ZipFile(slow) as a, zipfile.ZipFile(fast) as b:
+            for name in TABLES:
+                rows_a = sorted(csv.reader(io.StringIO(a.read(f"{name}.csv").decode("utf-8-sig"))))
+                rows_b = sorted(csv.reader(io.StringIO(b.read(f"{name}.csv").decode("utf-8-sig"))))
+                assert rows_a == rows_b, (filters, name)

@@ -22,6 +22,7 @@ from cathlog.rules import validation
 from cathlog.rules.deidentify import deidentify
 from cathlog.rules.permissions import Action
 from cathlog.services.base import ServiceBase, new_id
+from cathlog.store import export_rows
 from cathlog.store import records as rec
 from cathlog.store import settings
 
@@ -48,6 +49,11 @@ class ExchangeService(ServiceBase):
             if wanted_operator and not any(wanted_operator in m.name.casefold() for m in proc.team):
                 continue
             yield ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id))
+
+    def table_rows(self, actor: Actor, table: str, filters: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
+        """One flat export table streamed from the database (the fast path of CSV and XLSX)."""
+        self.require(actor, Action.EXPORT)
+        yield from export_rows.table_rows(self.store, table, dict(filters))
 
     def deidentified(self, actor: Actor, records: Iterator[ProcedureRecord]) -> Iterator[ProcedureRecord]:
         """The records with Safe Harbor identifiers removed (see cathlog.exchange.deidentify)."""

@@ -31,7 +31,6 @@ from cathlog.domain.enums import EventKind, ProcedureStatus
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
 from cathlog.rules.alerts import ACT_RECHECK_MIN
-from cathlog.rules.barcode import parse_udi
 from cathlog.rules.permissions import Action, may
 from cathlog.services import Services
 from cathlog.ui.entry_form import TITLES, EntryForm
@@ -283,6 +282,8 @@ class LiveLogPage(QWidget):
         self.scan.clear()
         if self.record is None:
             return
+        from cathlog.rules.barcode import parse_udi  # biip loads on the first scan, not at start-up
+
         try:
             udi = parse_udi(text)
         except CathlogError as exc:

@@ -32,7 +32,6 @@ from cathlog.domain.errors import CathlogError, ValidationError, Issue
 from cathlog.domain.followup import PlanDrug, Review, SignatureMeaning
 from cathlog.domain.records import Actor
 from cathlog.domain.units import QuantityError, parse_number
-from cathlog.reports.make import write_reports
 from cathlog.rules.permissions import Action, may
 from cathlog.services import Services
 
@@ -355,6 +354,8 @@ class ReviewDialog(QDialog):
         folder = folder or QFileDialog.getExistingDirectory(self, "Save the PDFs into")
         if not folder:
             return []
+        from cathlog.reports.make import write_reports  # ReportLab loads when the first PDF is made
+
         try:
             paths = write_reports(self.services, self.actor, self.procedure_id, Path(folder))
         except (CathlogError, OSError) as exc:
