@@ -138,7 +138,7 @@ if sys.argv[1] == "cathlog":  # what cathlog shows first: the sign-in window ove
     from cathlog.ui.dialogs import SignInDialog
     from cathlog.ui.theme import apply_theme
     apply_theme(app, "light")
-    services = Services(Store.open(sys.argv[2]))
+    services = Services(Store.open(sys.argv[2], verify=False))  # as cathlog.app does
     w = SignInDialog(services, sys.argv[2])
 elif sys.argv[1] == "main":  # after the password: the main window with the case list
     from PySide6.QtCore import QSettings
@@ -147,7 +147,7 @@ elif sys.argv[1] == "main":  # after the password: the main window with the case
     from cathlog.ui.main_window import MainWindow
     from cathlog.ui.theme import apply_theme
     apply_theme(app, "light")
-    services = Services(Store.open(sys.argv[2]))
+    services = Services(Store.open(sys.argv[2], verify=False))  # as cathlog.app does
     actor = services.auth.sign_in("admin", sys.argv[3])
     w = MainWindow(services, actor, "bench", settings=QSettings(sys.argv[4], QSettings.Format.IniFormat))
 else:

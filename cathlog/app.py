@@ -89,6 +89,7 @@ def run_gui(argv: Sequence[str]) -> int:
     window = MainWindow(services, actor, label, settings=settings, backup_folder=backup_dir(path),
                         idle_watch=IdleWatch(idle_s))
     window.show()
+    window.start_background_check(path)
     code = app.exec()
     window.backup_now("on close")
     store.close()
@@ -109,7 +110,7 @@ def _open_or_offer_restore(path: Path):
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return Store.open(path)
+        return Store.open(path, verify=False)  # the full check runs in the background (start_background_check)
     except CorruptDatabase as exc:
         latest = backups.latest_backup(backup_dir(path))
         if latest is None:

@@ -57,11 +57,14 @@ class Store:
     @classmethod
     @translated
     def open(cls, path: str | Path | None, *, create: bool = True, read_only: bool = False,
-             busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
+             busy_timeout_ms: int = BUSY_TIMEOUT_MS, verify: bool = True) -> Store:
         """Open (and, if new, create) a cathlog database; ``None`` is in memory.
 
         ``read_only`` opens the file without any right to write (a save then
-        fails with ReadOnlyDatabase). Raises NotACathlogDatabase, NewerSchema or
+        fails with ReadOnlyDatabase). ``verify=False`` skips ``quick_check``,
+        which reads the whole file (18 s at 1.5 GB): the GUI runs it in the
+        background instead (see :func:`quick_check_file`) and stops saving if it
+        fails. Raises NotACathlogDatabase, NewerSchema or
         CorruptDatabase for a file it must not touch, DatabaseUnavailable if it
         cannot be opened.
         """
@@ -81,7 +84,8 @@ class Store:
             # Nothing is written to the file until it is known to be ours and sound.
             conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
             store._refuse_foreign()
-            store._verify()
+            if verify:
+                store._verify()
             if read_only:
                 conn.execute("PRAGMA query_only = ON")
                 if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
@@ -176,6 +180,11 @@ class Store:
             raise CorruptDatabase("The database file is damaged (unreadable text). Nothing was saved; restore "
                                   "the last verified backup.") from exc
 
+    def stop_writing(self) -> None:
+        """After a failed background check: no more writes to this file."""
+        self.db.conn.execute("PRAGMA query_only = ON")
+        self.read_only = True
+
     @translated
     def integrity_check(self) -> list[str]:
         """Full ``integrity_check`` plus ``foreign_key_check``: [] when clean."""
@@ -192,3 +201,18 @@ class Store:
             raise ValueError("an in-memory database cannot be reopened")
         self.close()
         self.db = Store.open(self.path).db
+
+
+def quick_check_file(path: Path) -> str | None:
+    """``quick_check`` on a separate read-only connection (safe from another thread).
+
+    Returns None when the file is sound, else what is wrong."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            result = conn.execute("PRAGMA quick_check").fetchall()
+        finally:
+            conn.close()
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        return str(exc)
+    return None if result == [("ok",)] else str(result[0][0])

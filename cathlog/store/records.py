@@ -23,12 +23,10 @@ from cathlog.domain.records import (
 )
 from cathlog.store.db import Store
 from cathlog.store.errors import translated
+from cathlog.store.schema import name_words
 
+DENSE_HITS = 2000  # from this many search hits on, scanning newest-first beats sorting them
 _PATIENT_COLUMNS = ("patient_id", "version") + tuple(s.name for s in PATIENT_FIELDS)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # --- patients ------------------------------------------------------------------
@@ -86,6 +84,8 @@ def _procedure(row: dict[str, Any]) -> Procedure:
 
 
 def insert_procedure_version(store: Store, proc: Procedure, *, reason: str | None = None) -> None:
+    store.db.conn.executemany("INSERT OR IGNORE INTO search_terms (term, procedure_id) VALUES (?, ?)",
+                              [(w, proc.procedure_id) for m in proc.team for w in sorted(name_words(m.name))])
     store.db.table("procedure_versions").insert({
         "procedure_id": proc.procedure_id, "version": proc.version, "patient_id": proc.patient_id,
         "category": proc.category, "planned": json.dumps(list(proc.planned)), "indication": proc.indication,
@@ -109,25 +109,66 @@ def get_procedure(store: Store, procedure_id: str) -> Procedure | None:
 def list_cases(store: Store, *, search: str | None = None, status: str | None = None,
                since: str | None = None, until: str | None = None, limit: int = 500,
                offset: int = 0) -> list[CaseSummary]:
-    """Cases, newest first. ``search`` matches MRN, name, operator, id or start date (UTC,
-    YYYY-MM-DD), literally: SQL wildcards in it are escaped."""
+    """Cases, newest first. ``search`` finds, by prefix, an MRN (normalised), a
+    family or given name, a team member's name word, a case id or a start date
+    (UTC, YYYY-MM-DD). Every branch is an index range, so a search stays fast
+    at 100,000 cases; the text is a bound value, never SQL."""
     where, params = [], []
-    if search:
-        like = f"%{_escape_like(search.strip())}%"
-        where.append("(pa.mrn_norm LIKE ? ESCAPE '\\' OR pa.family_name LIKE ? ESCAPE '\\' "
-                     "OR pa.given_name LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM json_each(pr.team) AS m WHERE m.value ->> '$.name' LIKE ? ESCAPE '\\') "
-                     "OR pr.procedure_id LIKE ? ESCAPE '\\' OR pr.started_at LIKE ? ESCAPE '\\')")
-        params += [f"%{_escape_like(normalize_mrn(search))}%", like, like, like, like, like]
+    scan = ""
+    if search and search.strip():
+        text = search.strip()
+        end = "\U0010ffff"
+        mrn = normalize_mrn(text)
+        words = sorted(name_words(text))
+        term = words[0] if len(words) == 1 else text.casefold()
+        hits = """
+            SELECT v.procedure_id FROM procedure_versions AS v WHERE v.patient_id IN (
+                SELECT patient_id FROM patient_mrns WHERE mrn_norm >= ? AND mrn_norm < ?
+                UNION SELECT patient_id FROM patient_versions
+                      WHERE family_name >= ? COLLATE NOCASE AND family_name < ? COLLATE NOCASE
+                UNION SELECT patient_id FROM patient_versions
+                      WHERE given_name >= ? COLLATE NOCASE AND given_name < ? COLLATE NOCASE)
+            UNION SELECT procedure_id FROM procedure_versions WHERE procedure_id >= ? AND procedure_id < ?
+            UNION SELECT procedure_id FROM procedure_versions WHERE started_at >= ? AND started_at < ?
+            UNION SELECT procedure_id FROM search_terms WHERE term >= ? AND term < ?"""
+        hit_params = [mrn, mrn + end, text, text + end, text, text + end, text.upper(), text.upper() + end,
+                      text, text + end, term, term + end]
+        # Few hits (an MRN, a rare name): collect them, then sort. Many hits (a common name):
+        # walk the cases newest first, test each, stop at the page. Each is fast where the other is slow.
+        dense = store.db.conn.execute(f"SELECT count(*) FROM ({hits} LIMIT {DENSE_HITS})", hit_params).fetchone()[0]
+        if dense < DENSE_HITS:
+            where.append(f"pr.procedure_id IN ({hits})")
+            params += hit_params
+        else:
+            scan = "INDEXED BY procedure_versions_started "
+            where.append("""(
+                (pr.procedure_id >= ? AND pr.procedure_id < ?) OR (pr.started_at >= ? AND pr.started_at < ?)
+                OR EXISTS (SELECT 1 FROM search_terms AS t WHERE t.procedure_id = pr.procedure_id
+                           AND t.term >= ? AND t.term < ?)
+                OR EXISTS (SELECT 1 FROM patient_versions AS pa WHERE pa.patient_id = pr.patient_id AND (
+                           (pa.mrn_norm >= ? AND pa.mrn_norm < ?)
+                           OR (pa.family_name >= ? COLLATE NOCASE AND pa.family_name < ? COLLATE NOCASE)
+                           OR (pa.given_name >= ? COLLATE NOCASE AND pa.given_name < ? COLLATE NOCASE))))""")
+            params += [text.upper(), text.upper() + end, text, text + end, term, term + end, mrn, mrn + end,
+                       text, text + end, text, text + end]
     for clause, value in (("pr.status = ?", status), ("pr.started_at >= ?", since), ("pr.started_at < ?", until)):
         if value is not None:
             where.append(clause)
             params.append(value)
+    # Two steps: first the ids of the page (a lean query over the versions table and its
+    # indexes), then the details of just those rows. Sorting thousands of search hits with
+    # all their columns and views was what made a common name slow at 100,000 cases.
+    lean = (f"SELECT pr.procedure_id FROM procedure_versions AS pr {scan}WHERE NOT EXISTS (SELECT 1 FROM "
+            "procedure_versions AS n WHERE n.procedure_id = pr.procedure_id AND n.version > pr.version)"
+            + "".join(f" AND {w}" for w in where) + " ORDER BY pr.started_at DESC, pr.procedure_id LIMIT ? OFFSET ?")
+    ids = [r[0] for r in store.db.conn.execute(lean, params + [limit, offset])]
+    if not ids:
+        return []
     sql = ("SELECT pr.*, pa.mrn, pa.family_name, pa.given_name FROM current_procedures AS pr "
-           "JOIN current_patients AS pa ON pa.patient_id = pr.patient_id"
-           + (" WHERE " + " AND ".join(where) if where else "")
-           + " ORDER BY pr.started_at DESC, pr.procedure_id LIMIT ? OFFSET ?")
+           "JOIN current_patients AS pa ON pa.patient_id = pr.patient_id "
+           f"WHERE pr.procedure_id IN ({', '.join('?' * len(ids))}) ORDER BY pr.started_at DESC, pr.procedure_id")
     out = []
-    for row in store.db.query(sql, params + [limit, offset]):
+    for row in store.db.query(sql, ids):
         proc = _procedure(row)
         name = f"{row['family_name']}, {row['given_name']}" if row["given_name"] else row["family_name"]
         out.append(CaseSummary(proc.procedure_id, proc.started_at, row["mrn"], name, proc.category,

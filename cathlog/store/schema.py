@@ -16,7 +16,7 @@ from cathlog.domain import enums as e
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 4  # PRAGMA user_version after the last migration below.
+SCHEMA_VERSION = 5  # PRAGMA user_version after the last migration below.
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events")
 
@@ -278,3 +278,27 @@ CREATE TABLE settings (
   key TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 64),
   value TEXT NOT NULL
 ) STRICT""")
+
+
+def name_words(text: str) -> set[str]:
+    """The searchable words of a name: 'Dr. A. Patel' -> {'dr', 'a', 'patel'}."""
+    import re
+
+    return {w for w in re.split(r"[^\w]+", text.casefold()) if w}
+
+
+@migrations(name="0005_search_terms")
+def search_terms(db: Database) -> None:
+    """An index of team members' name words, so the case search finds an operator
+    without scanning every case; and a given-name index."""
+    db.execute("""
+CREATE TABLE search_terms (
+  term TEXT NOT NULL,
+  procedure_id TEXT NOT NULL,
+  PRIMARY KEY (term, procedure_id)
+) WITHOUT ROWID, STRICT""")
+    db.execute("CREATE INDEX patient_versions_given ON patient_versions (given_name COLLATE NOCASE)")
+    db.execute("CREATE INDEX search_terms_procedure ON search_terms (procedure_id, term)")
+    rows = db.execute("SELECT DISTINCT procedure_id, team FROM procedure_versions").fetchall()
+    terms = {(w, pid) for pid, team in rows for m in __import__("json").loads(team) for w in name_words(m["name"])}
+    db.conn.executemany("INSERT OR IGNORE INTO search_terms (term, procedure_id) VALUES (?, ?)", sorted(terms))

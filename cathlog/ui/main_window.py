@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -41,6 +41,19 @@ from cathlog.ui.theme import THEMES, apply_theme
 from cathlog.ui.widgets import make_log_view, make_table, patient_header
 
 SEARCH_DELAY_MS = 200
+
+
+class _Worker(QThread):
+    """Runs one function off the GUI thread and reports its result."""
+
+    done = Signal(object)
+
+    def __init__(self, fn):
+        super().__init__()
+        self._fn = fn
+
+    def run(self) -> None:
+        self.done.emit(self._fn())
 
 
 class MainWindow(QMainWindow):
@@ -267,6 +280,30 @@ class MainWindow(QMainWindow):
                 self.live.form.restore_draft(self.live.record, mine)
             except CathlogError:
                 pass
+
+    def start_background_check(self, path: Path) -> None:
+        """quick_check reads the whole file, so it runs beside the nurse, not before her."""
+        from cathlog.store.db import quick_check_file
+
+        self._check = _Worker(lambda: quick_check_file(path))
+        self._check.done.connect(self._check_finished)
+        self._check.start()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        check = getattr(self, "_check", None)
+        if check is not None and check.isRunning():
+            check.wait()  # a QThread must not be destroyed while it runs
+        super().closeEvent(event)
+
+    def _check_finished(self, problem: object) -> None:
+        if problem is None:
+            self.statusBar().showMessage("Database check: ok", 8000)
+            return
+        self.services.store.stop_writing()
+        QMessageBox.critical(self, "cathlog: the database is damaged",
+                             f"The start-up check found damage ({problem}). Saving is stopped so that nothing more "
+                             "is written to the damaged file. Close cathlog and start it again to restore the last "
+                             "verified backup; write down anything you enter meanwhile.")
 
     def backup_as(self) -> None:
         from PySide6.QtWidgets import QFileDialog

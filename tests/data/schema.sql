@@ -11,6 +11,9 @@ CREATE INDEX event_versions_procedure ON event_versions (procedure_id, occurred_
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
 
+-- index patient_versions_given
+CREATE INDEX patient_versions_given ON patient_versions (given_name COLLATE NOCASE);
+
 -- index patient_versions_id
 CREATE INDEX patient_versions_id ON patient_versions (patient_id, version);
 
@@ -37,6 +40,9 @@ CREATE INDEX reminder_versions_procedure ON reminder_versions (procedure_id);
 
 -- index review_versions_procedure
 CREATE INDEX review_versions_procedure ON review_versions (procedure_id, version);
+
+-- index search_terms_procedure
+CREATE INDEX search_terms_procedure ON search_terms (procedure_id, term);
 
 -- index signature_events_procedure
 CREATE INDEX signature_events_procedure ON signature_events (procedure_id);
@@ -173,6 +179,13 @@ CREATE TABLE review_versions (
   reason TEXT,
   UNIQUE (procedure_id, version)
 ) STRICT;
+
+-- table search_terms
+CREATE TABLE search_terms (
+  term TEXT NOT NULL,
+  procedure_id TEXT NOT NULL,
+  PRIMARY KEY (term, procedure_id)
+) WITHOUT ROWID, STRICT;
 
 -- table settings
 CREATE TABLE settings (

@@ -62,3 +62,39 @@ def test_window_writes_automatic_backups(qtbot, tmp_path, services, admin):
     qtbot.addWidget(window)
     window.backup_now("on close")
     assert len(list(folder.glob("cathlog-*.cathlog-backup.db"))) == 1
+
+
+def test_background_check_stops_saving_on_a_damaged_file(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QSettings
+
+    from cathlog.domain.errors import CathlogError
+    from cathlog.ui.main_window import MainWindow
+    from tests.helpers import open_case
+
+    path = tmp_path / "c.db"
+    services = Services(Store.open(path), hasher=FAST_HASHER)
+    admin = services.auth.create_first_admin("admin", "Admin", PASSWORD)
+    from cathlog.domain.enums import Role
+
+    services.auth.add_user(admin, "n", "N", Role.NURSE, PASSWORD)
+    nurse = services.auth.sign_in("n", PASSWORD)
+    for i in range(30):
+        open_case(services, nurse, f"M{i}")
+    services.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page = services.store.db.conn.execute("PRAGMA page_size").fetchone()[0]
+    with open(path, "r+b") as fh:
+        fh.seek(page * 3 + 8)
+        fh.write(b"\xff" * 200)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda *a, **k: shown.append(a[2]))
+    win = MainWindow(services, nurse, "c", settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.start_background_check(path)
+    qtbot.waitUntil(lambda: bool(shown), timeout=10000)
+    win._check.wait()
+    assert "Saving is stopped" in shown[0] and services.store.read_only
+    try:
+        services.cases.record_event(nurse, services.cases.list_cases(nurse)[0].procedure_id, "act", {"act_s": 250})
+        raise AssertionError("a save went through to a damaged file")
+    except CathlogError:
+        pass
