@@ -53,6 +53,8 @@ class ExchangeService(ServiceBase):
     def table_rows(self, actor: Actor, table: str, filters: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
         """One flat export table streamed from the database (the fast path of CSV and XLSX)."""
         self.require(actor, Action.EXPORT)
+        if table == "patients":  # the first table of an export: gather corrected entries once
+            export_rows.prepare(self.store)
         yield from export_rows.table_rows(self.store, table, dict(filters))
 
     def deidentified(self, actor: Actor, records: Iterator[ProcedureRecord]) -> Iterator[ProcedureRecord]:

@@ -8,6 +8,9 @@ truncated (no maxLength) or silently changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Union
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
@@ -23,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
-from cathlog.services import Services
+if TYPE_CHECKING:
+    from cathlog.services import Services
 
 
 def _line(name: str, password: bool = False) -> QLineEdit:
@@ -35,10 +39,13 @@ def _line(name: str, password: bool = False) -> QLineEdit:
     return edit
 
 
+ServicesLike = Union["Services", Callable[[], "Services | None"]]
+
+
 class _Base(QDialog):
-    def __init__(self, services: Services, title: str, intro: str, parent: QWidget | None = None):
+    def __init__(self, services: ServicesLike, title: str, intro: str, parent: QWidget | None = None):
         super().__init__(parent)
-        self.services = services
+        self._services = services
         self.actor: Actor | None = None
         self.setWindowTitle(f"cathlog — {title}")
         self.setMinimumWidth(520)
@@ -68,6 +75,14 @@ class _Base(QDialog):
             button.setIcon(QIcon())
         layout.addWidget(self.buttons)
 
+    @property
+    def services(self) -> Services:
+        """The services, opened on first use when a provider was given (fast start-up)."""
+        services = self._services() if callable(self._services) else self._services
+        if services is None:
+            raise CathlogError("the database could not be opened")
+        return services
+
     def show_error(self, text: str) -> None:
         self.error.setText(f"⚠ {text}")
 
@@ -86,7 +101,7 @@ class _Base(QDialog):
 class FirstRunDialog(_Base):
     """A new, empty database: create the first admin account."""
 
-    def __init__(self, services: Services, db_label: str, parent: QWidget | None = None):
+    def __init__(self, services: ServicesLike, db_label: str, parent: QWidget | None = None):
         super().__init__(services, "Welcome to cathlog",
                          f"This database is new ({db_label}). Create the first administrator account. "
                          "The administrator adds nurses and physicians; clinical entries are made under their "
@@ -117,13 +132,13 @@ class FirstRunDialog(_Base):
         return actor
 
     @classmethod
-    def ask(cls, services: Services, db_label: str, parent: QWidget | None = None) -> Actor | None:
+    def ask(cls, services: ServicesLike, db_label: str, parent: QWidget | None = None) -> Actor | None:
         dialog = cls(services, db_label, parent)
         return dialog.actor if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 class SignInDialog(_Base):
-    def __init__(self, services: Services, db_label: str, parent: QWidget | None = None):
+    def __init__(self, services: ServicesLike, db_label: str, parent: QWidget | None = None):
         super().__init__(services, "Sign in", f"Database: {db_label}", parent)
         self.username = _line("user_name")
         self.password = _line("password", password=True)
@@ -138,6 +153,6 @@ class SignInDialog(_Base):
             self.password.clear()
 
     @classmethod
-    def ask(cls, services: Services, db_label: str, parent: QWidget | None = None) -> Actor | None:
+    def ask(cls, services: ServicesLike, db_label: str, parent: QWidget | None = None) -> Actor | None:
         dialog = cls(services, db_label, parent)
         return dialog.actor if dialog.exec() == QDialog.DialogCode.Accepted else None
