@@ -132,14 +132,13 @@ import sys, time
 t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication([])
-if sys.argv[1] == "cathlog":  # what cathlog shows first: the sign-in window over the opened database
-    from cathlog.services import Services
-    from cathlog.store.db import Store
+if sys.argv[1] == "cathlog":  # what cathlog shows first: the sign-in window (the database opens behind it)
+    from pathlib import Path
+    from cathlog.app import LazyServices
     from cathlog.ui.dialogs import SignInDialog
     from cathlog.ui.theme import apply_theme
     apply_theme(app, "light")
-    services = Services(Store.open(sys.argv[2], verify=False))  # as cathlog.app does
-    w = SignInDialog(services, sys.argv[2])
+    w = SignInDialog(LazyServices(Path(sys.argv[2])), sys.argv[2])
 elif sys.argv[1] == "main":  # after the password: the main window with the case list
     from PySide6.QtCore import QSettings
     from cathlog.services import Services
