@@ -43,7 +43,6 @@ def _db_digest(services):
 def test_demo_round_trip_is_byte_identical(tmp_path, clock):
     source, admin = _fresh(tmp_path, "a.db", clock)
     load_demo(source, admin, 10, seed=7)
-    nurse = source.auth.sign_in  # noqa: F841 - demo entries are by demo.nurse
     first = _export(source, admin, tmp_path / "one.json")
     target, admin2 = _fresh(tmp_path, "b.db", clock)
     records = parse_records(first, "one.json")

@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import random
-import resource
 import shutil
 import signal
 import sqlite3

@@ -7,10 +7,8 @@ data. Files are written to a temporary name and renamed into place.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
@@ -42,15 +40,8 @@ def write_csv_zip(path: str | Path, records: Iterable[ProcedureRecord]) -> int:
                 handles[name] = fh
                 writers[name] = csv.writer(fh)
                 writers[name].writerow(columns)
-            seen_patients: set[str] = set()
-            for record in records:
-                count += 1
-                for table, row in rows(record):
-                    if table == "patients":
-                        if record.patient.mrn in seen_patients:
-                            continue
-                        seen_patients.add(record.patient.mrn)
-                    writers[table].writerow([_csv_cell(v) for v in row])
+            for count, table, row in _table_rows_once(records):
+                writers[table].writerow([_csv_cell(v) for v in row])
         finally:
             for fh in handles.values():
                 fh.close()
@@ -102,25 +93,20 @@ def write_xlsx(path: str | Path, records: Iterable[ProcedureRecord]) -> int:
         sheet.append(list(columns))
         sheets[name] = sheet
     count = 0
+    for count, table, row in _table_rows_once(records):
+        sheets[table].append([neutralize(v) for v in row])
+    with atomic_write(path, "wb") as fh:
+        workbook.save(fh)
+    return count
+
+
+def _table_rows_once(records: Iterable[ProcedureRecord]) -> Iterable[tuple[int, str, tuple]]:
+    """(records so far, table, row) for every record; a patient's row only once."""
     seen_patients: set[str] = set()
-    for record in records:
-        count += 1
+    for count, record in enumerate(records, 1):
         for table, row in rows(record):
             if table == "patients":
                 if record.patient.mrn in seen_patients:
                     continue
                 seen_patients.add(record.patient.mrn)
-            sheets[table].append([neutralize(v) for v in row])
-    target = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
-    os.close(fd)
-    try:
-        workbook.save(tmp_name)
-        with open(tmp_name, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-    return count
+            yield count, table, row

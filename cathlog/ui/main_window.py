@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -33,6 +33,7 @@ from cathlog.rules.permissions import Action, may
 from cathlog.services import Services
 from cathlog.ui.admin import AuditDialog, ExportDialog, UsersDialog
 from cathlog.ui.idle_lock import IdleWatch, LockDialog
+from cathlog.ui.maintenance import MaintenanceMixin
 from cathlog.ui.live_log import LiveLogPage
 from cathlog.ui.models import CaseTableModel, EventTableModel, ObjectRole
 from cathlog.ui.new_case import NewCaseDialog
@@ -43,20 +44,7 @@ from cathlog.ui.widgets import make_log_view, make_table, patient_header
 SEARCH_DELAY_MS = 200
 
 
-class _Worker(QThread):
-    """Runs one function off the GUI thread and reports its result."""
-
-    done = Signal(object)
-
-    def __init__(self, fn):
-        super().__init__()
-        self._fn = fn
-
-    def run(self) -> None:
-        self.done.emit(self._fn())
-
-
-class MainWindow(QMainWindow):
+class MainWindow(MaintenanceMixin, QMainWindow):
     case_selected = Signal(str)
     cases_loaded = Signal(int)
 
@@ -280,73 +268,6 @@ class MainWindow(QMainWindow):
                 self.live.form.restore_draft(self.live.record, mine)
             except CathlogError:
                 pass
-
-    def start_background_check(self, path: Path) -> None:
-        """quick_check reads the whole file, so it runs beside the nurse, not before her."""
-        from cathlog.store.db import quick_check_file
-
-        self._check = _Worker(lambda: quick_check_file(path))
-        self._check.done.connect(self._check_finished)
-        self._check.start()
-
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        check = getattr(self, "_check", None)
-        if check is not None and check.isRunning():
-            check.wait()  # a QThread must not be destroyed while it runs
-        super().closeEvent(event)
-
-    def _check_finished(self, problem: object) -> None:
-        if problem is None:
-            self.statusBar().showMessage("Database check: ok", 8000)
-            return
-        self.services.store.stop_writing()
-        QMessageBox.critical(self, "cathlog: the database is damaged",
-                             f"The start-up check found damage ({problem}). Saving is stopped so that nothing more "
-                             "is written to the damaged file. Close cathlog and start it again to restore the last "
-                             "verified backup; write down anything you enter meanwhile.")
-
-    def backup_as(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path = QFileDialog.getSaveFileName(self, "Back up to", "cathlog-backup.db")[0]
-        if not path:
-            return
-        try:
-            info = self.services.admin.backup(self.actor, Path(path))
-        except (CathlogError, OSError) as exc:
-            self._fail(exc if isinstance(exc, CathlogError) else CathlogError(str(exc)))
-            return
-        QMessageBox.information(self, "cathlog", f"Backed up to {info.path} ({info.size_bytes} bytes); "
-                                                 "integrity checked.")
-
-    def restore_from(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path = QFileDialog.getOpenFileName(self, "Restore from a backup", "", "cathlog databases (*.db)")[0]
-        if not path:
-            return
-        answer = QMessageBox.question(self, "Restore", "Replace the database with this backup? Entries made "
-                                      "after it was taken are not in it; the current file is kept under a new name.")
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        try:
-            kept = self.services.admin.restore(self.actor, Path(path))
-        except (CathlogError, OSError) as exc:
-            self._fail(exc if isinstance(exc, CathlogError) else CathlogError(str(exc)))
-            return
-        self.reload()
-        QMessageBox.information(self, "cathlog", f"Restored. The replaced file is kept as {kept}.")
-
-    def backup_now(self, why: str) -> None:
-        """An automatic, verified backup (kept: the newest 14); a failure is reported, never fatal."""
-        if self.backup_folder is None:
-            return
-        try:
-            info = self.services.admin.automatic_backup(self.backup_folder)
-        except (CathlogError, OSError) as exc:
-            self.statusBar().showMessage(f"⚠ Automatic backup ({why}) failed: {exc}", 30000)
-            return
-        self.statusBar().showMessage(f"Backup ({why}) written: {info.path.name}", 10000)
 
     def set_theme(self, name: str) -> None:
         apply_theme(QApplication.instance(), name)

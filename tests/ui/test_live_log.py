@@ -7,10 +7,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from cathlog.domain.enums import EventKind, ProcedureStatus, Role
+from cathlog.domain.enums import EventKind, ProcedureStatus
 from cathlog.ui.main_window import MainWindow
 from cathlog.ui.new_case import NewCaseDialog
-from tests.conftest import PASSWORD
 
 GTIN_DES = "08809630000389"  # catalog: Resolute Onyx 3.0 x 26 mm
 
