@@ -22,3 +22,18 @@ TEAM = [TeamMember("Dr. A. Patel", TeamRole.PRIMARY_OPERATOR), TeamMember("RN K.
 def open_case(services, actor, mrn: str = "00123", details=None):
     patient = services.cases.register_patient(actor, make_patient(mrn))
     return services.cases.open_case(actor, patient.patient_id, details or CORONARY, team=TEAM)
+
+
+def make_v1_database(path):
+    """A database as the first release wrote it: migration 0001 only, user_version 1."""
+    import sqlite_utils
+
+    from cathlog.store import schema
+
+    db = sqlite_utils.Database(path)
+    schema.migrations.apply(db, stop_before="0002_review_reminders_signatures")
+    db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 1")
+    db.conn.commit()
+    db.conn.close()
+    return path

@@ -271,17 +271,10 @@ def test_f8_kill_during_backup_leaves_the_previous_backup(tmp_path, fixture_db):
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX only")
 def test_f10_crash_during_migration_keeps_old_or_new_version(tmp_path):
-    import sqlite_utils
-
     from cathlog.store import schema
+    from tests.helpers import make_v1_database
 
-    path = tmp_path / "v1.db"
-    db = sqlite_utils.Database(path)
-    schema.migrations.apply(db, stop_before="0002_review_reminders_signatures")
-    db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
-    db.execute("PRAGMA user_version = 1")
-    db.conn.commit()
-    db.conn.close()
+    path = make_v1_database(tmp_path / "v1.db")
     code = textwrap.dedent(f"""
         import os, signal
         from cathlog.store import schema

@@ -248,15 +248,9 @@ def test_schema_is_frozen(store):
 
 def test_a_version_1_database_is_migrated(tmp_path):
     """A file made by the first release gets the later migrations, in one transaction."""
-    import sqlite_utils
+    from tests.helpers import make_v1_database
 
-    path = tmp_path / "v1.db"
-    db = sqlite_utils.Database(path)
-    schema.migrations.apply(db, stop_before="0002_review_reminders_signatures")
-    db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
-    db.execute("PRAGMA user_version = 1")
-    db.conn.commit()
-    db.conn.close()
+    path = make_v1_database(tmp_path / "v1.db")
     store = Store.open(path)
     try:
         assert store.db.conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from cathlog.domain.enums import EventKind
 from cathlog.domain.fields import EVENT_FIELDS, FieldType
@@ -78,10 +78,4 @@ def deidentify(record: ProcedureRecord, key: bytes) -> ProcedureRecord:
                 reason=REMOVED if v.reason else None))
         histories.append(EventHistory(tuple(versions)))
     return ProcedureRecord(procedure, patient, tuple(histories))
-
-
-def shift_of(record: ProcedureRecord) -> timedelta:
-    """How far a record's times move when de-identified (for tests and documentation)."""
-    start = parse_utc_iso(record.procedure.started_at)
-    return start - datetime(start.year, 1, 1, tzinfo=timezone.utc)
 

@@ -288,9 +288,7 @@ class ExportDialog(_AdminDialog):
     def export(self, path: str | None = None) -> Path | None:
         from datetime import datetime
 
-        from cathlog.exchange.fhir import write_bundle
-        from cathlog.exchange.json_records import write_records
-        from cathlog.exchange.spreadsheets import write_csv_zip, write_xlsx
+        from cathlog.exchange.export import export
 
         fmt = self.format.currentData()
         bounds = {}
@@ -306,16 +304,11 @@ class ExportDialog(_AdminDialog):
         path = path or QFileDialog.getSaveFileName(self, "Export to", f"cathlog-export.{suffix}")[0]
         if not path:
             return None
-        filters = {**bounds, "category": self.category.currentData(), "status": self.status.currentData(),
-                   "operator": self.operator.text().strip() or None}
-        writer = {"json": write_records, "csv": write_csv_zip, "xlsx": write_xlsx, "fhir": write_bundle}[fmt]
+        filters = {"since": None, "until": None, **bounds, "category": self.category.currentData(),
+                   "status": self.status.currentData(), "operator": self.operator.text().strip() or None}
         try:
-            records = self.services.exchange.iter_records(self.actor, **filters)
-            if self.deidentify.isChecked():
-                records = self.services.exchange.deidentified(self.actor, records)
-                filters["deidentified"] = True
-            count = writer(path, records)
-            self.services.exchange.log_export(self.actor, fmt, filters, count, Path(path).name)
+            count = export(self.services, self.actor, fmt, Path(path), filters,
+                           deidentify=self.deidentify.isChecked())
         except (CathlogError, OSError) as exc:
             self.say(f"Not exported: {exc}", error=True)
             return None

@@ -1,0 +1,141 @@
+"""The admin and automation command line: ``python -m cathlog COMMAND``.
+
+Every command has ``--help``. The database is ``--db PATH`` or
+``CATHLOG_DB``, else the default file in the user data folder. Commands that
+read or change patient data sign in a user (``--user``/``CATHLOG_USER``,
+password from ``CATHLOG_PASSWORD`` or a prompt) and are audited. Exit status
+0 on success; on failure 1 with a one-line reason, never a traceback (an
+unexpected error's traceback goes to the log file it names).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cathlog import __version__
+from cathlog.cli.admin import cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_init, cmd_restore, cmd_users
+from cathlog.cli.common import EXIT_FAIL, CliError
+from cathlog.cli.records import cmd_cases, cmd_export, cmd_import, cmd_reminders, cmd_report
+from cathlog.domain.enums import Role
+from cathlog.domain.errors import CathlogError
+from cathlog.paths import log_dir
+
+__all__ = ["CliError", "build_parser", "main"]
+
+
+# --- parser and entry point ----------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cathlog", description="cathlog: cath-lab procedure logger (admin CLI).")
+    parser.add_argument("--version", action="version", version=f"cathlog {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", help="database file (default: $CATHLOG_DB or the user data folder)")
+    auth = argparse.ArgumentParser(add_help=False)
+    auth.add_argument("--user", metavar="NAME", help="sign in as NAME (default: $CATHLOG_USER); "
+                      "password from $CATHLOG_PASSWORD or a prompt")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str, signs_in: bool = True):
+        p = sub.add_parser(name, help=help_, description=help_, parents=[common] + ([auth] if signs_in else []))
+        p.set_defaults(func=func)
+        return p
+
+    p = add("init", cmd_init, "create a database and its first admin", signs_in=False)
+    p.add_argument("--admin", required=True, metavar="NAME", help="user name of the first admin")
+    p.add_argument("--display-name", help="the admin's full name")
+
+    p = add("users", cmd_users, "add, list, disable, enable users; set role; reset password")
+    p.add_argument("action", choices=["add", "list", "disable", "enable", "set-role", "reset-password"])
+    p.add_argument("name", nargs="?", help="the user to act on")
+    p.add_argument("--role", choices=[r.value for r in Role])
+    p.add_argument("--display-name", help="full name of a new user")
+    p.add_argument("--reason", help="why (kept in the audit trail)")
+
+    p = add("demo", cmd_demo, "fill the database with realistic synthetic cases of every category")
+    p.add_argument("--procedures", type=int, default=25, metavar="N", help="how many (default 25)")
+    p.add_argument("--seed", type=int, help="random seed, for the same cases every time")
+
+    p = add("cases", cmd_cases, "list procedures with their id, date, MRN, category and status")
+    p.add_argument("--format", choices=["table", "csv"], default="table")
+    p.add_argument("--search", help="MRN, name, operator or id (matched literally)")
+    p.add_argument("--status", choices=["open", "closed", "signed"])
+    p.add_argument("--limit", type=int, default=500)
+
+    p = add("import", cmd_import, "import procedure records (JSON); all-or-nothing per file")
+    p.add_argument("files", nargs="+", metavar="FILE")
+
+    p = add("export", cmd_export, "export procedure records")
+    p.add_argument("--format", choices=["json", "csv", "xlsx", "fhir"], required=True,
+                   help="json: cathlog's record format (docs/record-format.md); csv: a zip of one CSV per table; "
+                        "xlsx: one sheet per table; fhir: an HL7 FHIR R4 Bundle")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing file of that name")
+    p.add_argument("--deidentify", action="store_true",
+                   help="HIPAA Safe Harbor: names, MRNs, exact dates, device serials and free text removed; "
+                        "stable pseudonymous ids")
+    p.add_argument("--category", choices=["coronary", "peripheral_arterial", "venous"])
+    p.add_argument("--status", choices=["open", "closed", "signed"])
+    p.add_argument("--operator", metavar="NAME", help="cases with this team member (part of the name)")
+    p.add_argument("--out", required=True, metavar="PATH")
+    p.add_argument("--since", metavar="DATE", help="procedures started on or after DATE (YYYY-MM-DD, UTC)")
+    p.add_argument("--until", metavar="DATE", help="procedures started before DATE (YYYY-MM-DD, UTC)")
+
+    p = add("report", cmd_report, "write a procedure's PDF reports (summary, follow-up plan, patient sheet)")
+    p.add_argument("procedure_id", metavar="PROCEDURE_ID")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the PDFs into")
+    p.add_argument("--kind", choices=["summary", "followup", "patient"], help="only this report (default: all)")
+
+    p = add("reminders", cmd_reminders, "accepted follow-up reminders due before a date, across all patients")
+    p.add_argument("--due-before", required=True, metavar="DATE", help="YYYY-MM-DD")
+    p.add_argument("--format", choices=["table", "csv"], default="table")
+
+    p = add("backup", cmd_backup, "write a verified copy of the database (temporary file, sync, check, rename)")
+    p.add_argument("--out", required=True, metavar="PATH")
+
+    p = add("restore", cmd_restore, "replace the database with a verified backup; the replaced file is kept")
+    p.add_argument("source", metavar="PATH")
+
+    p = add("audit", cmd_audit, "print the audit trail as CSV, or --verify its hash chain")
+    p.add_argument("--verify", action="store_true", help="check the hash chain and name the first broken row")
+    p.add_argument("--procedure", metavar="ID", help="only this case")
+    p.add_argument("--by", metavar="USER", help="only this user's actions")
+
+    add("check", cmd_check, "check the integrity of the database and of the audit chain", signs_in=False)
+    return parser
+
+
+def _log_bug(exc: BaseException) -> Path | None:
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "cathlog-cli.log"
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} {' '.join(sys.argv)}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+        return path
+    except OSError:
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except CathlogError as exc:
+        print(f"cathlog: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        print("cathlog: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line here, the traceback in the log
+        where = _log_bug(exc)
+        print(f"cathlog: internal error ({type(exc).__name__}: {exc})"
+              + (f"; details in {where}" if where else ""), file=sys.stderr)
+        return EXIT_FAIL

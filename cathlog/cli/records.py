@@ -1,0 +1,98 @@
+"""Commands on the clinical records: cases, import, export, report, reminders."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from cathlog.cli.common import EXIT_FAIL, EXIT_OK, CliError, open_services, sign_in, table, utc_day
+from cathlog.domain.errors import CathlogError
+
+
+def cmd_cases(args: argparse.Namespace) -> int:
+    services = open_services(args)
+    actor = sign_in(args, services)
+    rows = services.cases.list_cases(actor, search=args.search, status=args.status, limit=args.limit)
+    header = ("id", "started (UTC)", "mrn", "patient", "category", "status", "operator")
+    data = [(c.procedure_id, c.started_at, c.mrn, c.patient_name, c.category, c.status, c.primary_operator or "")
+            for c in rows]
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["procedure_id", "started_at", "mrn", "patient", "category", "status", "primary_operator"])
+        writer.writerows(data)
+    else:
+        print(table(data, header) if data else "no cases")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from cathlog.exchange.json_records import read_records
+
+    services = open_services(args)
+    actor = sign_in(args, services)
+    failed = 0
+    for name in args.files:
+        try:
+            records = read_records(name)
+            count = services.exchange.import_records(actor, records, Path(name).name)
+            print(f"{name}: imported {count} procedure(s)")
+        except CathlogError as exc:
+            failed += 1
+            print(f"cathlog: {exc}", file=sys.stderr)
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from cathlog.exchange.export import export
+
+    services = open_services(args)
+    actor = sign_in(args, services)
+    filters = {"since": utc_day(args.since, "--since"), "until": utc_day(args.until, "--until"),
+               "category": args.category, "status": args.status, "operator": args.operator}
+    out = Path(args.out)
+    if out.is_dir():
+        raise CliError(f"--out {out} is a folder; give a file name")
+    if not out.parent.is_dir():
+        raise CliError(f"the folder {out.parent} does not exist")
+    if out.exists() and not args.overwrite:
+        raise CliError(f"{out} exists; choose another name or pass --overwrite")
+    count = export(services, actor, args.format, out, filters, deidentify=args.deidentify)
+    print(f"exported {count} procedure(s) to {out}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from cathlog.reports.make import KINDS, write_reports
+
+    services = open_services(args)
+    actor = sign_in(args, services)
+    kinds = (args.kind,) if args.kind else KINDS
+    for path in write_reports(services, actor, args.procedure_id, Path(args.out), kinds):
+        print(path)
+    return EXIT_OK
+
+
+def cmd_reminders(args: argparse.Namespace) -> int:
+    services = open_services(args)
+    actor = sign_in(args, services)
+    try:
+        before = datetime.strptime(args.due_before, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise CliError(f"--due-before {args.due_before!r} is not a date written YYYY-MM-DD") from None
+    items = services.review.worklist(actor, before)
+    rows = []
+    for r in items:
+        record = services.cases.get_record(actor, r.procedure_id)
+        rows.append((r.due_date, record.patient.mrn, record.patient.display_name, r.procedure_id, r.rule_id,
+                     r.status.value, r.text, r.source))
+    header = ("due", "mrn", "patient", "procedure_id", "rule", "status", "what", "source")
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    else:
+        print(table([r[:7] for r in rows], header[:7]) if rows else f"no reminders due before {before}")
+    return EXIT_OK
