@@ -16,8 +16,6 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from cathlog.demo import load_demo  # noqa: E402
 from cathlog.domain.enums import Role  # noqa: E402
 from cathlog.domain.records import Patient  # noqa: E402
 from cathlog.services import Services  # noqa: E402
@@ -33,7 +31,7 @@ def main() -> None:
         services = Services(Store.open(Path(tmp) / "bench.db"))
         admin = services.auth.create_first_admin("admin", "Admin", "benchmark password")
         t0 = time.perf_counter()
-        load_demo(services, admin, args.background_cases, seed=1)
+        services.demo.load(admin, args.background_cases, seed=1)
         demo_s = time.perf_counter() - t0
         services.auth.add_user(admin, "nurse", "Nurse", Role.NURSE, "benchmark password")
         nurse = services.auth.sign_in("nurse", "benchmark password")

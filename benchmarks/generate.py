@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cathlog.demo import FAMILY, GIVEN_F, GIVEN_M, OPERATORS, load_demo  # noqa: E402
 from cathlog.domain.records import utc_iso  # noqa: E402
 from cathlog.services import Services  # noqa: E402
+from cathlog.services.demo import FAMILY, GIVEN_F, GIVEN_M, OPERATORS  # noqa: E402
 from cathlog.store.db import Store  # noqa: E402
 
 PASSWORD = "benchmark password"
@@ -64,7 +64,7 @@ def generate(out: Path, procedures: int, seed: int = 1) -> None:
     t0 = time.perf_counter()
     services = Services(Store.open(out))
     admin = services.auth.create_first_admin("admin", "Admin", PASSWORD)
-    ids = load_demo(services, admin, 5, seed=seed)
+    ids = services.demo.load(admin, 5, seed=seed)
     _pad_templates(services, admin, ids)
     conn = services.store.db.conn
     rng = random.Random(seed)

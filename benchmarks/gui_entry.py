@@ -19,8 +19,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from cathlog.demo import load_demo  # noqa: E402
 from cathlog.domain.enums import EventKind, Role  # noqa: E402
 from cathlog.services import Services  # noqa: E402
 from cathlog.store.db import Store  # noqa: E402
@@ -35,7 +33,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         services = Services(Store.open(Path(tmp) / "gui.db"))
         admin = services.auth.create_first_admin("admin", "Admin", "benchmark password")
-        load_demo(services, admin, 50, seed=2)
+        services.demo.load(admin, 50, seed=2)
         services.auth.add_user(admin, "nurse", "Nurse", Role.NURSE, "benchmark password")
         nurse = services.auth.sign_in("nurse", "benchmark password")
         window = MainWindow(services, nurse, "bench", settings=QSettings(str(Path(tmp) / "s.ini"),

@@ -51,13 +51,8 @@ class LazyServices:
 
     def __call__(self):
         if self._services is None and not self.failed:
-            store = _open_or_offer_restore(self.path)
-            if store is None:
-                self.failed = True
-                return None
-            from cathlog.services import Services
-
-            self._services = Services(store)
+            self._services = _open_or_offer_restore(self.path)
+            self.failed = self._services is None
         return self._services
 
 
@@ -105,7 +100,7 @@ def run_gui(argv: Sequence[str]) -> int:
     ready = services()
     if actor is None or ready is None:
         if ready is not None:
-            ready.store.close()
+            ready.close()
         return 0 if not services.failed else 1
 
     from cathlog.ui.idle_lock import DEFAULT_IDLE_S, IdleWatch
@@ -122,7 +117,7 @@ def run_gui(argv: Sequence[str]) -> int:
     window.start_background_check(path)
     code = app.exec()
     window.backup_now("on close")
-    ready.store.close()
+    ready.close()
     return code
 
 
@@ -135,14 +130,13 @@ def _open_or_offer_restore(path: Path):
 
     from cathlog.domain.errors import CathlogError, CorruptDatabase
     from cathlog.paths import backup_dir
-    from cathlog.store import backup as backups
-    from cathlog.store.db import Store
+    from cathlog.services import Services
+    from cathlog.services.admin import AdminService
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return Store.open(path, verify=False)  # the full check runs in the background (start_background_check)
+    try:  # the full check runs in the background (start_background_check)
+        return Services.open(path, create=True, verify=False)
     except CorruptDatabase as exc:
-        latest = backups.latest_backup(backup_dir(path))
+        latest = AdminService.last_verified_backup(backup_dir(path))
         if latest is None:
             QMessageBox.critical(None, "cathlog: the database is damaged",
                                  f"{path}\n\n{exc}\n\nNo verified backup was found in {backup_dir(path)}. "
@@ -155,13 +149,13 @@ def _open_or_offer_restore(path: Path):
         if answer != QMessageBox.StandardButton.Yes:
             return None
         try:
-            kept = backups.restore(latest, path)
+            kept = AdminService.restore_into(latest, path)
         except (CathlogError, OSError) as restore_error:
             QMessageBox.critical(None, "cathlog: restore failed", str(restore_error))
             return None
         QMessageBox.information(None, "cathlog", f"Restored from {latest.name}. The damaged file is kept as "
                                                  f"{kept.name if kept else '(none)'}.")
-        return Store.open(path)
+        return Services.open(path)
     except (CathlogError, OSError) as exc:
         QMessageBox.critical(None, "cathlog cannot open its database", f"{path}\n\n{exc}")
         return None

@@ -17,8 +17,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QTableWidgetItem  # noqa: E402
-
-from cathlog.demo import load_demo  # noqa: E402
 from cathlog.domain.enums import EventKind, Role  # noqa: E402
 from cathlog.services import Services  # noqa: E402
 from cathlog.store.db import Store  # noqa: E402
@@ -47,7 +45,7 @@ def main(out: Path) -> None:
         apply_theme(app, "light")
         _grab(FirstRunDialog(services, "~/.local/share/cathlog/cathlog.db"), out / "first-run.png")
         admin = services.auth.create_first_admin("admin", "Ada Admin", "correct horse battery")
-        load_demo(services, admin, 25, seed=21)
+        services.demo.load(admin, 25, seed=21)
         services.auth.add_user(admin, "kwalsh", "RN Kate Walsh", Role.NURSE, "correct horse battery")
         nurse = services.auth.sign_in("kwalsh", "correct horse battery")
         for theme in ("light", "dim"):

@@ -1,12 +1,12 @@
 """Demo cases cover every category and the named case types, validly."""
 
-from cathlog.demo import TEMPLATES, load_demo
+from cathlog.services.demo import TEMPLATES
 from cathlog.domain.enums import EventKind
 from cathlog.store import audit
 
 
 def test_demo_cases_of_every_kind(services, admin):
-    ids = load_demo(services, admin, len(TEMPLATES), seed=11)
+    ids = services.demo.load(admin, len(TEMPLATES), seed=11)
     records = [services.cases.get_record(admin, pid) for pid in ids]
     details = {r.procedure.indication_detail for r in records}
     assert details == {"Coronary DES", "Rotational atherectomy", "CTO PCI", "Below-knee DCB",
@@ -27,6 +27,6 @@ def test_demo_cases_of_every_kind(services, admin):
 
 
 def test_demo_is_reproducible_with_a_seed(services, admin):
-    a = load_demo(services, admin, 3, seed=5)
+    a = services.demo.load(admin, 3, seed=5)
     first = [services.cases.get_record(admin, p).patient.family_name for p in a]
     assert len(first) == 3

@@ -5,15 +5,13 @@ import zipfile
 from collections import Counter
 
 from fhir.resources.R4B.bundle import Bundle
-
-from cathlog.demo import load_demo
 from cathlog.exchange.fhir import write_bundle
 from cathlog.exchange.json_records import parse_records, write_records
 from cathlog.exchange.spreadsheets import write_csv_zip
 
 
 def test_fhir_bundle_validates_and_has_every_resource(tmp_path, services, admin):
-    load_demo(services, admin, 5, seed=3)
+    services.demo.load(admin, 5, seed=3)
     out = tmp_path / "b.json"
     assert write_bundle(out, services.exchange.iter_records(admin)) == 5
     bundle = Bundle.model_validate_json(out.read_text())
@@ -54,7 +52,7 @@ def _identifiers(services, admin):
 
 
 def test_deidentified_exports_contain_no_identifier(tmp_path, services, admin):
-    load_demo(services, admin, 10, seed=9)
+    services.demo.load(admin, 10, seed=9)
     identifiers = _identifiers(services, admin)
     outputs = {}
     for name, writer in (("d.json", write_records), ("d.fhir.json", write_bundle), ("d.zip", write_csv_zip)):
@@ -71,7 +69,7 @@ def test_deidentified_exports_contain_no_identifier(tmp_path, services, admin):
 
 
 def test_pseudonyms_are_stable_and_intervals_survive(tmp_path, services, admin):
-    load_demo(services, admin, 3, seed=4)
+    services.demo.load(admin, 3, seed=4)
     one = list(services.exchange.deidentified(admin, services.exchange.iter_records(admin)))
     two = list(services.exchange.deidentified(admin, services.exchange.iter_records(admin)))
     assert [r.patient.mrn for r in one] == [r.patient.mrn for r in two]

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from cathlog.demo import load_demo
 from cathlog.domain.errors import RecordFormatError
 from cathlog.exchange.json_records import parse_records, write_records
 from cathlog.exchange.schema import schema_text
@@ -42,7 +40,7 @@ def _db_digest(services):
 
 def test_demo_round_trip_is_byte_identical(tmp_path, clock):
     source, admin = _fresh(tmp_path, "a.db", clock)
-    load_demo(source, admin, 10, seed=7)
+    source.demo.load(admin, 10, seed=7)
     first = _export(source, admin, tmp_path / "one.json")
     target, admin2 = _fresh(tmp_path, "b.db", clock)
     records = parse_records(first, "one.json")

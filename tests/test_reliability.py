@@ -193,9 +193,7 @@ F4_CHILD = textwrap.dedent("""
 def test_f4_failed_export_leaves_no_partial_file(tmp_path):
     path = tmp_path / "exp.db"
     services, _ = _setup(path)
-    from cathlog.demo import load_demo
-
-    load_demo(services, services.auth.sign_in("admin", PASSWORD), 5, seed=1)
+    services.demo.load(services.auth.sign_in("admin", PASSWORD), 5, seed=1)
     services.store.close()
     target = tmp_path / "out" / "export.json"
     target.parent.mkdir()
@@ -209,9 +207,7 @@ def test_f4_failed_export_leaves_no_partial_file(tmp_path):
 def fixture_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("fx") / "fixture.db"
     services, _ = _setup(path)
-    from cathlog.demo import load_demo
-
-    load_demo(services, services.auth.sign_in("admin", PASSWORD), 6, seed=3)
+    services.demo.load(services.auth.sign_in("admin", PASSWORD), 6, seed=3)
     services.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     services.store.db.conn.execute("PRAGMA journal_mode = DELETE")
     services.store.close()

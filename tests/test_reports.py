@@ -4,8 +4,6 @@ from datetime import date
 
 import pytest
 from pypdf import PdfReader
-
-from cathlog.demo import load_demo
 from cathlog.domain.followup import PlanDrug, Review, SignatureMeaning
 from cathlog.reports import data, pdf
 from cathlog.reports.make import safe_name, write_reports
@@ -20,7 +18,7 @@ REVIEW = Review(technical_success=True, residual_stenosis_pct=0, final_timi=3,
 @pytest.fixture
 def signed(services, admin, physician):
     """Demo cases of the three categories, reviewed, reminders accepted, signed."""
-    ids = load_demo(services, admin, 5, seed=12)
+    ids = services.demo.load(admin, 5, seed=12)
     out = {}
     for pid in ids:
         record = services.cases.get_record(admin, pid)

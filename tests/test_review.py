@@ -2,8 +2,6 @@
 bound to the content, addendum supersedes it (reliability S6)."""
 
 import pytest
-
-from cathlog.demo import load_demo
 from cathlog.domain.enums import ProcedureStatus
 from cathlog.domain.errors import AuthenticationFailed, Conflict, PermissionDenied, ValidationError
 from cathlog.domain.followup import PlanDrug, ReminderStatus, Review, SignatureMeaning
@@ -17,7 +15,7 @@ PLAN = Review(technical_success=True, residual_stenosis_pct=0, final_timi=3, com
 
 @pytest.fixture
 def cases(services, admin):
-    ids = load_demo(services, admin, 5, seed=8)
+    ids = services.demo.load(admin, 5, seed=8)
     return {services.cases.get_record(admin, p).procedure.indication_detail: p for p in ids[:3]}
 
 
@@ -143,7 +141,7 @@ def test_review_limits():
 
 
 def test_worklist_shows_every_filter_window_even_unreviewed(services, admin, physician):
-    ids = load_demo(services, admin, 10, seed=2)
+    ids = services.demo.load(admin, 10, seed=2)
     filters = [p for p in ids if any(ev.data["device_type"] == "ivc_filter_retrievable"
                                      for ev in services.cases.get_record(admin, p).current_events()
                                      if ev.kind.value == "device")]

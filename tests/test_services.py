@@ -15,7 +15,6 @@ from cathlog.domain.errors import (
 from cathlog.domain.records import Actor
 from cathlog.rules.permissions import PERMISSIONS, Action, may
 from cathlog.store import audit
-from cathlog.demo import load_demo
 from cathlog.domain.followup import Review
 from tests.conftest import PASSWORD
 from tests.helpers import CORONARY, make_patient, open_case
@@ -192,7 +191,7 @@ CLINICAL_CALLS = {
     Action.SIGN_CASE: lambda s, a, ids: _closed_then(s, ids, lambda: s.review.save_review(a, ids["proc"], Review())),
     Action.BACKUP: lambda s, a, ids: s.admin.backup(a, s.store.path.with_name("matrix-backup.db")),
     Action.VIEW_AUDIT: lambda s, a, ids: s.admin.audit_rows(a),
-    Action.LOAD_DEMO: lambda s, a, ids: load_demo(s, a, 1),
+    Action.LOAD_DEMO: lambda s, a, ids: s.demo.load(a, 1),
 }
 
 

@@ -7,8 +7,6 @@ import zipfile
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-
-from cathlog.demo import load_demo
 from cathlog.exchange.spreadsheets import write_csv_zip, write_xlsx
 from cathlog.exchange.tables import FORMULA_TRIGGERS, TABLES, neutralize, unneutralize
 from tests.helpers import open_case
@@ -34,7 +32,7 @@ def _hostile_case(services, nurse):
 
 
 def test_csv_zip_has_every_table_and_neutralized_cells(tmp_path, services, admin, nurse):
-    load_demo(services, admin, 5, seed=1)
+    services.demo.load(admin, 5, seed=1)
     _hostile_case(services, nurse)
     out = tmp_path / "all.zip"
     assert write_csv_zip(out, services.exchange.iter_records(admin)) == 6
@@ -51,7 +49,7 @@ def test_csv_zip_has_every_table_and_neutralized_cells(tmp_path, services, admin
 
 
 def test_xlsx_opens_with_typed_cells(tmp_path, services, admin, nurse):
-    load_demo(services, admin, 5, seed=1)
+    services.demo.load(admin, 5, seed=1)
     _hostile_case(services, nurse)
     out = tmp_path / "all.xlsx"
     assert write_xlsx(out, services.exchange.iter_records(admin)) == 6
@@ -66,7 +64,7 @@ def test_xlsx_opens_with_typed_cells(tmp_path, services, admin, nurse):
 
 
 def test_filters(services, admin, nurse):
-    load_demo(services, admin, 10, seed=4)
+    services.demo.load(admin, 10, seed=4)
     venous = list(services.exchange.iter_records(admin, category="venous"))
     assert venous and all(r.procedure.category == "venous" for r in venous)
     closed = list(services.exchange.iter_records(admin, status="closed"))
@@ -114,7 +112,7 @@ def test_unicode_and_hostile_text_round_trip_through_csv(tmp_path_factory, famil
 def test_fast_csv_path_gives_the_same_tables_as_the_record_path(tmp_path, services, admin, nurse):
     from cathlog.exchange.spreadsheets import write_csv_zip_tables
 
-    load_demo(services, admin, 6, seed=6)
+    services.demo.load(admin, 6, seed=6)
     proc = _hostile_case(services, nurse)
     ev = services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 228})
     services.cases.correct_event(nurse, ev.event_id, {"act_s": 282}, reason="=typo")

@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("restore", cmd_restore, "replace the database with a verified backup; the replaced file is kept")
     p.add_argument("source", metavar="PATH")
 
-    p = add("audit", cmd_audit, "print the audit trail as CSV, or --verify its hash chain")
+    p = add("audit", cmd_audit, "print the audit trail as CSV (or write it to --out), or --verify its hash chain")
+    p.add_argument("--out", metavar="PATH", help="write the CSV to this new file (atomically) instead of printing it")
     p.add_argument("--verify", action="store_true", help="check the hash chain and name the first broken row")
     p.add_argument("--procedure", metavar="ID", help="only this case")
     p.add_argument("--by", metavar="USER", help="only this user's actions")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -52,13 +51,11 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from cathlog.demo import load_demo
-
     if not 1 <= args.procedures <= 100000:
         raise CliError("--procedures must be 1 to 100000")
     services = open_services(args)
     admin = sign_in(args, services)
-    ids = load_demo(services, admin, args.procedures, seed=args.seed)
+    ids = services.demo.load(admin, args.procedures, seed=args.seed)
     print(f"logged {len(ids)} demo procedures ({ids[0]} ... {ids[-1]})")
     return EXIT_OK
 
@@ -80,6 +77,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from cathlog.exchange.audit_csv import export_audit, print_audit
+
     services = open_services(args)
     actor = sign_in(args, services)
     if args.verify:
@@ -87,24 +86,27 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"audit chain: {'ok' if report.ok else 'BROKEN'} ({report.rows_checked} rows checked)"
               + ("" if report.ok else f"; first broken row {report.first_broken_seq}: {report.problem}"))
         return EXIT_OK if report.ok else EXIT_FAIL
-    rows = [(r.seq, r.at, r.username, r.action, r.entity, r.entity_id, r.procedure_id or "", r.reason or "")
-            for r in services.admin.audit_rows(actor, procedure_id=args.procedure, username=args.by)]
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["seq", "at", "user", "action", "entity", "entity_id", "procedure_id", "reason"])
-    writer.writerows(rows)
+    filters = {"procedure_id": args.procedure, "username": args.by}
+    if args.out is None:
+        print_audit(services, actor, sys.stdout, **filters)
+        return EXIT_OK
+    out = Path(args.out)
+    if out.exists():
+        raise CliError(f"{out} exists; choose another name")
+    if not out.parent.is_dir():
+        raise CliError(f"the folder {out.parent} does not exist")
+    count = export_audit(services, actor, out, **filters)
+    print(f"exported {count} audit row(s) to {out}")
     return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from cathlog.store.audit import verify_chain
-
-    services = open_services(args)
-    problems = services.store.integrity_check()
-    chain = verify_chain(services.store)
-    print(f"database: {'ok' if not problems else 'DAMAGED'}")
-    for problem in problems[:20]:
+    report = open_services(args).admin.check()
+    print(f"database: {'ok' if not report.problems else 'DAMAGED'}")
+    for problem in report.problems[:20]:
         print(f"  {problem}")
+    chain = report.chain
     print(f"audit chain: {'ok' if chain.ok else 'BROKEN'} ({chain.rows_checked} rows checked)")
     if not chain.ok:
         print(f"  {chain.problem}")
-    return EXIT_OK if not problems and chain.ok else EXIT_FAIL
+    return EXIT_OK if report.ok else EXIT_FAIL

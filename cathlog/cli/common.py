@@ -10,11 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cathlog.domain.errors import CathlogError, NotACathlogDatabase
+from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.paths import default_db_path
 from cathlog.services import Services
-from cathlog.store.db import Store
 
 EXIT_OK, EXIT_FAIL = 0, 1
 
@@ -31,12 +30,7 @@ def db_path(args: argparse.Namespace) -> Path:
 
 
 def open_services(args: argparse.Namespace, create: bool = False) -> Services:
-    path = db_path(args)
-    if not create and not path.exists():
-        raise NotACathlogDatabase(f"there is no database at {path}; create one with 'cathlog init --admin NAME'")
-    if create:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    return Services(Store.open(path))
+    return Services.open(db_path(args), create=create)
 
 
 def ask_password(prompt: str, env: str = "CATHLOG_PASSWORD", confirm: bool = False) -> str:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from cathlog.domain.records import ProcedureRecord
+
 
 class ReminderStatus(StrEnum):
     SUGGESTED = "suggested"
@@ -92,3 +94,27 @@ class Reminder:
     changed_at: str = ""
     reason: str | None = None
     suggested_due: str = ""  # the rule's date, kept when the physician moves the due date
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One e-signature of a case, as shown and printed."""
+
+    signature_id: str
+    username: str
+    display_name: str
+    meaning: SignatureMeaning
+    signed_at: str
+    content_hash: str
+    superseded: bool
+    valid: bool  # the content still hashes to what was signed
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """Everything a report of a case needs, read at one moment."""
+
+    record: ProcedureRecord
+    review: Review | None
+    reminders: list[Reminder]
+    signatures: list[Signature]

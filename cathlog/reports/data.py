@@ -25,7 +25,7 @@ from cathlog.domain.followup import Reminder, Review
 from cathlog.domain.records import ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
 from cathlog.rules import alerts
-from cathlog.services.review import Signature
+from cathlog.domain.followup import Signature
 
 Rows = list[tuple[str, ...]]
 

@@ -15,17 +15,14 @@ KINDS = ("summary", "followup", "patient")
 
 
 def report_bytes(services: Services, actor: Actor, procedure_id: str, kind: str) -> bytes:
-    record = services.cases.get_record(actor, procedure_id)
-    review = services.review.get_review(actor, procedure_id)
-    reminders = services.review.reminders(actor, procedure_id)
+    if kind not in KINDS:
+        raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(KINDS)}")
+    case = services.review.case_file(actor, procedure_id)
     if kind == "summary":
-        return pdf.render_summary(data.build_summary(record, review, services.review.signatures(actor, procedure_id),
-                                                     date.today()))
+        return pdf.render_summary(data.build_summary(case.record, case.review, case.signatures, date.today()))
     if kind == "followup":
-        return pdf.render_followup(data.build_followup(record, reminders))
-    if kind == "patient":
-        return pdf.render_patient_sheet(data.build_patient_sheet(record, review, reminders))
-    raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(KINDS)}")
+        return pdf.render_followup(data.build_followup(case.record, case.reminders))
+    return pdf.render_patient_sheet(data.build_patient_sheet(case.record, case.review, case.reminders))
 
 
 def safe_name(text: str) -> str:

@@ -3,16 +3,21 @@ and the command line change data.
 
 ``Services(store)`` bundles them; each sub-service takes the store and a
 clock in its constructor (no globals), so tests pass a fake clock.
+``Services.open(path)`` is the one way to open a database file.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from argon2 import PasswordHasher
 
+from cathlog.domain.errors import NotACathlogDatabase
 from cathlog.services.admin import AdminService
 from cathlog.services.auth import AuthService
 from cathlog.services.base import Clock, system_clock
 from cathlog.services.cases import CaseService
+from cathlog.services.demo import DemoService
 from cathlog.services.exchange import ExchangeService
 from cathlog.services.review import ReviewService
 from cathlog.store.db import Store
@@ -26,3 +31,24 @@ class Services:
         self.exchange = ExchangeService(store, clock)
         self.review = ReviewService(store, clock, auth=self.auth, cases=self.cases)
         self.admin = AdminService(store, clock)
+        self.demo = DemoService(store, clock, auth=self.auth, cases=self.cases)
+
+    @classmethod
+    def open(cls, path: str | Path, create: bool = False, clock: Clock = system_clock, *,
+             hasher: PasswordHasher | None = None, verify: bool = True) -> Services:
+        """Open the database at ``path``.
+
+        ``create=True`` makes the file (and its folder) if missing; otherwise a
+        missing file is refused with NotACathlogDatabase. ``verify=False`` skips
+        the start-up ``quick_check`` (the GUI runs it in the background instead:
+        ``admin.background_check()``). A foreign, newer or damaged file is refused
+        untouched (NotACathlogDatabase, NewerSchema, CorruptDatabase)."""
+        path = Path(path)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            raise NotACathlogDatabase(f"there is no database at {path}; create one with 'cathlog init --admin NAME'")
+        return cls(Store.open(path, create=create, verify=verify), clock, hasher)
+
+    def close(self) -> None:
+        self.store.close()

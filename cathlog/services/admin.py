@@ -1,17 +1,82 @@
-"""Admin use cases: backup and restore, with role checks and audit."""
+"""Admin use cases: backup and restore, the audit trail, the integrity
+checks and stopping writes to a damaged file, with role checks and audit."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cathlog.domain.records import Actor
 from cathlog.rules.permissions import Action
 from cathlog.services.base import ServiceBase
 from cathlog.store import audit
 from cathlog.store import backup as backups
+from cathlog.store.db import quick_check_file
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``cathlog check`` reports: the file's integrity and the audit chain."""
+
+    problems: list[str]  # integrity_check and foreign_key_check findings; [] when clean
+    chain: audit.ChainReport
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.chain.ok
 
 
 class AdminService(ServiceBase):
+    # --- checks -------------------------------------------------------------------
+
+    def check(self, actor: Actor | None = None) -> CheckReport:
+        """Full integrity check of the file and of the audit chain.
+
+        It shows no patient data, so it needs nobody signed in: it must work
+        when the users table itself is what is damaged."""
+        return CheckReport(self.store.integrity_check(), audit.verify_chain(self.store))
+
+    def background_check(self) -> str | None:
+        """``quick_check`` of the live file on its own connection (safe from a
+        worker thread); None when sound (or in memory), else what is wrong."""
+        path = self.store.path
+        return None if path is None else quick_check_file(path)
+
+    def stop_writing(self) -> None:
+        """After a failed background check: nothing more is written to this file."""
+        self.store.stop_writing()
+
+    # --- path-level, before a database is open ------------------------------------
+
+    @staticmethod
+    def verify_file(path: Path) -> None:
+        """Raise unless ``path`` is a sound cathlog database (a backup, say)."""
+        backups.verify_file(Path(path))
+
+    @staticmethod
+    def last_verified_backup(folder: Path) -> Path | None:
+        """The newest backup in ``folder`` that passes verification, if any."""
+        return backups.latest_backup(Path(folder))
+
+    @staticmethod
+    def restore_into(source: Path, live: Path, now: datetime | None = None) -> Path | None:
+        """Put a verified backup in place of a database that cannot be opened
+        (nobody can sign in to it, so there is no role check and no audit row);
+        returns where the replaced file is kept."""
+        return backups.restore(Path(source), Path(live), now=now)
+
+    # --- the audit trail ------------------------------------------------------------
+
+    def log_audit_export(self, actor: Actor, filters: Mapping[str, Any], count: int, target: str) -> None:
+        """Record that the audit trail (``count`` rows, ``filters``) was written to ``target``."""
+        self.require(actor, Action.VIEW_AUDIT)
+        with self.store.write():
+            self.audit(actor, "export_audit", "audit", target, new={"format": "csv", "filters": dict(filters),
+                                                                      "rows": count})
+
     def audit_rows(self, actor: Actor, *, procedure_id: str | None = None, username: str | None = None,
                    since: str | None = None, action: str | None = None) -> list[audit.AuditRow]:
         self.require(actor, Action.VIEW_AUDIT)

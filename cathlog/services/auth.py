@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from cathlog.domain.enums import Role
 from cathlog.domain.errors import AuthenticationFailed, Conflict, NotFound, ValidationError, Issue
+from cathlog.domain.errors import PermissionDenied
 from cathlog.domain.records import Actor, User
 from cathlog.rules.permissions import Action
 from cathlog.services.base import Clock, ServiceBase, system_clock, this_workstation
@@ -49,6 +50,15 @@ class AuthService(ServiceBase):
         super().__init__(store, clock)
         # The default profile is RFC 9106 low-memory; tests may pass a cheaper Argon2id hasher.
         self._hasher = hasher or PasswordHasher()
+
+    def may(self, actor: Actor | None, action: Action) -> bool:
+        """True when the actor's current role (read from the database, as every
+        use case does) allows ``action``: for enabling menus and buttons."""
+        try:
+            self.require(actor, action)
+        except PermissionDenied:
+            return False
+        return True
 
     def has_users(self) -> bool:
         return user_store.count_users(self.store) > 0

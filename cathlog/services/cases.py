@@ -38,6 +38,9 @@ from cathlog.store import records as rec
 BACKDATE_LIMIT = timedelta(hours=24)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 _ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: ids get read aloud
+# Who a patient is (must match when found by MRN), and what may change from case to case.
+_IDENTITY = ("family_name", "given_name", "birth_date", "sex")
+_UPDATABLE = ("weight_kg", "height_cm", "creatinine_mg_dl", "egfr_ml_min", "allergies", "anticoagulation")
 
 
 def _reason(reason: str | None, what: str) -> str:
@@ -46,6 +49,13 @@ def _reason(reason: str | None, what: str) -> str:
     if len(reason) > 500:
         raise ValidationError([Issue("reason", reason, "a reason is at most 500 characters")])
     return reason.strip()
+
+
+def _team(team: list[TeamMember] | tuple[TeamMember, ...]) -> tuple[TeamMember, ...]:
+    members = tuple(TeamMember(m.name.strip(), TeamRole(m.role)) for m in team)
+    if any(not m.name or len(m.name) > 100 for m in members):
+        raise ValidationError([Issue("team", None, "each team member needs a name of 1-100 characters")])
+    return members
 
 
 def _timestamp(value: datetime | str | None, default: str, field: str = "occurred_at") -> str:
@@ -74,13 +84,15 @@ class CaseService(ServiceBase):
                           patient_id=new_id(), version=1)
         require_confirmed(validation.validate_patient(patient, self.clock().date()), confirm)
         with self.store.write():
-            self._refuse_duplicate_mrn(patient.mrn)
-            rec.reserve_mrn(self.store, patient.mrn, patient.patient_id)
-            now = self.now()
-            rec.insert_patient_version(self.store, patient, changed_at=now, changed_by=actor.username)
-            self.audit(actor, "register_patient", "patient", patient.patient_id, new=patient.clinical_fields(),
-                       at=now)
+            self._insert_new_patient(actor, patient, self.now())
         return patient
+
+    def _insert_new_patient(self, actor: Actor, patient: Patient, now: str) -> None:
+        """Write a validated new patient and its audit row (inside a write transaction)."""
+        self._refuse_duplicate_mrn(patient.mrn)
+        rec.reserve_mrn(self.store, patient.mrn, patient.patient_id)
+        rec.insert_patient_version(self.store, patient, changed_at=now, changed_by=actor.username)
+        self.audit(actor, "register_patient", "patient", patient.patient_id, new=patient.clinical_fields(), at=now)
 
     def _refuse_duplicate_mrn(self, mrn: str) -> None:
         existing_id = rec.patient_id_for_mrn(self.store, mrn)
@@ -102,18 +114,25 @@ class CaseService(ServiceBase):
             old = rec.get_patient(self.store, patient_id)
             if old is None:
                 raise NotFound(f"there is no patient {patient_id}")
-            fields = {**old.clinical_fields(), **changes}
-            new = replace(old, **{k: None for k in old.clinical_fields()})
-            new = replace(new, **validation.normalize(PATIENT_FIELDS, fields), version=old.version + 1)
+            new = self._next_patient_version(old, changes)
             require_confirmed(validation.validate_patient(new, self.clock().date()), confirm)
-            if normalize_mrn(new.mrn) != normalize_mrn(old.mrn):
-                self._refuse_duplicate_mrn(new.mrn)
-                rec.reserve_mrn(self.store, new.mrn, patient_id)
-            now = self.now()
-            rec.insert_patient_version(self.store, new, changed_at=now, changed_by=actor.username, reason=reason)
-            self.audit(actor, "update_patient", "patient", patient_id, old=old.clinical_fields(),
-                       new=new.clinical_fields(), reason=reason, at=now)
+            self._insert_patient_update(actor, old, new, reason, self.now())
         return new
+
+    @staticmethod
+    def _next_patient_version(old: Patient, changes: Mapping[str, Any]) -> Patient:
+        fields = {**old.clinical_fields(), **changes}
+        new = replace(old, **{k: None for k in old.clinical_fields()})
+        return replace(new, **validation.normalize(PATIENT_FIELDS, fields), version=old.version + 1)
+
+    def _insert_patient_update(self, actor: Actor, old: Patient, new: Patient, reason: str, now: str) -> None:
+        """Write a validated new patient version and its audit row (inside a write transaction)."""
+        if normalize_mrn(new.mrn) != normalize_mrn(old.mrn):
+            self._refuse_duplicate_mrn(new.mrn)
+            rec.reserve_mrn(self.store, new.mrn, old.patient_id)
+        rec.insert_patient_version(self.store, new, changed_at=now, changed_by=actor.username, reason=reason)
+        self.audit(actor, "update_patient", "patient", old.patient_id, old=old.clinical_fields(),
+                   new=new.clinical_fields(), reason=reason, at=now)
 
     # --- cases ---------------------------------------------------------------
 
@@ -124,27 +143,84 @@ class CaseService(ServiceBase):
         self.require(actor, Action.OPEN_CASE)
         details = validation.normalize(PROCEDURE_FIELDS, details)
         require_confirmed(validation.validate_procedure(details), confirm)
-        team = tuple(TeamMember(m.name.strip(), TeamRole(m.role)) for m in team)
-        if any(not m.name or len(m.name) > 100 for m in team):
-            raise ValidationError([Issue("team", None, "each team member needs a name of 1-100 characters")])
+        members = _team(team)
         now = self.now()
         start = _timestamp(started_at, now, "started_at")
         with self.store.write():
             patient = rec.get_patient(self.store, patient_id)
             if patient is None:
                 raise NotFound(f"there is no patient {patient_id}")
-            proc = Procedure(procedure_id=self._new_procedure_id(start), patient_id=patient_id,
-                             category=details["category"], planned=tuple(details["planned"]),
-                             indication=details["indication"], urgency=details["urgency"], started_at=start,
-                             indication_detail=details.get("indication_detail"), room=details.get("room"),
-                             act_target_low_s=details.get("act_target_low_s"),
-                             act_target_high_s=details.get("act_target_high_s"), patient_version=patient.version,
-                             team=team, changed_at=now, changed_by=actor.username)
-            rec.insert_procedure_version(self.store, proc)
-            self.audit(actor, "open_case", "procedure", proc.procedure_id, procedure_id=proc.procedure_id,
-                       new={**details, "patient_id": patient_id, "started_at": start,
-                            "team": [m.to_json() for m in team]}, at=now)
+            return self._insert_case(actor, patient, details, members, start, now)
+
+    def _insert_case(self, actor: Actor, patient: Patient, details: Mapping[str, Any],
+                     team: tuple[TeamMember, ...], start: str, now: str) -> Procedure:
+        """Write a validated new case and its audit row (inside a write transaction)."""
+        assert patient.patient_id is not None
+        proc = Procedure(procedure_id=self._new_procedure_id(start), patient_id=patient.patient_id,
+                         category=details["category"], planned=tuple(details["planned"]),
+                         indication=details["indication"], urgency=details["urgency"], started_at=start,
+                         indication_detail=details.get("indication_detail"), room=details.get("room"),
+                         act_target_low_s=details.get("act_target_low_s"),
+                         act_target_high_s=details.get("act_target_high_s"), patient_version=patient.version,
+                         team=team, changed_at=now, changed_by=actor.username)
+        rec.insert_procedure_version(self.store, proc)
+        self.audit(actor, "open_case", "procedure", proc.procedure_id, procedure_id=proc.procedure_id,
+                   new={**details, "patient_id": patient.patient_id, "started_at": start,
+                        "team": [m.to_json() for m in team]}, at=now)
         return proc
+
+    def start_case(self, actor: Actor, patient: Patient, details: Mapping[str, Any],
+                   team: list[TeamMember] | tuple[TeamMember, ...] = (), *,
+                   started_at: datetime | str | None = None, confirm: Confirm = (),
+                   reason: str = "updated at case start") -> Procedure:
+        """Start a case in ONE transaction: find the patient by MRN or register
+        them, write a new patient version when today's values (weight, labs,
+        allergies...) differ, and open the case. One audit row per change; all
+        or nothing.
+
+        A patient found by MRN must be the same person: if the name, birth date
+        or sex given differ, the case is refused, naming who has that MRN. The
+        soft warnings of the patient and of the case are asked for together."""
+        self.require(actor, Action.OPEN_CASE)
+        given = replace(patient, **validation.normalize(PATIENT_FIELDS, patient.clinical_fields()))
+        details = validation.normalize(PROCEDURE_FIELDS, details)
+        members = _team(team)
+        now = self.now()
+        start = _timestamp(started_at, now, "started_at")
+        today = self.clock().date()
+        with self.store.write():
+            existing_id = rec.patient_id_for_mrn(self.store, given.mrn)
+            existing = rec.get_patient(self.store, existing_id) if existing_id else None
+            if existing is None:
+                new_patient: Patient | None = replace(given, patient_id=new_id(), version=1)
+                updated = None
+                warnings = validation.validate_patient(new_patient, today)
+            else:
+                new_patient = None
+                clash = [k for k in _IDENTITY if getattr(existing, k) != getattr(given, k)]
+                if clash:
+                    raise Conflict(f"MRN {given.mrn!r} already belongs to {existing.display_name}, born "
+                                   f"{existing.birth_date}, whose {', '.join(clash)} differ from what was given; "
+                                   "find that patient by MRN and open the case for them")
+                changes = {k: getattr(given, k) for k in _UPDATABLE if getattr(given, k) != getattr(existing, k)}
+                updated = self._next_patient_version(existing, changes) if changes else None
+                if updated is not None:
+                    self.require(actor, Action.UPDATE_PATIENT)
+                    warnings = validation.validate_patient(updated, today)
+                else:
+                    warnings = []
+            require_confirmed(warnings + validation.validate_procedure(details), confirm)
+            if new_patient is not None:
+                self._insert_new_patient(actor, new_patient, now)
+                for_case = new_patient
+            elif updated is not None:
+                assert existing is not None
+                self._insert_patient_update(actor, existing, updated, _reason(reason, "update a patient"), now)
+                for_case = updated
+            else:
+                assert existing is not None
+                for_case = existing
+            return self._insert_case(actor, for_case, details, members, start, now)
 
     def _new_procedure_id(self, started_at: str) -> str:
         day = started_at[:10].replace("-", "")

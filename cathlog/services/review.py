@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from cathlog.domain.enums import EventKind, ProcedureStatus
 from cathlog.domain.errors import Conflict, Issue, NotFound, ValidationError
-from cathlog.domain.followup import Reminder, ReminderStatus, ReminderSuggestion, Review, SignatureMeaning
+from cathlog.domain.followup import (
+    CaseFile,
+    Reminder,
+    ReminderStatus,
+    ReminderSuggestion,
+    Review,
+    Signature,
+    SignatureMeaning,
+)
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
 from cathlog.rules import reminders as reminder_rules
 from cathlog.rules.permissions import Action
@@ -29,16 +37,7 @@ from cathlog.store import records as rec
 from cathlog.store.db import Store
 
 
-@dataclass(frozen=True)
-class Signature:
-    signature_id: str
-    username: str
-    display_name: str
-    meaning: SignatureMeaning
-    signed_at: str
-    content_hash: str
-    superseded: bool
-    valid: bool  # the content still hashes to what was signed
+__all__ = ["CaseFile", "ReviewService", "Signature", "content_hash"]  # Signature kept here for older imports
 
 
 def content_hash(record: ProcedureRecord, review: Review | None, reminders: list[Reminder]) -> str:
@@ -200,11 +199,27 @@ class ReviewService(ServiceBase):
     def signatures(self, actor: Actor, procedure_id: str) -> list[Signature]:
         self.require(actor, Action.VIEW_RECORDS)
         events = fstore.signature_events(self.store, procedure_id)
+        return self._signatures(events, self._hash(actor, procedure_id) if events else "")
+
+    @staticmethod
+    def _signatures(events: list[dict], current: str) -> list[Signature]:
         superseded = {e["signature_id"] for e in events if e["action"] == "supersede"}
-        current = self._hash(actor, procedure_id) if events else ""
         return [Signature(e["signature_id"], e["username"], e["display_name"], SignatureMeaning(e["meaning"]), e["at"],
                           e["content_hash"], e["signature_id"] in superseded, e["content_hash"] == current)
                 for e in events if e["action"] == "sign"]
+
+    def case_file(self, actor: Actor, procedure_id: str) -> CaseFile:
+        """The record, its review, reminders and signatures, read in one snapshot
+        (a signature's validity is judged against exactly the record returned)."""
+        self.require(actor, Action.VIEW_RECORDS)
+        with self.store.read():
+            record = self.cases.get_record(actor, procedure_id)
+            current = fstore.current_review(self.store, procedure_id)
+            review = current[1] if current else None
+            reminders = fstore.reminders_of(self.store, procedure_id)
+            events = fstore.signature_events(self.store, procedure_id)
+            digest = content_hash(record, review, reminders) if events else ""
+        return CaseFile(record, review, reminders, self._signatures(events, digest))
 
     def addendum(self, actor: Actor, procedure_id: str, text: str, reason: str) -> EventVersion:
         """The only change to a signed case: a note, which supersedes the signature."""

@@ -180,6 +180,22 @@ class Store:
             raise CorruptDatabase("The database file is damaged (unreadable text). Nothing was saved; restore "
                                   "the last verified backup.") from exc
 
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Database]:
+        """Several reads that see one snapshot of the database (a deferred
+        transaction; in WAL mode writers go on meanwhile). Inside a write
+        transaction it is that transaction."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield self.db
+            return
+        conn.execute("BEGIN")
+        try:
+            yield self.db
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
     def stop_writing(self) -> None:
         """After a failed background check: no more writes to this file."""
         self.db.conn.execute("PRAGMA query_only = ON")

@@ -6,7 +6,6 @@ runs SQL. Users are disabled, never deleted.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from PySide6.QtGui import QIcon
@@ -31,7 +30,6 @@ from PySide6.QtWidgets import (
 from cathlog.domain.enums import Category, ProcedureStatus, Role
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
-from cathlog.fileio import atomic_write
 from cathlog.services import Services
 
 
@@ -206,11 +204,13 @@ class AuditDialog(_AdminDialog):
         self.layout_.addWidget(self.message)
         self.reload()
 
-    def _rows(self) -> list:
+    def _filters(self) -> dict[str, str | None]:
         since = f"{self.since.text().strip()}T00:00:00Z" if self.since.text().strip() else None
-        return self.services.admin.audit_rows(self.actor, procedure_id=self.case.text().strip() or None,
-                                              username=self.user.text().strip() or None, since=since,
-                                              action=self.action.text().strip() or None)
+        return {"procedure_id": self.case.text().strip() or None, "username": self.user.text().strip() or None,
+                "since": since, "action": self.action.text().strip() or None}
+
+    def _rows(self) -> list:
+        return self.services.admin.audit_rows(self.actor, **self._filters())
 
     def reload(self) -> None:
         try:
@@ -237,17 +237,14 @@ class AuditDialog(_AdminDialog):
         path = path or QFileDialog.getSaveFileName(self, "Export the audit trail", "audit.csv", "CSV (*.csv)")[0]
         if not path:
             return None
-        try:
-            with atomic_write(path) as fh:
-                writer = csv.writer(fh)
-                writer.writerow(self.HEADERS[:7] + ("old_value", "new_value", "reason", "hash"))
-                for r in self.rows:
-                    writer.writerow((r.seq, r.at, r.username, r.workstation, r.action, f"{r.entity} {r.entity_id}",
-                                     r.procedure_id, r.old_value, r.new_value, r.reason, r.hash))
-        except OSError as exc:
+        from cathlog.exchange.audit_csv import export_audit
+
+        try:  # the rows the filters select now, with their hashes; the export is audited
+            count = export_audit(self.services, self.actor, Path(path), **self._filters())
+        except (CathlogError, OSError) as exc:
             self.say(f"Not exported: {exc}", error=True)
             return None
-        self.say(f"Exported {len(self.rows)} rows to {path}.")
+        self.say(f"Exported {count} rows to {path}.")
         return Path(path)
 
 

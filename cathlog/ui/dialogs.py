@@ -126,9 +126,7 @@ class FirstRunDialog(_Base):
         actor = self.services.auth.create_first_admin(self.username.text().strip(), self.display_name.text(),
                                                       self.password.text())
         if self.demo.isChecked():
-            from cathlog.demo import load_demo
-
-            load_demo(self.services, actor, 25)
+            self.services.demo.load(actor, 25)
         return actor
 
     @classmethod

@@ -343,10 +343,8 @@ class MainWindow(MaintenanceMixin, QMainWindow):
             self.open_case(procedure_id)
 
     def load_demo(self) -> None:
-        from cathlog.demo import load_demo
-
         try:
-            ids = load_demo(self.services, self.actor, 25)
+            ids = self.services.demo.load(self.actor, 25)
         except CathlogError as exc:
             self._fail(exc)
             return

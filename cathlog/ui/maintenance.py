@@ -29,9 +29,7 @@ class _Worker(QThread):
 class MaintenanceMixin:
     def start_background_check(self, path: Path) -> None:
         """quick_check reads the whole file, so it runs beside the nurse, not before her."""
-        from cathlog.store.db import quick_check_file
-
-        self._check = _Worker(lambda: quick_check_file(path))
+        self._check = _Worker(self.services.admin.background_check)
         self._check.done.connect(self._check_finished)
         self._check.start()
 
@@ -45,7 +43,7 @@ class MaintenanceMixin:
         if problem is None:
             self.statusBar().showMessage("Database check: ok", 8000)
             return
-        self.services.store.stop_writing()
+        self.services.admin.stop_writing()
         QMessageBox.critical(self, "cathlog: the database is damaged",
                              f"The start-up check found damage ({problem}). Saving is stopped so that nothing more "
                              "is written to the damaged file. Close cathlog and start it again to restore the last "

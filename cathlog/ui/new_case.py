@@ -8,6 +8,7 @@ creatinine, eGFR and allergies can be brought up to date for this case
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from cathlog.domain.enums import INDICATIONS_BY_CATEGORY, Category, PlannedProcedure, TeamRole
-from cathlog.domain.errors import CathlogError, ConfirmationRequired, Conflict, ValidationError
+from cathlog.domain.errors import CathlogError, ConfirmationRequired, ValidationError
 from cathlog.domain.fields import PATIENT_FIELDS, PROCEDURE_FIELDS
 from cathlog.domain.records import Actor, Patient, TeamMember
 from cathlog.services import Services
@@ -192,23 +193,12 @@ class NewCaseDialog(QDialog):
             team.append(TeamMember(self.nurse.text().strip(), TeamRole.NURSE))
         fingerprint = repr((self.mrn.text(), sorted(patient_values.items()), sorted(details.items())))
         confirm = self._confirm[0] if self._confirm and self._confirm[1] == fingerprint else ()
-        cases = self.services.cases
-        try:
-            if self.existing is None:
-                if self.services.cases.find_patient(self.actor, self.mrn.text()) is not None:
-                    raise Conflict("this MRN already belongs to a patient: press Find to use that patient")
-                patient = cases.register_patient(self.actor, Patient(mrn=self.mrn.text().strip(), **{
-                    k: v for k, v in patient_values.items()}), confirm=confirm)
-                self.existing = patient  # a retry (e.g. after a procedure error) reuses this patient
-                self.find_patient()
-            else:
-                patient = self.existing
-                changes = {k: patient_values[k] for k in UPDATABLE if patient_values[k] != getattr(patient, k)}
-                if changes:
-                    patient = cases.update_patient(self.actor, patient.patient_id, changes,
-                                                   reason="updated at case start", confirm=confirm)
-                    self.existing = patient
-            proc = cases.open_case(self.actor, patient.patient_id, details, team=team)
+        try:  # find or register, bring up to date, open: one transaction in the services
+            patient = Patient(mrn=self.mrn.text().strip(), **patient_values)
+            if self.existing is not None:  # who was found: only today's values come from the form
+                patient = replace(self.existing, **{k: patient_values[k] for k in UPDATABLE})
+            proc = self.services.cases.start_case(self.actor, patient, details, team=team, confirm=confirm,
+                                                  reason="updated at case start")
         except ConfirmationRequired as exc:
             self._confirm = (tuple(w.code for w in exc.warnings), fingerprint)
             self._show("; ".join(w.message for w in exc.warnings))

@@ -3,8 +3,6 @@
 import zipfile
 
 from PySide6.QtWidgets import QInputDialog
-
-from cathlog.demo import load_demo
 from cathlog.ui.admin import AuditDialog, ExportDialog, UsersDialog
 from tests.conftest import PASSWORD
 
@@ -40,7 +38,7 @@ def test_nurse_gets_no_user_list(qtbot, services, nurse):
 
 
 def test_audit_viewer_filters_verifies_and_exports(qtbot, services, admin, tmp_path):
-    ids = load_demo(services, admin, 2, seed=1)
+    ids = services.demo.load(admin, 2, seed=1)
     dialog = AuditDialog(services, admin)
     qtbot.addWidget(dialog)
     total = dialog.table.rowCount()
@@ -53,11 +51,11 @@ def test_audit_viewer_filters_verifies_and_exports(qtbot, services, admin, tmp_p
     dialog.verify()
     assert "Hash chain intact" in dialog.message.text()
     out = dialog.export(str(tmp_path / "audit.csv"))
-    assert out.read_text().startswith("#,When (UTC),User")
+    assert out.read_text().startswith("seq,at,user,action")  # one audit CSV for GUI and CLI (issue 10)
 
 
 def test_export_dialog_writes_and_audits(qtbot, services, admin, tmp_path):
-    load_demo(services, admin, 5, seed=2)
+    services.demo.load(admin, 5, seed=2)
     dialog = ExportDialog(services, admin)
     qtbot.addWidget(dialog)
     dialog.category.setCurrentIndex(dialog.category.findData("venous"))

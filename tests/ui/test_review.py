@@ -1,15 +1,13 @@
 """The physician's review screen: outcome and plan, reminders, signature, PDFs."""
 
 from PySide6.QtWidgets import QInputDialog, QTableWidgetItem
-
-from cathlog.demo import load_demo
 from cathlog.domain.enums import ProcedureStatus
 from cathlog.ui.review import ReviewDialog
 from tests.conftest import PASSWORD
 
 
 def _venous_case(services, admin, physician):
-    ids = load_demo(services, admin, 5, seed=5)
+    ids = services.demo.load(admin, 5, seed=5)
     pid = next(p for p in ids if services.cases.get_record(admin, p).procedure.category == "venous")
     if services.cases.get_record(admin, pid).procedure.status is ProcedureStatus.OPEN:
         services.cases.close_case(physician, pid)

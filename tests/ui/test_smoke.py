@@ -1,7 +1,5 @@
 """Qt works on CI: the main window opens on a fresh database, the first-run
 dialog creates the admin, sign-in refuses a wrong password in the dialog."""
-
-from cathlog.demo import load_demo
 from cathlog.ui.dialogs import FirstRunDialog, SignInDialog
 from cathlog.ui.main_window import MainWindow
 from cathlog.ui.models import CaseTableModel, EventTableModel
@@ -18,7 +16,7 @@ def test_main_window_opens_on_a_fresh_database(qtbot, services, admin):
 
 
 def test_case_list_search_and_record_view(qtbot, qtmodeltester, services, admin):
-    load_demo(services, admin, 5, seed=3)
+    services.demo.load(admin, 5, seed=3)
     window = MainWindow(services, admin, "test.db")
     qtbot.addWidget(window)
     window.show()
@@ -36,7 +34,7 @@ def test_case_list_search_and_record_view(qtbot, qtmodeltester, services, admin)
 
 
 def test_search_with_sql_metacharacters_matches_literally(qtbot, services, admin):
-    load_demo(services, admin, 3, seed=4)
+    services.demo.load(admin, 3, seed=4)
     window = MainWindow(services, admin, "test.db")
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.cases_loaded, timeout=3000) as blocker:

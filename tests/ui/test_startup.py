@@ -32,12 +32,12 @@ def test_damaged_database_offers_the_backup(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     shown = []
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
-    store = _open_or_offer_restore(path)
+    opened = _open_or_offer_restore(path)
     try:
-        assert store is not None and store.integrity_check() == []
-        assert Services(store).auth.has_users()
+        assert opened is not None and opened.store.integrity_check() == []
+        assert opened.auth.has_users()
     finally:
-        store.close()
+        opened.close()
     kept = [p for p in path.parent.iterdir() if ".replaced-" in p.name and not p.name.endswith(("-wal", "-shm"))]
     assert len(kept) == 1 and hashlib.sha256(kept[0].read_bytes()).hexdigest() == damaged
     assert "damaged file is kept" in shown[0]

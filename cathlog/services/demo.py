@@ -19,7 +19,10 @@ from cathlog.domain import enums as e
 from cathlog.domain.errors import Conflict
 from cathlog.domain.records import Actor, Patient, TeamMember, utc_iso
 from cathlog.rules.permissions import Action
-from cathlog.services import Services
+from cathlog.services.auth import AuthService
+from cathlog.services.base import Clock, ServiceBase, system_clock
+from cathlog.services.cases import CaseService
+from cathlog.store.db import Store
 
 FAMILY = ["Doe", "Müller", "Núñez", "O'Brien", "Nowak", "Kowalski", "Rossi", "Dubois", "Jansen", "Smith",
           "李", "García", "Andersson", "Papadopoulos", "Okafor", "Yılmaz", "Ivanova", "Tanaka", "Brown", "Haddad"]
@@ -33,13 +36,13 @@ DEMO_NURSE, DEMO_PHYSICIAN = "demo.nurse", "demo.physician"
 class _Case:
     """A case being logged: a clock that moves forward with each entry."""
 
-    def __init__(self, services: Services, nurse: Actor, procedure_id: str, start: datetime, rng: random.Random,
+    def __init__(self, cases: CaseService, nurse: Actor, procedure_id: str, start: datetime, rng: random.Random,
                  operator: str):
-        self.s, self.nurse, self.pid, self.t, self.rng, self.operator = services, nurse, procedure_id, start, rng, operator
+        self.cases, self.nurse, self.pid, self.t, self.rng, self.operator = cases, nurse, procedure_id, start, rng, operator
 
     def log(self, kind: e.EventKind, minutes: float, performed_by: str | None = None, **data: object) -> str:
         self.t += timedelta(minutes=minutes)
-        ev = self.s.cases.record_event(self.nurse, self.pid, kind, data, occurred_at=self.t,
+        ev = self.cases.record_event(self.nurse, self.pid, kind, data, occurred_at=self.t,
                                        performed_by=performed_by or self.operator, confirm=True)
         return ev.event_id
 
@@ -197,40 +200,47 @@ TEMPLATES: tuple[_Template, ...] = (
 )
 
 
-def _demo_staff(services: Services, admin: Actor) -> tuple[Actor, Actor]:
-    """The two accounts demo entries are attributed to (random, unknown passwords)."""
-    staff = []
-    for username, name, role in ((DEMO_NURSE, "Demo Nurse", e.Role.NURSE),
-                                 (DEMO_PHYSICIAN, "Demo Physician", e.Role.PHYSICIAN)):
-        try:
-            services.auth.add_user(admin, username, name, role, secrets.token_urlsafe(24))
-        except Conflict:
-            pass
-        staff.append(Actor(username, name, role, "demo"))
-    return staff[0], staff[1]
+class DemoService(ServiceBase):
+    """Loads synthetic cases (admins only; LOAD_DEMO)."""
 
+    def __init__(self, store: Store, clock: Clock = system_clock, *, auth: AuthService, cases: CaseService):
+        super().__init__(store, clock)
+        self.auth, self.cases = auth, cases
 
-def load_demo(services: Services, admin: Actor, procedures: int, seed: int | None = None) -> list[str]:
-    """Log ``procedures`` synthetic cases over the past weeks; returns their ids."""
-    services.cases.require(admin, Action.LOAD_DEMO)
-    rng = random.Random(seed)
-    nurse, _physician = _demo_staff(services, admin)
-    now = services.cases.clock()
-    first_day = now - timedelta(days=max(1, procedures // 3))
-    ids = []
-    for i in range(procedures):
-        label, category, planned, indication, fill = TEMPLATES[i % len(TEMPLATES)]
-        female = rng.random() < 0.45
-        weight = round(rng.uniform(55, 105), 1)
-        with services.store.write():  # one durable commit per demo case
-            patient = services.cases.register_patient(nurse, Patient(
+    def _staff(self, admin: Actor) -> Actor:
+        """The accounts demo entries are attributed to (random, unknown passwords); returns the nurse."""
+        staff = []
+        for username, name, role in ((DEMO_NURSE, "Demo Nurse", e.Role.NURSE),
+                                     (DEMO_PHYSICIAN, "Demo Physician", e.Role.PHYSICIAN)):
+            try:
+                self.auth.add_user(admin, username, name, role, secrets.token_urlsafe(24))
+            except Conflict:
+                pass
+            staff.append(Actor(username, name, role, "demo"))
+        return staff[0]
+
+    def load(self, actor: Actor, procedures: int = 25, seed: int | None = None) -> list[str]:
+        """Log ``procedures`` synthetic cases over the past weeks; returns their ids.
+
+        Each case (patient, case, entries, closing) is one durable transaction."""
+        self.require(actor, Action.LOAD_DEMO)
+        rng = random.Random(seed)
+        nurse = self._staff(actor)
+        now = self.clock()
+        first_day = now - timedelta(days=max(1, procedures // 3))
+        ids = []
+        for i in range(procedures):
+            label, category, planned, indication, fill = TEMPLATES[i % len(TEMPLATES)]
+            female = rng.random() < 0.45
+            weight = round(rng.uniform(55, 105), 1)
+            patient = Patient(
                 mrn=f"DEMO{rng.randint(0, 99999):05d}{i:04d}", family_name=rng.choice(FAMILY),
                 given_name=rng.choice(GIVEN_F if female else GIVEN_M),
                 birth_date=f"{rng.randint(1935, 1985)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
                 sex="female" if female else "male", weight_kg=weight, height_cm=float(rng.randint(152, 192)),
                 creatinine_mg_dl=round(rng.uniform(0.7, 2.2), 2), egfr_ml_min=float(rng.randint(28, 95)),
                 allergies=rng.choice([None, None, "iodinated contrast (rash)", "penicillin"]),
-                anticoagulation="none"), confirm=True)
+                anticoagulation="none")
             day = first_day + (now - timedelta(hours=6) - first_day) * (i / max(1, procedures))
             start = day.replace(hour=rng.choice([8, 9, 10, 11, 13, 14]), minute=rng.choice([0, 15, 30, 45]),
                                 second=0, microsecond=0)
@@ -238,12 +248,14 @@ def load_demo(services: Services, admin: Actor, procedures: int, seed: int | Non
             operator = rng.choice(OPERATORS)
             team = [TeamMember(operator, e.TeamRole.PRIMARY_OPERATOR),
                     TeamMember(rng.choice(NURSES), e.TeamRole.NURSE)]
-            proc = services.cases.open_case(nurse, patient.patient_id, {
-                "category": category, "planned": list(planned), "indication": indication,
-                "indication_detail": label, "urgency": "urgent" if indication == "nstemi" else "elective",
-                "room": f"Cath Lab {rng.randint(1, 3)}"}, team=team, started_at=utc_iso(start), confirm=True)
-            fill(_Case(services, nurse, proc.procedure_id, start, rng, operator), weight)
-            if i < procedures - 2:
-                services.cases.close_case(nurse, proc.procedure_id)
-        ids.append(proc.procedure_id)
-    return ids
+            details = {"category": category, "planned": list(planned), "indication": indication,
+                       "indication_detail": label, "urgency": "urgent" if indication == "nstemi" else "elective",
+                       "room": f"Cath Lab {rng.randint(1, 3)}"}
+            with self.store.write():  # one durable commit per demo case
+                proc = self.cases.start_case(nurse, patient, details, team=team, started_at=utc_iso(start),
+                                             confirm=True)
+                fill(_Case(self.cases, nurse, proc.procedure_id, start, rng, operator), weight)
+                if i < procedures - 2:
+                    self.cases.close_case(nurse, proc.procedure_id)
+            ids.append(proc.procedure_id)
+        return ids
