@@ -6,6 +6,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+from cathlog.domain.followup import CaseFile
 from cathlog.domain.records import Actor
 from cathlog.fileio import atomic_write
 from cathlog.reports import data, pdf
@@ -15,14 +16,25 @@ KINDS = ("summary", "followup", "patient")
 
 
 def report_bytes(services: Services, actor: Actor, procedure_id: str, kind: str) -> bytes:
-    if kind not in KINDS:
-        raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(KINDS)}")
-    case = services.review.case_file(actor, procedure_id)
+    _check_kinds((kind,))  # before reading anything
+    return render(services.review.case_file(actor, procedure_id), kind)
+
+
+def _check_kinds(kinds: tuple[str, ...]) -> None:
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+def render(case: CaseFile, kind: str) -> bytes:
+    """One report of a case file, as PDF bytes."""
     if kind == "summary":
         return pdf.render_summary(data.build_summary(case.record, case.review, case.signatures, date.today()))
     if kind == "followup":
         return pdf.render_followup(data.build_followup(case.record, case.reminders))
-    return pdf.render_patient_sheet(data.build_patient_sheet(case.record, case.review, case.reminders))
+    if kind == "patient":
+        return pdf.render_patient_sheet(data.build_patient_sheet(case.record, case.review, case.reminders))
+    raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(KINDS)}")
 
 
 def safe_name(text: str) -> str:
@@ -32,11 +44,13 @@ def safe_name(text: str) -> str:
 
 def write_reports(services: Services, actor: Actor, procedure_id: str, folder: Path,
                   kinds: tuple[str, ...] = KINDS) -> list[Path]:
+    _check_kinds(kinds)
+    case = services.review.case_file(actor, procedure_id)  # one read for every report
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for kind in kinds:
         target = folder / f"{safe_name(procedure_id)}-{kind}.pdf"
-        content = report_bytes(services, actor, procedure_id, kind)
+        content = render(case, kind)
         with atomic_write(target, "wb") as fh:
             fh.write(content)
         written.append(target)

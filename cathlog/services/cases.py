@@ -192,34 +192,23 @@ class CaseService(ServiceBase):
             existing_id = rec.patient_id_for_mrn(self.store, given.mrn)
             existing = rec.get_patient(self.store, existing_id) if existing_id else None
             if existing is None:
-                new_patient: Patient | None = replace(given, patient_id=new_id(), version=1)
-                updated = None
-                warnings = validation.validate_patient(new_patient, today)
+                for_case = replace(given, patient_id=new_id(), version=1)
             else:
-                new_patient = None
                 clash = [k for k in _IDENTITY if getattr(existing, k) != getattr(given, k)]
                 if clash:
                     raise Conflict(f"MRN {given.mrn!r} already belongs to {existing.display_name}, born "
                                    f"{existing.birth_date}, whose {', '.join(clash)} differ from what was given; "
                                    "find that patient by MRN and open the case for them")
                 changes = {k: getattr(given, k) for k in _UPDATABLE if getattr(given, k) != getattr(existing, k)}
-                updated = self._next_patient_version(existing, changes) if changes else None
-                if updated is not None:
+                for_case = self._next_patient_version(existing, changes) if changes else existing
+                if changes:
                     self.require(actor, Action.UPDATE_PATIENT)
-                    warnings = validation.validate_patient(updated, today)
-                else:
-                    warnings = []
+            warnings = validation.validate_patient(for_case, today) if for_case is not existing else []
             require_confirmed(warnings + validation.validate_procedure(details), confirm)
-            if new_patient is not None:
-                self._insert_new_patient(actor, new_patient, now)
-                for_case = new_patient
-            elif updated is not None:
-                assert existing is not None
-                self._insert_patient_update(actor, existing, updated, _reason(reason, "update a patient"), now)
-                for_case = updated
-            else:
-                assert existing is not None
-                for_case = existing
+            if existing is None:
+                self._insert_new_patient(actor, for_case, now)
+            elif for_case is not existing:
+                self._insert_patient_update(actor, existing, for_case, _reason(reason, "update a patient"), now)
             return self._insert_case(actor, for_case, details, members, start, now)
 
     def _new_procedure_id(self, started_at: str) -> str:

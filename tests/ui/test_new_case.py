@@ -1,0 +1,53 @@
+"""The new-case dialog starts a case through one services call (issue 10)."""
+
+from PySide6.QtCore import Qt
+
+from cathlog.ui.new_case import NewCaseDialog
+from tests.helpers import make_patient
+
+
+def _fill_case(dialog, qtbot):
+    dialog.category.set_value("coronary")
+    for i in range(dialog.planned.count()):
+        item = dialog.planned.item(i)
+        if item.data(Qt.ItemDataRole.UserRole) == "stenting":
+            item.setCheckState(Qt.CheckState.Checked)
+    dialog.indication.setCurrentIndex(dialog.indication.findData("sihd"))
+    dialog.case_inputs["urgency"].set_value("elective")
+    qtbot.keyClicks(dialog.operator, "Dr. A. Patel")
+
+
+def test_existing_patient_with_todays_weight_is_one_transaction(qtbot, services, admin, nurse):
+    patient = services.cases.register_patient(nurse, make_patient("W-1", weight_kg=80.0))
+    dialog = NewCaseDialog(services, nurse)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.mrn, "W-1")
+    qtbot.keyClick(dialog.mrn, Qt.Key.Key_Return)
+    assert "Existing patient" in dialog.found.text()
+    dialog.patient_inputs["weight_kg"].editor.setText("74.5")
+    _fill_case(dialog, qtbot)
+    seq_before = services.admin.audit_rows(admin)[-1].seq
+    with qtbot.waitSignal(dialog.accepted, timeout=3000):
+        dialog.submit()
+    record = services.cases.get_record(nurse, dialog.procedure_id)
+    assert record.patient.patient_id == patient.patient_id
+    assert (record.patient.version, record.patient.weight_kg) == (2, 74.5)
+    later = [r for r in services.admin.audit_rows(admin) if r.seq > seq_before and r.username == "nurse"]
+    assert [r.action for r in later] == ["update_patient", "open_case"]
+    assert later[0].reason == "updated at case start" and later[0].at == later[1].at
+
+
+def test_a_known_mrn_typed_for_someone_else_is_refused(qtbot, services, nurse):
+    services.cases.register_patient(nurse, make_patient("W-2"))
+    dialog = NewCaseDialog(services, nurse)
+    qtbot.addWidget(dialog)
+    dialog.mrn.setText("W-2")  # no Find: the form is filled as for a new patient
+    p = dialog.patient_inputs
+    p["family_name"].editor.setText("Roe")
+    p["birth_date"].editor.setText("1960-01-01")
+    p["sex"].set_value("male")
+    _fill_case(dialog, qtbot)
+    dialog.submit()
+    assert dialog.result() != dialog.DialogCode.Accepted and dialog.procedure_id is None
+    assert "already belongs to Doe, Jane" in dialog.messages.text()
+    assert services.cases.list_cases(nurse) == []
