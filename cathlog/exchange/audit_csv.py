@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 from cathlog.domain.records import Actor
 from cathlog.fileio import atomic_write
@@ -20,7 +20,7 @@ COLUMNS = ("seq", "at", "user", "action", "entity", "entity_id", "procedure_id",
            "new_value", "reason", "prev_hash", "hash")
 
 
-def write_rows(fh: TextIO, rows: Iterable[Any]) -> int:
+def write_rows(fh: IO[str], rows: Iterable[Any]) -> int:
     """Write the header and ``rows`` (audit rows from ``services.admin.audit_rows``); returns the row count."""
     writer = csv.writer(fh, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -54,7 +54,7 @@ def export_audit(services: Services, actor: Actor, out: Path, *, procedure_id: s
     return count
 
 
-def print_audit(services: Services, actor: Actor, stream: TextIO, *, procedure_id: str | None = None,
+def print_audit(services: Services, actor: Actor, stream: IO[str], *, procedure_id: str | None = None,
                 username: str | None = None, since: str | None = None, action: str | None = None) -> int:
     """The same CSV to a stream (the command line's standard output); audited
     before anything is written, since printed text cannot be taken back."""

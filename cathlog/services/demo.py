@@ -59,7 +59,7 @@ class _Case:
         data.setdefault("lot", f"{r.randint(10000, 99999)}{r.choice('ABCDEFGH')}")
         data.setdefault("expiry_date", (self.t + timedelta(days=r.randint(60, 700))).date().isoformat())
         data.setdefault("gtin", "0" + "".join(str(r.randint(0, 9)) for _ in range(13)))
-        return self.log(e.EventKind.DEVICE, minutes, **data)
+        return self.log(e.EventKind.DEVICE, minutes, None, **data)
 
 
 def _coronary_des(c: _Case, w: float) -> None:
