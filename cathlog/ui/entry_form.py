@@ -249,10 +249,11 @@ class EntryForm(QGroupBox):
             except FieldError:
                 dose = None
             unit = self.inputs["dose_unit"].value() or DRUGS[Drug(drug)].units[0].value
-            per_kg = dose_per_kg(drug, dose, self.record.patient.weight_kg) if dose else None
-            if per_kg is not None:
-                text = f"= {per_kg:.0f} {unit}/kg at {format_number(self.record.patient.weight_kg, 1)} kg"
-            elif not self.record.patient.weight_kg:
+            weight = self.record.patient.weight_kg
+            per_kg = dose_per_kg(drug, dose or None, weight)
+            if per_kg is not None and weight:
+                text = f"= {per_kg:.0f} {unit}/kg at {format_number(weight, 1)} kg"
+            elif not weight:
                 text = f"{unit}/kg: patient weight not recorded"
         self.hint.setText(text)
 
