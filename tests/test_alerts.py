@@ -6,15 +6,9 @@ import pytest
 
 from cathlog.domain.enums import EventKind
 from cathlog.domain.records import EventVersion, utc_iso
-from cathlog.rules.alerts import (
-    Level,
-    act_status,
-    contrast_status,
-    default_act_target,
-    macd_ml,
-    radiation_status,
-    units_per_kg,
-)
+from cathlog.rules.alerts import Level, act_status, contrast_status, macd_ml, radiation_status
+from cathlog.rules.case_facts import default_act_target
+from cathlog.rules.case_facts import per_kg as units_per_kg
 from tests.helpers import make_patient
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)

@@ -139,6 +139,9 @@ class ProcedureRecord:
     procedure: Procedure
     patient: Patient
     events: tuple[EventHistory, ...] = field(default_factory=tuple)
+    # Every version of the procedure, oldest first, when the reader asked for them (the ACT band a
+    # physician set mid-case applies from then on); empty means only ``procedure`` is known.
+    procedure_history: tuple[Procedure, ...] = ()
 
     def current_events(self, kind: EventKind | None = None, include_voided: bool = False) -> list[EventVersion]:
         out = []

@@ -9,11 +9,9 @@ from datetime import date
 
 from cathlog.domain.describe import describe, device_name
 from cathlog.domain.enums import (
-    IMPLANTABLE_DEVICES,
     Category,
     DeviceState,
     DeviceType,
-    Drug,
     EventKind,
     Indication,
     PlannedProcedure,
@@ -26,6 +24,7 @@ from cathlog.domain.records import ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
 from cathlog.rules import alerts
 from cathlog.domain.followup import Signature
+from cathlog.rules.case_facts import act_series, doses, implants
 
 Rows = list[tuple[str, ...]]
 
@@ -109,22 +108,12 @@ def build_summary(record: ProcedureRecord, review: Review | None, signatures: li
         devices.append((device_name({k: v for k, v in d.items() if k not in ("diameter_mm", "length_mm")}),
                         size, d.get("lot", "—"), DeviceState(d["state"]).label,
                         lesions.get(d.get("lesion_event_id", ""), "")))
-    drugs = []
-    for ev in record.current_events(EventKind.MEDICATION):
-        d = ev.data
-        per_kg = ""
-        if d["drug"] == "heparin" and p.weight_kg:
-            per_kg = f"{d['dose'] / p.weight_kg:.0f} units/kg"
-        name = d.get("drug_name") or Drug(d["drug"]).label
-        drugs.append((_time(ev.occurred_at), name[:1].upper() + name[1:], f"{format_number(d['dose'])} {d['dose_unit']}",
-                      Route(d["route"]).label, per_kg))
-    acts = []
-    for ev in record.current_events(EventKind.ACT):
-        # The band in force when this ACT was drawn (a GP IIb/IIIa given later does not reach back).
-        band = proc.act_target or alerts.default_act_target([e for e in events if e.occurred_at <= ev.occurred_at])
-        value = ev.data["act_s"]
-        verdict = "below target" if value < band[0] else ("above target" if value > band[1] else "in target")
-        acts.append((_time(ev.occurred_at), f"{value} s", f"{band[0]}-{band[1]} s", verdict))
+    drugs = [(_time(d.event.occurred_at), d.name[:1].upper() + d.name[1:], f"{format_number(d.amount)} {d.unit}",
+              Route(d.event.data["route"]).label, f"{d.per_kg:.0f} {d.unit}/kg" if d.per_kg is not None else "")
+             for d in doses(record)]
+    # Each ACT against the band in force when it was drawn (a later GP IIb/IIIa or band change does not reach back).
+    acts = [(_time(a.event.occurred_at), f"{a.act_s} s", f"{a.band.low_s}-{a.band.high_s} s", a.verdict.value)
+            for a in act_series(record)]
     c = alerts.contrast_status(events, p)
     contrast = f"{format_number(c.total_ml, 1)} mL"
     if c.limit_ml:
@@ -212,17 +201,15 @@ class PatientSheetData:
 
 def build_patient_sheet(record: ProcedureRecord, review: Review | None, reminders: list[Reminder]) -> PatientSheetData:
     lesions = _lesion_names(record)
-    implants = []
-    for ev in record.current_events(EventKind.DEVICE):
+    rows = []
+    for ev in implants(record):
         d = ev.data
-        if d["state"] != DeviceState.IMPLANTED or DeviceType(d["device_type"]) not in IMPLANTABLE_DEVICES:
-            continue
         size = format_number(d["diameter_mm"], 2) + (f" × {format_number(d['length_mm'], 1)} mm"
                                                      if d.get("length_mm") else " mm") if d.get("diameter_mm") else "—"
-        implants.append((DeviceType(d["device_type"]).label + (f" ({d['model']})" if d.get("model") else ""), size,
+        rows.append((DeviceType(d["device_type"]).label + (f" ({d['model']})" if d.get("model") else ""), size,
                          d.get("lot", "—"), ev.occurred_at[:10], lesions.get(d.get("lesion_event_id", ""), "—")))
     plan = [(p.drug, p.dose, p.duration) for p in review.plan] if review else []
     due = [(r.due_date, r.title) for r in reminders if r.status.value == "accepted"]
-    return PatientSheetData(header(record), "Your procedure: implant card and what to watch for", implants, plan,
+    return PatientSheetData(header(record), "Your procedure: implant card and what to watch for", rows, plan,
                             WARNING_SIGNS, "Call the cath lab or your doctor with any question; in an emergency "
                                            "call 911. Carry this card and show it to every doctor and dentist.", due)

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from cathlog.domain.enums import GP_IIB_IIIA_DRUGS, Drug, EventKind
+from cathlog.domain.enums import Drug, EventKind
 from cathlog.domain.records import EventVersion, Patient, parse_utc_iso
 from cathlog.domain.units import format_number
+from cathlog.rules.case_facts import ACT_TARGET_SOURCE, ActVerdict, act_verdict, default_act_target
 
 
 class Level(StrEnum):
@@ -24,16 +25,7 @@ class Level(StrEnum):
 
 # --- ACT -----------------------------------------------------------------------
 
-ACT_TARGET_HEPARIN = (250, 300)
-ACT_TARGET_GP_IIB_IIIA = (200, 250)
-ACT_TARGET_SOURCE = "2013 ACCF/AHA STEMI guideline, table 3 [5] (HemoTec; Hemochron 300-350 s)"
 ACT_RECHECK_MIN = 30  # design default; configurable per lab
-
-
-def default_act_target(events: list[EventVersion]) -> tuple[int, int]:
-    """250-300 s with heparin alone, 200-250 s once a GP IIb/IIIa inhibitor is given."""
-    gp = any(ev.kind is EventKind.MEDICATION and Drug(ev.data["drug"]) in GP_IIB_IIIA_DRUGS for ev in events)
-    return ACT_TARGET_GP_IIB_IIIA if gp else ACT_TARGET_HEPARIN
 
 
 @dataclass(frozen=True)
@@ -63,21 +55,14 @@ def act_status(events: list[EventVersion], now: datetime, target: tuple[int, int
     value = last.data["act_s"]
     minutes = max(0, int((now - parse_utc_iso(last.occurred_at)).total_seconds() // 60))
     low, high = band
-    if value < low:
+    verdict = act_verdict(value, band)
+    if verdict is ActVerdict.BELOW:
         return ActStatus(Level.ALERT, band, value, minutes, f"BELOW TARGET ({low}-{high} s)")
     if minutes >= recheck_min:
         return ActStatus(Level.CAUTION, band, value, minutes, f"RECHECK DUE (every {recheck_min} min)")
-    if value > high:
+    if verdict is ActVerdict.ABOVE:
         return ActStatus(Level.CAUTION, band, value, minutes, f"above target ({low}-{high} s)")
     return ActStatus(Level.OK, band, value, minutes, f"in target {low}-{high} s")
-
-
-# --- heparin ---------------------------------------------------------------------
-
-
-def units_per_kg(dose_units: float, weight_kg: float | None) -> float | None:
-    """The arithmetic only: a dose of heparin per kg of the patient's weight."""
-    return dose_units / weight_kg if weight_kg else None
 
 
 # --- contrast ------------------------------------------------------------------

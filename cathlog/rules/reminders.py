@@ -9,7 +9,7 @@ come from the physician's plan when given.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,9 +22,17 @@ from cathlog.domain.enums import (
     PlannedProcedure,
     Vessel,
 )
-from cathlog.domain.followup import Review, ReminderSuggestion
+from cathlog.domain.followup import Reminder, ReminderSuggestion, Review
 from cathlog.domain.records import ProcedureRecord
 from cathlog.rules.alerts import RATIO_LIMIT, contrast_status
+from cathlog.rules.case_facts import (
+    FILTER_WINDOW_ESCALATES_DAY,
+    FILTER_WINDOW_OPENS_DAY,
+    FilterWindow,
+    case_day,
+    filter_window,
+    implants,
+)
 
 ACS = {Indication.STEMI, Indication.NSTEMI, Indication.UA}
 AORTOILIAC = {Vessel.AORTA, Vessel.CIA, Vessel.EIA}
@@ -62,13 +70,13 @@ class Facts:
     kerma_mgy: float
     renal_reasons: tuple[str, ...]
     review: Review
+    filter_window: FilterWindow | None = None
 
 
 def facts(record: ProcedureRecord, review: Review | None = None) -> Facts:
     review = review or Review()
     events = record.current_events()
-    implanted = frozenset(DeviceType(ev.data["device_type"]) for ev in events
-                          if ev.kind is EventKind.DEVICE and ev.data["state"] == "implanted")
+    implanted = frozenset(DeviceType(ev.data["device_type"]) for ev in implants(record))
     used_devices = {DeviceType(ev.data["device_type"]) for ev in events if ev.kind is EventKind.DEVICE}
     access = [ev for ev in events if ev.kind is EventKind.ACCESS and ev.data["vessel_type"] == "artery"]
     risks = []
@@ -95,12 +103,13 @@ def facts(record: ProcedureRecord, review: Review | None = None) -> Facts:
     if contrast.ratio is not None and contrast.ratio > RATIO_LIMIT:
         renal.append(f"contrast/eGFR {contrast.ratio:.2f} > {RATIO_LIMIT}")
     return Facts(
-        day=date.fromisoformat(record.procedure.started_at[:10]), category=Category(record.procedure.category),
+        day=case_day(record), category=Category(record.procedure.category),
         indication=record.procedure.indication, planned=frozenset(record.procedure.planned), implanted=implanted,
         vessels=frozenset(ev.data["vessel"] for ev in events if ev.kind is EventKind.LESION),
         arterial_access=bool(access), access_risks=tuple(risks),
         on_oac=bool(patient.anticoagulation and patient.anticoagulation != "none"),
-        high_bleeding_risk=review.high_bleeding_risk, kerma_mgy=kerma, renal_reasons=tuple(renal), review=review)
+        high_bleeding_risk=review.high_bleeding_risk, kerma_mgy=kerma, renal_reasons=tuple(renal), review=review,
+        filter_window=filter_window(record))
 
 
 @dataclass(frozen=True)
@@ -168,13 +177,17 @@ def _r2(f: Facts) -> list[tuple[date, str]]:
     return out
 
 
+FILTER_RULE = "R3"
+
+
 def _r3(f: Facts) -> list[tuple[date, str]]:
-    if DeviceType.IVC_FILTER_RETRIEVABLE not in f.implanted:
+    window = f.filter_window
+    if window is None:
         return []
-    return [(f.day + timedelta(days=29), "IVC filter retrieval window opens: if the transient PE risk has passed, "
-                                         "review for removal."),
-            (f.day + timedelta(days=54), "ESCALATE: IVC filter retrieval review overdue by the FDA window "
-                                         "(29-54 days).")]
+    return [(window.opens_on, "IVC filter retrieval window opens: if the transient PE risk has passed, "
+                              "review for removal."),
+            (window.escalates_on, "ESCALATE: IVC filter retrieval review overdue by the FDA window "
+                                  f"({FILTER_WINDOW_OPENS_DAY}-{FILTER_WINDOW_ESCALATES_DAY} days).")]
 
 
 def _r3b(f: Facts) -> list[tuple[date, str]]:
@@ -188,8 +201,9 @@ def _r4(f: Facts) -> list[tuple[date, str]]:
         return []
     if not f.planned & {PlannedProcedure.THROMBECTOMY, PlannedProcedure.VENOUS_STENTING}:
         return []
-    anticoag = [d for d in f.review.plan if d.duration_months and d.drug.strip().casefold() in ANTICOAGULANTS]
-    months = round(anticoag[0].duration_months) if anticoag else 3
+    anticoag = [d.duration_months for d in f.review.plan
+                if d.duration_months and d.drug.strip().casefold() in ANTICOAGULANTS]
+    months = round(anticoag[0]) if anticoag else 3
     return [(add_months(f.day, months), f"Anticoagulation review due at the end of the planned course "
                                         f"({months} months): at least as long as without intervention; "
                                         "extend if unprovoked, weighing bleeding risk.")]
@@ -233,7 +247,7 @@ def _r8(f: Facts) -> list[tuple[date, str]]:
     return [(f.day + timedelta(days=ACCESS_CHECK_DAYS), "Access-site check due." + risks)]
 
 
-def _peripheral(f: Facts, vessels: set[str]) -> bool:
+def _peripheral(f: Facts, vessels: set[Vessel]) -> bool:
     return f.category is Category.PERIPHERAL_ARTERIAL and bool(f.vessels & vessels)
 
 
@@ -269,7 +283,7 @@ RULES: tuple[Rule, ...] = (
     Rule("R1e", "Antithrombotic review on oral anticoagulant", "2023 AHA/ACC chronic coronary disease [11]", _r1e),
     Rule("R2", "Antiplatelet review after peripheral intervention",
          "2024 ACC/AHA PAD guideline [27]; Global Vascular Guidelines 2019 [27b]", _r2),
-    Rule("R3", "IVC filter retrieval window", "FDA Safety Communication, 6 May 2014 [26]", _r3),
+    Rule(FILTER_RULE, "IVC filter retrieval window", "FDA Safety Communication, 6 May 2014 [26]", _r3),
     Rule("R3b", "Permanent IVC filter review", "design (no source)", _r3b),
     Rule("R4", "Anticoagulation review after DVT intervention", "ESVS 2021 venous thrombosis guideline [31]", _r4),
     Rule("R4b", "Anticoagulation review after iliac vein stent", "Delphi consensus, EJVES 2018 [31b]", _r4b),
@@ -293,3 +307,18 @@ def suggest(record: ProcedureRecord, review: Review | None = None) -> list[Remin
             out.append(ReminderSuggestion(rule.rule_id, due.isoformat(), rule.title, text, rule.source))
     out.sort(key=lambda s: (s.due_date, s.rule_id))
     return out
+
+
+def open_filter_windows(record: ProcedureRecord, decided: Iterable[Reminder] = (),
+                        due_before: str | None = None) -> list[ReminderSuggestion]:
+    """The IVC filter retrieval reminders of a case no physician has decided on yet (accepted,
+    edited, dismissed or done), optionally only those due before a date (YYYY-MM-DD): a
+    retrievable filter must not be lost because its case was never reviewed."""
+    f = facts(record)
+    if f.filter_window is None:
+        return []
+    done = {(r.rule_id, r.suggested_due) for r in decided}
+    rule = next(r for r in RULES if r.rule_id == FILTER_RULE)
+    return [ReminderSuggestion(rule.rule_id, due.isoformat(), rule.title, text, rule.source)
+            for due, text in rule.suggest(f)
+            if (rule.rule_id, due.isoformat()) not in done and (due_before is None or due.isoformat() < due_before)]

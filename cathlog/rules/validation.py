@@ -21,6 +21,7 @@ from cathlog.domain.errors import Issue, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
 from cathlog.domain.records import EventVersion, Patient
 from cathlog.domain.units import format_number
+from cathlog.rules.case_facts import dose_per_kg, timer_kind
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
@@ -247,13 +248,12 @@ def _check_medication(data, ctx, errors, warnings) -> None:
         warnings.append(Issue("dose", dose, f"{label} {format_number(dose)} {unit} is above "
                               f"{format_number(soft)} {unit}, which is unusual for one dose", spec.source,
                               "dose:high"))
-    if spec.drug is e.Drug.HEPARIN and ctx.weight_kg:
-        per_kg = dose / ctx.weight_kg
-        if per_kg > HEPARIN_UNITS_PER_KG_SOFT_MAX:
-            warnings.append(Issue("dose", dose, f"heparin {format_number(dose)} units is "
-                                  f"{per_kg:.0f} units/kg at {format_number(ctx.weight_kg)} kg, above "
-                                  f"{HEPARIN_UNITS_PER_KG_SOFT_MAX:.0f} units/kg",
-                                  HEPARIN_UNITS_PER_KG_SOURCE, "dose:per_kg"))
+    per_kg = dose_per_kg(spec.drug, dose, ctx.weight_kg) if spec.drug is e.Drug.HEPARIN else None
+    if per_kg is not None and per_kg > HEPARIN_UNITS_PER_KG_SOFT_MAX:
+        warnings.append(Issue("dose", dose, f"heparin {format_number(dose)} units is "
+                              f"{per_kg:.0f} units/kg at {format_number(ctx.weight_kg)} kg, above "
+                              f"{HEPARIN_UNITS_PER_KG_SOFT_MAX:.0f} units/kg",
+                              HEPARIN_UNITS_PER_KG_SOURCE, "dose:per_kg"))
 
 
 def _check_device(data, ctx, errors, warnings) -> None:
@@ -302,7 +302,7 @@ def _check_inflation(data, ctx, errors, warnings) -> None:
 
 def _check_atherectomy(data, ctx, errors, warnings) -> None:
     device = _ref(data, "device_event_id", ctx, {e.EventKind.DEVICE}, errors, "device")
-    if device is not None and device.data["device_type"] not in (e.DeviceType.RA_BURR, e.DeviceType.ORBITAL_CROWN):
+    if device is not None and timer_kind(device.data["device_type"]) is not e.EventKind.ATHERECTOMY:
         errors.append(Issue("device_event_id", data["device_event_id"], "an atherectomy run needs a burr or crown"))
 
 

@@ -383,7 +383,8 @@ class CaseService(ServiceBase):
         if patient is None:  # the schema makes this impossible unless the file was damaged or edited outside
             raise CorruptDatabase(f"case {procedure_id} has no patient record: the database is damaged; "
                                   "run 'cathlog check' and restore the last verified backup")
-        return ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id))
+        return ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id),
+                               procedure_history=rec.procedure_versions(self.store, procedure_id))
 
     def list_cases(self, actor: Actor, *, search: str | None = None, status: str | None = None,
                    since: str | None = None, until: str | None = None, limit: int = 500,

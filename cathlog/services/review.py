@@ -26,6 +26,7 @@ from cathlog.domain.followup import (
 )
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
 from cathlog.rules import reminders as reminder_rules
+from cathlog.rules.case_facts import RETRIEVABLE_FILTER
 from cathlog.rules.permissions import Action
 from cathlog.rules.review import validate_review
 from cathlog.rules.validation import EventContext, validate_event
@@ -157,13 +158,12 @@ class ReviewService(ServiceBase):
         self.require(actor, Action.VIEW_RECORDS)
         date.fromisoformat(due_before)
         items = list(fstore.due_reminders(self.store, due_before))
-        for procedure_id in fstore.procedures_with_open_filters(self.store):
-            decided = {(r.rule_id, r.suggested_due) for r in fstore.reminders_of(self.store, procedure_id)}
+        for procedure_id in fstore.procedures_with_implant(self.store, RETRIEVABLE_FILTER):
             record = self.cases.get_record(actor, procedure_id)
-            for s in reminder_rules.suggest(record, None):
-                if s.rule_id == "R3" and s.due_date < due_before and (s.rule_id, s.due_date) not in decided:
-                    items.append(Reminder("0" * 32, procedure_id, s.rule_id, s.due_date, s.title, s.text, s.source,
-                                          ReminderStatus.SUGGESTED, suggested_due=s.due_date))
+            decided = fstore.reminders_of(self.store, procedure_id)
+            for s in reminder_rules.open_filter_windows(record, decided, due_before):
+                items.append(Reminder("0" * 32, procedure_id, s.rule_id, s.due_date, s.title, s.text, s.source,
+                                      ReminderStatus.SUGGESTED, suggested_due=s.due_date))
         items.sort(key=lambda r: (r.due_date, r.procedure_id, r.rule_id))
         return items
 

@@ -61,12 +61,13 @@ def due_reminders(store: Store, before: str, statuses: tuple[str, ...] = ("accep
 
 
 @translated
-def procedures_with_open_filters(store: Store) -> list[str]:
-    """Cases where a retrievable IVC filter was implanted (current, not voided entries)."""
+def procedures_with_implant(store: Store, device_type: str) -> list[str]:
+    """Cases where a device of this type is implanted (current, not voided entries): the
+    candidates; which follow-up windows are open is the rules' decision."""
     return [r[0] for r in store.db.conn.execute(
         "SELECT DISTINCT procedure_id FROM current_events WHERE kind = 'device' AND voided = 0 "
-        "AND json_extract(data, '$.device_type') = 'ivc_filter_retrievable' "
-        "AND json_extract(data, '$.state') = 'implanted'")]
+        "AND json_extract(data, '$.device_type') = ? AND json_extract(data, '$.state') = 'implanted'",
+        [str(device_type)])]
 
 
 def insert_signature_event(store: Store, **row: Any) -> None:

@@ -106,6 +106,13 @@ def get_procedure(store: Store, procedure_id: str) -> Procedure | None:
 
 
 @translated
+def procedure_versions(store: Store, procedure_id: str) -> tuple[Procedure, ...]:
+    """Every version of a procedure, oldest first."""
+    return tuple(_procedure(r) for r in store.db.query(
+        "SELECT * FROM procedure_versions WHERE procedure_id = ? ORDER BY version", [procedure_id]))
+
+
+@translated
 def list_cases(store: Store, *, search: str | None = None, status: str | None = None,
                since: str | None = None, until: str | None = None, limit: int = 500,
                offset: int = 0) -> list[CaseSummary]:

@@ -8,7 +8,7 @@ becomes "Confirm and save". Time defaults to now and can be back-dated.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
 from cathlog.catalog import Catalog
 from cathlog.domain.describe import describe, device_name
 from cathlog.domain.drugs import DRUGS
-from cathlog.domain.enums import Drug, EventKind, DeviceType, INFLATABLE_DEVICES
+from cathlog.domain.enums import Drug, EventKind
 from cathlog.domain.errors import CathlogError, ConfirmationRequired, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS, FieldType
-from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_utc_iso
+from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
 from cathlog.domain.units import format_number
-from cathlog.rules.alerts import units_per_kg
+from cathlog.rules.case_facts import PER_KG_DRUGS, dose_per_kg, timed_devices, typed_moment
 from cathlog.services import Services
 from cathlog.ui.fields import FieldError, FieldInput
 from cathlog.ui.models import local_time
@@ -48,15 +48,14 @@ TITLES = {
 
 def _ref_choices(record: ProcedureRecord, kind: EventKind, field: str) -> list[tuple[str, str]]:
     others = {h.current.event_id: h.current for h in record.events}
+    timed = {t.event.event_id for t in timed_devices(record, kind)} \
+        if kind in (EventKind.INFLATION, EventKind.ATHERECTOMY) else None
     out = []
     for ev in record.current_events():
         if field == "lesion_event_id" and ev.kind is EventKind.LESION:
             out.append((ev.event_id, describe(ev, others)))
         elif field in ("device_event_id", "delivered_with_event_id") and ev.kind is EventKind.DEVICE:
-            dtype = DeviceType(ev.data["device_type"])
-            if kind is EventKind.INFLATION and dtype not in INFLATABLE_DEVICES:
-                continue
-            if kind is EventKind.ATHERECTOMY and dtype not in (DeviceType.RA_BURR, DeviceType.ORBITAL_CROWN):
+            if timed is not None and ev.event_id not in timed:
                 continue
             out.append((ev.event_id, device_name(ev.data) + (f", lot {ev.data['lot']}" if ev.data.get("lot") else "")))
     return out
@@ -243,16 +242,19 @@ class EntryForm(QGroupBox):
 
     def _update_hint(self) -> None:
         text = ""
-        if self.kind is EventKind.MEDICATION and self.inputs["drug"].value() == Drug.HEPARIN and self.record:
+        drug = self.inputs["drug"].value() if self.kind is EventKind.MEDICATION else None
+        if drug in PER_KG_DRUGS and self.record:
             try:
                 dose = self.inputs["dose"].value()
             except FieldError:
                 dose = None
-            per_kg = units_per_kg(dose, self.record.patient.weight_kg) if dose else None
-            if per_kg is not None:
-                text = f"= {per_kg:.0f} units/kg at {format_number(self.record.patient.weight_kg, 1)} kg"
-            elif not self.record.patient.weight_kg:
-                text = "units/kg: patient weight not recorded"
+            unit = self.inputs["dose_unit"].value() or DRUGS[Drug(drug)].units[0].value
+            weight = self.record.patient.weight_kg
+            per_kg = dose_per_kg(drug, dose or None, weight)
+            if per_kg is not None and weight:
+                text = f"= {per_kg:.0f} {unit}/kg at {format_number(weight, 1)} kg"
+            elif not weight:
+                text = f"{unit}/kg: patient weight not recorded"
         self.hint.setText(text)
 
     # --- saving --------------------------------------------------------------------
@@ -261,22 +263,12 @@ class EntryForm(QGroupBox):
         """Now in local time, from the services' clock (one clock for the whole program)."""
         return self.services.cases.clock().astimezone()
 
-    def _occurred_at(self) -> datetime | str:
-        text = self.time.text().strip()
-        if self.correcting and text == local_time(self.correcting.occurred_at, "%H:%M"):
-            return self.correcting.occurred_at  # unchanged: keep the original date, time and seconds
+    def _occurred_at(self) -> datetime:
         try:
-            clock = datetime.strptime(text, "%H:%M").time()
-        except ValueError:
-            raise FieldError(f"Time {text!r} must be written HH:MM (24-hour)") from None
-        now = self._now()
-        if self.correcting:  # a corrected time stays on the entry's own day
-            base = parse_utc_iso(self.correcting.occurred_at).astimezone()
-            return base.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
-        moment = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
-        if moment > now + timedelta(minutes=5):  # typed 23:50 just after midnight: yesterday
-            moment -= timedelta(days=1)
-        return moment
+            return typed_moment(self.time.text(), self._now(),
+                                self.correcting.occurred_at if self.correcting else None)
+        except ValueError as exc:
+            raise FieldError(str(exc)) from None
 
     def draft(self) -> dict[str, Any] | None:
         """What is typed so far, as typed (for the idle lock to keep for its author)."""

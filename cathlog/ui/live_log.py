@@ -31,6 +31,7 @@ from cathlog.domain.enums import EventKind, ProcedureStatus
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
 from cathlog.rules.alerts import ACT_RECHECK_MIN
+from cathlog.rules.case_facts import scan_check
 from cathlog.rules.permissions import Action, may
 from cathlog.services import Services
 from cathlog.ui.entry_form import TITLES, EntryForm
@@ -294,15 +295,8 @@ class LiveLogPage(QWidget):
         if found:
             item, size = found
             prefill = {**item.entry(size.get("diameter_mm"), size.get("length_mm")), **prefill}
-        notes = []
-        if any(ev.data.get("udi") == udi.udi or (udi.serial and ev.data.get("serial") == udi.serial
-                                                 and ev.data.get("gtin") == udi.gtin)
-               for ev in self.record.current_events(EventKind.DEVICE)):
-            notes.append("⚠ this device was already scanned in this case")
-        if udi.is_expired(date.today()):
-            notes.append(f"⚠ EXPIRED on {udi.expiry_date}: refused unless you give a reason")
-        if not found:
-            notes.append("not in the catalog: choose type and size")
+        today = self.services.cases.clock().astimezone().date()  # the entry's local day, as validation judges it
+        notes = scan_check(self.record, udi, today, in_catalog=bool(found)).notes
         self.new_entry(EventKind.DEVICE, prefill)
         self.say("Scanned " + (found[0].label if found else udi.gtin or "") + (". " + "; ".join(notes) if notes else "."))
 

@@ -12,6 +12,7 @@ from PySide6.QtGui import QFont
 from cathlog.domain.describe import describe
 from cathlog.domain.enums import Category, EventKind
 from cathlog.domain.records import CaseSummary, EventHistory, EventVersion, parse_utc_iso
+from cathlog.rules.case_facts import dose_per_kg, is_late
 
 ObjectRole = Qt.ItemDataRole.UserRole
 T = TypeVar("T")
@@ -112,8 +113,10 @@ class EventTableModel(ListTableModel[EventHistory]):
     def _details(self, history: EventHistory) -> str:
         text = describe(history.current, self._others)
         ev = history.current
-        if ev.kind is EventKind.MEDICATION and ev.data["drug"] == "heparin" and getattr(self, "_weight_kg", None):
-            text += f" ({ev.data['dose'] / self._weight_kg:.0f} units/kg)"
+        per_kg = dose_per_kg(ev.data["drug"], ev.data["dose"], getattr(self, "_weight_kg", None)) \
+            if ev.kind is EventKind.MEDICATION else None
+        if per_kg is not None:
+            text += f" ({per_kg:.0f} {ev.data['dose_unit']}/kg)"
         if history.current.voided:
             return f"VOID: {text} (reason: {history.current.reason})"
         if history.corrected:
@@ -122,10 +125,8 @@ class EventTableModel(ListTableModel[EventHistory]):
 
     @staticmethod
     def _recorded(history: EventHistory) -> str:
-        ev = history.current
-        late = parse_utc_iso(ev.recorded_at) - parse_utc_iso(ev.occurred_at)
         # Entered more than 5 minutes after it happened: marked, the exact time is in the tooltip.
-        return ev.recorded_by + (" (late)" if late.total_seconds() > 300 else "")
+        return history.current.recorded_by + (" (late)" if is_late(history) else "")
 
     def extra_data(self, obj: EventHistory, role: int) -> Any:
         if role == Qt.ItemDataRole.FontRole and obj.current.voided:

@@ -11,11 +11,12 @@ from PySide6.QtCore import QElapsedTimer, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from cathlog.domain.describe import device_name
-from cathlog.domain.enums import DeviceType, EventKind, INFLATABLE_DEVICES
+from cathlog.domain.enums import EventKind
 from cathlog.domain.records import ProcedureRecord
 from cathlog.domain.units import format_number
 from cathlog.rules import alerts
 from cathlog.rules.alerts import Level
+from cathlog.rules.case_facts import act_band_now, timed_devices
 
 ICONS = {Level.NONE: "○", Level.OK: "✔", Level.CAUTION: "▲", Level.ALERT: "⚠"}
 
@@ -61,15 +62,15 @@ class ActPanel(Panel):
         super().__init__("ACT  [F3]", "ACT panel")
 
     def refresh(self, record: ProcedureRecord, now: datetime, recheck_min: int) -> alerts.ActStatus:
-        events = record.current_events()
-        status = alerts.act_status(events, now, record.procedure.act_target, recheck_min)
+        band = act_band_now(record)
+        status = alerts.act_status(record.current_events(), now, band.band, recheck_min)
         low, high = status.target
         if status.last_s is None:
             self.value.setText(f"—   target {low}-{high} s")
         else:
             self.value.setText(f"{status.last_s} s   target {low}-{high} s   {_ago(status.minutes_since)}")
         self.set_level(status.level, status.message)
-        set_by = "set for this case" if record.procedure.act_target else "default"
+        set_by = "set for this case" if band.physician_set else "default"
         self.setToolTip(f"Target band ({set_by}): {status.source}. Recheck every {recheck_min} min.")
         return status
 
@@ -149,12 +150,9 @@ class TimerPanel(Panel):
             return
         current = self.device.currentData()
         self.device.clear()
-        for ev in reversed(record.current_events(EventKind.DEVICE)):
-            dtype = DeviceType(ev.data["device_type"])
-            if dtype in INFLATABLE_DEVICES:
-                self.device.addItem(device_name(ev.data), f"{ev.event_id}:{EventKind.INFLATION.value}")
-            elif dtype in (DeviceType.RA_BURR, DeviceType.ORBITAL_CROWN):
-                self.device.addItem(f"{device_name(ev.data)} (run)", f"{ev.event_id}:{EventKind.ATHERECTOMY.value}")
+        for timed in timed_devices(record):
+            run = " (run)" if timed.kind is EventKind.ATHERECTOMY else ""
+            self.device.addItem(device_name(timed.event.data) + run, f"{timed.event.event_id}:{timed.kind.value}")
         if current is not None:
             index = self.device.findData(current)
             if index >= 0:

@@ -1,0 +1,370 @@
+"""What a case means: the one home of every fact derived from the record.
+
+Pure functions and frozen dataclasses over :mod:`cathlog.domain.records`;
+no Qt, no I/O, no clock (callers pass ``now`` or ``today``). Screens,
+reports, reminders and exports only format these facts:
+
+- doses: per-kg doses (heparin units/kg) and running totals per drug and unit
+- ACT: each reading judged against the band in force when it was drawn
+- devices: which can be timed (inflation / atherectomy run), implants left
+  in the patient, the retrievable-filter window, what a scan adds to a case
+- time: late entries, and the moment a typed HH:MM means
+
+Voided entries never count; a corrected entry counts as its latest version.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from cathlog.domain.enums import (
+    GP_IIB_IIIA_DRUGS,
+    IMPLANTABLE_DEVICES,
+    INFLATABLE_DEVICES,
+    DeviceState,
+    DeviceType,
+    Drug,
+    EventKind,
+)
+from cathlog.domain.records import EventHistory, EventVersion, Procedure, ProcedureRecord, parse_utc_iso
+
+if TYPE_CHECKING:  # biip loads on the first scan, not at start-up
+    from cathlog.rules.barcode import ScannedUdi
+
+# --- doses ------------------------------------------------------------------------
+
+PER_KG_DRUGS = frozenset({Drug.HEPARIN})  # drugs whose dose is shown per kg of the patient's weight
+
+
+def per_kg(dose: float, weight_kg: float | None) -> float | None:
+    """The arithmetic only: a dose per kg of the patient's weight (None without a weight)."""
+    return dose / weight_kg if weight_kg else None
+
+
+def dose_per_kg(drug: Drug | str, dose: float | None, weight_kg: float | None) -> float | None:
+    """The per-kg dose of a drug shown per kg (heparin), else None."""
+    if dose is None or Drug(drug) not in PER_KG_DRUGS:
+        return None
+    return per_kg(dose, weight_kg)
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One given dose, with its per-kg value and the total of its drug so far."""
+
+    event: EventVersion
+    drug: Drug
+    name: str  # the label, or the name typed for "other"
+    amount: float
+    unit: str
+    per_kg: float | None
+    running_total: float  # this drug in this unit up to and including this dose
+
+
+@dataclass(frozen=True)
+class DrugTotal:
+    drug: Drug
+    name: str
+    unit: str
+    total: float
+    count: int
+
+
+def _drug_key(ev: EventVersion) -> tuple[Drug, str, str]:
+    drug = Drug(ev.data["drug"])
+    name = ev.data.get("drug_name") or drug.label
+    return drug, name.strip().casefold() if drug is Drug.OTHER else "", ev.data["dose_unit"]
+
+
+def _in_time_order(events: Iterable[EventVersion]) -> list[EventVersion]:
+    return sorted(events, key=lambda ev: parse_utc_iso(ev.occurred_at))  # stable: ties keep the log's order
+
+
+def doses(record: ProcedureRecord) -> tuple[Dose, ...]:
+    """Every dose given (voided ones excluded), in time order."""
+    weight = record.patient.weight_kg
+    totals: dict[tuple[Drug, str, str], list[float]] = {}
+    out = []
+    for ev in _in_time_order(record.current_events(EventKind.MEDICATION)):
+        drug = Drug(ev.data["drug"])
+        amounts = totals.setdefault(_drug_key(ev), [])
+        amounts.append(ev.data["dose"])
+        out.append(Dose(ev, drug, ev.data.get("drug_name") or drug.label, ev.data["dose"], ev.data["dose_unit"],
+                        dose_per_kg(drug, ev.data["dose"], weight), math.fsum(amounts)))
+    return tuple(out)
+
+
+def drug_totals(record: ProcedureRecord) -> tuple[DrugTotal, ...]:
+    """The total of each drug per dose unit (voided doses excluded), in the order first given."""
+    last: dict[tuple[Drug, str, str], tuple[Dose, int]] = {}
+    for dose in doses(record):
+        key = _drug_key(dose.event)
+        last[key] = (dose, last[key][1] + 1 if key in last else 1)
+    return tuple(DrugTotal(d.drug, d.name, d.unit, d.running_total, n) for d, n in last.values())
+
+
+# --- ACT ------------------------------------------------------------------------------
+
+ACT_TARGET_HEPARIN = (250, 300)
+ACT_TARGET_GP_IIB_IIIA = (200, 250)
+ACT_TARGET_SOURCE = "2013 ACCF/AHA STEMI guideline, table 3 [5] (HemoTec; Hemochron 300-350 s)"
+
+
+def gp_iib_iiia_given(events: Iterable[EventVersion]) -> bool:
+    return any(ev.kind is EventKind.MEDICATION and Drug(ev.data["drug"]) in GP_IIB_IIIA_DRUGS for ev in events)
+
+
+def default_act_target(events: Iterable[EventVersion]) -> tuple[int, int]:
+    """250-300 s with heparin alone, 200-250 s once a GP IIb/IIIa inhibitor is given."""
+    return ACT_TARGET_GP_IIB_IIIA if gp_iib_iiia_given(events) else ACT_TARGET_HEPARIN
+
+
+class ActVerdict(StrEnum):
+    BELOW = "below target"
+    IN = "in target"
+    ABOVE = "above target"
+
+
+def act_verdict(act_s: float, band: tuple[int, int]) -> ActVerdict:
+    low, high = band
+    return ActVerdict.BELOW if act_s < low else ActVerdict.ABOVE if act_s > high else ActVerdict.IN
+
+
+@dataclass(frozen=True)
+class ActBand:
+    """The target band in force at a moment, and why it is that band."""
+
+    low_s: int
+    high_s: int
+    physician_set: bool  # set for this case; otherwise the default for the GP IIb/IIIa state
+    gp_iib_iiia: bool  # a GP IIb/IIIa inhibitor had been given by then
+
+    @property
+    def band(self) -> tuple[int, int]:
+        return self.low_s, self.high_s
+
+
+@dataclass(frozen=True)
+class BandChange:
+    """A version of the procedure that changed the physician-set band."""
+
+    changed_at: str
+    band: tuple[int, int] | None
+    changed_by: str
+
+
+def _versions(record: ProcedureRecord) -> tuple[Procedure, ...]:
+    return record.procedure_history or (record.procedure,)
+
+
+def band_changes(record: ProcedureRecord) -> tuple[BandChange, ...]:
+    """The physician-set band over time: the first version's band, then every change."""
+    out: list[BandChange] = []
+    for proc in _versions(record):
+        if not out or out[-1].band != proc.act_target:
+            out.append(BandChange(proc.changed_at, proc.act_target, proc.changed_by))
+    return tuple(out)
+
+
+def _physician_band_at(record: ProcedureRecord, moment: datetime) -> tuple[int, int] | None:
+    changes = band_changes(record)
+    band = changes[0].band  # the band the case was opened with holds from its start
+    for change in changes[1:]:
+        if change.changed_at and parse_utc_iso(change.changed_at) <= moment:
+            band = change.band
+    return band
+
+
+def act_band_at(record: ProcedureRecord, moment: str | datetime) -> ActBand:
+    """The band in force at a moment: the physician's band set by then, else the default
+    for the GP IIb/IIIa state then (a GP IIb/IIIa given later does not reach back)."""
+    at = parse_utc_iso(moment) if isinstance(moment, str) else moment
+    gp = gp_iib_iiia_given(ev for ev in record.current_events() if parse_utc_iso(ev.occurred_at) <= at)
+    band = _physician_band_at(record, at)
+    if band is None:
+        return ActBand(*(ACT_TARGET_GP_IIB_IIIA if gp else ACT_TARGET_HEPARIN), physician_set=False, gp_iib_iiia=gp)
+    return ActBand(*band, physician_set=True, gp_iib_iiia=gp)
+
+
+def act_band_now(record: ProcedureRecord) -> ActBand:
+    """The band in force now: the case's current band, else the default for every drug given so far."""
+    gp = gp_iib_iiia_given(record.current_events())
+    band = record.procedure.act_target
+    if band is None:
+        return ActBand(*(ACT_TARGET_GP_IIB_IIIA if gp else ACT_TARGET_HEPARIN), physician_set=False, gp_iib_iiia=gp)
+    return ActBand(*band, physician_set=True, gp_iib_iiia=gp)
+
+
+@dataclass(frozen=True)
+class ActReading:
+    event: EventVersion
+    act_s: int
+    band: ActBand  # in force when the sample was drawn
+    verdict: ActVerdict
+
+
+def act_series(record: ProcedureRecord) -> tuple[ActReading, ...]:
+    """Every ACT (voided ones excluded) in time order, judged against the band of its time."""
+    out = []
+    for ev in _in_time_order(record.current_events(EventKind.ACT)):
+        band = act_band_at(record, ev.occurred_at)
+        out.append(ActReading(ev, ev.data["act_s"], band, act_verdict(ev.data["act_s"], band.band)))
+    return tuple(out)
+
+
+# --- devices ----------------------------------------------------------------------------
+
+ATHERECTOMY_DEVICES = frozenset({DeviceType.RA_BURR, DeviceType.ORBITAL_CROWN})
+
+
+def timer_kind(device_type: DeviceType | str) -> EventKind | None:
+    """The entry the inflation/atherectomy timer records for a device kind, or None if it is not timed."""
+    kind = DeviceType(device_type)
+    if kind in INFLATABLE_DEVICES:
+        return EventKind.INFLATION
+    if kind in ATHERECTOMY_DEVICES:
+        return EventKind.ATHERECTOMY
+    return None
+
+
+@dataclass(frozen=True)
+class TimedDevice:
+    event: EventVersion
+    kind: EventKind  # inflation or atherectomy
+
+
+def timed_devices(record: ProcedureRecord, kind: EventKind | None = None) -> tuple[TimedDevice, ...]:
+    """Devices of the case the timer can time (optionally only for one entry kind), newest first."""
+    out = []
+    for ev in reversed(record.current_events(EventKind.DEVICE)):
+        timed = timer_kind(ev.data["device_type"])
+        if timed is not None and kind in (None, timed):
+            out.append(TimedDevice(ev, timed))
+    return tuple(out)
+
+
+def implants(record: ProcedureRecord) -> tuple[EventVersion, ...]:
+    """Devices left in the patient: the latest version of each device entry whose state is
+    implanted, voided entries and entries corrected away from implanted excluded."""
+    return tuple(ev for ev in record.current_events(EventKind.DEVICE)
+                 if ev.data["state"] == DeviceState.IMPLANTED
+                 and DeviceType(ev.data["device_type"]) in IMPLANTABLE_DEVICES)
+
+
+def case_day(record: ProcedureRecord) -> date:
+    """The day follow-up is counted from (the case's start date, as stored)."""
+    return date.fromisoformat(record.procedure.started_at[:10])
+
+
+RETRIEVABLE_FILTER = DeviceType.IVC_FILTER_RETRIEVABLE
+FILTER_WINDOW_OPENS_DAY = 29  # FDA Safety Communication, 6 May 2014 [26]: removal favoured from day 29
+FILTER_WINDOW_ESCALATES_DAY = 54  # ... to day 54
+
+
+@dataclass(frozen=True)
+class FilterWindow:
+    """The retrieval window of the retrievable IVC filters left in a case."""
+
+    placed_on: date
+    opens_on: date
+    escalates_on: date
+    filter_event_ids: tuple[str, ...]
+
+
+def filter_window(record: ProcedureRecord) -> FilterWindow | None:
+    """The case's filter retrieval window, if a retrievable filter is implanted (calendar days)."""
+    filters = tuple(ev.event_id for ev in implants(record) if ev.data["device_type"] == RETRIEVABLE_FILTER)
+    if not filters:
+        return None
+    day = case_day(record)
+    return FilterWindow(day, day + timedelta(days=FILTER_WINDOW_OPENS_DAY),
+                        day + timedelta(days=FILTER_WINDOW_ESCALATES_DAY), filters)
+
+
+@dataclass(frozen=True)
+class ScanCheck:
+    """What a scanned UDI means for this case."""
+
+    already_scanned: bool
+    expired: bool
+    expiry_date: str | None
+    in_catalog: bool
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        out = []
+        if self.already_scanned:
+            out.append("⚠ this device was already scanned in this case")
+        if self.expired:
+            out.append(f"⚠ EXPIRED on {self.expiry_date}: refused unless you give a reason")
+        if not self.in_catalog:
+            out.append("not in the catalog: choose type and size")
+        return tuple(out)
+
+
+def scan_check(record: ProcedureRecord, udi: ScannedUdi, today: date, in_catalog: bool) -> ScanCheck:
+    """A scan is a repeat when a device of the case (not voided) has the same UDI, or the same
+    GTIN and serial number; expired when its expiry date lies before ``today``."""
+    repeat = any(ev.data.get("udi") == udi.udi or (udi.serial and ev.data.get("serial") == udi.serial
+                                                   and ev.data.get("gtin") == udi.gtin)
+                 for ev in record.current_events(EventKind.DEVICE))
+    return ScanCheck(bool(repeat), udi.is_expired(today), udi.expiry_date, in_catalog)
+
+
+# --- time ---------------------------------------------------------------------------------
+
+LATE_AFTER = timedelta(minutes=5)
+
+
+def entry_delay(history: EventHistory) -> timedelta:
+    """How long after it happened the entry was first entered. A correction (or a void) is
+    not lateness: the entry's own first recording counts, against its corrected time."""
+    return parse_utc_iso(history.versions[0].recorded_at) - parse_utc_iso(history.current.occurred_at)
+
+
+def is_late(history: EventHistory) -> bool:
+    """Entered more than 5 minutes after it happened."""
+    return entry_delay(history) > LATE_AFTER
+
+
+def late_entries(record: ProcedureRecord) -> tuple[EventHistory, ...]:
+    return tuple(h for h in record.events if is_late(h))
+
+
+TYPED_TIME_AHEAD = timedelta(minutes=5)  # a typed time this far ahead of now is still today
+
+
+class TypedTimeError(ValueError):
+    """The typed text is not a time HH:MM."""
+
+
+def _local(utc: str, tz: tzinfo | None) -> datetime:
+    return parse_utc_iso(utc).astimezone(tz)
+
+
+def typed_moment(text: str, now: datetime, correcting_at: str | None = None, tz: tzinfo | None = None) -> datetime:
+    """The moment a time typed as HH:MM (24-hour, local) means.
+
+    ``now`` is the local time now (aware). A new entry's time is today's, unless that lies
+    more than 5 minutes ahead of now: then it is yesterday's (23:50 typed just after
+    midnight). A corrected entry keeps its own day, and an unchanged time keeps the entry's
+    exact moment. ``tz`` is the local zone of the correction's day (None: this computer's).
+    """
+    text = text.strip()
+    if correcting_at is not None and text == _local(correcting_at, tz).strftime("%H:%M"):
+        return parse_utc_iso(correcting_at)
+    try:
+        clock = datetime.strptime(text, "%H:%M").time()
+    except ValueError:
+        raise TypedTimeError(f"Time {text!r} must be written HH:MM (24-hour)") from None
+    if correcting_at is not None:
+        return _local(correcting_at, tz).replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+    moment = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+    if moment > now + TYPED_TIME_AHEAD:
+        moment -= timedelta(days=1)
+    return moment
