@@ -19,11 +19,10 @@ from cathlog.domain.enums import (
     TeamRole,
     Vessel,
 )
-from cathlog.domain.followup import Reminder, Review
+from cathlog.domain.followup import Reminder, Review, Signature
 from cathlog.domain.records import ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
 from cathlog.rules import alerts
-from cathlog.domain.followup import Signature
 from cathlog.rules.case_facts import act_series, doses, implants
 
 Rows = list[tuple[str, ...]]
