@@ -9,6 +9,7 @@ from cathlog.rules.permissions import Action
 from cathlog.services.base import ServiceBase
 from cathlog.store import audit
 from cathlog.store import backup as backups
+from cathlog.store.db import quick_check_file
 
 
 class AdminService(ServiceBase):
@@ -52,3 +53,14 @@ class AdminService(ServiceBase):
             self.audit(actor, "restore", "database", live.name,
                        new={"from": source.name, "replaced_file_kept_as": kept.name if kept else None})
         return kept
+
+    def background_check(self) -> str | None:
+        """``quick_check`` of the database file on its own read-only connection, so it may run in
+        a worker thread beside the user; None when the file is sound (or in memory), else what is wrong."""
+        if self.store.path is None:
+            return None
+        return quick_check_file(self.store.path)
+
+    def stop_writing(self) -> None:
+        """Refuse every further write (the file was found damaged); reads go on."""
+        self.store.stop_writing()

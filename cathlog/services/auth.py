@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from cathlog.domain.enums import Role
 from cathlog.domain.errors import AuthenticationFailed, Conflict, NotFound, ValidationError, Issue
 from cathlog.domain.records import Actor, User
-from cathlog.rules.permissions import Action
+from cathlog.rules.permissions import Action, may
 from cathlog.services.base import Clock, ServiceBase, system_clock, this_workstation
 from cathlog.store.db import Store
 from cathlog.store import users as user_store
@@ -49,6 +49,11 @@ class AuthService(ServiceBase):
         super().__init__(store, clock)
         # The default profile is RFC 9106 low-memory; tests may pass a cheaper Argon2id hasher.
         self._hasher = hasher or PasswordHasher()
+
+    def may(self, actor: Actor, action: Action) -> bool:
+        """Whether the actor's role grants the action (for enabling or hiding controls; the use
+        cases themselves check again)."""
+        return may(actor.role, action)
 
     def has_users(self) -> bool:
         return user_store.count_users(self.store) > 0
