@@ -71,7 +71,7 @@ def run_gui(argv: Sequence[str]) -> int:
 
     from cathlog.paths import backup_dir, default_db_path, log_dir
     from cathlog.ui import crash
-    from cathlog.ui.dialogs import FirstRunDialog, SignInDialog
+    from cathlog.ui.sign_in import FirstRunDialog, SignInDialog
     from cathlog.ui.theme import apply_theme
 
     _quiet_offscreen_warnings()

@@ -2,7 +2,7 @@
 dialog creates the admin, sign-in refuses a wrong password in the dialog."""
 
 from cathlog.demo import load_demo
-from cathlog.ui.dialogs import FirstRunDialog, SignInDialog
+from cathlog.ui.sign_in import FirstRunDialog, SignInDialog
 from cathlog.ui.main_window import MainWindow
 from cathlog.ui.models import CaseTableModel, EventTableModel
 from tests.conftest import PASSWORD
