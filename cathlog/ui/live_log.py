@@ -32,7 +32,7 @@ from cathlog.domain.errors import CathlogError
 from cathlog.domain.describe import kind_title
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
 from cathlog.rules.alerts import ACT_RECHECK_MIN
-from cathlog.rules.permissions import Action, may
+from cathlog.rules.permissions import Action
 from cathlog.services import Services
 from cathlog.ui.entry_form import EntryForm
 from cathlog.ui.models import EventTableModel, ObjectRole, local_time
@@ -135,7 +135,7 @@ class LiveLogPage(QWidget):
         self.target_button = QPushButton("Set ACT target…")
         self.target_button.setAccessibleName("set this case's ACT target band")
         self.target_button.clicked.connect(self.set_act_target)
-        self.target_button.setVisible(may(self.actor.role, Action.SET_TARGETS))
+        self.target_button.setVisible(self.services.auth.may(self.actor, Action.SET_TARGETS))
         self.act_panel.layout_.addWidget(self.target_button)
         self.radiation_panel, self.timer_panel = RadiationPanel(), TimerPanel()
         self.timer_panel.finished.connect(self._timer_finished)
