@@ -7,6 +7,7 @@ settings arrive read once, as a ``LabSettings``."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Signal
@@ -135,7 +136,7 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         self._menu_objects.append(view)
         for name in THEMES:
-            action(view, f"{name.capitalize()} theme", lambda n=name: self.set_theme(n))
+            action(view, f"{name.capitalize()} theme", partial(self.set_theme, name))
 
     def _may(self, action: Action) -> bool:
         return self.services.auth.may(self.actor, action)
@@ -182,7 +183,8 @@ class MainWindow(QMainWindow):
         if mine:
             try:
                 self.open_case(mine["procedure_id"])
-                self.live.form.restore_draft(self.live.record, mine)
+                if self.live.record is not None:
+                    self.live.form.restore_draft(self.live.record, mine)
             except CathlogError:
                 pass
 
@@ -192,8 +194,10 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, "cathlog", str(exc))
 
     def set_theme(self, name: str) -> None:
-        apply_theme(QApplication.instance(), name)
         save_theme(self.settings, name)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, name)
 
     def open_case(self, procedure_id: str) -> None:
         try:
