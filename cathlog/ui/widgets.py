@@ -52,6 +52,7 @@ def make_log_view(name: str, model: QAbstractItemModel) -> QTableView:
     view.setModel(model)
     header = view.horizontalHeader()
     # Fixed widths for time, kind and author: sizing them to contents re-reads every row on each save.
+    view.ensurePolished()  # the theme's font, not the default one, sets the widths
     width = view.fontMetrics().horizontalAdvance
     for column, sample in ((0, "00:00  "), (1, max(KIND_TITLES.values(), key=len) + "  "), (3, "demo.nurse (late) ")):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
