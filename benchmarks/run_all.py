@@ -134,7 +134,7 @@ app = QApplication([])
 if sys.argv[1] == "cathlog":  # what cathlog shows first: the sign-in window (the database opens behind it)
     from pathlib import Path
     from cathlog.app import LazyServices
-    from cathlog.ui.dialogs import SignInDialog
+    from cathlog.ui.sign_in import SignInDialog
     from cathlog.ui.theme import apply_theme
     apply_theme(app, "light")
     w = SignInDialog(LazyServices(Path(sys.argv[2])), sys.argv[2])

@@ -66,7 +66,8 @@ def run_gui(argv: Sequence[str]) -> int:
 
     from cathlog.paths import backup_dir, default_db_path, log_dir
     from cathlog.ui import crash
-    from cathlog.ui.dialogs import FirstRunDialog, SignInDialog
+    from cathlog.ui.lab_settings import LabSettings
+    from cathlog.ui.sign_in import FirstRunDialog, SignInDialog
     from cathlog.ui.theme import apply_theme
 
     _quiet_offscreen_warnings()
@@ -76,7 +77,8 @@ def run_gui(argv: Sequence[str]) -> int:
     app.setOrganizationName("cathlog")
     app.setStyle("Fusion")
     settings = QSettings()
-    apply_theme(app, str(settings.value("theme", "light")))
+    lab = LabSettings.read(settings)  # the lab's settings, read once and checked against their bounds
+    apply_theme(app, lab.theme)
 
     path = Path(args.db) if args.db else default_db_path()
     label = str(path)
@@ -103,20 +105,15 @@ def run_gui(argv: Sequence[str]) -> int:
             ready.close()
         return 0 if not services.failed else 1
 
-    from cathlog.ui.idle_lock import DEFAULT_IDLE_S, IdleWatch
+    from cathlog.ui.idle_lock import IdleWatch
     from cathlog.ui.main_window import MainWindow
 
-    try:  # a lab setting: QSettings key idle_lock_s (60 s to 1 h); a bad value falls back to 5 minutes
-        idle_s = int(settings.value("idle_lock_s", DEFAULT_IDLE_S))
-        idle_s = idle_s if 60 <= idle_s <= 3600 else DEFAULT_IDLE_S
-    except (TypeError, ValueError):
-        idle_s = DEFAULT_IDLE_S
     window = MainWindow(ready, actor, label, settings=settings, backup_folder=backup_dir(path),
-                        idle_watch=IdleWatch(idle_s))
+                        idle_watch=IdleWatch(lab.idle_lock_s), lab=lab)
     window.show()
-    window.start_background_check(path)
+    window.housekeeping.start_background_check()
     code = app.exec()
-    window.backup_now("on close")
+    window.housekeeping.backup_now("on close")
     ready.close()
     return code
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QTableWidgetItem  # noqa: E402
 from cathlog.domain.enums import EventKind, Role  # noqa: E402
 from cathlog.services import Services  # noqa: E402
 from cathlog.store.db import Store  # noqa: E402
-from cathlog.ui.dialogs import FirstRunDialog, SignInDialog  # noqa: E402
+from cathlog.ui.sign_in import FirstRunDialog, SignInDialog  # noqa: E402
 from cathlog.ui.main_window import MainWindow  # noqa: E402
 from cathlog.ui.new_case import NewCaseDialog  # noqa: E402
 from cathlog.ui.review import ReviewDialog  # noqa: E402

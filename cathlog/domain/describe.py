@@ -1,13 +1,14 @@
 """One line of plain text per log entry, with units, for timelines and reports.
 
 ``describe(ev)`` -> "Heparin 6000 units IV", "ACT 268 s (Hemochron)",
-"DES 3 × 28 mm, lot 8831, implanted". Entries that refer to other entries
+"DES 3 × 28 mm, lot 8831, implanted"; ``kind_title(kind)`` -> "Drug", "ACT". Entries that refer to other entries
 (an inflation's balloon) are described with the help of ``others``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from cathlog.domain import enums as e
@@ -15,6 +16,21 @@ from cathlog.domain.vocab_base import Vocab
 from cathlog.domain.fields import EVENT_FIELDS
 from cathlog.domain.records import EventVersion
 from cathlog.domain.units import format_number, format_quantity
+
+
+# What each kind of entry is called on screen and in reports (form headings, quick-entry buttons,
+# the timeline's and the report log's "Entry" column): the one place these titles are spelled.
+KIND_TITLES: Mapping[e.EventKind, str] = MappingProxyType({
+    e.EventKind.ACCESS: "Access", e.EventKind.MEDICATION: "Drug", e.EventKind.ACT: "ACT",
+    e.EventKind.DEVICE: "Device", e.EventKind.INFLATION: "Inflation", e.EventKind.ATHERECTOMY: "Atherectomy run",
+    e.EventKind.CONTRAST: "Contrast", e.EventKind.RADIATION: "Radiation dose", e.EventKind.LESION: "Lesion",
+    e.EventKind.COMPLICATION: "Complication", e.EventKind.NOTE: "Note",
+})
+
+
+def kind_title(kind: e.EventKind | str) -> str:
+    """``kind_title("medication")`` -> "Drug"."""
+    return KIND_TITLES[e.EventKind(kind)]
 
 
 def _q(kind: e.EventKind, data: Mapping[str, Any], name: str) -> str:

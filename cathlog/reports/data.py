@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from cathlog.domain.describe import describe, device_name
+from cathlog.domain.describe import describe, device_name, kind_title
 from cathlog.domain.enums import (
     Category,
     DeviceState,
@@ -149,7 +149,7 @@ def build_summary(record: ProcedureRecord, review: Review | None, signatures: li
     for h in record.events:
         ev = h.current
         status = "void" if ev.voided else (f"corrected (v{ev.version})" if h.corrected else "")
-        log.append((_time(ev.occurred_at), ev.kind.label, describe(ev, others), ev.recorded_by, status))
+        log.append((_time(ev.occurred_at), kind_title(ev.kind), describe(ev, others), ev.recorded_by, status))
     return SummaryData(
         header=header(record), title="Procedure summary", patient=patient, procedure=procedure,
         access=[describe(ev) for ev in record.current_events(EventKind.ACCESS)],

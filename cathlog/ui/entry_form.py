@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from cathlog.catalog import Catalog
-from cathlog.domain.describe import describe, device_name
+from cathlog.domain.describe import describe, device_name, kind_title
 from cathlog.domain.drugs import DRUGS
 from cathlog.domain.enums import Drug, EventKind
 from cathlog.domain.errors import CathlogError, ConfirmationRequired, ValidationError
@@ -38,12 +38,6 @@ from cathlog.services import Services
 from cathlog.ui.fields import FieldError, FieldInput
 from cathlog.ui.models import local_time
 
-TITLES = {
-    EventKind.ACCESS: "Access", EventKind.MEDICATION: "Drug", EventKind.ACT: "ACT", EventKind.DEVICE: "Device",
-    EventKind.INFLATION: "Inflation", EventKind.ATHERECTOMY: "Atherectomy run", EventKind.CONTRAST: "Contrast",
-    EventKind.RADIATION: "Radiation dose", EventKind.LESION: "Lesion", EventKind.COMPLICATION: "Complication",
-    EventKind.NOTE: "Note",
-}
 
 
 def _ref_choices(record: ProcedureRecord, kind: EventKind, field: str) -> list[tuple[str, str]]:
@@ -123,7 +117,7 @@ class EntryForm(QGroupBox):
         old.deleteLater()
         form = QFormLayout(self.body)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.heading.setText(("Correct: " if correcting else "New: ") + TITLES[self.kind])
+        self.heading.setText(("Correct: " if correcting else "New: ") + kind_title(self.kind))
         self.time = QLineEdit()
         self.time.setObjectName("occurred_at")
         self.time.setAccessibleName("time of the entry (HH:MM)")

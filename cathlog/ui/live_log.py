@@ -29,12 +29,13 @@ from PySide6.QtWidgets import (
 from cathlog.catalog import Catalog
 from cathlog.domain.enums import EventKind, ProcedureStatus
 from cathlog.domain.errors import CathlogError
+from cathlog.domain.describe import kind_title
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
 from cathlog.rules.alerts import ACT_RECHECK_MIN
 from cathlog.rules.case_facts import scan_check
-from cathlog.rules.permissions import Action, may
+from cathlog.rules.permissions import Action
 from cathlog.services import Services
-from cathlog.ui.entry_form import TITLES, EntryForm
+from cathlog.ui.entry_form import EntryForm
 from cathlog.ui.models import EventTableModel, ObjectRole, local_time
 from cathlog.ui.panels import ActPanel, ContrastPanel, RadiationPanel, TimerPanel
 from cathlog.ui.widgets import make_log_view, patient_header
@@ -135,7 +136,7 @@ class LiveLogPage(QWidget):
         self.target_button = QPushButton("Set ACT target…")
         self.target_button.setAccessibleName("set this case's ACT target band")
         self.target_button.clicked.connect(self.set_act_target)
-        self.target_button.setVisible(may(self.actor.role, Action.SET_TARGETS))
+        self.target_button.setVisible(self.services.auth.may(self.actor, Action.SET_TARGETS))
         self.act_panel.layout_.addWidget(self.target_button)
         self.radiation_panel, self.timer_panel = RadiationPanel(), TimerPanel()
         self.timer_panel.finished.connect(self._timer_finished)
@@ -150,7 +151,7 @@ class LiveLogPage(QWidget):
         grid = QGridLayout()
         self.quick_buttons: dict[str, QPushButton] = {}
         for i, (key, kind) in enumerate(QUICK_KEYS):
-            label = "Inflate / run" if kind is None else TITLES[kind]
+            label = "Inflate / run" if kind is None else kind_title(kind)
             button = QPushButton(f"{key}\n{label}")
             button.setObjectName("QuickButton")
             button.setAccessibleName(f"{label} ({key})")
@@ -240,7 +241,7 @@ class LiveLogPage(QWidget):
                     if self.model.row_object(i).current.event_id == ev.event_id), None)
         if row is not None:
             self.timeline.selectRow(row)
-        self.say(f"Saved {TITLES[ev.kind].lower()} at {local_time(ev.recorded_at, '%H:%M:%S')}.")
+        self.say(f"Saved {kind_title(ev.kind).lower()} at {local_time(ev.recorded_at, '%H:%M:%S')}.")
         self.timeline.setFocus()
         self.entry_saved.emit(ev)
 

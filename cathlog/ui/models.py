@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
-from cathlog.domain.describe import describe
+from cathlog.domain.describe import describe, kind_title
 from cathlog.domain.enums import Category, EventKind
 from cathlog.domain.records import CaseSummary, EventHistory, EventVersion, parse_utc_iso
 from cathlog.rules.case_facts import dose_per_kg, is_late
@@ -41,11 +41,54 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         self._texts: list[tuple[str, ...]] = []
 
     def set_rows(self, rows: Sequence[T]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
+        """Show ``rows``. When ``row_key`` identifies rows and the rows shown so far are all still
+        there, in the same order, the new ones are inserted (rowsInserted) and changed ones updated
+        (dataChanged), so a view keeps its selection and scroll position; otherwise the model resets."""
+        new_rows = list(rows)
         # Texts are computed once here, not on each of the thousands of data() calls a view makes.
-        self._texts = [tuple(c.text(r) for c in self._columns) for r in self._rows]
-        self.endResetModel()
+        new_texts = [tuple(c.text(r) for c in self._columns) for r in new_rows]
+        if not self._update_in_place(new_rows, new_texts):
+            self.beginResetModel()
+            self._rows, self._texts = new_rows, new_texts
+            self.endResetModel()
+
+    def row_key(self, obj: T) -> object | None:
+        """What identifies a row across updates (None: rows are not identified; every update resets)."""
+        return None
+
+    def _update_in_place(self, new_rows: list[T], new_texts: list[tuple[str, ...]]) -> bool:
+        probe = self._rows[:1] or new_rows[:1]
+        if not probe or self.row_key(probe[0]) is None:
+            return not probe  # nothing shown before or after: nothing to tell a view
+        old_keys = [self.row_key(r) for r in self._rows]
+        new_keys = [self.row_key(r) for r in new_rows]
+        old_set = set(old_keys)
+        if len(old_set) != len(old_keys) or len(set(new_keys)) != len(new_keys) \
+                or [k for k in new_keys if k in old_set] != old_keys:
+            return False  # a row went away or moved
+        old_at = {k: i for i, k in enumerate(old_keys)}
+        old_rows, old_texts = self._rows, self._texts
+        self._rows, self._texts = list(old_rows), list(old_texts)
+        i = 0
+        while i < len(new_keys):  # runs of new rows, in ascending order of their final position
+            if new_keys[i] in old_set:
+                i += 1
+                continue
+            end = i
+            while end + 1 < len(new_keys) and new_keys[end + 1] not in old_set:
+                end += 1
+            self.beginInsertRows(QModelIndex(), i, end)
+            self._rows[i:i] = new_rows[i:end + 1]
+            self._texts[i:i] = new_texts[i:end + 1]
+            self.endInsertRows()
+            i = end + 1
+        last = len(self._columns) - 1
+        for row, key in enumerate(new_keys):
+            self._rows[row], self._texts[row] = new_rows[row], new_texts[row]
+            j = old_at.get(key)
+            if j is not None and (old_texts[j] != new_texts[row] or old_rows[j] != new_rows[row]):
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+        return True
 
     def row_object(self, row: int) -> T:
         return self._rows[row]
@@ -98,7 +141,7 @@ class EventTableModel(ListTableModel[EventHistory]):
         self._others: dict[str, EventVersion] = {}
         super().__init__([
             Column("Time", lambda h: local_time(h.current.occurred_at, "%H:%M")),
-            Column("Entry", lambda h: EventKind(h.current.kind).label.capitalize() if h.current.kind != EventKind.ACT else "ACT"),
+            Column("Entry", lambda h: kind_title(h.current.kind)),
             Column("Details", self._details),
             Column("Recorded by", lambda h: self._recorded(h)),
         ], parent)
@@ -122,6 +165,9 @@ class EventTableModel(ListTableModel[EventHistory]):
         if history.corrected:
             return f"{text} (corrected, version {history.current.version})"
         return text
+
+    def row_key(self, obj: EventHistory) -> object | None:
+        return obj.current.event_id
 
     @staticmethod
     def _recorded(history: EventHistory) -> str:

@@ -32,7 +32,7 @@ from cathlog.domain.errors import CathlogError, ValidationError, Issue
 from cathlog.domain.followup import PlanDrug, Review, SignatureMeaning
 from cathlog.domain.records import Actor
 from cathlog.domain.units import QuantityError, parse_number
-from cathlog.rules.permissions import Action, may
+from cathlog.rules.permissions import Action
 from cathlog.services import Services
 
 PLAN_COLUMNS = ("Drug", "Dose", "Duration", "Review (months)")
@@ -209,7 +209,7 @@ class ReviewDialog(QDialog):
         review = self.services.review.get_review(self.actor, self.procedure_id)
         if review:
             self._fill(review)
-        editable = status is ProcedureStatus.CLOSED and may(self.actor.role, Action.SIGN_CASE)
+        editable = status is ProcedureStatus.CLOSED and self.services.auth.may(self.actor, Action.SIGN_CASE)
         for w in (self.save_button, self.sign_button, self.password, self.meaning, self.suggested):
             w.setEnabled(editable)
         self.addendum_button.setEnabled(status is ProcedureStatus.SIGNED)

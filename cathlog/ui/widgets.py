@@ -7,6 +7,7 @@ from datetime import date
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
+from cathlog.domain.describe import KIND_TITLES
 from cathlog.domain.enums import Anticoagulation, Category
 from cathlog.domain.records import ProcedureRecord
 from cathlog.domain.units import format_quantity
@@ -51,8 +52,9 @@ def make_log_view(name: str, model: QAbstractItemModel) -> QTableView:
     view.setModel(model)
     header = view.horizontalHeader()
     # Fixed widths for time, kind and author: sizing them to contents re-reads every row on each save.
+    view.ensurePolished()  # the theme's font, not the default one, sets the widths
     width = view.fontMetrics().horizontalAdvance
-    for column, sample in ((0, "00:00  "), (1, "Atherectomy  "), (3, "demo.nurse (late) ")):
+    for column, sample in ((0, "00:00  "), (1, max(KIND_TITLES.values(), key=len) + "  "), (3, "demo.nurse (late) ")):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(column, width(sample) + 16)
     header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)

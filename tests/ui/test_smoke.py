@@ -1,6 +1,6 @@
 """Qt works on CI: the main window opens on a fresh database, the first-run
 dialog creates the admin, sign-in refuses a wrong password in the dialog."""
-from cathlog.ui.dialogs import FirstRunDialog, SignInDialog
+from cathlog.ui.sign_in import FirstRunDialog, SignInDialog
 from cathlog.ui.main_window import MainWindow
 from cathlog.ui.models import CaseTableModel, EventTableModel
 from tests.conftest import PASSWORD
@@ -11,8 +11,8 @@ def test_main_window_opens_on_a_fresh_database(qtbot, services, admin):
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    assert window.case_model.rowCount() == 0
-    assert "No cases yet" in window.empty.text()
+    assert window.cases.case_model.rowCount() == 0
+    assert "No cases yet" in window.cases.empty.text()
 
 
 def test_case_list_search_and_record_view(qtbot, qtmodeltester, services, admin):
@@ -20,28 +20,28 @@ def test_case_list_search_and_record_view(qtbot, qtmodeltester, services, admin)
     window = MainWindow(services, admin, "test.db")
     qtbot.addWidget(window)
     window.show()
-    assert window.case_model.rowCount() == 5
-    qtmodeltester.check(window.case_model)
-    target = window.case_model.row_object(2)
-    with qtbot.waitSignal(window.cases_loaded, timeout=3000) as blocker:
-        qtbot.keyClicks(window.search, target.mrn)
+    assert window.cases.case_model.rowCount() == 5
+    qtmodeltester.check(window.cases.case_model)
+    target = window.cases.case_model.row_object(2)
+    with qtbot.waitSignal(window.cases.cases_loaded, timeout=3000) as blocker:
+        qtbot.keyClicks(window.cases.search, target.mrn)
     assert blocker.args == [1]
-    with qtbot.waitSignal(window.case_selected, timeout=3000):
-        window.case_view.selectRow(0)
-    assert target.mrn in window.header.text()
-    assert window.event_model.rowCount() >= 10
-    qtmodeltester.check(window.event_model)
+    with qtbot.waitSignal(window.cases.case_selected, timeout=3000):
+        window.cases.case_view.selectRow(0)
+    assert target.mrn in window.cases.header.text()
+    assert window.cases.event_model.rowCount() >= 10
+    qtmodeltester.check(window.cases.event_model)
 
 
 def test_search_with_sql_metacharacters_matches_literally(qtbot, services, admin):
     services.demo.load(admin, 3, seed=4)
     window = MainWindow(services, admin, "test.db")
     qtbot.addWidget(window)
-    with qtbot.waitSignal(window.cases_loaded, timeout=3000) as blocker:
-        qtbot.keyClicks(window.search, "' OR 1=1 --")
+    with qtbot.waitSignal(window.cases.cases_loaded, timeout=3000) as blocker:
+        qtbot.keyClicks(window.cases.search, "' OR 1=1 --")
     assert blocker.args == [0]
-    with qtbot.waitSignal(window.cases_loaded, timeout=3000) as blocker:
-        window.search.setText("%")
+    with qtbot.waitSignal(window.cases.cases_loaded, timeout=3000) as blocker:
+        window.cases.search.setText("%")
     assert blocker.args == [0]
 
 

@@ -60,7 +60,7 @@ def test_window_writes_automatic_backups(qtbot, tmp_path, services, admin):
     window = MainWindow(services, admin, "t", settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
                         backup_folder=folder)
     qtbot.addWidget(window)
-    window.backup_now("on close")
+    window.housekeeping.backup_now("on close")
     assert len(list(folder.glob("cathlog-*.cathlog-backup.db"))) == 1
 
 
@@ -89,9 +89,10 @@ def test_background_check_stops_saving_on_a_damaged_file(qtbot, tmp_path, monkey
     monkeypatch.setattr(QMessageBox, "critical", lambda *a, **k: shown.append(a[2]))
     win = MainWindow(services, nurse, "c", settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(win)
-    win.start_background_check(path)
-    qtbot.waitUntil(lambda: bool(shown), timeout=10000)
-    win._check.wait()
+    with qtbot.waitSignal(win.housekeeping.checked, timeout=10000) as blocker:
+        win.housekeeping.start_background_check()
+    win.housekeeping.wait()
+    assert blocker.args[0] is not None
     assert "Saving is stopped" in shown[0] and services.store.read_only
     try:
         services.cases.record_event(nurse, services.cases.list_cases(nurse)[0].procedure_id, "act", {"act_s": 250})

@@ -1,0 +1,205 @@
+"""The case-list page: search, a status filter, the list of cases and a
+read-only preview of the selected case's log.
+
+It asks the window, through signals, to open a case's live log, to review
+one, or to start a new one; it reports status-line text with ``message``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cathlog.domain.enums import ProcedureStatus, Role
+from cathlog.domain.errors import CathlogError
+from cathlog.domain.records import Actor
+from cathlog.rules.permissions import Action
+from cathlog.services import Services
+from cathlog.ui.models import CaseTableModel, EventTableModel, ObjectRole
+from cathlog.ui.widgets import make_log_view, make_table, patient_header
+
+SEARCH_DELAY_MS = 200
+LIST_LIMIT = 500  # the most cases the list shows
+_EMPTY_HINT = {Role.ADMIN: " Load demo cases from the File menu to try cathlog.",
+               Role.NURSE: " Start one with New case (Ctrl+N).",
+               Role.PHYSICIAN: " Start one with New case (Ctrl+N)."}
+
+
+class CaseListPage(QWidget):
+    case_selected = Signal(str)  # a case is shown in the preview
+    cases_loaded = Signal(int)  # the list was (re)loaded with this many cases
+    open_requested = Signal(str)  # open this case's live log
+    review_requested = Signal(str)  # review and sign this case
+    new_requested = Signal()  # start a new case
+    message = Signal(str, int)  # text for the status line, and for how many ms (0: until replaced)
+
+    def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.services, self.actor = services, actor
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.reload)
+        self._build()
+        self._show_buttons()
+
+    # --- layout ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._bar())
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setContentsMargins(12, 8, 12, 12)
+        self.case_model = CaseTableModel(self)
+        self.case_view = make_table("case_list")
+        self.case_view.setModel(self.case_model)
+        header = self.case_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.case_view.selectionModel().selectionChanged.connect(self._on_case_selection)
+        self.case_view.activated.connect(lambda _: self.open_selected())
+        splitter.addWidget(self.case_view)
+        splitter.addWidget(self._preview())
+        splitter.setSizes([700, 640])
+        layout.addWidget(splitter, 1)
+
+    def _bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        bar.setContentsMargins(12, 8, 12, 0)
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setAccessibleName("search cases")
+        self.search.setPlaceholderText("Search MRN, name, operator or case id  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _: self._search_timer.start())
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, lambda: self.search.setFocus())
+        self.status_filter = QComboBox()
+        self.status_filter.setObjectName("status_filter")
+        self.status_filter.setAccessibleName("status filter")
+        self.status_filter.addItem("All statuses", None)
+        for status in ProcedureStatus:
+            self.status_filter.addItem(status.value.capitalize(), status.value)
+        self.status_filter.currentIndexChanged.connect(self.reload)
+        self.open_button = QPushButton("Open log (Enter)")
+        self.open_button.setAccessibleName("open the selected case's log")
+        self.open_button.clicked.connect(self.open_selected)
+        self.review_button = QPushButton("Review and sign…")
+        self.review_button.setAccessibleName("review and sign the selected case")
+        self.review_button.clicked.connect(self.review_selected)
+        self.new_button = QPushButton("New case (Ctrl+N)")
+        self.new_button.setObjectName("Primary")
+        self.new_button.setAccessibleName("new case")
+        self.new_button.clicked.connect(self.new_requested.emit)
+        bar.addWidget(QLabel("Cases"))
+        bar.addWidget(self.search, 1)
+        bar.addWidget(QLabel("Status"))
+        bar.addWidget(self.status_filter)
+        bar.addWidget(self.open_button)
+        bar.addWidget(self.review_button)
+        bar.addWidget(self.new_button)
+        return bar
+
+    def _preview(self) -> QWidget:
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(8, 0, 0, 0)
+        self.header = QLabel("")
+        self.header.setObjectName("PatientHeader")
+        self.header.setAccessibleName("patient and case")
+        self.header.setWordWrap(True)
+        self.event_model = EventTableModel(self)
+        self.event_view = make_log_view("case_log", self.event_model)
+        self.empty = QLabel("")
+        self.empty.setObjectName("Empty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.record_stack = QStackedWidget()
+        record_page = QWidget()
+        rp = QVBoxLayout(record_page)
+        rp.setContentsMargins(0, 0, 0, 0)
+        rp.addWidget(self.header)
+        rp.addWidget(self.event_view, 1)
+        self.record_stack.addWidget(self.empty)
+        self.record_stack.addWidget(record_page)
+        rl.addWidget(self.record_stack)
+        return right
+
+    def _show_buttons(self) -> None:
+        self.new_button.setVisible(self.services.auth.may(self.actor, Action.OPEN_CASE))
+        self.review_button.setVisible(self.services.auth.may(self.actor, Action.SIGN_CASE))
+
+    # --- behaviour -------------------------------------------------------------------
+
+    def set_actor(self, actor: Actor) -> None:
+        """Another user signed in at the lock: their buttons, their list."""
+        self.actor = actor
+        self._show_buttons()
+        self.reload()
+
+    def reload(self) -> None:
+        try:
+            cases = self.services.cases.list_cases(self.actor, search=self.search.text() or None,
+                                                   status=self.status_filter.currentData(), limit=LIST_LIMIT)
+        except CathlogError as exc:
+            QMessageBox.warning(self, "cathlog", str(exc))
+            return
+        self.case_model.set_rows(cases)
+        shown = f" (first {LIST_LIMIT} shown)" if len(cases) == LIST_LIMIT else ""
+        self.message.emit(f"{len(cases)} case(s){shown}", 0)
+        if not cases:
+            filtered = bool(self.search.text() or self.status_filter.currentData())
+            self.empty.setText("No case matches this search." if filtered
+                               else "No cases yet." + _EMPTY_HINT[self.actor.role])
+        else:
+            self.empty.setText("Select a case to see its log; Enter opens it.")
+        self.record_stack.setCurrentIndex(0)
+        self.cases_loaded.emit(len(cases))
+
+    def _on_case_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if indexes:
+            self.show_case(self.case_model.data(indexes[0], ObjectRole).procedure_id)
+
+    def show_case(self, procedure_id: str) -> None:
+        """The preview: the case's header and its log, read-only."""
+        try:
+            record = self.services.cases.get_record(self.actor, procedure_id)
+        except CathlogError as exc:
+            QMessageBox.warning(self, "cathlog", str(exc))
+            return
+        self.header.setText(patient_header(record, date.today()))
+        self.event_model.set_rows(record.events, record.patient.weight_kg)
+        self.record_stack.setCurrentIndex(1)
+        self.case_selected.emit(procedure_id)
+
+    def selected_case(self) -> str | None:
+        rows = self.case_view.selectionModel().selectedRows()
+        return self.case_model.data(rows[0], ObjectRole).procedure_id if rows else None
+
+    def open_selected(self) -> None:
+        procedure_id = self.selected_case()
+        if procedure_id:
+            self.open_requested.emit(procedure_id)
+
+    def review_selected(self) -> None:
+        procedure_id = self.selected_case()
+        if procedure_id is None:
+            self.message.emit("Select a case to review first.", 8000)
+            return
+        self.review_requested.emit(procedure_id)

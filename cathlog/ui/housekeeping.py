@@ -1,0 +1,122 @@
+"""Housekeeping beside the main window: automatic backups (daily while the
+program stays open, and on close), the background integrity check, and the
+admin's "back up as" and "restore" dialogs.
+
+A collaborator the window owns, not a mixin: it talks to the window only
+through its signals (``message`` for the status line, ``restored`` to reload
+what is shown, ``checked`` when the background check is done) and to the
+database only through the admin services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from cathlog.domain.errors import CathlogError
+from cathlog.domain.records import Actor
+from cathlog.services import Services
+
+DAILY_MS = 24 * 3600 * 1000
+
+
+class _Worker(QThread):
+    """Runs one function off the GUI thread and reports its result."""
+
+    done = Signal(object)
+
+    def __init__(self, fn: Callable[[], Any]):
+        super().__init__()
+        self._fn = fn
+
+    def run(self) -> None:
+        self.done.emit(self._fn())
+
+
+class Housekeeping(QObject):
+    message = Signal(str, int)  # text for the status line, and for how many ms
+    restored = Signal()  # the database was replaced from a backup: reload what is shown
+    checked = Signal(object)  # the background check is done: None when sound, else what is wrong
+
+    def __init__(self, services: Services, window: QWidget, backup_folder: Path | None = None):
+        super().__init__(window)
+        self.services = services
+        self.parent_widget = window  # the parent of the dialogs
+        self.backup_folder = backup_folder
+        self._check: _Worker | None = None
+        self._daily = QTimer(self)  # a backup each day the program stays open
+        self._daily.setInterval(DAILY_MS)
+        self._daily.timeout.connect(lambda: self.backup_now("daily"))
+        if backup_folder is not None:
+            self._daily.start()
+
+    # --- the background check ---------------------------------------------------------
+
+    def start_background_check(self) -> None:
+        """quick_check reads the whole file, so it runs beside the nurse, not before her."""
+        if self._check is not None and self._check.isRunning():
+            return
+        self._check = _Worker(self.services.admin.background_check)
+        self._check.done.connect(self._check_finished)
+        self._check.start()
+
+    def wait(self) -> None:
+        """Block until the background check has ended (a QThread must not be destroyed while it runs)."""
+        if self._check is not None:
+            self._check.wait()
+
+    def _check_finished(self, problem: object) -> None:
+        if problem is None:
+            self.message.emit("Database check: ok", 8000)
+        else:
+            self.services.admin.stop_writing()
+            QMessageBox.critical(self.parent_widget, "cathlog: the database is damaged",
+                                 f"The start-up check found damage ({problem}). Saving is stopped so that nothing "
+                                 "more is written to the damaged file. Close cathlog and start it again to restore "
+                                 "the last verified backup; write down anything you enter meanwhile.")
+        self.checked.emit(problem)
+
+    # --- backups ------------------------------------------------------------------------
+
+    def backup_now(self, why: str) -> None:
+        """An automatic, verified backup (kept: the newest 14); a failure is reported, never fatal."""
+        if self.backup_folder is None:
+            return
+        try:
+            info = self.services.admin.automatic_backup(self.backup_folder)
+        except (CathlogError, OSError) as exc:
+            self.message.emit(f"⚠ Automatic backup ({why}) failed: {exc}", 30000)
+            return
+        self.message.emit(f"Backup ({why}) written: {info.path.name}", 10000)
+
+    def backup_as(self, actor: Actor) -> None:
+        path = QFileDialog.getSaveFileName(self.parent_widget, "Back up to", "cathlog-backup.db")[0]
+        if not path:
+            return
+        try:
+            info = self.services.admin.backup(actor, Path(path))
+        except (CathlogError, OSError) as exc:
+            QMessageBox.warning(self.parent_widget, "cathlog", str(exc))
+            return
+        QMessageBox.information(self.parent_widget, "cathlog", f"Backed up to {info.path} ({info.size_bytes} bytes); "
+                                                        "integrity checked.")
+
+    def restore_from(self, actor: Actor) -> None:
+        path = QFileDialog.getOpenFileName(self.parent_widget, "Restore from a backup", "", "cathlog databases (*.db)")[0]
+        if not path:
+            return
+        answer = QMessageBox.question(self.parent_widget, "Restore", "Replace the database with this backup? Entries made "
+                                      "after it was taken are not in it; the current file is kept under a new name.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            kept = self.services.admin.restore(actor, Path(path))
+        except (CathlogError, OSError) as exc:
+            QMessageBox.warning(self.parent_widget, "cathlog", str(exc))
+            return
+        self.restored.emit()
+        QMessageBox.information(self.parent_widget, "cathlog", f"Restored. The replaced file is kept as {kept}.")

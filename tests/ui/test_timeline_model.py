@@ -1,0 +1,82 @@
+"""The timeline model grows by inserted rows and changes row by row: a saved
+entry is a rowsInserted, a correction or a void a dataChanged of its row, and
+the whole model resets only when another case is shown."""
+
+from cathlog.domain.describe import KIND_TITLES, kind_title
+from cathlog.domain.enums import EventKind
+from cathlog.ui.live_log import LiveLogPage
+from cathlog.ui.models import EventTableModel
+from tests.helpers import open_case
+
+
+class Signals:
+    """Counts what a model tells its views."""
+
+    def __init__(self, model):
+        self.inserted, self.changed, self.resets = [], [], 0
+        model.rowsInserted.connect(lambda _parent, first, last: self.inserted.append((first, last)))
+        model.dataChanged.connect(lambda top, bottom, *_: self.changed.append((top.row(), bottom.row())))
+        model.modelReset.connect(self._reset)
+
+    def _reset(self):
+        self.resets += 1
+
+
+def _events(services, actor, procedure_id):
+    return services.cases.get_record(actor, procedure_id).events
+
+
+def test_recording_an_entry_inserts_a_row_in_the_live_log(qtbot, qtmodeltester, services, nurse):
+    from cathlog.catalog import load_catalog
+
+    proc = open_case(services, nurse)
+    services.cases.record_event(nurse, proc.procedure_id, "note", {"text": "patient on the table"})
+    live = LiveLogPage(services, nurse, load_catalog())
+    qtbot.addWidget(live)
+    live.show_case(proc.procedure_id)
+    qtmodeltester.check(live.model)
+    seen = Signals(live.model)
+    live.new_entry(EventKind.ACT)
+    live.form.inputs["act_s"].editor.setText("265")
+    with qtbot.waitSignal(live.model.rowsInserted, timeout=3000):
+        live.form.submit()
+    assert seen.inserted == [(1, 1)] and seen.resets == 0
+    assert live.model.rowCount() == 2 and live.model.row_object(1).current.data["act_s"] == 265
+    assert live.model.data(live.model.index(1, 1)) == "ACT"
+    qtmodeltester.check(live.model)
+
+
+def test_correction_and_void_change_their_row_only(qtbot, qtmodeltester, services, nurse):
+    proc = open_case(services, nurse)
+    first = services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 240})
+    services.cases.record_event(nurse, proc.procedure_id, "note", {"text": "sheath in"})
+    model = EventTableModel()
+    model.set_rows(_events(services, nurse, proc.procedure_id))
+    qtmodeltester.check(model)
+    seen = Signals(model)
+    services.cases.correct_event(nurse, first.event_id, {"act_s": 250}, reason="typo")
+    model.set_rows(_events(services, nurse, proc.procedure_id))
+    assert seen.changed == [(0, 0)] and seen.inserted == [] and seen.resets == 0
+    assert "corrected, version 2" in model.data(model.index(0, 2))
+    services.cases.void_event(nurse, first.event_id, reason="wrong patient")
+    model.set_rows(_events(services, nurse, proc.procedure_id))
+    assert seen.changed == [(0, 0), (0, 0)] and seen.resets == 0
+    assert model.data(model.index(0, 2)).startswith("VOID:")
+    qtmodeltester.check(model)
+
+
+def test_another_case_resets_the_model(qtbot, services, nurse):
+    one, two = open_case(services, nurse, "A1"), open_case(services, nurse, "A2")
+    services.cases.record_event(nurse, one.procedure_id, "note", {"text": "one"})
+    services.cases.record_event(nurse, two.procedure_id, "note", {"text": "two"})
+    model = EventTableModel()
+    model.set_rows(_events(services, nurse, one.procedure_id))
+    seen = Signals(model)
+    model.set_rows(_events(services, nurse, two.procedure_id))
+    assert seen.resets == 1 and seen.inserted == []
+    assert model.data(model.index(0, 2)) == "two"
+
+
+def test_every_entry_kind_has_one_title():
+    assert set(KIND_TITLES) == set(EventKind)
+    assert kind_title("medication") == "Drug" and kind_title(EventKind.ACT) == "ACT"
