@@ -226,3 +226,22 @@ def test_restore_into_a_read_only_window_is_refused(tmp_path, live, admin):
     live.store.stop_writing()
     with pytest.raises(ReadOnlyDatabase):
         live.admin.restore(admin, copy)
+
+
+def test_a_failure_to_keep_the_old_content_cancels_the_restore(tmp_path, live, admin, nurse, monkeypatch):
+    from cathlog.domain.errors import DiskFull
+
+    copy = live.admin.backup(admin, tmp_path / "copy.db").path
+    open_case(live, nurse, "B")
+    before = {c.procedure_id for c in live.cases.list_cases(nurse)}
+
+    def full(live_path, kept):
+        raise DiskFull("The disk is full.")
+
+    monkeypatch.setattr(backups, "_keep_copy", full)
+    with pytest.raises(DiskFull):
+        live.admin.restore(admin, copy)
+    assert {c.procedure_id for c in live.cases.list_cases(nurse)} == before  # the half-copied pages rolled back
+    assert live.store.integrity_check() == [] and "restore" not in [r.action for r in audit.rows(live.store)]
+    open_case(live, nurse, "C")  # and the window keeps saving
+    assert not [p for p in live.store.path.parent.iterdir() if ".replaced-" in p.name or p.name.startswith(".")]

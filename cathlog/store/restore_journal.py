@@ -24,8 +24,6 @@ import json
 import os
 from pathlib import Path
 
-from cathlog.fileio import atomic_write
-
 
 def journal_path(live: Path) -> Path:
     return live.with_name(f".{live.name}.restore-journal")
@@ -44,8 +42,13 @@ def replace_live(live: Path, staged: Path) -> None:
     """Put the verified, synced ``staged`` file at ``live``; the caller kept copies of the old one."""
     if staged.parent != live.parent:
         raise ValueError("the staged file must sit beside the live one")
-    with atomic_write(journal_path(live)) as fh:
+    journal = journal_path(live)
+    tmp = journal.with_name(journal.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:  # complete or absent: written aside, synced, renamed
         json.dump({"staged": staged.name}, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, journal)
     fsync_dir(live.parent)
     _complete(live, staged)
 
