@@ -245,3 +245,20 @@ def test_a_failure_to_keep_the_old_content_cancels_the_restore(tmp_path, live, a
     assert live.store.integrity_check() == [] and "restore" not in [r.action for r in audit.rows(live.store)]
     open_case(live, nurse, "C")  # and the window keeps saving
     assert not [p for p in live.store.path.parent.iterdir() if ".replaced-" in p.name or p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("folder", ["Lab #2", "what?", "100% sure", "Zoë 李"])
+def test_backup_and_restore_in_folders_with_uri_characters(tmp_path, folder):
+    path = tmp_path / folder / "cathlog.db"
+    path.parent.mkdir()
+    services = Services(Store.open(path), hasher=FAST_HASHER)
+    try:
+        admin = services.auth.create_first_admin("admin", "Admin", PASSWORD)
+        copy = services.admin.backup(admin, tmp_path / folder / "copy.db").path
+        services.auth.add_user(admin, "nurse", "Nurse", Role.NURSE, PASSWORD)
+        kept = services.admin.restore(admin, copy)
+        assert [u.username for u in services.auth.list_users(admin)] == ["admin"]
+        assert sqlite3.connect(kept).execute("SELECT count(*) FROM users").fetchone()[0] == 2
+        assert not list(tmp_path.glob("*.db"))  # nothing written beside the folder by a mis-parsed URI
+    finally:
+        services.store.close()

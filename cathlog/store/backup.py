@@ -286,13 +286,15 @@ def _copy_in(staged: sqlite3.Connection, store: Store, kept: Path, on_step: Call
     if pages < 2:  # pragma: no cover - a cathlog schema alone is dozens of pages
         raise CorruptDatabase("the backup is too small to be a cathlog database")
     step = max(1, min(1024, pages // 2))  # the first step must not finish the copy: the copy of the old is taken after it
-    kept_done = []
+    kept_done: list[bool] = []
+    live = store.path
+    assert live is not None
 
     def progress(status: int, remaining: int, total: int) -> None:
         # After the first successful step the backup holds the live file's write lock and
         # nothing it wrote is committed: a reader sees exactly the content being replaced.
         if status == _SQLITE_OK and not kept_done:
-            _keep_copy(store.path, kept)
+            _keep_copy(live, kept)
             kept_done.append(True)
         if on_step is not None:
             on_step(remaining, total)

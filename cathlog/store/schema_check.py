@@ -133,6 +133,7 @@ def differences(conn: sqlite3.Connection, version: int) -> list[str]:
         kind, name = key
         have, want = actual.get(key), expected.get(key)
         if want is None:
+            assert have is not None
             if kind == "table" and have[3] is not None and normalise_sql(have[3]) == _SQLITE_STAT_TABLES.get(name):
                 continue  # statistics written by ANALYZE
             found.append(f"extra {kind} {name}")
