@@ -14,7 +14,7 @@ from cathlog.rules.permissions import Action
 from cathlog.services.base import ServiceBase
 from cathlog.store import audit
 from cathlog.store import backup as backups
-from cathlog.store.db import quick_check_file
+from cathlog.store.db import Store, quick_check_file
 
 
 @dataclass(frozen=True)
@@ -100,20 +100,36 @@ class AdminService(ServiceBase):
         """The program's own backup (on close, daily); no user acts, so no role check."""
         return backups.automatic_backup(self.store, Path(folder), keep=keep, now=self.clock())
 
-    def restore(self, actor: Actor, source: Path) -> Path | None:
-        """Replace this database with a verified backup; the replaced file is kept."""
+    def restore(self, actor: Actor, source: Path) -> Path:
+        """Write a verified backup into this database; returns where the replaced content is kept.
+
+        The backup is refused, naming the difference, unless it is a cathlog file of
+        a known version whose tables, indexes, triggers and views are exactly what the
+        migrations make. Its content is written into the live database through SQLite's
+        backup API under the write lock, so other open windows see it (they learn of it
+        through :meth:`database_replaced_since`) and no window writes into a file set
+        aside; the replaced content is first copied to a verified file, returned. The
+        audit row is part of the restored content's single commit.
+        """
         self.require(actor, Action.RESTORE)
         source = Path(source)
-        backups.verify_file(source)  # refuse before closing anything
         live = self.store.path
         if live is None:
             raise ValueError("an in-memory database cannot be restored into")
-        self.store.close()
-        try:
-            kept = backups.restore(source, live, now=self.clock())
-        finally:
-            self.store.reopen()
-        with self.store.write():
-            self.audit(actor, "restore", "database", live.name,
-                       new={"from": source.name, "replaced_file_kept_as": kept.name if kept else None})
-        return kept
+        kept = backups.kept_path(live, self.clock())
+
+        def audit_restore(staged: Store) -> None:
+            ServiceBase(staged, self.clock).audit(actor, "restore", "database", live.name,
+                                                  new={"from": source.name, "replaced_file_kept_as": kept.name})
+
+        return backups.restore_into(self.store, source, kept, prepare=audit_restore)
+
+    def database_replaced_since(self, token: str | None) -> tuple[bool, str]:
+        """(replaced?, current token) for a window that holds ``token`` (None: the first call).
+
+        Cheap (one indexed read): a window polls it, e.g. every few seconds, and on
+        True reloads what it shows, because a restore (from any window or the command
+        line) replaced the database under it. No role check: it reveals nothing.
+        """
+        current = backups.database_token(self.store)
+        return (token is not None and token != current), current

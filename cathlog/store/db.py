@@ -4,7 +4,10 @@ Every connection: WAL, ``synchronous=FULL`` (one fsync per human entry is
 cheap; a lost heparin dose is not), ``foreign_keys=ON`` and a busy timeout.
 A file is accepted only if it is empty (new) or carries cathlog's
 ``application_id`` with a schema no newer than this program's, and passes
-``quick_check``; anything else is refused before a byte is written to it.
+``quick_check``, and whose tables, indexes, triggers and views are exactly
+those the migrations make for its version (``schema_check``); anything else
+is refused before a byte is written to it. Every connection runs with
+``trusted_schema=OFF``. A restore a kill interrupted is finished first.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from cathlog.domain.errors import CorruptDatabase, NewerSchema, NotACathlogDatabase
+from cathlog.domain.errors import CorruptDatabase, DatabaseUnavailable, NewerSchema, NotACathlogDatabase
 from cathlog.store.errors import translate, translated
+from cathlog.store.restore_journal import finish_interrupted_restore, journal_path
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
+from cathlog.store.schema_check import check_schema, harden
 
 BUSY_TIMEOUT_MS = 5000
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -73,6 +78,11 @@ class Store:
             file_path = None
         else:
             file_path = Path(path)
+            if read_only and journal_path(file_path).exists():
+                raise DatabaseUnavailable(f"a restore of {file_path.name} was interrupted; open it once for "
+                                          "writing to finish it")
+            if not read_only:  # before anything else: finish a restore a kill interrupted
+                finish_interrupted_restore(file_path)
             if (not create or read_only) and not file_path.exists():
                 raise NotACathlogDatabase(f"there is no database at {file_path}")
             _inspect_file(file_path)
@@ -82,8 +92,11 @@ class Store:
             store = cls(Database(conn), file_path)
             store.read_only = read_only
             # Nothing is written to the file until it is known to be ours and sound.
+            harden(conn)  # trusted_schema=OFF, and the defensive flag where the binding allows it
             conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
             store._refuse_foreign()
+            if file_path is not None:  # every table, index, trigger and view as the migrations make them
+                check_schema(conn, file_path.name)
             if verify:
                 store._verify()
             if read_only:
@@ -226,6 +239,7 @@ def quick_check_file(path: Path) -> str | None:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
+            harden(conn)
             result = conn.execute("PRAGMA quick_check").fetchall()
         finally:
             conn.close()
