@@ -65,9 +65,10 @@ def _shifter(started_at: str) -> Callable[[str], str]:
 
 
 def _birth_year(birth_date: str, started_at: str) -> int:
-    """The birth year, moved to make the age 90 when the patient is older than 89 at the case."""
+    """The birth year, moved to make the age 90 when the patient is older than 89 at the case
+    (Safe Harbor: ages over 89 are one group, "90 or older")."""
     born, year = int(birth_date[:4]), int(started_at[:4])
-    return min(born, year - 90) if year - born > 89 else born
+    return year - 90 if year - born > 89 else born
 
 
 def _mrn(key: bytes, mrn: str) -> str:
