@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Any, ParamSpec, TypeVar
 
 from cathlog.domain.errors import (
@@ -83,9 +83,9 @@ def translated(func: Callable[P, R]) -> Callable[P, R]:
     only then, so that is where its errors arise."""
     if inspect.isgeneratorfunction(func):
         @functools.wraps(func)
-        def generator(*args: P.args, **kwargs: P.kwargs) -> Iterator[Any]:
+        def generator(*args: P.args, **kwargs: P.kwargs) -> Generator[Any, Any, Any]:
             try:
-                return (yield from func(*args, **kwargs))  # type: ignore[misc]
+                return (yield from func(*args, **kwargs))
             except (sqlite3.Error, ValueError) as exc:
                 known = _named(exc)
                 if known is None:
