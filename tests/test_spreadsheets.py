@@ -7,8 +7,10 @@ import zipfile
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+
+from cathlog.domain.flat_tables import FORMULA_TRIGGERS, TABLE_BY_NAME, TABLES, neutralize, unneutralize
 from cathlog.exchange.spreadsheets import write_csv_zip, write_xlsx
-from cathlog.exchange.tables import FORMULA_TRIGGERS, TABLES, neutralize, unneutralize
+from tests.flat_reference import reference_tables
 from tests.helpers import open_case
 
 
@@ -35,12 +37,12 @@ def test_csv_zip_has_every_table_and_neutralized_cells(tmp_path, services, admin
     services.demo.load(admin, 5, seed=1)
     _hostile_case(services, nurse)
     out = tmp_path / "all.zip"
-    assert write_csv_zip(out, services.exchange.iter_records(admin)) == 6
+    assert write_csv_zip(out, services.exchange.flat_tables(admin)) == 6
     with zipfile.ZipFile(out) as archive:
-        assert sorted(archive.namelist()) == sorted(f"{t}.csv" for t in TABLES)
+        assert sorted(archive.namelist()) == sorted(f"{t.name}.csv" for t in TABLES)
         notes = list(csv.reader(io.StringIO(archive.read("events_note.csv").decode("utf-8-sig"))))
         devices = list(csv.reader(io.StringIO(archive.read("events_device.csv").decode("utf-8-sig"))))
-    assert notes[0] == list(TABLES["events_note"])
+    assert notes[0] == list(TABLE_BY_NAME["events_note"].column_names)
     assert "'=HYPERLINK(\"http://x\",\"y\")" in [r[-1] for r in notes]
     lot = devices[0].index("lot")
     assert "'+1234" in [r[lot] for r in devices]
@@ -52,9 +54,9 @@ def test_xlsx_opens_with_typed_cells(tmp_path, services, admin, nurse):
     services.demo.load(admin, 5, seed=1)
     _hostile_case(services, nurse)
     out = tmp_path / "all.xlsx"
-    assert write_xlsx(out, services.exchange.iter_records(admin)) == 6
+    assert write_xlsx(out, services.exchange.flat_tables(admin)) == 6
     book = load_workbook(out, read_only=True)
-    assert set(book.sheetnames) == set(TABLES)
+    assert set(book.sheetnames) == {t.name for t in TABLES}
     contrast = list(book["events_contrast"].iter_rows(values_only=True))
     volume = contrast[0].index("volume_ml")
     assert all(isinstance(r[volume], (int, float)) and not isinstance(r[volume], bool) for r in contrast[1:])
@@ -99,7 +101,7 @@ def test_unicode_and_hostile_text_round_trip_through_csv(tmp_path_factory, famil
     proc = services.cases.open_case(nurse, patient.patient_id, CORONARY)
     services.cases.record_event(nurse, proc.procedure_id, "note", {"text": note})
     out = tmp / "x.zip"
-    write_csv_zip(out, services.exchange.iter_records(admin))
+    write_csv_zip(out, services.exchange.flat_tables(admin))
     with zipfile.ZipFile(out) as archive:
         patients = list(csv.DictReader(io.StringIO(archive.read("patients.csv").decode("utf-8-sig"))))
         notes = list(csv.DictReader(io.StringIO(archive.read("events_note.csv").decode("utf-8-sig"))))
@@ -109,9 +111,7 @@ def test_unicode_and_hostile_text_round_trip_through_csv(tmp_path_factory, famil
     services.store.close()
 
 
-def test_fast_csv_path_gives_the_same_tables_as_the_record_path(tmp_path, services, admin, nurse):
-    from cathlog.exchange.spreadsheets import write_csv_zip_tables
-
+def test_streamed_csv_gives_the_same_tables_as_the_record_path(tmp_path, services, admin, nurse):
     services.demo.load(admin, 6, seed=6)
     proc = _hostile_case(services, nurse)
     ev = services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 228})
@@ -119,11 +119,11 @@ def test_fast_csv_path_gives_the_same_tables_as_the_record_path(tmp_path, servic
     services.cases.void_event(nurse, ev.event_id, reason="@wrong")
     slow, fast = tmp_path / "slow.zip", tmp_path / "fast.zip"
     for filters in ({}, {"category": "venous"}, {"operator": "patel"}, {"status": "closed"}):
-        n_slow = write_csv_zip(slow, services.exchange.iter_records(admin, **filters))
-        n_fast = write_csv_zip_tables(fast, lambda t: services.exchange.table_rows(admin, t, filters))
+        n_slow = write_csv_zip(slow, reference_tables(services.exchange.iter_records(admin, **filters)))
+        n_fast = write_csv_zip(fast, services.exchange.flat_tables(admin, filters))
         assert n_slow == n_fast
         with zipfile.ZipFile(slow) as a, zipfile.ZipFile(fast) as b:
-            for name in TABLES:
+            for name in (t.name for t in TABLES):
                 rows_a = sorted(csv.reader(io.StringIO(a.read(f"{name}.csv").decode("utf-8-sig"))))
                 rows_b = sorted(csv.reader(io.StringIO(b.read(f"{name}.csv").decode("utf-8-sig"))))
                 assert rows_a == rows_b, (filters, name)

@@ -17,9 +17,10 @@ from typing import Any
 from cathlog.domain.enums import ProcedureStatus
 from cathlog.domain.errors import Conflict, Issue, RecordFormatError, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS
+from cathlog.domain.flat_tables import ExportFilters, FlatTable
 from cathlog.domain.records import Actor, ProcedureRecord
 from cathlog.rules import validation
-from cathlog.rules.deidentify import deidentify
+from cathlog.rules.deidentify import deidentify, deidentify_row
 from cathlog.rules.permissions import Action
 from cathlog.services.base import ServiceBase, new_id
 from cathlog.store import export_rows
@@ -33,29 +34,39 @@ class ExchangeService(ServiceBase):
     def iter_records(self, actor: Actor, *, since: str | None = None, until: str | None = None,
                      category: str | None = None, status: str | None = None,
                      operator: str | None = None) -> Iterator[ProcedureRecord]:
-        """Whole records, oldest first, one at a time (constant memory).
+        """Whole records, oldest first, one at a time (constant memory): the record path of JSON and FHIR.
 
-        Filters: start time range (UTC), category, status, and an operator's name
-        (case-insensitive, any team member)."""
+        Filters (``cathlog.domain.flat_tables.FILTERS``, the same as the flat tables'): start time range
+        (UTC), category, status, and an operator's name (case-insensitive, any team member)."""
         self.require(actor, Action.EXPORT)
-        wanted_operator = operator.casefold().strip() if operator else None
-        for procedure_id in list(rec.procedure_ids(self.store, since=since, until=until)):
+        filters = ExportFilters(since=since, until=until, category=category, status=status, operator=operator)
+        return self._records(list(export_rows.selected_procedure_ids(self.store, filters)))
+
+    def _records(self, procedure_ids: list[str]) -> Iterator[ProcedureRecord]:
+        for procedure_id in procedure_ids:
             proc = rec.get_procedure(self.store, procedure_id)
             patient = rec.get_patient(self.store, proc.patient_id) if proc else None
             if proc is None or patient is None:  # pragma: no cover - guarded by the schema
                 continue
-            if (category and proc.category != category) or (status and proc.status.value != status):
-                continue
-            if wanted_operator and not any(wanted_operator in m.name.casefold() for m in proc.team):
-                continue
             yield ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id))
 
-    def table_rows(self, actor: Actor, table: str, filters: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
-        """One flat export table streamed from the database (the fast path of CSV and XLSX)."""
+    def flat_tables(self, actor: Actor, filters: ExportFilters | Mapping[str, Any] | None = None, *,
+                    deidentified: bool = False) -> Iterator[tuple[FlatTable, Iterator[tuple[Any, ...]]]]:
+        """Every flat export table (``cathlog.domain.flat_tables.TABLES``, in order) with its rows as
+        export cells, streamed from the database: what the CSV and XLSX writers write.
+
+        ``deidentified``: each row goes through the Safe Harbor row transform. Read each table's rows
+        before asking for the next table."""
         self.require(actor, Action.EXPORT)
-        if table == "patients":  # the first table of an export: gather corrected entries once
-            export_rows.prepare(self.store)
-        yield from export_rows.table_rows(self.store, table, dict(filters))
+        wanted = ExportFilters.of(filters)
+        if not deidentified:
+            return export_rows.stream_tables(self.store, wanted)
+        return self._deidentified_tables(wanted, settings.pseudonym_key(self.store))
+
+    def _deidentified_tables(self, filters: ExportFilters,
+                             key: bytes) -> Iterator[tuple[FlatTable, Iterator[tuple[Any, ...]]]]:
+        for table, rows in export_rows.stream_tables(self.store, filters, with_context=True):
+            yield table, (deidentify_row(table, row, key) for row in rows)
 
     def deidentified(self, actor: Actor, records: Iterator[ProcedureRecord]) -> Iterator[ProcedureRecord]:
         """The records with Safe Harbor identifiers removed (see cathlog.exchange.deidentify)."""

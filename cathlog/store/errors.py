@@ -9,9 +9,10 @@ unchanged, as a bug.
 from __future__ import annotations
 
 import functools
+import inspect
 import sqlite3
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Generator
+from typing import Any, ParamSpec, TypeVar
 
 from cathlog.domain.errors import (
     CathlogError,
@@ -64,24 +65,43 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def _named(exc: sqlite3.Error | ValueError) -> CathlogError | None:
+    """The named error a store function raises instead of ``exc`` (None: re-raise ``exc`` as a bug)."""
+    if isinstance(exc, sqlite3.Error):
+        return translate(exc)
+    if isinstance(exc, UnicodeDecodeError):  # a damaged byte in stored text, read back
+        return CorruptDatabase("The database file is damaged (unreadable text). Restore the last verified backup.")
+    # a stored value that the schema's CHECKs would never have let in
+    return CorruptDatabase(f"The database holds a value it cannot have ({exc}); the file is damaged or was "
+                           "edited outside cathlog. Run 'cathlog check'; restore the last verified backup.")
+
+
 def translated(func: Callable[P, R]) -> Callable[P, R]:
-    """Decorate a store function so SQLite errors leave it translated."""
+    """Decorate a store function so SQLite errors leave it translated.
+
+    A generator function is translated while it is iterated too: its body runs
+    only then, so that is where its errors arise."""
+    if inspect.isgeneratorfunction(func):
+        @functools.wraps(func)
+        def generator(*args: P.args, **kwargs: P.kwargs) -> Generator[Any, Any, Any]:
+            try:
+                return (yield from func(*args, **kwargs))
+            except (sqlite3.Error, ValueError) as exc:
+                known = _named(exc)
+                if known is None:
+                    raise
+                raise known from exc
+
+        return generator  # type: ignore[return-value]
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except sqlite3.Error as exc:
-            known = translate(exc)
+        except (sqlite3.Error, ValueError) as exc:
+            known = _named(exc)
             if known is None:
                 raise
             raise known from exc
-        except UnicodeDecodeError as exc:  # a damaged byte in stored text, read back
-            raise CorruptDatabase("The database file is damaged (unreadable text). Restore the last verified "
-                                  "backup.") from exc
-        except ValueError as exc:  # a stored value that the schema's CHECKs would never have let in
-            raise CorruptDatabase(f"The database holds a value it cannot have ({exc}); the file is damaged or was "
-                                  "edited outside cathlog. Run 'cathlog check'; restore the last verified "
-                                  "backup.") from exc
 
     return wrapper

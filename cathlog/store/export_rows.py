@@ -1,22 +1,33 @@
-"""Flat export tables straight from SQL, for exports at the speed of SQLite.
+"""The flat export tables streamed from SQL, at the speed of SQLite.
 
-The same tables as ``cathlog.exchange.tables`` builds from records, but each
-is one streamed query: JSON fields are extracted and formula-like text is
-neutralized inside SQLite, so Python only hands rows to the CSV writer. A
-test checks both paths give the same bytes.
+The SQL is generated from the one definition of the tables and filters
+(``cathlog.domain.flat_tables``): every column's source expression is below,
+its cell form (neutralized text, 'true'/'false', plain) comes from the
+definition, so Python only hands rows to a writer.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from cathlog.domain.enums import EventKind
-from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, FieldType
+from cathlog.domain.flat_tables import (
+    FILTERS,
+    FORMULA_TRIGGERS,
+    TABLES,
+    Cell,
+    Column,
+    ExportFilters,
+    FlatTable,
+    Match,
+)
 from cathlog.store.db import Store
 from cathlog.store.errors import translated
 
-_TRIGGERS = "('=', '+', '-', '@', char(9), char(13))"
+Row = tuple[Any, ...]
+
+_TRIGGERS = "(" + ", ".join(f"'{c}'" if c.isprintable() else f"char({ord(c)})" for c in FORMULA_TRIGGERS) + ")"
 
 
 def _neutral(expr: str) -> str:
@@ -24,83 +35,162 @@ def _neutral(expr: str) -> str:
            f"ELSE {expr} END"
 
 
-def _bool(expr: str) -> str:
-    return f"CASE WHEN {expr} THEN 'true' ELSE 'false' END"
+def _cell(column: Column, expr: str) -> str:
+    if column.cell is Cell.TEXT:
+        return _neutral(expr)
+    if column.cell is Cell.BOOL:
+        return f"CASE WHEN {expr} THEN 'true' ELSE 'false' END"
+    return expr
 
 
-def _selected(filters: dict[str, Any]) -> tuple[str | None, list[Any]]:
+def _select(table: FlatTable, sources: dict[str, str]) -> str:
+    missing = [c.name for c in table.columns if c.name not in sources]
+    if missing:  # pragma: no cover - a column added to the definition without its source
+        raise KeyError(f"export table {table.name}: no SQL source for {missing}")
+    return ", ".join(_cell(c, sources[c.name]) for c in table.columns)
+
+
+# --- sources of the columns -----------------------------------------------------
+
+_PROCEDURE_SOURCES = {
+    "procedure_id": "pr.procedure_id", "mrn": "pa.mrn", "started_at": "pr.started_at", "status": "pr.status",
+    "category": "pr.category", "planned": "(SELECT group_concat(value, ';') FROM json_each(pr.planned))",
+    "indication": "pr.indication", "indication_detail": "pr.indication_detail", "urgency": "pr.urgency",
+    "room": "pr.room",
+    "primary_operator": "(SELECT m.value ->> '$.name' FROM json_each(pr.team) AS m "
+                        "WHERE m.value ->> '$.role' = 'primary_operator' LIMIT 1)",
+    "team": "(SELECT group_concat((m.value ->> '$.name') || ' (' || (m.value ->> '$.role') || ')', '; ') "
+            "FROM json_each(pr.team) AS m)",
+    "act_target_low_s": "pr.act_target_low_s", "act_target_high_s": "pr.act_target_high_s",
+}
+
+_EVENT_SOURCES = {
+    "procedure_id": "e.procedure_id", "event_id": "e.event_id", "version": "e.version",
+    # An entry version is current unless a later version exists (see _gather_corrected).
+    "current": "m.top IS NULL OR e.version = m.top", "voided": "e.voided", "reason": "e.reason",
+    "occurred_at": "e.occurred_at", "recorded_at": "e.recorded_at", "recorded_by": "e.recorded_by",
+    "performed_by": "e.performed_by", "workstation": "e.workstation",
+}
+
+
+def _event_sources(table: FlatTable) -> dict[str, str]:
+    sources = dict(_EVENT_SOURCES)
+    for column in table.columns[len(_EVENT_SOURCES):]:
+        if column.cell is Cell.BOOL:  # JSON true/false; an absent value stays NULL
+            sources[column.name] = f"json_type(e.data, '$.{column.name}')"
+        else:
+            sources[column.name] = f"json_extract(e.data, '$.{column.name}')"
+    return sources
+
+
+def _event_cell(column: Column, expr: str) -> str:
+    if column.cell is Cell.BOOL and expr.startswith("json_type("):
+        return f"CASE {expr} WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' END"
+    return _cell(column, expr)
+
+
+# --- filters --------------------------------------------------------------------
+
+_MATCH_SQL = {
+    Match.AT_LEAST: "{column} >= ?",
+    Match.BEFORE: "{column} < ?",
+    Match.EQUALS: "{column} = ?",
+    Match.MEMBER_NAME_CONTAINS: "EXISTS (SELECT 1 FROM json_each({column}) AS m "
+                                "WHERE instr(cathlog_casefold(m.value ->> '$.name'), ?) > 0)",
+}
+assert set(_MATCH_SQL) == set(Match) and {f.match for f in FILTERS} <= set(_MATCH_SQL)
+
+
+def _casefold(text: str | None) -> str | None:
+    return text.casefold() if isinstance(text, str) else text
+
+
+def _selected(conn: sqlite3.Connection, filters: ExportFilters) -> tuple[str | None, list[Any]]:
     """The procedures an export covers, as SQL over current_procedures (None: all of them)."""
-    where, params = [], []
-    for clause, key in (("started_at >= ?", "since"), ("started_at < ?", "until"), ("category = ?", "category"),
-                        ("status = ?", "status")):
-        if filters.get(key) is not None:
-            where.append(clause)
-            params.append(filters[key])
-    if filters.get("operator"):
-        where.append("EXISTS (SELECT 1 FROM json_each(team) AS m WHERE instr(lower(m.value ->> '$.name'), ?) > 0)")
-        params.append(filters["operator"].casefold().strip())
-    if not where:
+    given = filters.given()
+    if not given:
         return None, []
-    return "SELECT procedure_id FROM current_procedures WHERE " + " AND ".join(where), params
+    if any(spec.match is Match.MEMBER_NAME_CONTAINS for spec, _ in given):
+        # Python's case folding, so a name matches as in the rest of cathlog (SQLite's lower() is ASCII only).
+        conn.create_function("cathlog_casefold", 1, _casefold, deterministic=True)
+    where = " AND ".join(_MATCH_SQL[spec.match].format(column=spec.column) for spec, _ in given)
+    return f"SELECT procedure_id FROM current_procedures WHERE {where}", [value for _, value in given]
 
 
 @translated
-def prepare(store: Store) -> None:
-    """Gather, once per export, the entries that have more than one version."""
+def selected_procedure_ids(store: Store, filters: ExportFilters) -> Iterator[str]:
+    """The ids of the cases an export covers, oldest first (the record path: JSON, FHIR)."""
     conn = store.db.conn
+    selected, params = _selected(conn, filters)
+    sql = (selected or "SELECT procedure_id FROM current_procedures") + " ORDER BY started_at, procedure_id"
+    for row in conn.execute(sql, params):
+        yield row[0]
+
+
+# --- the tables -----------------------------------------------------------------
+
+
+def _gather_corrected(conn: sqlite3.Connection) -> None:
+    """The entries with more than one version and their latest version number, gathered once per
+    export (they are few) instead of a probe per row; the events tables read it."""
     conn.execute("DROP TABLE IF EXISTS temp.export_corrected")
     conn.execute("CREATE TEMP TABLE export_corrected AS SELECT event_id, max(version) AS top FROM event_versions "
                  "WHERE version > 1 GROUP BY event_id")
     conn.execute("CREATE INDEX temp.export_corrected_id ON export_corrected (event_id)")
 
 
-@translated
-def table_rows(store: Store, table: str, filters: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-    """Rows of one export table, in the column order of ``exchange.tables.TABLES``."""
-    selected, params = _selected(filters)
-    conn = store.db.conn
-    only = f"IN ({selected})" if selected else "IS NOT NULL"
-    if table == "patients":
-        cols = ", ".join(_neutral(f"pa.{s.name}") for s in PATIENT_FIELDS)
-        sql = (f"SELECT {cols} FROM current_patients AS pa WHERE pa.patient_id IN "
-               f"(SELECT patient_id FROM current_procedures WHERE procedure_id {only}) "
-               "ORDER BY (SELECT min(started_at || procedure_id) FROM current_procedures AS c "
-               "WHERE c.patient_id = pa.patient_id)")
-    elif table == "procedures":
-        operator = _neutral("(SELECT m.value ->> '$.name' FROM json_each(pr.team) AS m "
-                            "WHERE m.value ->> '$.role' = 'primary_operator' LIMIT 1)")
-        team = _neutral("(SELECT group_concat((m.value ->> '$.name') || ' (' || (m.value ->> '$.role') || ')', "
-                        "'; ') FROM json_each(pr.team) AS m)")
-        sql = (f"SELECT pr.procedure_id, {_neutral('pa.mrn')}, pr.started_at, pr.status, pr.category, "
-               "(SELECT group_concat(value, ';') FROM json_each(pr.planned)), pr.indication, "
-               f"{_neutral('pr.indication_detail')}, pr.urgency, {_neutral('pr.room')}, {operator}, {team}, "
-               "pr.act_target_low_s, pr.act_target_high_s "
-               "FROM current_procedures AS pr "
-               "JOIN patient_versions AS pa ON pa.patient_id = pr.patient_id AND pa.version = "
-               "coalesce(pr.patient_version, (SELECT max(version) FROM patient_versions AS x "
-               "WHERE x.patient_id = pr.patient_id)) "
-               f"WHERE pr.procedure_id {only} ORDER BY pr.started_at, pr.procedure_id")
-    elif table.startswith("events_"):
-        kind = EventKind(table.removeprefix("events_"))
-        fields = []
-        for spec in EVENT_FIELDS[kind]:
-            expr = f"json_extract(e.data, '$.{spec.name}')"
-            if spec.type is FieldType.BOOL:
-                fields.append(f"CASE json_type(e.data, '$.{spec.name}') WHEN 'true' THEN 'true' "
-                              "WHEN 'false' THEN 'false' END")
-            else:
-                fields.append(_neutral(expr))
-        # An entry version is current unless a later version exists. Corrected entries are few, so
-        # their latest version numbers are gathered once (prepare()) instead of probing per row.
-        current = _bool("m.top IS NULL OR e.version = m.top")
+def _table_sql(table: FlatTable, only: str, with_context: bool) -> str:
+    if table.kind is None and table.name == "patients":
+        cols = _select(table, {c.name: f"pa.{c.name}" for c in table.columns})
+        context = (", (SELECT min(started_at) FROM current_procedures AS c WHERE c.patient_id = pa.patient_id "
+                   f"AND c.procedure_id {only})") if with_context else ""
+        return (f"SELECT {cols}{context} FROM current_patients AS pa WHERE pa.patient_id IN "
+                f"(SELECT patient_id FROM current_procedures WHERE procedure_id {only}) "
+                "ORDER BY (SELECT min(started_at || procedure_id) FROM current_procedures AS c "
+                "WHERE c.patient_id = pa.patient_id)")
+    if table.kind is None and table.name == "procedures":
+        cols = _select(table, _PROCEDURE_SOURCES)
+        context = (", (SELECT json_group_array(m.value ->> '$.role') FROM json_each(pr.team) AS m)"
+                   if with_context else "")
+        return (f"SELECT {cols}{context} FROM current_procedures AS pr "
+                "JOIN patient_versions AS pa ON pa.patient_id = pr.patient_id AND pa.version = "
+                "coalesce(pr.patient_version, (SELECT max(version) FROM patient_versions AS x "
+                "WHERE x.patient_id = pr.patient_id)) "
+                f"WHERE pr.procedure_id {only} ORDER BY pr.started_at, pr.procedure_id")
+    if table.kind is not None:
+        sources = _event_sources(table)
+        cols = ", ".join(_event_cell(c, sources[c.name]) for c in table.columns)
+        context = (", (SELECT started_at FROM current_procedures AS c WHERE c.procedure_id = e.procedure_id)"
+                   if with_context else "")
         # In the order entries were stored (no sort of millions of rows); each row carries its
         # procedure_id, which is how the tables join.
-        sql = (f"SELECT e.procedure_id, e.event_id, e.version, {current}, {_bool('e.voided')}, "
-               f"{_neutral('e.reason')}, e.occurred_at, e.recorded_at, {_neutral('e.recorded_by')}, "
-               f"{_neutral('e.performed_by')}, {_neutral('e.workstation')}, {', '.join(fields)} "
-               "FROM event_versions AS e LEFT JOIN temp.export_corrected AS m ON m.event_id = e.event_id "
-               f"WHERE e.kind = ? AND e.procedure_id {only} ORDER BY e.row_id")
-        params = [kind.value, *params]
-    else:
-        raise ValueError(f"unknown export table {table!r}")
+        return (f"SELECT {cols}{context} FROM event_versions AS e "
+                "LEFT JOIN temp.export_corrected AS m ON m.event_id = e.event_id "
+                f"WHERE e.kind = ? AND e.procedure_id {only} ORDER BY e.row_id")
+    raise KeyError(f"unknown export table {table.name!r}")  # pragma: no cover - TABLES is fixed
+
+
+@translated
+def _rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> Iterator[Row]:
     yield from conn.execute(sql, params)
+
+
+@translated
+def stream_tables(store: Store, filters: ExportFilters, *,
+                  with_context: bool = False) -> Iterator[tuple[FlatTable, Iterator[Row]]]:
+    """Every export table in order (``TABLES``) with its rows as export cells, streamed.
+
+    ``with_context``: each row ends with the table's context value (see ``flat_tables.Context``),
+    which de-identification needs. Read each table's rows before asking for the next table."""
+    conn = store.db.conn
+    selected, params = _selected(conn, filters)
+    only = f"IN ({selected})" if selected else "IS NOT NULL"
+    _gather_corrected(conn)  # before any events table is read
+    for table in TABLES:
+        sql = _table_sql(table, only, with_context)
+        if table.kind is not None:
+            yield table, _rows(conn, sql, [table.kind.value, *params])
+        elif table.name == "patients" and with_context and selected:
+            yield table, _rows(conn, sql, params * 2)
+        else:
+            yield table, _rows(conn, sql, params)

@@ -1,0 +1,111 @@
+"""One flat-export pipeline: the rows streamed from SQL equal the rows derived
+from whole records (identified and de-identified), filters are defined once,
+the XLSX writer keeps typed cells, and the role check comes first."""
+
+import pytest
+from openpyxl import load_workbook
+
+from cathlog.domain.enums import TeamRole
+from cathlog.domain.errors import PermissionDenied
+from cathlog.domain.flat_tables import CASES_TABLE, FILTERS, TABLES, ExportFilters
+from cathlog.domain.records import TeamMember
+from cathlog.exchange.spreadsheets import write_xlsx
+from tests.flat_reference import reference_tables
+from tests.helpers import CORONARY, make_patient, open_case
+
+FILTER_CASES = ({}, {"category": "venous"}, {"operator": "patel"}, {"operator": "ölz"}, {"status": "closed"},
+                {"since": "2026-11-21T00:00:00Z"}, {"until": "2026-11-21T00:00:00Z", "category": "coronary"})
+
+
+@pytest.fixture
+def filled(services, admin, nurse):
+    """Demo cases plus the awkward ones: corrections and voids with hostile reasons, formula-like text,
+    a patient over 89 with two cases, a non-ASCII operator name."""
+    services.demo.load(admin, 8, seed=6)
+    proc = open_case(services, nurse)
+    services.cases.record_event(nurse, proc.procedure_id, "note", {"text": "=HYPERLINK(\"http://x\",\"y\")"})
+    services.cases.record_event(nurse, proc.procedure_id, "device",
+                                {"device_type": "des", "state": "implanted", "lot": "+1234", "diameter_mm": 3.0})
+    ev = services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 228})
+    services.cases.correct_event(nurse, ev.event_id, {"act_s": 282}, reason="=typo")
+    services.cases.void_event(nurse, ev.event_id, reason="@wrong")
+    old = services.cases.register_patient(nurse, make_patient("OLD1", family_name="-Old", birth_date="1930-05-05"),
+                                          confirm=True)
+    team = [TeamMember("Dr. Ölz", TeamRole.PRIMARY_OPERATOR), TeamMember("RN B. Ünal", TeamRole.NURSE)]
+    for _ in range(2):
+        case = services.cases.open_case(nurse, old.patient_id, CORONARY, team=team)
+        services.cases.record_event(nurse, case.procedure_id, "note", {"text": "+seen"})
+
+
+def _streamed(services, admin, filters, deidentified):
+    return {table.name: list(rows) for table, rows in
+            services.exchange.flat_tables(admin, filters, deidentified=deidentified)}
+
+
+def _from_records(services, admin, filters, deidentified):
+    records = services.exchange.iter_records(admin, **filters)
+    if deidentified:
+        records = services.exchange.deidentified(admin, records)
+    return {table.name: rows for table, rows in reference_tables(records)}
+
+
+@pytest.mark.parametrize("deidentified", [False, True], ids=["identified", "deidentified"])
+def test_streamed_rows_equal_the_rows_of_the_records(services, admin, filled, deidentified):
+    for filters in FILTER_CASES:
+        streamed = _streamed(services, admin, filters, deidentified)
+        expected = _from_records(services, admin, filters, deidentified)
+        assert list(streamed) == [t.name for t in TABLES]
+        for table in TABLES:
+            got, want = streamed[table.name], expected[table.name]
+            assert all(len(row) == len(table.columns) for row in got), table.name
+            if table.kind is None:  # patients and procedures: the same order too (oldest case first)
+                assert got == want, (filters, table.name)
+            else:  # entries: in the order they were stored; compared with their types (repr)
+                assert sorted(map(repr, got)) == sorted(map(repr, want)), (filters, table.name)
+        assert streamed[CASES_TABLE.name], filters  # every filter case selects something
+
+
+def test_the_awkward_cases_are_in_the_comparison(services, admin, filled):
+    plain = _streamed(services, admin, {}, False)
+    deid = _streamed(services, admin, {}, True)
+    assert "'-Old" in {row[1] for row in plain["patients"]}  # formula-like family name, neutralized
+    assert {row[3] for row in plain["events_act"]} == {"true", "false"}  # corrected entries are there
+    assert "'=typo" in {row[5] for row in plain["events_act"]}
+    # born 1930, treated 2026: over 89, so the birth year moves to make the age 90 (it used to stay 1930)
+    assert "1936-01-01" in {row[3] for row in deid["patients"]}
+    assert "1930-05-05" in {row[3] for row in plain["patients"]}
+    assert not any("Ölz" in str(row) for row in deid["procedures"])
+    assert len(_streamed(services, admin, {"operator": "ÖLZ"}, False)["procedures"]) == 2
+
+
+def test_operator_filter_folds_case_beyond_ascii_on_both_paths(services, admin, filled):
+    flat = _streamed(services, admin, {"operator": "ÖLZ"}, False)["procedures"]
+    records = list(services.exchange.iter_records(admin, operator="ÖLZ"))
+    assert len(flat) == len(records) == 2
+    assert [r.procedure.procedure_id for r in records] == [row[0] for row in flat]
+
+
+def test_filters_are_one_definition():
+    assert [f.name for f in FILTERS] == list(ExportFilters.__dataclass_fields__)
+    assert ExportFilters.of({"category": "venous"}) == ExportFilters(category="venous")
+    assert ExportFilters.of({"operator": "  "}).given() == []  # a blank operator selects everything
+    with pytest.raises(ValueError, match="unknown export filter"):
+        ExportFilters.of({"categroy": "venous"})
+
+
+def test_xlsx_keeps_booleans_and_numbers_typed(tmp_path, services, admin, filled):
+    out = tmp_path / "a.xlsx"
+    assert write_xlsx(out, services.exchange.flat_tables(admin, deidentified=True)) == 11
+    book = load_workbook(out, read_only=True)
+    rows = list(book["events_act"].iter_rows(values_only=True))
+    current, voided, act = (rows[0].index(c) for c in ("current", "voided", "act_s"))
+    assert {r[current] for r in rows[1:]} == {True, False} and {r[voided] for r in rows[1:]} == {True, False}
+    assert all(isinstance(r[act], int) for r in rows[1:])
+    book.close()
+
+
+def test_the_role_check_comes_before_any_row(services, nurse):
+    with pytest.raises(PermissionDenied):
+        services.exchange.flat_tables(nurse)  # not only once the rows are read
+    with pytest.raises(PermissionDenied):
+        services.exchange.iter_records(nurse)
