@@ -184,3 +184,28 @@ def test_a_case_taken_meanwhile_refuses_the_whole_file(tmp_path, clock, exported
     with pytest.raises(RecordFormatError, match="differ"):
         _import(target, admin, exported)
     assert _counts(target)[0] == 0
+
+
+def test_a_case_taken_while_staging_refuses_the_whole_file(tmp_path, clock, exported, monkeypatch):
+    """The MRN is registered for another person after its batch was staged: the final check catches it."""
+    target, admin = _fresh(tmp_path, "b.db", clock)
+    from cathlog.domain.enums import Role
+    from tests.helpers import make_patient
+
+    target.auth.add_user(admin, "nurse", "Nina", Role.NURSE, PASSWORD)
+    nurse = target.auth.sign_in("nurse", PASSWORD)
+    real_stage = imports.jobs.stage
+
+    def stage_then_register(store, job_id, rows):
+        real_stage(store, job_id, rows)
+        store.db.conn.execute("COMMIT")  # as if the batch's transaction ended and a nurse came in
+        target.cases.register_patient(nurse, replace(make_patient("A1"), family_name="Other"))
+        store.db.conn.execute("BEGIN IMMEDIATE")
+
+    monkeypatch.setattr(imports.jobs, "stage", stage_then_register)
+    with pytest.raises(RecordFormatError, match="record 1 .*differ"):
+        _import(target, admin, exported)
+    assert _counts(target)[0] == 0
+    monkeypatch.setattr(imports.jobs, "stage", real_stage)
+    assert target.exchange.resume_imports(admin) == 0  # the refused job is discarded, not applied later
+    assert _counts(target)[0] == 0

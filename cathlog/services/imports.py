@@ -37,6 +37,7 @@ from cathlog.domain.records import (
     Procedure,
     ProcedureRecord,
     TeamMember,
+    normalize_mrn,
     parse_utc_iso,
 )
 from cathlog.rules import validation
@@ -136,17 +137,26 @@ class Importer(ServiceBase):
                              total=len(records), state="staging")
         with self.store.write():
             jobs.create_job(self.store, job)
-        for first in range(0, len(records), STAGE_BATCH):
-            batch = records[first:first + STAGE_BATCH]
+            mark = jobs.high_water(self.store)
+        try:
+            for first in range(0, len(records), STAGE_BATCH):
+                batch = records[first:first + STAGE_BATCH]
+                with self.store.write():
+                    self._refuse_clashes(batch, first, source, job.job_id)
+                    jobs.stage(self.store, job.job_id, [(first + i + 1, r.procedure.procedure_id, _freeze(r))
+                                                        for i, r in enumerate(batch)])
             with self.store.write():
-                jobs.stage(self.store, job.job_id, [(first + i + 1, r.procedure.procedure_id, _freeze(r))
-                                                    for i, r in enumerate(batch)])
-        with self.store.write():
-            # Taken meanwhile by a nurse or another import? Then nothing of this file is applied.
-            self._refuse_clashes(records, source, job.job_id)
-            jobs.set_state(self.store, job.job_id, "ready")
-            self.audit(actor, "import_started", "import", job.job_id,
-                       new={"source": job.source, "sha256": job.sha256, "records": job.total})
+                # Taken by a nurse or another import while the file was staged? Then nothing of it is applied.
+                self._refuse_taken_since(records, mark, source, job.job_id)
+                jobs.set_state(self.store, job.job_id, "ready")
+                self.audit(actor, "import_started", "import", job.job_id,
+                           new={"source": job.source, "sha256": job.sha256, "records": job.total})
+        except RecordFormatError as exc:
+            with self.store.write():
+                jobs.discard(self.store, job.job_id)
+                jobs.set_state(self.store, job.job_id, "done")
+                self.audit(actor, "import_refused", "import", job.job_id, reason=str(exc)[:500])
+            raise
         self._apply(actor, job)
         return len(records)
 
@@ -208,16 +218,25 @@ class Importer(ServiceBase):
                 if version is latest_valid.get(version.event_id):
                     validation.validate_event(version.kind, version.data, ctx)
 
-    def _refuse_clashes(self, records: Sequence[ProcedureRecord], source: str, job_id: str) -> None:
-        staged_elsewhere = jobs.staged_procedure_ids(self.store) - {r.procedure.procedure_id for r in records}
-        for number, record in enumerate(records, 1):
+    def _refuse_clashes(self, batch: Sequence[ProcedureRecord], first: int, source: str, job_id: str) -> None:
+        staged = jobs.staged_procedure_ids(self.store, other_than=job_id)
+        for number, record in enumerate(batch, first + 1):
+            pid = record.procedure.procedure_id
             try:
-                pid = record.procedure.procedure_id
-                if rec.get_procedure(self.store, pid) is not None or pid in staged_elsewhere:
+                if pid in staged or rec.get_procedure(self.store, pid) is not None:
                     raise Conflict("a case with this id is already in the database")
                 self._identity_clash(record.patient)
             except Conflict as exc:
                 raise RecordFormatError(f"{source}: record {number} (procedure {pid}): {exc}") from exc
+
+    def _refuse_taken_since(self, records: Sequence[ProcedureRecord], mark: tuple[int, int], source: str,
+                            job_id: str) -> None:
+        mrns, procs = jobs.taken_since(self.store, mark)
+        if not mrns and not procs:
+            return
+        for number, record in enumerate(records, 1):
+            if normalize_mrn(record.patient.mrn) in mrns or record.procedure.procedure_id in procs:
+                self._refuse_clashes([record], number - 1, source, job_id)
 
     def _identity_clash(self, patient: Patient) -> None:
         patient_id = rec.patient_id_for_mrn(self.store, patient.mrn)

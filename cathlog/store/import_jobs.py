@@ -49,11 +49,11 @@ def unfinished(store: Store) -> list[ImportJob]:
 
 
 @translated
-def staged_procedure_ids(store: Store) -> set[str]:
-    """Procedure ids staged by jobs not yet done (they are taken)."""
+def staged_procedure_ids(store: Store, other_than: str) -> set[str]:
+    """Procedure ids staged by other jobs not yet done (they are taken)."""
     rows = store.db.conn.execute(
         "SELECT r.procedure_id FROM import_job_records AS r JOIN import_jobs AS j USING (job_id) "
-        "WHERE j.state != 'done' AND r.applied = 0").fetchall()
+        "WHERE j.state != 'done' AND r.applied = 0 AND j.job_id != ?", [other_than]).fetchall()
     return {r[0] for r in rows}
 
 
@@ -72,3 +72,21 @@ def mark_applied(store: Store, job_id: str, seq: int) -> None:
 def discard(store: Store, job_id: str) -> None:
     """Remove a job's staging rows (after it is done, or when it was never fully staged)."""
     store.db.conn.execute("DELETE FROM import_job_records WHERE job_id = ?", [job_id])
+
+
+@translated
+def high_water(store: Store) -> tuple[int, int]:
+    """The newest MRN reservation and case version now: what was taken after this moment is new."""
+    conn = store.db.conn
+    mrn = conn.execute("SELECT coalesce(max(rowid), 0) FROM patient_mrns").fetchone()[0]
+    proc = conn.execute("SELECT coalesce(max(row_id), 0) FROM procedure_versions").fetchone()[0]
+    return int(mrn), int(proc)
+
+
+@translated
+def taken_since(store: Store, mark: tuple[int, int]) -> tuple[set[str], set[str]]:
+    """Normalised MRNs reserved and case ids created after ``mark`` (see high_water)."""
+    conn = store.db.conn
+    mrns = {r[0] for r in conn.execute("SELECT mrn_norm FROM patient_mrns WHERE rowid > ?", [mark[0]])}
+    procs = {r[0] for r in conn.execute("SELECT procedure_id FROM procedure_versions WHERE row_id > ?", [mark[1]])}
+    return mrns, procs
