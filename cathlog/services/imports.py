@@ -135,14 +135,16 @@ class Importer(ServiceBase):
                                                                  .encode()).hexdigest(),
                              username=actor.username, workstation=actor.workstation, created_at=self.now(),
                              total=len(records), state="staging")
-        with self.store.write():
-            jobs.create_job(self.store, job)
-            mark = jobs.high_water(self.store)
+        created = False
         try:
-            for first in range(0, len(records), STAGE_BATCH):
+            for first in range(0, max(len(records), 1), STAGE_BATCH):
                 batch = records[first:first + STAGE_BATCH]
                 with self.store.write():
                     self._refuse_clashes(batch, first, source, job.job_id)
+                    if not created:  # with the first batch: a file refused there leaves no trace
+                        jobs.create_job(self.store, job)
+                        mark = jobs.high_water(self.store)
+                    created = True
                     jobs.stage(self.store, job.job_id, [(first + i + 1, r.procedure.procedure_id, _freeze(r))
                                                         for i, r in enumerate(batch)])
             with self.store.write():
@@ -152,6 +154,8 @@ class Importer(ServiceBase):
                 self.audit(actor, "import_started", "import", job.job_id,
                            new={"source": job.source, "sha256": job.sha256, "records": job.total})
         except RecordFormatError as exc:
+            if not created:
+                raise
             with self.store.write():
                 jobs.discard(self.store, job.job_id)
                 jobs.set_state(self.store, job.job_id, "done")
