@@ -22,7 +22,8 @@ from cathlog.domain.records import Actor, ProcedureRecord
 from cathlog.rules import validation
 from cathlog.rules.deidentify import deidentify, deidentify_row
 from cathlog.rules.permissions import Action
-from cathlog.services.base import ServiceBase, new_id
+from cathlog.services.base import ServiceBase
+from cathlog.services.imports import Importer
 from cathlog.store import export_rows
 from cathlog.store import records as rec
 from cathlog.store import settings
@@ -82,70 +83,9 @@ class ExchangeService(ServiceBase):
                                                                   "records": count})
 
     def import_records(self, actor: Actor, records: Sequence[ProcedureRecord], source: str) -> int:
-        """Write every record or none; errors name the source and the record."""
-        self.require(actor, Action.IMPORT)
-        with self.store.write():
-            for number, record in enumerate(records, 1):
-                try:
-                    self._import_one(actor, record, source)
-                except (ValidationError, Conflict) as exc:
-                    raise RecordFormatError(
-                        f"{source}: record {number} (procedure {record.procedure.procedure_id}): {exc}"
-                    ) from exc
-        return len(records)
+        """Write every record or none; errors name the source and the record (see cathlog.services.imports)."""
+        return Importer(self.store, self.clock).import_records(actor, records, source)
 
-    def _import_one(self, actor: Actor, record: ProcedureRecord, source: str) -> None:
-        proc, patient = record.procedure, record.patient
-        if rec.get_procedure(self.store, proc.procedure_id) is not None:
-            raise Conflict("a case with this id is already in the database")
-        validation.validate_patient(patient, self.clock().date())
-        validation.validate_procedure({"category": proc.category, "planned": list(proc.planned),
-                                       "indication": proc.indication, "urgency": proc.urgency,
-                                       "indication_detail": proc.indication_detail, "room": proc.room,
-                                       "act_target_low_s": proc.act_target_low_s,
-                                       "act_target_high_s": proc.act_target_high_s})
-        now = self.now()
-        patient_id = rec.patient_id_for_mrn(self.store, patient.mrn)
-        if patient_id:
-            existing = rec.get_patient(self.store, patient_id)
-            assert existing is not None
-            clash = [k for k in _IDENTITY if getattr(existing, k) != getattr(patient, k)]
-            if clash:
-                raise Conflict(f"MRN {patient.mrn!r} belongs to a patient whose {', '.join(clash)} differ")
-            patient_version = existing.version
-            if existing.clinical_fields() != patient.clinical_fields():  # this case's weight, labs...
-                patient_version = existing.version + 1
-                rec.insert_patient_version(self.store, replace(patient, patient_id=patient_id,
-                                                               version=patient_version),
-                                           changed_at=now, changed_by=actor.username, reason=f"imported from {source}")
-        else:
-            patient_id, patient_version = new_id(), 1
-            rec.reserve_mrn(self.store, patient.mrn, patient_id)
-            rec.insert_patient_version(self.store, replace(patient, patient_id=patient_id, version=1),
-                                       changed_at=now, changed_by=actor.username, reason=None)
-        # A signed case arrives closed: its signature does not travel with it and must be given again here.
-        status = ProcedureStatus.CLOSED if proc.status is ProcedureStatus.SIGNED else proc.status
-        rec.insert_procedure_version(self.store, replace(proc, patient_id=patient_id, patient_version=patient_version,
-                                                         status=status, version=1, changed_at=now,
-                                                         changed_by=actor.username))
-        # References may point at entries voided later; they were valid when made.
-        latest_valid = {}
-        for history in record.events:
-            live = [v for v in history.versions if not v.voided]
-            if live:
-                latest_valid[history.current.event_id] = live[-1]
-        ctx = validation.EventContext(procedure_date=date.fromisoformat(proc.started_at[:10]),
-                                      weight_kg=patient.weight_kg, events=latest_valid)
-        for history in record.events:
-            for version in history.versions:
-                if version.procedure_id != proc.procedure_id:
-                    raise ValidationError([Issue("procedure_id", version.procedure_id,
-                                                 f"entry {version.event_id} belongs to another case")])
-                errors, _ = validation.check_fields(EVENT_FIELDS[version.kind], version.data)
-                if errors:
-                    raise ValidationError(errors)
-                if version is latest_valid.get(version.event_id):
-                    validation.validate_event(version.kind, version.data, ctx)
-                rec.insert_event_version(self.store, version)
-        self.audit(actor, "import_procedure", "procedure", proc.procedure_id, procedure_id=proc.procedure_id,
-                   new={"source": source, "entries": len(record.events)}, at=now)
+    def resume_imports(self, actor: Actor | None = None) -> int:
+        """Finish an import a crash interrupted after it was staged (at start-up); discard a half-staged one."""
+        return Importer(self.store, self.clock).resume(actor)

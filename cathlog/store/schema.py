@@ -16,7 +16,7 @@ from cathlog.domain import enums as e
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 5  # PRAGMA user_version after the last migration below.
+SCHEMA_VERSION = 6  # PRAGMA user_version after the last migration below.
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events")
 
@@ -302,3 +302,32 @@ CREATE TABLE search_terms (
     rows = db.execute("SELECT DISTINCT procedure_id, team FROM procedure_versions").fetchall()
     terms = {(w, pid) for pid, team in rows for m in __import__("json").loads(team) for w in name_words(m["name"])}
     db.conn.executemany("INSERT OR IGNORE INTO search_terms (term, procedure_id) VALUES (?, ?)", sorted(terms))
+
+
+@migrations(name="0006_import_jobs")
+def import_jobs(db: Database) -> None:
+    """Staging for imports: a file's records are validated, staged here in short
+    transactions, then applied in short transactions, so a nurse's save never
+    waits behind a long import. A job that was fully staged is finished at the
+    next start (roll forward); one that was not is discarded: all or nothing per file.
+    Not part of the record (no clinical meaning of its own), so not append-only."""
+    db.execute(f"""
+CREATE TABLE import_jobs (
+  job_id TEXT PRIMARY KEY CHECK (length(job_id) = 32),
+  source TEXT NOT NULL,
+  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+  username TEXT NOT NULL,
+  workstation TEXT NOT NULL,
+  created_at TEXT NOT NULL CHECK (created_at GLOB '{_TIMESTAMP_GLOB}'),
+  total INTEGER NOT NULL CHECK (total >= 0),
+  state TEXT NOT NULL CHECK (state IN ('staging', 'ready', 'done'))
+) STRICT""")
+    db.execute("""
+CREATE TABLE import_job_records (
+  job_id TEXT NOT NULL REFERENCES import_jobs (job_id),
+  seq INTEGER NOT NULL CHECK (seq >= 1),
+  procedure_id TEXT NOT NULL,
+  record TEXT NOT NULL CHECK (json_valid(record)),
+  applied INTEGER NOT NULL DEFAULT 0 CHECK (applied IN (0, 1)),
+  PRIMARY KEY (job_id, seq)
+) STRICT""")

@@ -94,6 +94,28 @@ CREATE TABLE event_versions (
     OR (kind = 'note' AND coalesce(json_type(data, '$.text') = 'text' AND length(json_extract(data, '$.text')) BETWEEN 1 AND 4000, 0)))
 ) STRICT;
 
+-- table import_job_records
+CREATE TABLE import_job_records (
+  job_id TEXT NOT NULL REFERENCES import_jobs (job_id),
+  seq INTEGER NOT NULL CHECK (seq >= 1),
+  procedure_id TEXT NOT NULL,
+  record TEXT NOT NULL CHECK (json_valid(record)),
+  applied INTEGER NOT NULL DEFAULT 0 CHECK (applied IN (0, 1)),
+  PRIMARY KEY (job_id, seq)
+) STRICT;
+
+-- table import_jobs
+CREATE TABLE import_jobs (
+  job_id TEXT PRIMARY KEY CHECK (length(job_id) = 32),
+  source TEXT NOT NULL,
+  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+  username TEXT NOT NULL,
+  workstation TEXT NOT NULL,
+  created_at TEXT NOT NULL CHECK (created_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'),
+  total INTEGER NOT NULL CHECK (total >= 0),
+  state TEXT NOT NULL CHECK (state IN ('staging', 'ready', 'done'))
+) STRICT;
+
 -- table patient_mrns
 CREATE TABLE patient_mrns (
   mrn_norm TEXT PRIMARY KEY,

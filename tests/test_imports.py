@@ -1,0 +1,211 @@
+"""Imports: imported history obeys the live-entry rules and stays marked as
+imported; a file is applied all or nothing, in short transactions, and an
+import a crash interrupted is finished (or discarded) by the next start."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from cathlog.domain.errors import RecordFormatError
+from cathlog.exchange.json_records import parse_records, write_records
+from cathlog.services import Services
+from cathlog.services import imports
+from cathlog.store.db import Store
+from tests.conftest import FAST_HASHER, PASSWORD
+from tests.helpers import open_case
+
+
+def _fresh(tmp_path, name, clock):
+    services = Services(Store.open(tmp_path / name), clock, hasher=FAST_HASHER)
+    return services, services.auth.create_first_admin("admin", "Admin", PASSWORD)
+
+
+@pytest.fixture
+def exported(tmp_path, services, nurse, admin):
+    """A file of two cases, each with an ACT and a voided note."""
+    for mrn in ("A1", "B2"):
+        proc = open_case(services, nurse, mrn=mrn)
+        services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 250})
+        note = services.cases.record_event(nurse, proc.procedure_id, "note", {"text": "wrong"})
+        services.cases.void_event(nurse, note.event_id, reason="wrong case")
+    path = tmp_path / "two.json"
+    write_records(path, services.exchange.iter_records(admin))
+    return json.loads(path.read_bytes())
+
+
+def _import(target, admin, doc, name="x.json"):
+    return target.exchange.import_records(admin, parse_records(json.dumps(doc).encode(), name), name)
+
+
+def _counts(services):
+    conn = services.store.db.conn
+    return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                 for t in ("procedure_versions", "event_versions", "patient_versions", "import_job_records"))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda v: v.update(recorded_at="2001-01-01T08:00:00Z"), "more than 24 hours before the case started"),
+    (lambda v: v.update(occurred_at="2099-01-01T08:00:00Z"), "happened after it was recorded"),
+    (lambda v: v.update(recorded_at="2099-01-01T08:00:00Z", occurred_at="2099-01-01T08:00:00Z"),
+     "recorded in the future"),
+    (lambda v: v.update(voided=True), "a first version cannot be void"),
+])
+def test_imported_entries_obey_the_live_entry_rules(tmp_path, clock, exported, edit, message):
+    edit(exported["procedures"][1]["events"][0]["versions"][0])
+    target, admin = _fresh(tmp_path, "b.db", clock)
+    with pytest.raises(RecordFormatError, match=message) as err:
+        _import(target, admin, exported)
+    assert "record 2" in str(err.value)
+    assert _counts(target) == (0, 0, 0, 0)  # nothing of the file, not even its first record
+
+
+def test_a_void_without_its_reason_is_refused(tmp_path, clock, exported):
+    versions = exported["procedures"][0]["events"][1]["versions"]
+    assert versions[1]["voided"]
+    versions[1].pop("reason")
+    target, admin = _fresh(tmp_path, "b.db", clock)
+    with pytest.raises(RecordFormatError, match="a void needs its reason"):
+        _import(target, admin, exported)
+    assert _counts(target) == (0, 0, 0, 0)
+
+
+def test_attribution_is_kept_only_as_imported_history(tmp_path, clock, exported):
+    for proc in exported["procedures"]:
+        for ev in proc["events"]:
+            for v in ev["versions"]:
+                v["recorded_by"] = "nobody.ever"
+    target, admin = _fresh(tmp_path, "b.db", clock)
+    assert _import(target, admin, exported, "legacy.json") == 2
+    conn = target.store.db.conn
+    first_versions = conn.execute("SELECT changed_by, reason FROM procedure_versions WHERE version = 1").fetchall()
+    assert first_versions == [("admin", "imported from legacy.json")] * 2
+    rows = [json.loads(r[0]) for r in conn.execute(
+        "SELECT new_value FROM audit WHERE action = 'import_procedure' ORDER BY seq")]
+    assert [r["imported_history_recorded_by"] for r in rows] == [["nobody.ever"]] * 2
+    actions = [r[0] for r in conn.execute("SELECT action FROM audit WHERE username = 'admin' ORDER BY seq")]
+    assert actions[-4:] == ["import_started", "import_procedure", "import_procedure", "import_finished"]
+    assert _counts(target)[3] == 0  # staging emptied
+
+
+def test_the_same_case_twice_in_a_file_is_refused(tmp_path, clock, exported):
+    exported["procedures"].append(exported["procedures"][0])
+    target, admin = _fresh(tmp_path, "b.db", clock)
+    with pytest.raises(RecordFormatError, match="holds this case twice"):
+        _import(target, admin, exported)
+
+
+def test_records_are_applied_in_short_transactions(tmp_path, clock, exported, monkeypatch):
+    """The write lock is let go between chunks: with a zero budget, one case per transaction."""
+    monkeypatch.setattr(imports, "CHUNK_SECONDS", 0.0)
+    target, admin = _fresh(tmp_path, "b.db", clock)
+    commits = []
+    real_write = target.store.write
+
+    def counting_write():
+        commits.append(1)
+        return real_write()
+
+    monkeypatch.setattr(target.store, "write", counting_write)
+    _import(target, admin, exported)
+    # stage (one batch, with the job), ready, one per case (2), finish: nothing held across the whole file
+    assert len(commits) == 5
+
+
+def test_a_crash_while_applying_is_finished_at_the_next_start(tmp_path, clock, exported, monkeypatch):
+    target, admin = _fresh(tmp_path, "b.db", clock)
+    real = imports.Importer._apply_one
+    calls = []
+
+    def crash_on_second(self, who, job, record):
+        calls.append(record.procedure.procedure_id)
+        if len(calls) == 2:
+            raise SystemExit("power cut")
+        return real(self, who, job, record)
+
+    monkeypatch.setattr(imports.Importer, "_apply_one", crash_on_second)
+    monkeypatch.setattr(imports, "CHUNK_SECONDS", 0.0)
+    with pytest.raises(SystemExit):
+        _import(target, admin, exported)
+    assert _counts(target)[0] == 1  # the first case is in, the second is not yet
+    monkeypatch.setattr(imports.Importer, "_apply_one", real)
+    path = target.store.path
+    target.store.close()
+    again = Services(Store.open(path), clock, hasher=FAST_HASHER)
+    assert again.exchange.resume_imports() == 1
+    ids = sorted(p["procedure_id"] for p in exported["procedures"])
+    conn = again.store.db.conn
+    assert sorted(r[0] for r in conn.execute("SELECT procedure_id FROM procedure_versions")) == ids
+    assert conn.execute("SELECT state FROM import_jobs").fetchall() == [("done",)]
+    assert again.exchange.resume_imports() == 0  # nothing applied twice
+    assert again.admin.verify_audit(again.auth.sign_in("admin", PASSWORD)).ok
+
+
+def test_a_half_staged_import_is_discarded(tmp_path, clock, exported, monkeypatch):
+    target, admin = _fresh(tmp_path, "b.db", clock)
+    monkeypatch.setattr(imports, "STAGE_BATCH", 1)
+    real_stage = imports.jobs.stage
+    staged = []
+
+    def crash_on_second(store, job_id, rows):
+        staged.append(rows)
+        if len(staged) == 2:
+            raise SystemExit("power cut")
+        real_stage(store, job_id, rows)
+
+    monkeypatch.setattr(imports.jobs, "stage", crash_on_second)
+    with pytest.raises(SystemExit):
+        _import(target, admin, exported)
+    monkeypatch.setattr(imports.jobs, "stage", real_stage)
+    assert target.exchange.resume_imports(admin) == 0
+    assert _counts(target) == (0, 0, 0, 0)
+    actions = [r[0] for r in target.store.db.conn.execute("SELECT action FROM audit ORDER BY seq")]
+    assert actions[-1] == "import_discarded"
+
+
+def test_a_case_taken_meanwhile_refuses_the_whole_file(tmp_path, clock, exported, monkeypatch):
+    """Between validation and staging a nurse registers the MRN for another person: nothing is applied."""
+    target, admin = _fresh(tmp_path, "b.db", clock)
+    from cathlog.domain.enums import Role
+
+    target.auth.add_user(admin, "nurse", "Nina", Role.NURSE, PASSWORD)
+    nurse = target.auth.sign_in("nurse", PASSWORD)
+    real = imports.Importer._validate_all
+
+    def then_register(self, records, source):
+        real(self, records, source)
+        from tests.helpers import make_patient
+
+        target.cases.register_patient(nurse, replace(make_patient("B2"), family_name="Other"))
+
+    monkeypatch.setattr(imports.Importer, "_validate_all", then_register)
+    with pytest.raises(RecordFormatError, match="differ"):
+        _import(target, admin, exported)
+    assert _counts(target)[0] == 0
+
+
+def test_a_case_taken_while_staging_refuses_the_whole_file(tmp_path, clock, exported, monkeypatch):
+    """The MRN is registered for another person after its batch was staged: the final check catches it."""
+    target, admin = _fresh(tmp_path, "b.db", clock)
+    from cathlog.domain.enums import Role
+    from tests.helpers import make_patient
+
+    target.auth.add_user(admin, "nurse", "Nina", Role.NURSE, PASSWORD)
+    nurse = target.auth.sign_in("nurse", PASSWORD)
+    real_stage = imports.jobs.stage
+
+    def stage_then_register(store, job_id, rows):
+        real_stage(store, job_id, rows)
+        store.db.conn.execute("COMMIT")  # as if the batch's transaction ended and a nurse came in
+        target.cases.register_patient(nurse, replace(make_patient("A1"), family_name="Other"))
+        store.db.conn.execute("BEGIN IMMEDIATE")
+
+    monkeypatch.setattr(imports.jobs, "stage", stage_then_register)
+    with pytest.raises(RecordFormatError, match=r"record \d .*differ"):
+        _import(target, admin, exported)
+    assert _counts(target)[0] == 0
+    monkeypatch.setattr(imports.jobs, "stage", real_stage)
+    assert target.exchange.resume_imports(admin) == 0  # the refused job is discarded, not applied later
+    assert _counts(target)[0] == 0
