@@ -32,18 +32,10 @@ from cathlog.store.db import Store  # noqa: E402
 PASSWORD = "benchmark password"
 
 
-def _load_demo(services: Services, admin, n: int) -> None:
-    try:
-        from cathlog.services.demo import load_demo  # type: ignore[import-not-found]
-    except ImportError:  # before the demo loader moved into the services
-        from cathlog.demo import load_demo  # type: ignore[no-redef]
-    load_demo(services, admin, n, seed=3)
-
-
 def build_file(folder: Path, procedures: int) -> Path:
     services = Services(Store.open(folder / "source.db"))
     admin = services.auth.create_first_admin("admin", "Admin", PASSWORD)
-    _load_demo(services, admin, 50)
+    services.demo.load(admin, 50, seed=3)
     write_records(folder / "demo.json", services.exchange.iter_records(admin))
     services.store.close()
     doc = json.loads((folder / "demo.json").read_text())
