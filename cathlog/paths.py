@@ -8,6 +8,8 @@ from pathlib import Path
 
 from platformdirs import user_data_path, user_log_path
 
+from cathlog.store.keys import config_dir  # noqa: F401 - the store needs it too, and may not import this module
+
 APP = "cathlog"
 
 
@@ -24,3 +26,4 @@ def backup_dir(db_path: Path) -> Path:
 
 def log_dir() -> Path:
     return user_log_path(APP, appauthor=False)
+
