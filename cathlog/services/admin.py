@@ -7,7 +7,7 @@ from pathlib import Path
 from cathlog.domain.records import Actor
 from cathlog.rules.permissions import Action
 from cathlog.services.base import ServiceBase
-from cathlog.store import audit
+from cathlog.store import audit, checkpoint
 from cathlog.store import backup as backups
 
 
@@ -51,4 +51,5 @@ class AdminService(ServiceBase):
         with self.store.write():
             self.audit(actor, "restore", "database", live.name,
                        new={"from": source.name, "replaced_file_kept_as": kept.name if kept else None})
+        checkpoint.save(self.store, force=True)  # the restored trail is the trail now (on purpose, audited)
         return kept

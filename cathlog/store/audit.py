@@ -17,10 +17,11 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from cathlog.domain.errors import AuditKeyError
-from cathlog.store import keys, seals
+from cathlog.store import checkpoint, keys, seals
 from cathlog.store.db import Store
 from cathlog.store.errors import translated
 
@@ -84,6 +85,8 @@ def append(store: Store, *, at: str, username: str, workstation: str, action: st
     conn = store.db.conn
     if not conn.in_transaction:
         raise RuntimeError("audit.append must run in the write transaction of the change it records")
+    if store.path is not None and checkpoint.save not in store.after_commit:
+        store.after_commit.append(checkpoint.save)
     _append(conn, seals.write_key(store), at=at, username=username, workstation=workstation, action=action,
             entity=entity, entity_id=entity_id, procedure_id=procedure_id, old=old, new=new, reason=reason)
 
@@ -192,3 +195,32 @@ def verify_chain(store: Store) -> ChainReport:
         return report(1, "the audit trail has no keying row although the database was keyed: "
                          "it was re-made outside cathlog")
     return ChainReport(count, None, "", key_problem, keyed_from)
+
+
+@translated
+def verify_rows(store: Store, backup_folder: Path | None = None) -> list[str]:
+    """Everything tamper evidence can check without the services: the key, the
+    chain, every version row against its seal, and the trail against its
+    checkpoints (the file beside the settings and the newest backup in
+    ``backup_folder``). [] when all is well; else one line per problem, a
+    missing or wrong key told apart ("key missing" / "wrong key")."""
+    found: list[str] = []
+    chain = verify_chain(store)
+    if chain.key_problem:
+        found.append(chain.key_problem)
+    if chain.first_broken_seq is not None:
+        found.append(f"audit chain broken at row {chain.first_broken_seq}: {chain.problem}")
+    conn = store.db.conn
+    if _has_seals(conn) and not chain.key_problem:
+        recorded = seals.recorded_key_id(conn)
+        try:
+            key = keys.key_for(recorded) if recorded else None
+        except AuditKeyError as exc:
+            found.append(str(exc))
+            key = None
+        if recorded is None:
+            found.append("the database records no audit key id: its settings were edited outside cathlog")
+        if key is not None:
+            found += seals.verify_rows(store, key)
+    found += checkpoint.problems(store, backup_folder)
+    return found

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cathlog.domain.errors import CorruptDatabase, NewerSchema, NotACathlogDatabase, StoreError
+from cathlog.store import checkpoint
 from cathlog.store.db import Store, _inspect_file
 from cathlog.store.errors import translated
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION
@@ -87,6 +88,7 @@ def backup_to(store: Store, target: Path) -> BackupInfo:
         dest = sqlite3.connect(tmp)
         try:
             store.db.conn.backup(dest)
+            checkpoint.stamp_backup(dest, store)  # the trail's last row, outside the live file
             dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
         finally:
             dest.close()

@@ -80,3 +80,11 @@ def insert_signature_event(store: Store, **row: Any) -> None:
 @translated
 def signature_events(store: Store, procedure_id: str) -> list[dict[str, Any]]:
     return list(store.db.query("SELECT * FROM signature_events WHERE procedure_id = ? ORDER BY seq", [procedure_id]))
+
+
+@translated
+def current_signatures(store: Store) -> list[dict[str, Any]]:
+    """Every signature not superseded, across all cases (for ``cathlog check``)."""
+    return list(store.db.query(
+        "SELECT * FROM signature_events AS s WHERE action = 'sign' AND NOT EXISTS (SELECT 1 FROM signature_events "
+        "AS n WHERE n.signature_id = s.signature_id AND n.action = 'supersede') ORDER BY procedure_id, seq"))
