@@ -191,3 +191,12 @@ def problems(store: Store, backup_folder: Path | None = None) -> list[str]:
                     found.append(problem)
             break
     return found
+
+
+def startup_problems(store: Store) -> list[str]:
+    """:func:`problems` against the file checkpoint only, for start-up: never raises
+    (a damaged file is the background integrity check's to report)."""
+    try:
+        return problems(store)
+    except (sqlite3.Error, UnicodeDecodeError, OSError):
+        return []
