@@ -318,7 +318,7 @@ CREATE TABLE seals (
   seq INTEGER NOT NULL CHECK (seq >= 1),
   row_hash TEXT NOT NULL CHECK (length(row_hash) = 64),
   PRIMARY KEY (tbl, rid, version)
-) STRICT""")
+) WITHOUT ROWID, STRICT""")
     _append_only(db, "seals")
     db.execute("CREATE INDEX seals_seq ON seals (seq, tbl, rid, version)")
     from cathlog.store.audit import key_chain  # here, not at the top: audit imports the store, which imports this

@@ -191,7 +191,7 @@ CREATE TABLE seals (
   seq INTEGER NOT NULL CHECK (seq >= 1),
   row_hash TEXT NOT NULL CHECK (length(row_hash) = 64),
   PRIMARY KEY (tbl, rid, version)
-) STRICT;
+) WITHOUT ROWID, STRICT;
 
 -- table search_terms
 CREATE TABLE search_terms (
