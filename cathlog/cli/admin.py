@@ -84,14 +84,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
     actor = sign_in(args, services)
     if args.verify:
         from cathlog.paths import backup_dir
-        from cathlog.store.audit import verify_rows
 
-        report = services.admin.verify_audit(actor)  # the role check; verify_rows repeats the chain walk
-        problems = verify_rows(services.store, backup_dir(db_path(args)))
-        print(f"audit chain: {'ok' if not problems else 'BROKEN'} ({report.rows_checked} rows checked)")
-        for problem in problems:
+        report = services.admin.verify_audit(actor, backup_dir(db_path(args)))
+        print(f"audit chain: {'ok' if report.ok else 'BROKEN'} ({report.rows_checked} rows checked)")
+        for problem in report.problems:
             print(f"  {problem}")
-        return EXIT_OK if not problems else EXIT_FAIL
+        return EXIT_OK if report.ok else EXIT_FAIL
     rows = [(r.seq, r.at, r.username, r.action, r.entity, r.entity_id, r.procedure_id or "", r.reason or "")
             for r in services.admin.audit_rows(actor, procedure_id=args.procedure, username=args.by)]
     writer = csv.writer(sys.stdout, lineterminator="\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from cathlog.domain.records import Actor
@@ -18,9 +19,12 @@ class AdminService(ServiceBase):
         rows = audit.rows(self.store, procedure_id=procedure_id, username=username, since=since)
         return [r for r in rows if action is None or r.action == action]
 
-    def verify_audit(self, actor: Actor) -> audit.ChainReport:
+    def verify_audit(self, actor: Actor, backup_folder: Path | None = None) -> audit.ChainReport:
+        """The chain, every version row against its seal, the key and the checkpoints
+        (``problems`` lists all findings; ``ok`` only when there are none)."""
         self.require(actor, Action.VIEW_AUDIT)
-        return audit.verify_chain(self.store)
+        chain = audit.verify_chain(self.store)
+        return replace(chain, problems=tuple(audit.verify_rows(self.store, backup_folder, chain)))
 
     def backup(self, actor: Actor, target: Path) -> backups.BackupInfo:
         """A verified copy of the database at ``target``."""

@@ -127,10 +127,11 @@ class ChainReport:
     problem: str = ""
     key_problem: str = ""  # "key missing" / "wrong key": rows could not be checked, which is not tampering
     keyed_from_seq: int | None = None  # the keying row; rows before it are legacy SHA-256
+    problems: tuple[str, ...] = ()  # everything verify_rows found (set by callers that ran it)
 
     @property
     def ok(self) -> bool:
-        return self.first_broken_seq is None and not self.key_problem
+        return self.first_broken_seq is None and not self.key_problem and not self.problems
 
 
 def _has_seals(conn) -> bool:
@@ -198,14 +199,14 @@ def verify_chain(store: Store) -> ChainReport:
 
 
 @translated
-def verify_rows(store: Store, backup_folder: Path | None = None) -> list[str]:
+def verify_rows(store: Store, backup_folder: Path | None = None, chain: ChainReport | None = None) -> list[str]:
     """Everything tamper evidence can check without the services: the key, the
     chain, every version row against its seal, and the trail against its
     checkpoints (the file beside the settings and the newest backup in
     ``backup_folder``). [] when all is well; else one line per problem, a
     missing or wrong key told apart ("key missing" / "wrong key")."""
     found: list[str] = []
-    chain = verify_chain(store)
+    chain = chain or verify_chain(store)
     if chain.key_problem:
         found.append(chain.key_problem)
     if chain.first_broken_seq is not None:
