@@ -15,7 +15,7 @@ from cathlog import cli
 from cathlog.domain.enums import EventKind
 from cathlog.domain.followup import SignatureMeaning
 from cathlog.services import Services
-from cathlog.store import audit, checkpoint, keys, schema
+from cathlog.store import audit, checkpoint, keys, schema, seals
 from cathlog.store.db import Store
 from tests.conftest import FAST_HASHER, PASSWORD
 from tests.helpers import open_case
@@ -275,3 +275,26 @@ def test_a_restore_resets_the_checkpoint_without_a_false_alarm(services, nurse, 
         services.cases.record_event(nurse, proc.procedure_id, EventKind.NOTE, {"text": f"note {n}"}, confirm=True)
     services.admin.restore(admin, copy)
     assert audit.verify_rows(services.store, tmp_path) == []
+
+
+def test_without_its_key_nothing_is_saved_and_the_message_says_so(services, dosed, nurse):
+    from cathlog.domain.errors import AuditKeyError
+
+    proc, _ = dosed
+    keys.key_path().unlink()
+    seals._key_cache.clear()  # as after a fresh program start
+    before = services.store.db.conn.execute("SELECT count(*) FROM event_versions").fetchone()[0]
+    with pytest.raises(AuditKeyError, match="key missing"):
+        services.cases.record_event(nurse, proc.procedure_id, EventKind.NOTE, {"text": "x"}, confirm=True)
+    assert services.store.db.conn.execute("SELECT count(*) FROM event_versions").fetchone()[0] == before
+    assert not keys.key_path().exists()  # not silently replaced by a new key
+
+
+def test_an_unwritable_config_folder_is_a_named_error(tmp_path, monkeypatch):
+    from cathlog.domain.errors import AuditKeyError
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("CATHLOG_CONFIG_DIR", str(blocker / "cathlog"))
+    with pytest.raises(AuditKeyError, match="audit key file"):
+        Store.open(tmp_path / "new.db")

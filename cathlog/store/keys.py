@@ -102,7 +102,11 @@ def installation_key(*, create: bool = False) -> bytes:
         raise AuditKeyError(f"key missing: the audit key file {path} does not exist. Restore it from your key "
                             "backup (see docs/reliability.md); without it the audit trail cannot be verified "
                             "or extended")
-    return _create(path)
+    try:
+        return _create(path)
+    except OSError as exc:
+        raise AuditKeyError(f"cannot create the audit key file {path} ({exc.strerror or exc}); "
+                            "the config folder must be writable") from None
 
 
 def key_for(expected_id: str | None) -> bytes:
