@@ -4,6 +4,7 @@ append-only triggers), and ``check`` must name what was done."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -12,7 +13,7 @@ import stat
 import pytest
 
 from cathlog import cli
-from cathlog.domain.enums import EventKind
+from cathlog.domain.enums import EventKind, Role
 from cathlog.domain.followup import SignatureMeaning
 from cathlog.services import Services
 from cathlog.store import audit, checkpoint, keys, schema, seals
@@ -298,3 +299,51 @@ def test_an_unwritable_config_folder_is_a_named_error(tmp_path, monkeypatch):
     monkeypatch.setenv("CATHLOG_CONFIG_DIR", str(blocker / "cathlog"))
     with pytest.raises(AuditKeyError, match="audit key file"):
         Store.open(tmp_path / "new.db")
+
+
+def test_a_signature_made_before_keying_stays_valid_as_legacy(tmp_path, monkeypatch):
+    """A case signed by the previous release (plain SHA-256 everywhere), then migrated."""
+    import sqlite_utils
+
+    from cathlog.demo import load_demo
+    from cathlog.services import review as review_service
+    from cathlog.store import followup, records
+
+    path = tmp_path / "v5.db"
+    db = sqlite_utils.Database(path)
+    schema.migrations.apply(db, stop_before="0006_seals_and_audit_key")
+    db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 5")
+    db.conn.commit()
+
+    def legacy_append(store, **fields):  # the previous release's audit.append
+        conn = store.db.conn
+        last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        row = {"seq": last[0] + 1 if last else 1, "at": fields["at"], "username": fields["username"],
+               "workstation": fields["workstation"], "action": fields["action"], "entity": fields["entity"],
+               "entity_id": fields["entity_id"], "procedure_id": fields.get("procedure_id"),
+               "old_value": audit.to_json(fields.get("old")), "new_value": audit.to_json(fields.get("new")),
+               "reason": fields.get("reason"), "prev_hash": last[1] if last else audit.GENESIS_HASH}
+        row["hash"] = audit._digest(row)
+        store.db.table("audit").insert(row)
+
+    with monkeypatch.context() as m:
+        m.setattr(audit, "append", legacy_append)
+        m.setattr(records, "seal_last", lambda store, table: None)
+        m.setattr(followup, "seal_last", lambda store, table: None)
+        m.setattr(review_service.seals, "keyed_hash", lambda store, data: hashlib.sha256(data).hexdigest())
+        old = Services(Store(db, path), hasher=FAST_HASHER)
+        admin = old.auth.create_first_admin("admin", "Ada Admin", PASSWORD)
+        old.auth.add_user(admin, "doc", "Dr. Dora Doc", Role.PHYSICIAN, PASSWORD)
+        physician = old.auth.sign_in("doc", PASSWORD)
+        pid = _signed_case(old, physician, admin)
+        db.conn.close()
+    new = Services(Store.open(path), hasher=FAST_HASHER)
+    assert audit.verify_rows(new.store) == [] and new.review.verify_signatures() == []
+    (sig,) = new.review.signatures(physician, pid)
+    assert sig.valid and not sig.superseded
+    _attack(path, "UPDATE review_versions SET data = json_set(data, '$.final_timi', 1) WHERE procedure_id = ?",
+            params=[pid])
+    assert new.review.verify_signatures() and any("changed after it was written" in p
+                                                  for p in audit.verify_rows(new.store))
+    new.store.close()
