@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_path, user_log_path
+from platformdirs import user_config_path, user_data_path, user_log_path
 
 APP = "cathlog"
 
@@ -24,3 +24,11 @@ def backup_dir(db_path: Path) -> Path:
 
 def log_dir() -> Path:
     return user_log_path(APP, appauthor=False)
+
+
+
+def config_dir() -> Path:
+    """``CATHLOG_CONFIG_DIR`` if set, else the user config folder (platformdirs):
+    the audit key and the audit checkpoints live here, outside any database."""
+    env = os.environ.get("CATHLOG_CONFIG_DIR")
+    return Path(env) if env else user_config_path(APP, appauthor=False)

@@ -215,7 +215,7 @@ def test_an_older_backup_is_migrated_before_it_is_copied_in(tmp_path, live, admi
     conn = live.store.db.conn
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert differences(conn, SCHEMA_VERSION) == []
-    assert [r.action for r in audit.rows(live.store)] == ["restore"]
+    assert [r.action for r in audit.rows(live.store)] == ["key_audit_chain", "restore"]  # migration 0006 keys the old chain
     assert v1.exists() and sqlite3.connect(v1).execute("PRAGMA user_version").fetchone()[0] == 1  # source untouched
 
 

@@ -82,9 +82,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
     services = open_services(args)
     actor = sign_in(args, services)
     if args.verify:
-        report = services.admin.verify_audit(actor)
-        print(f"audit chain: {'ok' if report.ok else 'BROKEN'} ({report.rows_checked} rows checked)"
-              + ("" if report.ok else f"; first broken row {report.first_broken_seq}: {report.problem}"))
+        from cathlog.paths import backup_dir
+
+        report = services.admin.verify_audit(actor, backup_dir(db_path(args)))
+        print(f"audit chain: {'ok' if report.ok else 'BROKEN'} ({report.rows_checked} rows checked)")
+        for problem in report.problems:
+            print(f"  {problem}")
         return EXIT_OK if report.ok else EXIT_FAIL
     filters = {"procedure_id": args.procedure, "username": args.by}
     if args.out is None:
@@ -101,12 +104,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    report = open_services(args).admin.check()
+    from cathlog.paths import backup_dir
+
+    report = open_services(args).admin.check(backup_folder=backup_dir(db_path(args)))
     print(f"database: {'ok' if not report.problems else 'DAMAGED'}")
     for problem in report.problems[:20]:
         print(f"  {problem}")
-    chain = report.chain
-    print(f"audit chain: {'ok' if chain.ok else 'BROKEN'} ({chain.rows_checked} rows checked)")
-    if not chain.ok:
-        print(f"  {chain.problem}")
+    print(f"audit chain and records: {'ok' if not report.tamper else 'PROBLEMS'} "
+          f"({report.chain.rows_checked} audit rows; audit key {report.key_file})")
+    for problem in report.tamper:
+        print(f"  {problem}")
+    print(f"signatures: {'ok' if not report.signatures else 'INVALID'}")
+    for problem in report.signatures:
+        print(f"  {problem}")
     return EXIT_OK if report.ok else EXIT_FAIL

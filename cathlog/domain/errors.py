@@ -97,3 +97,7 @@ class NewerSchema(StoreError):
 
 class DatabaseUnavailable(StoreError):
     pass
+
+
+class AuditKeyError(StoreError):
+    """The installation's audit key is missing, damaged, or not the one this database was keyed with."""

@@ -8,6 +8,7 @@ clock in its constructor (no globals), so tests pass a fake clock.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -20,6 +21,7 @@ from cathlog.services.cases import CaseService
 from cathlog.services.demo import DemoService
 from cathlog.services.exchange import ExchangeService
 from cathlog.services.review import ReviewService
+from cathlog.store import checkpoint
 from cathlog.store.db import Store
 
 
@@ -30,8 +32,12 @@ class Services:
         self.cases = CaseService(store, clock)
         self.exchange = ExchangeService(store, clock)
         self.review = ReviewService(store, clock, auth=self.auth, cases=self.cases)
-        self.admin = AdminService(store, clock)
+        self.admin = AdminService(store, clock, verify_signatures=self.review.verify_signatures)
         self.demo = DemoService(store, clock, auth=self.auth, cases=self.cases)
+        # Start-up: the trail against its checkpoint outside the database (a cut-off tail).
+        self.tamper_warnings: list[str] = checkpoint.startup_problems(store)
+        for warning in self.tamper_warnings:
+            logging.getLogger(__name__).warning("%s; run 'cathlog check'", warning)
 
     @classmethod
     def open(cls, path: str | Path, create: bool = False, clock: Clock = system_clock, *,

@@ -3,41 +3,55 @@ checks and stopping writes to a damaged file, with role checks and audit."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cathlog.domain.records import Actor
 from cathlog.rules.permissions import Action
-from cathlog.services.base import ServiceBase
-from cathlog.store import audit
+from cathlog.services.base import Clock, ServiceBase, system_clock
+from cathlog.store import audit, checkpoint, keys
 from cathlog.store import backup as backups
 from cathlog.store.db import Store, quick_check_file
 
 
 @dataclass(frozen=True)
 class CheckReport:
-    """What ``cathlog check`` reports: the file's integrity and the audit chain."""
+    """What ``cathlog check`` reports: the file's integrity, the audit chain and
+    every record row against its seal and the checkpoints, and every signature."""
 
     problems: list[str]  # integrity_check and foreign_key_check findings; [] when clean
     chain: audit.ChainReport
+    tamper: list[str] = field(default_factory=list)  # key, chain, seals, checkpoints (store.audit.verify_rows)
+    signatures: list[str] = field(default_factory=list)  # signatures that no longer match their content
+    key_file: str = ""
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.chain.ok
+        return not self.problems and self.chain.ok and not self.tamper and not self.signatures
 
 
 class AdminService(ServiceBase):
+    def __init__(self, store: Store, clock: Clock = system_clock,
+                 verify_signatures: Callable[[], list[str]] | None = None):
+        super().__init__(store, clock)
+        self._verify_signatures = verify_signatures or (lambda: [])
+
     # --- checks -------------------------------------------------------------------
 
-    def check(self, actor: Actor | None = None) -> CheckReport:
-        """Full integrity check of the file and of the audit chain.
+    def check(self, actor: Actor | None = None, backup_folder: Path | None = None) -> CheckReport:
+        """Full integrity check of the file, the audit chain, every record row
+        against its seal, the trail against its checkpoints, and every signature.
 
         It shows no patient data, so it needs nobody signed in: it must work
         when the users table itself is what is damaged."""
-        return CheckReport(self.store.integrity_check(), audit.verify_chain(self.store))
+        chain = audit.verify_chain(self.store)
+        tamper = audit.verify_rows(self.store, backup_folder, chain=chain)
+        key_trouble = any(p.startswith(("key missing", "wrong key")) for p in tamper)
+        return CheckReport(self.store.integrity_check(), chain, tamper,
+                           [] if key_trouble else self._verify_signatures(), str(keys.key_path()))
 
     def background_check(self) -> str | None:
         """``quick_check`` of the live file on its own connection (safe from a
@@ -83,9 +97,12 @@ class AdminService(ServiceBase):
         rows = audit.rows(self.store, procedure_id=procedure_id, username=username, since=since)
         return [r for r in rows if action is None or r.action == action]
 
-    def verify_audit(self, actor: Actor) -> audit.ChainReport:
+    def verify_audit(self, actor: Actor, backup_folder: Path | None = None) -> audit.ChainReport:
+        """The chain, every version row against its seal, the key and the checkpoints
+        (``problems`` lists all findings; ``ok`` only when there are none)."""
         self.require(actor, Action.VIEW_AUDIT)
-        return audit.verify_chain(self.store)
+        chain = audit.verify_chain(self.store)
+        return replace(chain, problems=tuple(audit.verify_rows(self.store, backup_folder, chain)))
 
     def backup(self, actor: Actor, target: Path) -> backups.BackupInfo:
         """A verified copy of the database at ``target``."""
@@ -122,7 +139,9 @@ class AdminService(ServiceBase):
             ServiceBase(staged, self.clock).audit(actor, "restore", "database", live.name,
                                                   new={"from": source.name, "replaced_file_kept_as": kept.name})
 
-        return backups.restore_into(self.store, source, kept, prepare=audit_restore)
+        kept_file = backups.restore_into(self.store, source, kept, prepare=audit_restore)
+        checkpoint.save(self.store, force=True)  # the restored trail is the trail now (on purpose, audited)
+        return kept_file
 
     def database_replaced_since(self, token: str | None) -> tuple[bool, str]:
         """(replaced?, current token) for a window that holds ``token`` (None: the first call).

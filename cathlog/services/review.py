@@ -2,19 +2,24 @@
 addendum (21 CFR 11.50/11.70/11.200 as our quality bar).
 
 A signature re-checks the password, states the meaning, the printed name and
-the time, and is bound to a SHA-256 hash of the signed content; any later
-change (an addendum) marks it superseded and the case needs a new one.
+the time, and is bound to a keyed hash (HMAC-SHA256 under the installation's
+audit key, ``cathlog.store.keys``) of the signed content, so a signature
+cannot be forged from the file alone; any later change (an addendum) marks it
+superseded and the case needs a new one. Signatures made before the database
+was keyed keep their plain SHA-256 hash and verify as legacy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 
 from cathlog.domain.enums import EventKind, ProcedureStatus
 from cathlog.domain.errors import Conflict, Issue, NotFound, ValidationError
+from cathlog.domain.errors import CorruptDatabase
 from cathlog.domain.followup import (
     CaseFile,
     Reminder,
@@ -35,15 +40,19 @@ from cathlog.services.base import Clock, ServiceBase, new_id, system_clock
 from cathlog.services.cases import CaseService, _reason
 from cathlog.store import followup as fstore
 from cathlog.store import records as rec
+from cathlog.store import seals
 from cathlog.store.db import Store
 
 
 __all__ = ["CaseFile", "ReviewService", "Signature", "content_hash"]  # Signature kept here for older imports
 
 
-def content_hash(record: ProcedureRecord, review: Review | None, reminders: list[Reminder]) -> str:
-    """SHA-256 over what a signature vouches for: patient, procedure, every entry
-    version, the review and the reminders (not the status, which signing changes)."""
+def content_hash(record: ProcedureRecord, review: Review | None, reminders: list[Reminder],
+                 keyed: Callable[[bytes], str] | None = None) -> str:
+    """The hash of what a signature vouches for: patient, procedure, every entry
+    version, the review and the reminders (not the status, which signing changes).
+    ``keyed``: HMAC under the database's key (every new signature); None: the
+    legacy SHA-256 of signatures made before the database was keyed."""
     proc = record.procedure
     doc = {
         "procedure": {"id": proc.procedure_id, "category": proc.category, "planned": list(proc.planned),
@@ -55,8 +64,8 @@ def content_hash(record: ProcedureRecord, review: Review | None, reminders: list
         # Reminders as decided at signing; marking one done later does not change what was signed.
         "reminders": sorted([r.reminder_id, r.rule_id, r.suggested_due, r.due_date, r.text] for r in reminders),
     }
-    canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    return keyed(canonical) if keyed else hashlib.sha256(canonical).hexdigest()
 
 
 class ReviewService(ServiceBase):
@@ -169,10 +178,45 @@ class ReviewService(ServiceBase):
 
     # --- signature -----------------------------------------------------------------
 
-    def _hash(self, actor: Actor, procedure_id: str) -> str:
-        record = self.cases.get_record(actor, procedure_id)
-        review = self.get_review(actor, procedure_id)
-        return content_hash(record, review, fstore.reminders_of(self.store, procedure_id))
+    def _hash(self, actor: Actor, procedure_id: str, *, legacy: bool = False) -> str:
+        self.require(actor, Action.VIEW_RECORDS)
+        return self._content_hash(procedure_id, legacy=legacy)
+
+    def _content_hash(self, procedure_id: str, *, legacy: bool = False) -> str:
+        """The signed-content hash of a case as it is now (no role check: callers check)."""
+        proc = rec.get_procedure(self.store, procedure_id)
+        if proc is None:
+            raise NotFound(f"there is no case {procedure_id}")
+        patient = rec.get_patient(self.store, proc.patient_id, proc.patient_version)
+        if patient is None:
+            raise CorruptDatabase(f"case {procedure_id} has no patient record: the database is damaged")
+        record = ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id))
+        current = fstore.current_review(self.store, procedure_id)
+        return content_hash(record, current[1] if current else None, fstore.reminders_of(self.store, procedure_id),
+                            None if legacy else (lambda data: seals.keyed_hash(self.store, data)))
+
+    def _valid(self, event: dict, current: str, procedure_id: str) -> bool:
+        if event["content_hash"] == current:
+            return True
+        # Signed before the database was keyed: its hash is the legacy SHA-256.
+        return (seals.sealed_at_keying(self.store, "signature_events", str(event["seq"]))
+                and event["content_hash"] == self._content_hash(procedure_id, legacy=True))
+
+    def verify_signatures(self) -> list[str]:
+        """Every signature in force, re-computed against its case (``cathlog check``;
+        no role check: it shows no clinical data). Names each that does not match."""
+        problems = []
+        for event in fstore.current_signatures(self.store):
+            pid = event["procedure_id"]
+            try:
+                ok = self._valid(event, self._content_hash(pid), pid)
+            except NotFound:
+                ok = False
+            if not ok:
+                problems.append(f"signature {event['signature_id']} on case {pid} by {event['username']} "
+                                f"({event['at']}) does not match the signed content: it was forged, or the case was "
+                                "changed outside cathlog")
+        return problems
 
     def sign(self, actor: Actor, procedure_id: str, password: str, meaning: SignatureMeaning) -> Signature:
         """Password re-entered, meaning stated; the case becomes signed."""
@@ -199,13 +243,12 @@ class ReviewService(ServiceBase):
     def signatures(self, actor: Actor, procedure_id: str) -> list[Signature]:
         self.require(actor, Action.VIEW_RECORDS)
         events = fstore.signature_events(self.store, procedure_id)
-        return self._signatures(events, self._hash(actor, procedure_id) if events else "")
+        return self._signatures(events, self._hash(actor, procedure_id) if events else "", procedure_id)
 
-    @staticmethod
-    def _signatures(events: list[dict], current: str) -> list[Signature]:
+    def _signatures(self, events: list[dict], current: str, procedure_id: str) -> list[Signature]:
         superseded = {e["signature_id"] for e in events if e["action"] == "supersede"}
         return [Signature(e["signature_id"], e["username"], e["display_name"], SignatureMeaning(e["meaning"]), e["at"],
-                          e["content_hash"], e["signature_id"] in superseded, e["content_hash"] == current)
+                          e["content_hash"], e["signature_id"] in superseded, self._valid(e, current, procedure_id))
                 for e in events if e["action"] == "sign"]
 
     def case_file(self, actor: Actor, procedure_id: str) -> CaseFile:
@@ -218,8 +261,10 @@ class ReviewService(ServiceBase):
             review = current[1] if current else None
             reminders = fstore.reminders_of(self.store, procedure_id)
             events = fstore.signature_events(self.store, procedure_id)
-            digest = content_hash(record, review, reminders) if events else ""
-        return CaseFile(record, review, reminders, self._signatures(events, digest))
+            digest = content_hash(record, review, reminders,
+                                  lambda data: seals.keyed_hash(self.store, data)) if events else ""
+            signatures = self._signatures(events, digest, procedure_id)
+        return CaseFile(record, review, reminders, signatures)
 
     def addendum(self, actor: Actor, procedure_id: str, text: str, reason: str) -> EventVersion:
         """The only change to a signed case: a note, which supersedes the signature."""

@@ -41,6 +41,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cathlog.domain.errors import CorruptDatabase, NewerSchema, NotACathlogDatabase, ReadOnlyDatabase, StoreError
+from cathlog.store import checkpoint
 from cathlog.store.db import Store, _inspect_file
 from cathlog.store.errors import translated
 from cathlog.store.restore_journal import fsync_dir, journal_path, replace_live
@@ -127,11 +128,15 @@ def verify_file(path: Path) -> None:
         raise CorruptDatabase(f"{path.name} holds damaged text") from None
 
 
-def _copy_database(source: sqlite3.Connection, target: Path) -> None:
-    """Backup API copy of ``source`` into the new file ``target``, one self-contained file, synced."""
+def _copy_database(source: sqlite3.Connection, target: Path,
+                   after: Callable[[sqlite3.Connection], None] | None = None) -> None:
+    """Backup API copy of ``source`` into the new file ``target``, one self-contained file, synced.
+    ``after`` may add to the copy before it is closed (a backup's audit checkpoint)."""
     dest = _connect_new(target)
     try:
         source.backup(dest)
+        if after is not None:
+            after(dest)
         dest.execute("PRAGMA journal_mode = DELETE")  # a copy is one self-contained file
     finally:
         dest.close()
@@ -145,7 +150,7 @@ def backup_to(store: Store, target: Path) -> BackupInfo:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_beside(target, ".tmp")
     try:
-        _copy_database(store.db.conn, tmp)
+        _copy_database(store.db.conn, tmp, after=lambda dest: checkpoint.stamp_backup(dest, store))
         verify_file(tmp)
         os.replace(tmp, target)
     except BaseException:

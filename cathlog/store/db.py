@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -58,6 +58,7 @@ class Store:
         self.db = db
         self.path = path
         self.read_only = False
+        self.after_commit: list[Callable[[Store], None]] = []  # e.g. the audit checkpoint (store.checkpoint)
 
     @classmethod
     @translated
@@ -184,6 +185,8 @@ class Store:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            for hook in self.after_commit:  # after the commit: a hook's failure is not a lost save
+                hook(self)
         except sqlite3.Error as exc:
             known = translate(exc)
             if known is None:

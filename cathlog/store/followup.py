@@ -8,6 +8,7 @@ from typing import Any
 from cathlog.domain.followup import Reminder, ReminderStatus, Review
 from cathlog.store.db import Store
 from cathlog.store.errors import translated
+from cathlog.store.seals import seal_last
 
 _REMINDER_COLS = ("reminder_id", "procedure_id", "rule_id", "due_date", "suggested_due", "title", "text", "source",
                   "status", "version", "changed_by", "changed_at", "reason")
@@ -19,6 +20,7 @@ def insert_review(store: Store, procedure_id: str, version: int, review: Review,
         "procedure_id": procedure_id, "version": version,
         "data": json.dumps(review.to_json(), ensure_ascii=False, sort_keys=True),
         "changed_at": changed_at, "changed_by": changed_by, "reason": reason})
+    seal_last(store, "review_versions")
 
 
 @translated
@@ -36,6 +38,7 @@ def insert_reminder(store: Store, reminder: Reminder) -> None:
     row = {k: getattr(reminder, k) for k in _REMINDER_COLS}
     row["status"] = reminder.status.value
     store.db.table("reminder_versions").insert(row)
+    seal_last(store, "reminder_versions")
 
 
 @translated
@@ -72,8 +75,17 @@ def procedures_with_implant(store: Store, device_type: str) -> list[str]:
 
 def insert_signature_event(store: Store, **row: Any) -> None:
     store.db.table("signature_events").insert(row)
+    seal_last(store, "signature_events")
 
 
 @translated
 def signature_events(store: Store, procedure_id: str) -> list[dict[str, Any]]:
     return list(store.db.query("SELECT * FROM signature_events WHERE procedure_id = ? ORDER BY seq", [procedure_id]))
+
+
+@translated
+def current_signatures(store: Store) -> list[dict[str, Any]]:
+    """Every signature not superseded, across all cases (for ``cathlog check``)."""
+    return list(store.db.query(
+        "SELECT * FROM signature_events AS s WHERE action = 'sign' AND NOT EXISTS (SELECT 1 FROM signature_events "
+        "AS n WHERE n.signature_id = s.signature_id AND n.action = 'supersede') ORDER BY procedure_id, seq"))

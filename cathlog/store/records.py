@@ -23,6 +23,7 @@ from cathlog.domain.records import (
 )
 from cathlog.store.db import Store
 from cathlog.store.errors import translated
+from cathlog.store.seals import seal_last
 from cathlog.store.schema import name_words
 
 DENSE_HITS = 2000  # from this many search hits on, scanning newest-first beats sorting them
@@ -41,11 +42,13 @@ def insert_patient_version(store: Store, patient: Patient, *, changed_at: str, c
     row = {k: getattr(patient, k) for k in _PATIENT_COLUMNS}
     row.update(mrn_norm=normalize_mrn(patient.mrn), changed_at=changed_at, changed_by=changed_by, reason=reason)
     store.db.table("patient_versions").insert(row)
+    seal_last(store, "patient_versions")
 
 
 def reserve_mrn(store: Store, mrn: str, patient_id: str) -> None:
     """Claim an MRN (in its normalised form) for a patient, for ever."""
     store.db.table("patient_mrns").insert({"mrn_norm": normalize_mrn(mrn), "patient_id": patient_id})
+    seal_last(store, "patient_mrns")
 
 
 @translated
@@ -96,6 +99,7 @@ def insert_procedure_version(store: Store, proc: Procedure, *, reason: str | Non
         "patient_version": proc.patient_version,
         "changed_at": proc.changed_at, "changed_by": proc.changed_by, "reason": reason,
     })
+    seal_last(store, "procedure_versions")
 
 
 @translated
@@ -216,6 +220,7 @@ def insert_event_version(store: Store, ev: EventVersion) -> None:
         "recorded_at": ev.recorded_at, "recorded_by": ev.recorded_by, "performed_by": ev.performed_by,
         "workstation": ev.workstation, "voided": int(ev.voided), "reason": ev.reason,
     })
+    seal_last(store, "event_versions")
 
 
 @translated

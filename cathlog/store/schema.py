@@ -16,9 +16,9 @@ from cathlog.domain import enums as e
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 6  # PRAGMA user_version after the last migration below.
+SCHEMA_VERSION = 7  # PRAGMA user_version after the last migration below.
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
-                      "review_versions", "reminder_versions", "signature_events")
+                      "review_versions", "reminder_versions", "signature_events", "seals")
 
 _SQL_TYPE = {
     FieldType.INT: "INTEGER",
@@ -304,7 +304,29 @@ CREATE TABLE search_terms (
     db.conn.executemany("INSERT OR IGNORE INTO search_terms (term, procedure_id) VALUES (?, ?)", sorted(terms))
 
 
-@migrations(name="0006_import_jobs")
+@migrations(name="0006_seals_and_audit_key")
+def seals_and_audit_key(db: Database) -> None:
+    """Tamper evidence (issue 13): every version row's keyed hash ("seal"),
+    recorded under the audit row of its change; the audit chain keyed with the
+    installation key from here on. Existing rows are sealed now, under one
+    audited keying row; earlier audit rows verify as legacy SHA-256."""
+    db.execute("""
+CREATE TABLE seals (
+  tbl TEXT NOT NULL,
+  rid TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version >= 0),
+  seq INTEGER NOT NULL CHECK (seq >= 1),
+  row_hash TEXT NOT NULL CHECK (length(row_hash) = 64),
+  PRIMARY KEY (tbl, rid, version)
+) WITHOUT ROWID, STRICT""")
+    _append_only(db, "seals")
+    db.execute("CREATE INDEX seals_seq ON seals (seq, tbl, rid, version)")
+    from cathlog.store.audit import key_chain  # here, not at the top: audit imports the store, which imports this
+
+    key_chain(db.conn)
+
+
+@migrations(name="0007_import_jobs")
 def import_jobs(db: Database) -> None:
     """Staging for imports: a file's records are validated, staged here in short
     transactions, then applied in short transactions, so a nurse's save never

@@ -41,6 +41,9 @@ CREATE INDEX reminder_versions_procedure ON reminder_versions (procedure_id);
 -- index review_versions_procedure
 CREATE INDEX review_versions_procedure ON review_versions (procedure_id, version);
 
+-- index seals_seq
+CREATE INDEX seals_seq ON seals (seq, tbl, rid, version);
+
 -- index search_terms_procedure
 CREATE INDEX search_terms_procedure ON search_terms (procedure_id, term);
 
@@ -202,6 +205,16 @@ CREATE TABLE review_versions (
   UNIQUE (procedure_id, version)
 ) STRICT;
 
+-- table seals
+CREATE TABLE seals (
+  tbl TEXT NOT NULL,
+  rid TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version >= 0),
+  seq INTEGER NOT NULL CHECK (seq >= 1),
+  row_hash TEXT NOT NULL CHECK (length(row_hash) = 64),
+  PRIMARY KEY (tbl, rid, version)
+) WITHOUT ROWID, STRICT;
+
 -- table search_terms
 CREATE TABLE search_terms (
   term TEXT NOT NULL,
@@ -282,6 +295,12 @@ CREATE TRIGGER review_versions_no_delete BEFORE DELETE ON review_versions BEGIN 
 
 -- trigger review_versions_no_update
 CREATE TRIGGER review_versions_no_update BEFORE UPDATE ON review_versions BEGIN SELECT RAISE(ABORT, 'review_versions rows are append-only'); END;
+
+-- trigger seals_no_delete
+CREATE TRIGGER seals_no_delete BEFORE DELETE ON seals BEGIN SELECT RAISE(ABORT, 'seals rows are append-only'); END;
+
+-- trigger seals_no_update
+CREATE TRIGGER seals_no_update BEFORE UPDATE ON seals BEGIN SELECT RAISE(ABORT, 'seals rows are append-only'); END;
 
 -- trigger signature_events_no_delete
 CREATE TRIGGER signature_events_no_delete BEFORE DELETE ON signature_events BEGIN SELECT RAISE(ABORT, 'signature_events rows are append-only'); END;

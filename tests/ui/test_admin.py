@@ -65,3 +65,16 @@ def test_export_dialog_writes_and_audits(qtbot, services, admin, tmp_path):
     assert dialog.export(str(tmp_path / "x.zip")) is None and "YYYY-MM-DD" in dialog.message.text()
     rows = services.admin.audit_rows(admin, action="export")
     assert len(rows) == 1 and '"category":"venous"' in rows[0].new_value
+
+
+def test_audit_viewer_names_a_record_edited_in_the_file(qtbot, services, admin):
+    from tests.test_tamper import _attack
+
+    services.demo.load(admin, 2, seed=1)
+    event_id = services.store.db.conn.execute("SELECT event_id FROM event_versions LIMIT 1").fetchone()[0]
+    _attack(services.store.path, "UPDATE event_versions SET recorded_by = 'mallory' WHERE event_id = ?",
+            params=[event_id])
+    dialog = AuditDialog(services, admin)
+    qtbot.addWidget(dialog)
+    dialog.verify()
+    assert "Audit check FAILED" in dialog.message.text() and f"entry {event_id} version 1" in dialog.message.text()
