@@ -19,7 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cathlog import __version__
-from cathlog.cli.admin import cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_init, cmd_restore, cmd_users
+from cathlog.cli.admin import (cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_init, cmd_recover_admin, cmd_restore,
+                               cmd_users)
 from cathlog.cli.common import EXIT_FAIL, CliError
 from cathlog.cli.records import cmd_cases, cmd_export, cmd_import, cmd_reminders, cmd_report
 from cathlog.domain.enums import Role
@@ -107,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", metavar="USER", help="only this user's actions")
 
     add("check", cmd_check, "check the integrity of the database and of the audit chain", signs_in=False)
+
+    p = add("recover-admin", cmd_recover_admin,
+            "when no admin can sign in: make NAME an active admin with a new password (needs write access to "
+            "the database file; audited)", signs_in=False)
+    p.add_argument("name", metavar="NAME", help="an existing account (re-enabled, made admin) or a new admin")
+    p.add_argument("--display-name", help="full name, for a new account")
+    p.add_argument("--reason", help="why (kept in the audit trail)")
     return parser
 
 

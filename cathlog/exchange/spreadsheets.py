@@ -7,6 +7,8 @@ data. Files are written to a temporary name and renamed into place.
 
 from __future__ import annotations
 
+import contextlib
+
 import csv
 import io
 import tempfile
@@ -93,8 +95,14 @@ def write_xlsx(path: str | Path, records: Iterable[ProcedureRecord]) -> int:
         sheet.append(list(columns))
         sheets[name] = sheet
     count = 0
-    for count, table, row in _table_rows_once(records):
-        sheets[table].append([neutralize(v) for v in row])
+    try:
+        for count, table, row in _table_rows_once(records):
+            sheets[table].append([neutralize(v) for v in row])
+    except BaseException:  # e.g. refused or a full disk: finish the sheets' temp files, leave nothing behind
+        for sheet in sheets.values():
+            with contextlib.suppress(Exception):
+                sheet.close()
+        raise
     with atomic_write(path, "wb") as fh:
         workbook.save(fh)
     return count
