@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cathlog.domain.errors import CorruptDatabase, NewerSchema, NotACathlogDatabase, StoreError
-from cathlog.store.db import Store, _inspect_file
+from cathlog.store.db import Store, _inspect_file, connect
 from cathlog.store.errors import translated
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
@@ -56,9 +56,8 @@ def verify_file(path: Path) -> None:
     if not path.is_file():
         raise NotACathlogDatabase(f"{path} is not a file")
     _inspect_file(path)
-    uri = f"file:{path}?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True)
+        conn = connect(path, read_only=True)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -84,7 +83,7 @@ def backup_to(store: Store, target: Path) -> BackupInfo:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        dest = sqlite3.connect(tmp)
+        dest = connect(tmp)
         try:
             store.db.conn.backup(dest)
             dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
@@ -143,7 +142,7 @@ def restore(source: Path, live: Path, now: datetime | None = None) -> Path | Non
         kept = None
         if live.exists():
             with contextlib.suppress(sqlite3.DatabaseError):  # fold the WAL into the file being set aside
-                conn = sqlite3.connect(live)
+                conn = connect(live)
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.close()
             stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")

@@ -10,7 +10,9 @@ A file is accepted only if it is empty (new) or carries cathlog's
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +24,28 @@ from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 
 BUSY_TIMEOUT_MS = 5000
 _SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def sqlite_uri(path: str | Path, *, read_only: bool = False) -> str:
+    """The ``file:`` URI of ``path`` for ``sqlite3.connect(uri, uri=True)``: the one place URIs are built.
+
+    Every byte of the path is percent-quoted (``#``, ``?``, ``%``, spaces, non-ASCII, and the
+    undecodable bytes a command line may carry), so SQLite never reads part of a folder name
+    as a query or fragment ("Lab #2" once made a check open a stray empty file)."""
+    absolute = os.path.abspath(os.fspath(path))
+    raw, safe = os.fsencode(absolute), "/"
+    if os.sep == "\\":  # Windows: separators and the drive's colon; on POSIX both are ordinary bytes
+        raw, safe = raw.replace(b"\\", b"/"), "/:"
+    quoted = urllib.parse.quote(raw, safe=safe)
+    if not quoted.startswith("/"):  # a Windows drive letter: file:/C:/...
+        quoted = "/" + quoted
+    return f"file:{quoted}" + ("?mode=ro" if read_only else "")
+
+
+def connect(path: str | Path, *, read_only: bool = False, timeout_s: float = BUSY_TIMEOUT_MS / 1000,
+            **kwargs: object) -> sqlite3.Connection:
+    """``sqlite3.connect`` on a file through :func:`sqlite_uri` (a read-only open never creates it)."""
+    return sqlite3.connect(sqlite_uri(path, read_only=read_only), uri=True, timeout=timeout_s, **kwargs)
 
 
 def _inspect_file(path: Path) -> None:
@@ -76,8 +100,7 @@ class Store:
             if (not create or read_only) and not file_path.exists():
                 raise NotACathlogDatabase(f"there is no database at {file_path}")
             _inspect_file(file_path)
-            target = f"file:{file_path}?mode=ro" if read_only else str(file_path)
-            conn = sqlite3.connect(target, timeout=busy_timeout_ms / 1000, check_same_thread=False, uri=read_only)
+            conn = connect(file_path, read_only=read_only, timeout_s=busy_timeout_ms / 1000, check_same_thread=False)
         try:
             store = cls(Database(conn), file_path)
             store.read_only = read_only
@@ -136,7 +159,7 @@ class Store:
             # A copy of the file as it was, before any migration touches it (reliability F10).
             copy = self.path.with_name(f"{self.path.name}.pre-migration-v{version}.bak")
             if not copy.exists():
-                dest = sqlite3.connect(copy)
+                dest = connect(copy)
                 try:
                     conn.backup(dest)
                 finally:
@@ -208,7 +231,7 @@ def quick_check_file(path: Path) -> str | None:
 
     Returns None when the file is sound, else what is wrong."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = connect(path, read_only=True)
         try:
             result = conn.execute("PRAGMA quick_check").fetchall()
         finally:
