@@ -134,12 +134,13 @@ def _open_or_offer_restore(path: Path):
     from PySide6.QtWidgets import QMessageBox
 
     from cathlog.domain.errors import CathlogError, CorruptDatabase
-    from cathlog.paths import backup_dir
+    from cathlog.paths import backup_dir, prepare_data_folder, secure_existing
     from cathlog.store import backup as backups
     from cathlog.store.db import Store
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_data_folder(path)  # 0700 when created
+        secure_existing(path)  # what an older cathlog left readable by others (noted in the log)
         return Store.open(path, verify=False)  # the full check runs in the background (start_background_check)
     except CorruptDatabase as exc:
         latest = backups.latest_backup(backup_dir(path))

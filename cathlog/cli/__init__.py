@@ -25,7 +25,7 @@ from cathlog.cli.common import EXIT_FAIL, CliError
 from cathlog.cli.records import cmd_cases, cmd_export, cmd_import, cmd_reminders, cmd_report
 from cathlog.domain.enums import Role
 from cathlog.domain.errors import CathlogError
-from cathlog.paths import log_dir
+from cathlog.paths import private_log_file
 
 __all__ = ["CliError", "build_parser", "main"]
 
@@ -120,9 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _log_bug(exc: BaseException) -> Path | None:
     try:
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "cathlog-cli.log"
+        path = private_log_file("cathlog-cli.log")  # 0600 in a 0700 folder
         with path.open("a", encoding="utf-8") as fh:
             fh.write(f"--- {datetime.now(timezone.utc).isoformat()} {' '.join(sys.argv)}\n")
             fh.write("".join(traceback.format_exception(exc)))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cathlog.domain.errors import CathlogError, NotACathlogDatabase
 from cathlog.domain.records import Actor
-from cathlog.paths import default_db_path
+from cathlog.paths import default_db_path, prepare_data_folder, secure_existing
 from cathlog.services import Services
 from cathlog.store.db import Store
 
@@ -35,7 +35,8 @@ def open_services(args: argparse.Namespace, create: bool = False) -> Services:
     if not create and not path.exists():
         raise NotACathlogDatabase(f"there is no database at {path}; create one with 'cathlog init --admin NAME'")
     if create:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_data_folder(path)
+    secure_existing(path)
     return Services(Store.open(path))
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from cathlog.domain.records import Actor
-from cathlog.fileio import atomic_write
+from cathlog.fileio import atomic_write, private_folder
 from cathlog.reports import data, pdf
 from cathlog.services import Services
 
@@ -35,7 +35,7 @@ def safe_name(text: str) -> str:
 
 def write_reports(services: Services, actor: Actor, procedure_id: str, folder: Path,
                   kinds: tuple[str, ...] = KINDS) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder, tighten_existing=False)  # refuses a device or file given as the folder
     written = []
     for kind in kinds:
         target = folder / f"{safe_name(procedure_id)}-{kind}.pdf"

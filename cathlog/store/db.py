@@ -19,7 +19,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from cathlog.domain.errors import CorruptDatabase, NewerSchema, NotACathlogDatabase
+from cathlog.fileio import check_target, private_file
 from cathlog.store.errors import translate, translated
+from cathlog.store.files import secure_database
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 
 BUSY_TIMEOUT_MS = 5000
@@ -99,6 +101,11 @@ class Store:
             file_path = Path(path)
             if (not create or read_only) and not file_path.exists():
                 raise NotACathlogDatabase(f"there is no database at {file_path}")
+            # Never a folder, device or pipe; a new file is created 0600 (its -wal/-shm inherit that).
+            if file_path.exists() or read_only:
+                check_target(file_path)
+            else:
+                private_file(file_path)
             _inspect_file(file_path)
             conn = connect(file_path, read_only=read_only, timeout_s=busy_timeout_ms / 1000, check_same_thread=False)
         try:
@@ -116,6 +123,8 @@ class Store:
                 return store
             store._configure()
             store._migrate()
+            if file_path is not None:
+                secure_database(file_path)
         except BaseException:
             conn.close()
             raise
@@ -159,6 +168,7 @@ class Store:
             # A copy of the file as it was, before any migration touches it (reliability F10).
             copy = self.path.with_name(f"{self.path.name}.pre-migration-v{version}.bak")
             if not copy.exists():
+                private_file(copy)
                 dest = connect(copy)
                 try:
                     conn.backup(dest)
