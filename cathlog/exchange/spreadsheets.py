@@ -19,7 +19,7 @@ from typing import IO
 
 from cathlog.domain.records import ProcedureRecord
 from cathlog.exchange.tables import TABLES, neutralize, rows
-from cathlog.fileio import atomic_write
+from cathlog.fileio import atomic_write, check_target
 
 
 def _csv_cell(value: object) -> object:
@@ -96,15 +96,16 @@ def write_xlsx(path: str | Path, records: Iterable[ProcedureRecord]) -> int:
         sheets[name] = sheet
     count = 0
     try:
+        check_target(path)  # before the work: never a device, pipe or folder
         for count, table, row in _table_rows_once(records):
             sheets[table].append([neutralize(v) for v in row])
+        with atomic_write(path, "wb") as fh:
+            workbook.save(fh)
     except BaseException:  # e.g. refused or a full disk: finish the sheets' temp files, leave nothing behind
         for sheet in sheets.values():
             with contextlib.suppress(Exception):
                 sheet.close()
         raise
-    with atomic_write(path, "wb") as fh:
-        workbook.save(fh)
     return count
 
 
