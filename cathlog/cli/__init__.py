@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv"], default="table")
     p.add_argument("--search", help="MRN, name, operator or id (matched literally)")
     p.add_argument("--status", choices=["open", "closed", "signed"])
-    p.add_argument("--limit", type=int, default=500)
+    p.add_argument("--limit", type=_bounded(1, 1_000_000), default=500)
 
     p = add("import", cmd_import, "import procedure records (JSON); all-or-nothing per file")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -118,6 +118,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_PATH_ARGS = {"db", "out", "source", "files"}  # file names may hold any bytes; other text must be UTF-8
+
+
+def _refuse_undecodable(args: argparse.Namespace) -> None:
+    """A text argument with bytes that are not UTF-8 (lone surrogates after decoding) is refused by name."""
+    for dest, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        if dest in _PATH_ARGS or not all(isinstance(v, str) for v in values):
+            continue
+        for text in values:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise CliError(f"--{dest.replace('_', '-')} holds bytes that are not valid UTF-8 text") from None
+
+
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (a 30-digit number is refused, not a crash)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not between {low} and {high}")
+        return value
+
+    return parse
+
+
 def _log_bug(exc: BaseException) -> Path | None:
     try:
         path = private_log_file("cathlog-cli.log")  # 0600 in a 0700 folder
@@ -136,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        _refuse_undecodable(args)
         return args.func(args)
     except CathlogError as exc:
         print(f"cathlog: {exc}", file=sys.stderr)
