@@ -250,5 +250,6 @@ class AuthService(ServiceBase):
                 self.audit(actor, "recover_admin", "user", username,
                            old={"role": user.role.value, "active": user.active},
                            new={"role": "admin", "active": True, "password": "reset"}, reason=why)
-                user = user_store.get_user(self.store, username)
+                user = User(username, str(changes.get("display_name", user.display_name)), Role.ADMIN, True,
+                            user.created_at)
         return user

@@ -45,9 +45,10 @@ def sqlite_uri(path: str | Path, *, read_only: bool = False) -> str:
 
 
 def connect(path: str | Path, *, read_only: bool = False, timeout_s: float = BUSY_TIMEOUT_MS / 1000,
-            **kwargs: object) -> sqlite3.Connection:
+            check_same_thread: bool = True) -> sqlite3.Connection:
     """``sqlite3.connect`` on a file through :func:`sqlite_uri` (a read-only open never creates it)."""
-    return sqlite3.connect(sqlite_uri(path, read_only=read_only), uri=True, timeout=timeout_s, **kwargs)
+    return sqlite3.connect(sqlite_uri(path, read_only=read_only), uri=True, timeout=timeout_s,
+                           check_same_thread=check_same_thread)
 
 
 def _inspect_file(path: Path) -> None:
