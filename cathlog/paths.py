@@ -1,20 +1,29 @@
 """Where cathlog keeps its files by default (platformdirs: the per-user data
-and log folders of each operating system)."""
+and log folders of each operating system), and keeping them private: the
+data, backup and log folders 0700, the files in them 0600 (issue 13 item 8)."""
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from platformdirs import user_config_path, user_data_path, user_log_path
 
+from cathlog.fileio import private_file, private_folder, tighten_all
+
 APP = "cathlog"
+log = logging.getLogger(__name__)
 
 
 def default_db_path() -> Path:
     """``CATHLOG_DB`` if set, else ``cathlog.db`` in the user data folder."""
     env = os.environ.get("CATHLOG_DB")
     return Path(env) if env else user_data_path(APP, appauthor=False) / "cathlog.db"
+
+
+def data_dir() -> Path:
+    return user_data_path(APP, appauthor=False)
 
 
 def backup_dir(db_path: Path) -> Path:
@@ -25,6 +34,49 @@ def backup_dir(db_path: Path) -> Path:
 def log_dir() -> Path:
     return user_log_path(APP, appauthor=False)
 
+
+def private_log_file(name: str) -> Path:
+    """``name`` in the log folder, the folder made 0700 and the file 0600 before anything is written."""
+    folder = private_folder(log_dir())
+    return private_file(folder / name)
+
+
+def prepare_data_folder(db_path: Path) -> Path:
+    """Create the folder of a new database: 0700 for the folders it creates; cathlog's own data
+    folder is tightened too, a folder the user chose is not."""
+    folder = Path(db_path).parent
+    return private_folder(folder, tighten_existing=_is_own(folder))
+
+
+def _is_own(folder: Path) -> bool:
+    try:
+        return folder.resolve() == data_dir().resolve()
+    except OSError:
+        return False
+
+
+def secure_existing(db_path: Path) -> list[Path]:
+    """At start-up: tighten what an older cathlog left readable by others, with a note in the log.
+
+    The backups folder beside the database and its backups, the log folder and its files, and the
+    data folder when it is cathlog's own (a folder the user chose for the database keeps its mode;
+    the database's own files are tightened when it is opened, ``store.files``)."""
+    db_path = Path(db_path)
+    folders, files = [], []
+    if _is_own(db_path.parent) and db_path.parent.is_dir():
+        folders.append(db_path.parent)
+    backups = backup_dir(db_path)
+    if backups.is_dir():
+        folders.append(backups)
+        files += [p for p in backups.iterdir() if p.is_file()]
+    logs = log_dir()
+    if logs.is_dir():
+        folders.append(logs)
+        files += [p for p in logs.iterdir() if p.is_file()]
+    changed = tighten_all(files=files, folders=folders)
+    for item in changed:
+        log.warning("tightened the permissions of %s to owner-only: it holds patient data or its traces", item)
+    return changed
 
 
 def config_dir() -> Path:

@@ -19,12 +19,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cathlog import __version__
-from cathlog.cli.admin import cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_init, cmd_restore, cmd_users
+from cathlog.cli.admin import (cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_init, cmd_recover_admin, cmd_restore,
+                               cmd_users)
 from cathlog.cli.common import EXIT_FAIL, CliError
 from cathlog.cli.records import cmd_cases, cmd_export, cmd_import, cmd_reminders, cmd_report
 from cathlog.domain.enums import Role
 from cathlog.domain.errors import CathlogError
-from cathlog.paths import log_dir
+from cathlog.paths import private_log_file
 
 __all__ = ["CliError", "build_parser", "main"]
 
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv"], default="table")
     p.add_argument("--search", help="MRN, name, operator or id (matched literally)")
     p.add_argument("--status", choices=["open", "closed", "signed"])
-    p.add_argument("--limit", type=int, default=500)
+    p.add_argument("--limit", type=_bounded(1, 1_000_000), default=500)
 
     p = add("import", cmd_import, "import procedure records (JSON); all-or-nothing per file")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -108,14 +109,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", metavar="USER", help="only this user's actions")
 
     add("check", cmd_check, "check the integrity of the database and of the audit chain", signs_in=False)
+
+    p = add("recover-admin", cmd_recover_admin,
+            "when no admin can sign in: make NAME an active admin with a new password (needs write access to "
+            "the database file; audited)", signs_in=False)
+    p.add_argument("name", metavar="NAME", help="an existing account (re-enabled, made admin) or a new admin")
+    p.add_argument("--display-name", help="full name, for a new account")
+    p.add_argument("--reason", help="why (kept in the audit trail)")
     return parser
+
+
+_PATH_ARGS = {"db", "out", "source", "files"}  # file names may hold any bytes; other text must be UTF-8
+
+
+def _refuse_undecodable(args: argparse.Namespace) -> None:
+    """A text argument with bytes that are not UTF-8 (lone surrogates after decoding) is refused by name."""
+    for dest, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        if dest in _PATH_ARGS or not all(isinstance(v, str) for v in values):
+            continue
+        for text in values:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise CliError(f"--{dest.replace('_', '-')} holds bytes that are not valid UTF-8 text") from None
+
+
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (a 30-digit number is refused, not a crash)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not between {low} and {high}")
+        return value
+
+    return parse
 
 
 def _log_bug(exc: BaseException) -> Path | None:
     try:
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "cathlog-cli.log"
+        path = private_log_file("cathlog-cli.log")  # 0600 in a 0700 folder
         with path.open("a", encoding="utf-8") as fh:
             fh.write(f"--- {datetime.now(timezone.utc).isoformat()} {' '.join(sys.argv)}\n")
             fh.write("".join(traceback.format_exception(exc)))
@@ -125,9 +162,13 @@ def _log_bug(exc: BaseException) -> Path | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a file name with undecodable bytes must not crash a print
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        _refuse_undecodable(args)
         return args.func(args)
     except CathlogError as exc:
         print(f"cathlog: {exc}", file=sys.stderr)

@@ -44,9 +44,25 @@ def cmd_users(args: argparse.Namespace) -> int:
         auth.set_role(admin, args.name, Role(args.role), reason=args.reason)
         print(f"{args.name} is now {args.role}")
     elif args.action == "reset-password":
-        auth.resetpassword(admin, args.name,
-                            ask_password(f"New password for {args.name}: ", env="CATHLOG_NEW_PASSWORD", confirm=True))
-        print(f"password of {args.name} reset; the account is unlocked")
+        auth.reset_password(admin, args.name,
+                             ask_password(f"New password for {args.name}: ", env="CATHLOG_NEW_PASSWORD", confirm=True))
+        print(f"password of {args.name} reset; its failed sign-ins are cleared")
+    return EXIT_OK
+
+
+def cmd_recover_admin(args: argparse.Namespace) -> int:
+    """Local recovery when no admin can sign in (see README, "Locked out")."""
+    import getpass
+
+    services = open_services(args)
+    try:
+        operator = getpass.getuser()
+    except (KeyError, OSError):  # no login name known to the system
+        operator = "unknown"
+    password = ask_password(f"New password for admin {args.name}: ", env="CATHLOG_NEW_PASSWORD", confirm=True)
+    user = services.auth.recover_admin(args.name, password, display_name=args.display_name, operator=operator,
+                                       reason=args.reason)
+    print(f"{user.username} is an active admin with the new password (recorded in the audit trail)")
     return EXIT_OK
 
 

@@ -161,6 +161,8 @@ MAX_IMPORT_BYTES = 256 * 1024 * 1024
 def read_records(path: str | Path) -> list[ProcedureRecord]:
     p = Path(path)
     try:
+        if p.exists() and not p.is_file():  # a folder, pipe or device (/dev/zero never ends)
+            raise RecordFormatError(f"{p.name}: not a regular file; give a record file")
         size = p.stat().st_size
         if size > MAX_IMPORT_BYTES:
             raise RecordFormatError(f"{p.name}: {size // (1024 * 1024)} MB is larger than the {MAX_IMPORT_BYTES // 2**20} "

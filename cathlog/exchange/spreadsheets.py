@@ -9,6 +9,7 @@ written to a temporary name and renamed into place.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import zipfile
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cathlog.domain.flat_tables import CASES_TABLE, Cell, FlatTable
-from cathlog.fileio import atomic_write
+from cathlog.fileio import atomic_write, check_target
 
 Row = tuple[Any, ...]
 Tables = Iterable[tuple[FlatTable, Iterable[Row]]]
@@ -64,19 +65,28 @@ def write_xlsx(path: str | Path, tables: Tables) -> int:
 
     workbook = Workbook(write_only=True)
     count = 0
-    for table, rows in tables:
-        sheet = workbook.create_sheet(title=table.name[:31])
-        sheet.append(list(table.column_names))
-        bools = [i for i, c in enumerate(table.columns) if c.cell is Cell.BOOL]
-        written = 0
-        for row in rows:
-            cells = list(row)
-            for i in bools:
-                cells[i] = _BOOLS[cells[i]]
-            sheet.append(cells)
-            written += 1
-        if table is CASES_TABLE:
-            count = written
-    with atomic_write(path, "wb") as fh:
-        workbook.save(fh)
+    sheets = []
+    try:
+        check_target(path)  # before the work: never a device, pipe or folder
+        for table, rows in tables:
+            sheet = workbook.create_sheet(title=table.name[:31])
+            sheets.append(sheet)
+            sheet.append(list(table.column_names))
+            bools = [i for i, c in enumerate(table.columns) if c.cell is Cell.BOOL]
+            written = 0
+            for row in rows:
+                cells = list(row)
+                for i in bools:
+                    cells[i] = _BOOLS[cells[i]]
+                sheet.append(cells)
+                written += 1
+            if table is CASES_TABLE:
+                count = written
+        with atomic_write(path, "wb") as fh:
+            workbook.save(fh)
+    except BaseException:  # e.g. refused or a full disk: finish the sheets' temp files, leave nothing behind
+        for sheet in sheets:
+            with contextlib.suppress(Exception):
+                sheet.close()
+        raise
     return count

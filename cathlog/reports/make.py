@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cathlog.domain.followup import CaseFile
 from cathlog.domain.records import Actor
-from cathlog.fileio import atomic_write
+from cathlog.fileio import atomic_write, private_folder
 from cathlog.reports import data, pdf
 from cathlog.services import Services
 
@@ -46,7 +46,7 @@ def write_reports(services: Services, actor: Actor, procedure_id: str, folder: P
                   kinds: tuple[str, ...] = KINDS) -> list[Path]:
     _check_kinds(kinds)
     case = services.review.case_file(actor, procedure_id)  # one read for every report
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder, tighten_existing=False)  # refuses a device or file given as the folder
     written = []
     for kind in kinds:
         target = folder / f"{safe_name(procedure_id)}-{kind}.pdf"

@@ -14,6 +14,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from cathlog.domain.errors import NotACathlogDatabase
+from cathlog.paths import prepare_data_folder, secure_existing
 from cathlog.services.admin import AdminService
 from cathlog.services.auth import AuthService
 from cathlog.services.base import Clock, system_clock
@@ -51,9 +52,10 @@ class Services:
         untouched (NotACathlogDatabase, NewerSchema, CorruptDatabase)."""
         path = Path(path)
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            prepare_data_folder(path)  # 0700 when created
         elif not path.exists():
             raise NotACathlogDatabase(f"there is no database at {path}; create one with 'cathlog init --admin NAME'")
+        secure_existing(path)  # what an older cathlog left readable by others (noted in the log)
         return cls(Store.open(path, create=create, verify=verify), clock, hasher)
 
     def close(self) -> None:

@@ -113,8 +113,9 @@ class AdminService(ServiceBase):
                        new={"file": info.path.name, "bytes": info.size_bytes, "sha256": info.sha256})
         return info
 
-    def automatic_backup(self, folder: Path, keep: int = 14) -> backups.BackupInfo:
-        """The program's own backup (on close, daily); no user acts, so no role check."""
+    def automatic_backup(self, folder: Path, keep: int | None = None) -> backups.BackupInfo:
+        """The program's own backup (on close, daily); no user acts, so no role check. Older ones
+        are kept by age (daily for 14 days, weekly for 8 weeks), or only the newest ``keep``."""
         return backups.automatic_backup(self.store, Path(folder), keep=keep, now=self.clock())
 
     def restore(self, actor: Actor, source: Path) -> Path:

@@ -2,47 +2,58 @@
 
 Passwords are hashed with Argon2id (argon2-cffi's RFC 9106 low-memory
 profile: t=3, 64 MiB, p=4, above OWASP's minimum of 19 MiB, t=2, p=1) and
-re-hashed at sign-in when the parameters change. Failed sign-ins are counted
-and audited; after ``MAX_FAILED_SIGN_INS`` in a row the account is locked
-until an admin resets its password.
+re-hashed at sign-in when the parameters change. Passwords are NFC-normalised
+before hashing and checking, and refused when common (``rules.accounts``).
+
+Failed sign-ins are counted inside the write transaction (parallel attempts
+never lose a count) and audited. There is no permanent lock: after
+``MAX_FAILED_SIGN_INS`` wrong passwords each further attempt waits a growing
+delay (2^(n-5) s, at most 15 min; ``rules.accounts.sign_in_delay_s``).
+
+Every refusal shows the same message (unknown name, wrong password, disabled
+account, waiting after failures): the reason goes only to the audit trail. A
+name that matches no account is not stored in the audit trail at all (people
+type their password into the user field; see ``UNKNOWN_USER``).
+
+A lab whose every admin is locked out or forgot the password recovers
+locally with ``cathlog recover-admin`` (:meth:`AuthService.recover_admin`):
+whoever can write the database file can already change anything in it, so
+write access is the credential; the recovery is audited.
 """
 
 from __future__ import annotations
 
-import re
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from cathlog.domain.enums import Role
-from cathlog.domain.errors import AuthenticationFailed, Conflict, NotFound, ValidationError, Issue
-from cathlog.domain.errors import PermissionDenied
-from cathlog.domain.records import Actor, User
+from cathlog.domain.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
+from cathlog.domain.records import Actor, User, utc_iso
+from cathlog.rules.accounts import (  # noqa: F401  (re-exported: callers import the checks from here)
+    MAX_FAILED_SIGN_INS,
+    MAX_SIGN_IN_DELAY_S,
+    MIN_PASSWORD_LENGTH,
+    check_password_policy,
+    check_username,
+    clean_display_name,
+    is_encodable,
+    normalise_password,
+    sign_in_delay_s,
+)
 from cathlog.rules.permissions import Action
 from cathlog.services.base import Clock, ServiceBase, system_clock, this_workstation
 from cathlog.store.db import Store
 from cathlog.store import users as user_store
 
-MAX_FAILED_SIGN_INS = 5
-MIN_PASSWORD_LENGTH = 8
-_USERNAME = re.compile(r"^[a-z0-9._-]{1,64}$")
-
-
-def check_password_policy(username: str, password: str) -> None:
-    """At least 8 characters (NIST SP 800-63B) and not the user name."""
-    problems = []
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-    if password.strip().casefold() == username.casefold():
-        problems.append("a password must not be the user name")
-    if problems:
-        raise ValidationError([Issue("password", None, p) for p in problems])
-
-
-def check_username(username: str) -> None:
-    if not _USERNAME.match(username):
-        raise ValidationError([Issue("username", username,
-                                     f"user name {username!r} must be 1-64 characters of a-z, 0-9, '.', '_' or '-'")])
+SIGN_IN_REFUSED = ("wrong user name or password (or the account is disabled, or must wait after repeated "
+                   "failed sign-ins: try again in a few minutes or ask an admin)")
+# What the audit trail records for a name that matches no account: never the typed text, which is
+# often a password typed into the user field.
+UNKNOWN_USER = "(unknown user name)"
+WRONG_PASSWORD = "wrong password"
+RECOVERY_ACTOR = "local-recovery"
 
 
 class AuthService(ServiceBase):
@@ -70,62 +81,102 @@ class AuthService(ServiceBase):
         with self.store.write():
             if self.has_users():
                 raise Conflict("this database already has users; sign in as an admin to add more")
-            user = User(username, display_name.strip() or username, Role.ADMIN, True, self.now())
-            user_store.insert_user(self.store, user, self._hasher.hash(password))
+            user = User(username, clean_display_name(display_name, username), Role.ADMIN, True, self.now())
+            user_store.insert_user(self.store, user, self._hasher.hash(normalise_password(password)))
             actor = Actor(username, user.display_name, Role.ADMIN, this_workstation())
             self.audit(actor, "create_first_admin", "user", username, new={"role": "admin"})
         return actor
 
     def sign_in(self, username: str, password: str, workstation: str | None = None) -> Actor:
-        """Check a password; every failure is counted and audited."""
+        """Check a password; every failure is audited with its reason, and shows one message."""
         station = workstation or this_workstation()
-        user = user_store.get_user(self.store, username)
-        stored = user_store.password_hash(self.store, username)
-        generic = AuthenticationFailed("wrong user name or password")
+        refused = AuthenticationFailed(SIGN_IN_REFUSED)
+        user = user_store.get_user(self.store, username) if is_encodable(username) else None
+        stored = user_store.password_hash(self.store, username) if user is not None else None
         if user is None or stored is None:
-            self._hasher.hash(password)  # same cost as a real check: do not reveal which names exist
+            self._hasher.hash("not a password")  # same cost as a real check: do not reveal which names exist
             with self.store.write():
-                self.audit(Actor(username, username, Role.NURSE, station), "sign_in_failed", "user", username,
-                           reason="unknown user")
-            raise generic
-        failures = user_store.failed_logins(self.store, username)
+                self.audit(Actor(UNKNOWN_USER, UNKNOWN_USER, Role.NURSE, station), "sign_in_failed", "user",
+                           UNKNOWN_USER, reason="unknown user name (the typed name is not recorded)")
+            raise refused
         actor = Actor(user.username, user.display_name, user.role, station)
         if not user.active:
+            self._hasher.hash("not a password")
             with self.store.write():
                 self.audit(actor, "sign_in_failed", "user", username, reason="account disabled")
-            raise AuthenticationFailed(f"the account {username!r} is disabled")
-        if failures >= MAX_FAILED_SIGN_INS:
+            raise refused
+        wait_s = self._wait_s(username)
+        if wait_s:
             with self.store.write():
-                self.audit(actor, "sign_in_failed", "user", username, reason="account locked")
-            raise AuthenticationFailed(f"the account {username!r} is locked after {failures} failed sign-ins; "
-                                       "an admin must reset its password")
-        try:
-            self._hasher.verify(stored, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
+                self._refuse_waiting(actor, username)
+            raise refused
+        typed, password = password, normalise_password(password)
+        # A hash made before passwords were normalised may hold the typed form: accept it once, re-hash.
+        legacy = typed != password and not self._matches(stored, password) and self._matches(stored, typed)
+        if not legacy and not self._matches(stored, password):
             with self.store.write():
-                user_store.update_user(self.store, username, failed_logins=failures + 1)
-                self.audit(actor, "sign_in_failed", "user", username, reason=f"wrong password ({failures + 1})")
-            raise generic from None
+                failures = user_store.add_failed_sign_in(self.store, username)
+                self.audit(actor, "sign_in_failed", "user", username, reason=f"{WRONG_PASSWORD} ({failures})")
+            raise refused
         with self.store.write():
-            changes: dict[str, object] = {}
-            if failures:
-                changes["failed_logins"] = 0
-            if self._hasher.check_needs_rehash(stored):
-                changes["password_hash"] = self._hasher.hash(password)
-            if changes:
-                user_store.update_user(self.store, username, **changes)
-            self.audit(actor, "sign_in", "user", username)
+            # Again under the write lock: a parallel wrong attempt may have started a delay meanwhile.
+            if self._wait_s(username):
+                self._refuse_waiting(actor, username)
+                waiting = True
+            else:
+                waiting = False
+                changes: dict[str, object] = {}
+                if user_store.failed_logins(self.store, username):
+                    changes["failed_logins"] = 0
+                if legacy or self._hasher.check_needs_rehash(stored):
+                    changes["password_hash"] = self._hasher.hash(password)
+                if changes:
+                    user_store.update_user(self.store, username, **changes)
+                self.audit(actor, "sign_in", "user", username)
+        if waiting:
+            raise refused
         return actor
+
+    def _matches(self, stored: str, password: str) -> bool:
+        if not is_encodable(password):
+            return False
+        try:
+            return self._hasher.verify(stored, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def _wait_s(self, username: str) -> float:
+        """Seconds this account must still wait before a password is checked (0: none)."""
+        delay_s = sign_in_delay_s(user_store.failed_logins(self.store, username))
+        if not delay_s:
+            return 0.0
+        now = self.clock()
+        last = user_store.last_audited_at(self.store, action="sign_in_failed", entity_id=username,
+                                          reason_prefix=WRONG_PASSWORD,
+                                          not_before=utc_iso(now - timedelta(seconds=delay_s)))
+        if last is None:
+            return 0.0
+        until = datetime.fromisoformat(last.replace("Z", "+00:00")) + timedelta(seconds=delay_s)
+        return max(0.0, (until - now).total_seconds())
+
+    def _refuse_waiting(self, actor: Actor, username: str) -> None:
+        failures = user_store.failed_logins(self.store, username)
+        self.audit(actor, "sign_in_failed", "user", username,
+                   reason=f"refused unchecked: waiting {sign_in_delay_s(failures)} s after {failures} wrong passwords")
+
+    def sign_in_wait_s(self, username: str) -> float:
+        """For an admin screen: how long ``username`` must still wait (0 when it may try now)."""
+        return self._wait_s(username) if is_encodable(username) else 0.0
 
     def add_user(self, admin: Actor, username: str, display_name: str, role: Role, password: str) -> User:
         self.require(admin, Action.MANAGE_USERS)
         check_username(username)
         check_password_policy(username, password)
-        user = User(username, display_name.strip() or username, Role(role), True, self.now())
+        user = User(username, clean_display_name(display_name, username), Role(role), True, self.now())
         with self.store.write():
             if user_store.get_user(self.store, username):
                 raise Conflict(f"user {username!r} already exists")
-            user_store.insert_user(self.store, user, self._hasher.hash(password))
+            user_store.insert_user(self.store, user, self._hasher.hash(normalise_password(password)))
             self.audit(admin, "add_user", "user", username, new={"role": user.role.value,
                                                                   "display_name": user.display_name})
         return user
@@ -169,11 +220,45 @@ class AuthService(ServiceBase):
                        new={"role": role.value}, reason=reason)
 
     def reset_password(self, admin: Actor, username: str, new_password: str) -> None:
-        """Set a new password and unlock the account (the password is never audited)."""
+        """Set a new password and clear the failed sign-ins (the password is never audited)."""
         self.require(admin, Action.MANAGE_USERS)
         check_password_policy(username, new_password)
-        hashed = self._hasher.hash(new_password)
+        hashed = self._hasher.hash(normalise_password(new_password))
         with self.store.write():
             self._existing(username)
             user_store.update_user(self.store, username, password_hash=hashed, failed_logins=0)
             self.audit(admin, "reset_password", "user", username)
+
+    def recover_admin(self, username: str, new_password: str, *, display_name: str | None = None,
+                      operator: str = "unknown", reason: str | None = None) -> User:
+        """Local recovery when no admin can sign in: make ``username`` an active admin with a new password.
+
+        No sign-in: the caller (``cathlog recover-admin``) has opened the database file for writing,
+        which already allows any change to it, so nothing is protected by asking more. An existing
+        account is re-enabled, made admin and given the password (its failed sign-ins cleared); a new
+        name becomes a new admin. Audited as ``recover_admin`` by ``local-recovery`` with the
+        operating-system user ``operator`` and this workstation."""
+        check_username(username)
+        check_password_policy(username, new_password)
+        hashed = self._hasher.hash(normalise_password(new_password))
+        actor = Actor(RECOVERY_ACTOR, f"local recovery by {operator}", Role.ADMIN, this_workstation())
+        why = f"local recovery by operating-system user {operator!r}" + (f": {reason}" if reason else "")
+        with self.store.write():
+            user = user_store.get_user(self.store, username)
+            if user is None:
+                user = User(username, clean_display_name(display_name or "", username), Role.ADMIN, True, self.now())
+                user_store.insert_user(self.store, user, hashed)
+                self.audit(actor, "recover_admin", "user", username, new={"role": "admin", "active": True,
+                                                                            "created": True}, reason=why)
+            else:
+                changes: dict[str, object] = {"role": Role.ADMIN.value, "active": 1, "password_hash": hashed,
+                                              "failed_logins": 0}
+                if display_name:
+                    changes["display_name"] = clean_display_name(display_name, username)
+                user_store.update_user(self.store, username, **changes)
+                self.audit(actor, "recover_admin", "user", username,
+                           old={"role": user.role.value, "active": user.active},
+                           new={"role": "admin", "active": True, "password": "reset"}, reason=why)
+                user = User(username, str(changes.get("display_name", user.display_name)), Role.ADMIN, True,
+                            user.created_at)
+        return user

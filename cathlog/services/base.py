@@ -71,5 +71,17 @@ class ServiceBase:
     def audit(self, actor: Actor, action: str, entity: str, entity_id: str, *, procedure_id: str | None = None,
               old: Any = None, new: Any = None, reason: str | None = None, at: str | None = None) -> None:
         audit.append(self.store, at=at or self.now(), username=actor.username, workstation=actor.workstation,
-                     action=action, entity=entity, entity_id=entity_id, procedure_id=procedure_id, old=old,
-                     new=new, reason=reason)
+                     action=action, entity=entity, entity_id=_storable(entity_id), procedure_id=procedure_id,
+                     old=_storable(old), new=_storable(new), reason=_storable(reason))
+
+
+def _storable(value: Any) -> Any:
+    """Text the audit can store: a file name with undecodable bytes (a lone surrogate from the file
+    system) keeps its readable part, the rest shown as U+FFFD, instead of failing the change."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_storable(v) for v in value]
+    return value

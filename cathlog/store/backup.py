@@ -30,6 +30,7 @@ all (a damaged header at start-up); it replaces the file on disk through
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import secrets
@@ -37,16 +38,25 @@ import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from cathlog.domain.errors import CorruptDatabase, NewerSchema, NotACathlogDatabase, ReadOnlyDatabase, StoreError
+from cathlog.domain.errors import (
+    CathlogError,
+    CorruptDatabase,
+    DiskFull,
+    NewerSchema,
+    NotACathlogDatabase,
+    ReadOnlyDatabase,
+    StoreError,
+)
+from cathlog.fileio import OutOfSpace, check_target, private_folder, write_error
 from cathlog.store import checkpoint
-from cathlog.store.db import Store, _inspect_file
+from cathlog.store.db import Store, _inspect_file, connect
 from cathlog.store.errors import translated
 from cathlog.store.restore_journal import fsync_dir, journal_path, replace_live
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION
-from cathlog.store.schema_check import check_schema, harden
+from cathlog.store.schema_check import check_schema
 
 BACKUP_SUFFIX = ".cathlog-backup.db"
 RESTORE_ID_KEY = "restore_id"
@@ -78,15 +88,11 @@ def _fsync(path: Path) -> None:
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
     """A hardened read-only connection (the path percent-quoted: '#', '?' and '%' are file name characters)."""
-    conn = sqlite3.connect(Path(path).absolute().as_uri() + "?mode=ro", uri=True, timeout=5)
-    harden(conn)
-    return conn
+    return connect(Path(path), read_only=True)
 
 
 def _connect_new(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path)
-    harden(conn)
-    return conn
+    return connect(Path(path))
 
 
 def _temp_beside(path: Path, suffix: str) -> Path:
@@ -145,28 +151,86 @@ def _copy_database(source: sqlite3.Connection, target: Path,
 
 @translated
 def backup_to(store: Store, target: Path) -> BackupInfo:
-    """Copy the open database to ``target`` (temp file, sync, check, rename)."""
+    """Copy the open database to ``target`` (temp file, sync, check, rename).
+
+    ``target`` must be a new name or a regular file (never a device, pipe or folder); the
+    copy is 0600. A full disk says so and leaves nothing under the target's name."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_beside(target, ".tmp")
+    private_folder(target.parent, tighten_existing=False)  # new folders 0700; a chosen one keeps its mode
+    check_target(target)
+    try:
+        tmp = _temp_beside(target, ".tmp")  # mkstemp: 0600
+    except OSError as exc:
+        raise write_error(exc, target) from exc
     try:
         _copy_database(store.db.conn, tmp, after=lambda dest: checkpoint.stamp_backup(dest, store))
         verify_file(tmp)
+        check_target(target)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if _is_disk_full(exc):
+            raise OutOfSpace(f"The disk is full: the backup {target} was not written and the database is "
+                             "unchanged. Free some space and try again.") from exc
+        if isinstance(exc, OSError) and not isinstance(exc, CathlogError):
+            raise write_error(exc, target) from exc
         raise
     fsync_dir(target.parent)
     return BackupInfo(target, target.stat().st_size, _sha256(target))
 
 
-def automatic_backup(store: Store, folder: Path, keep: int = 14, now: datetime | None = None) -> BackupInfo:
-    """A dated backup in ``folder``; only the newest ``keep`` are kept."""
-    moment = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
-    info = backup_to(store, folder / f"cathlog-{moment}{BACKUP_SUFFIX}")
+def _is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, DiskFull):
+        return True
+    if isinstance(exc, sqlite3.Error):
+        return getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+DAILY_FOR_DAYS = 14
+WEEKLY_FOR_WEEKS = 8
+
+
+def _stamp(path: Path) -> datetime | None:
+    try:
+        return datetime.strptime(path.name[len("cathlog-"):len("cathlog-") + 16], "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def backups_to_keep(stamps: dict[Path, datetime], now: datetime) -> set[Path]:
+    """Retention by age: the newest backup of each day for 14 days, of each ISO week for 8 weeks,
+    and always the newest of all (even when the clock was wrong)."""
+    kept: set[Path] = set()
+    newest_of: dict[tuple, Path] = {}
+    for path, moment in sorted(stamps.items(), key=lambda item: item[1]):
+        age = now - moment
+        if age < timedelta(days=DAILY_FOR_DAYS):
+            newest_of[("day", moment.date())] = path
+        if age < timedelta(weeks=WEEKLY_FOR_WEEKS):
+            newest_of[("week", *moment.isocalendar()[:2])] = path
+    kept.update(newest_of.values())
+    if stamps:
+        kept.add(max(stamps, key=lambda p: stamps[p]))
+    return kept
+
+
+def automatic_backup(store: Store, folder: Path, keep: int | None = None, now: datetime | None = None) -> BackupInfo:
+    """A dated backup in ``folder`` (0700); older ones are kept by age (:func:`backups_to_keep`),
+    or, when ``keep`` is given, only the newest ``keep``."""
+    moment = now or datetime.now(timezone.utc)
+    private_folder(folder)  # cathlog's own folder: 0700, tightened if an older version made it 0755
+    info = backup_to(store, folder / f"cathlog-{moment.strftime('%Y%m%dT%H%M%SZ')}{BACKUP_SUFFIX}")
     backups = sorted(folder.glob(f"cathlog-*{BACKUP_SUFFIX}"))
-    for old in backups[:-keep] if keep > 0 else []:
+    if keep is not None:
+        doomed = backups[:-keep] if keep > 0 else []
+    else:
+        stamps = {p: t for p in backups if (t := _stamp(p)) is not None}
+        kept = backups_to_keep(stamps, moment) | {info.path}
+        doomed = [p for p in stamps if p not in kept]
+    for old in doomed:
         with contextlib.suppress(OSError):
             old.unlink()
     return info

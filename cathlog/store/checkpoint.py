@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cathlog.paths import config_dir
+from cathlog.store.db import connect
 
 if TYPE_CHECKING:  # pragma: no cover
     from cathlog.store.db import Store
@@ -42,7 +43,7 @@ class Checkpoint:
 
 
 def checkpoint_path(db_path: Path) -> Path:
-    ident = hashlib.sha256(str(Path(db_path).resolve()).encode("utf-8")).hexdigest()[:24]
+    ident = hashlib.sha256(os.fsencode(Path(db_path).resolve())).hexdigest()[:24]
     return config_dir() / "checkpoints" / f"{ident}.json"
 
 
@@ -148,7 +149,7 @@ def stamp_backup(dest: sqlite3.Connection, store: Store) -> None:
 def from_backup(path: Path) -> Checkpoint | None:
     """The checkpoint a backup carries, or None (older backups, unreadable files)."""
     try:
-        conn = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+        conn = connect(path, read_only=True)
         try:
             row = conn.execute("SELECT value FROM settings WHERE key = ?", [BACKUP_SETTING]).fetchone()
         finally:

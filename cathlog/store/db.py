@@ -13,20 +13,50 @@ is refused before a byte is written to it. Every connection runs with
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from cathlog.domain.errors import CorruptDatabase, DatabaseUnavailable, NewerSchema, NotACathlogDatabase
+from cathlog.fileio import check_target, private_file
 from cathlog.store.errors import translate, translated
+from cathlog.store.files import secure_database
 from cathlog.store.restore_journal import finish_interrupted_restore, journal_path
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 from cathlog.store.schema_check import check_schema, harden
 
 BUSY_TIMEOUT_MS = 5000
 _SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def sqlite_uri(path: str | Path, *, read_only: bool = False) -> str:
+    """The ``file:`` URI of ``path`` for ``sqlite3.connect(uri, uri=True)``: the one place URIs are built.
+
+    Every byte of the path is percent-quoted (``#``, ``?``, ``%``, spaces, non-ASCII, and the
+    undecodable bytes a command line may carry), so SQLite never reads part of a folder name
+    as a query or fragment ("Lab #2" once made a check open a stray empty file)."""
+    absolute = os.path.abspath(os.fspath(path))
+    raw, safe = os.fsencode(absolute), "/"
+    if os.sep == "\\":  # Windows: separators and the drive's colon; on POSIX both are ordinary bytes
+        raw, safe = raw.replace(b"\\", b"/"), "/:"
+    quoted = urllib.parse.quote(raw, safe=safe)
+    if not quoted.startswith("/"):  # a Windows drive letter: file:/C:/...
+        quoted = "/" + quoted
+    return f"file:{quoted}" + ("?mode=ro" if read_only else "")
+
+
+def connect(path: str | Path, *, read_only: bool = False, timeout_s: float = BUSY_TIMEOUT_MS / 1000,
+            check_same_thread: bool = True) -> sqlite3.Connection:
+    """``sqlite3.connect`` on a file through :func:`sqlite_uri` (a read-only open never creates it),
+    hardened (:func:`cathlog.store.schema_check.harden`): the one way cathlog connects to a file."""
+    conn = sqlite3.connect(sqlite_uri(path, read_only=read_only), uri=True, timeout=timeout_s,
+                           check_same_thread=check_same_thread)
+    harden(conn)
+    return conn
 
 
 def _inspect_file(path: Path) -> None:
@@ -86,14 +116,17 @@ class Store:
                 finish_interrupted_restore(file_path)
             if (not create or read_only) and not file_path.exists():
                 raise NotACathlogDatabase(f"there is no database at {file_path}")
+            # Never a folder, device or pipe; a new file is created 0600 (its -wal/-shm inherit that).
+            if file_path.exists() or read_only:
+                check_target(file_path)
+            else:
+                private_file(file_path)
             _inspect_file(file_path)
-            target = f"file:{file_path}?mode=ro" if read_only else str(file_path)
-            conn = sqlite3.connect(target, timeout=busy_timeout_ms / 1000, check_same_thread=False, uri=read_only)
+            conn = connect(file_path, read_only=read_only, timeout_s=busy_timeout_ms / 1000, check_same_thread=False)
         try:
             store = cls(Database(conn), file_path)
             store.read_only = read_only
             # Nothing is written to the file until it is known to be ours and sound.
-            harden(conn)  # trusted_schema=OFF, and the defensive flag where the binding allows it
             conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
             store._refuse_foreign()
             if file_path is not None:  # every table, index, trigger and view as the migrations make them
@@ -107,6 +140,8 @@ class Store:
                 return store
             store._configure()
             store._migrate()
+            if file_path is not None:
+                secure_database(file_path)
         except BaseException:
             conn.close()
             raise
@@ -150,7 +185,8 @@ class Store:
             # A copy of the file as it was, before any migration touches it (reliability F10).
             copy = self.path.with_name(f"{self.path.name}.pre-migration-v{version}.bak")
             if not copy.exists():
-                dest = sqlite3.connect(copy)
+                private_file(copy)
+                dest = connect(copy)
                 try:
                     conn.backup(dest)
                 finally:
@@ -240,9 +276,8 @@ def quick_check_file(path: Path) -> str | None:
 
     Returns None when the file is sound, else what is wrong."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = connect(path, read_only=True)
         try:
-            harden(conn)
             result = conn.execute("PRAGMA quick_check").fetchall()
         finally:
             conn.close()

@@ -146,11 +146,14 @@ def differences(conn: sqlite3.Connection, version: int) -> list[str]:
 
 def check_schema(conn: sqlite3.Connection, label: str) -> None:
     """Raise :class:`SchemaMismatch` naming every difference; nothing is written."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
     try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
         found = differences(conn, version)
     except ValueError:  # a version this program has no migrations for: NewerSchema is raised elsewhere
         return
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # its schema cannot even be read
+        raise CorruptDatabase(f"{label} is damaged ({exc}): its structure cannot be read. It was not opened or "
+                              "changed. Restore the last verified backup.") from exc
     if found:
         shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
         raise SchemaMismatch(

@@ -43,6 +43,36 @@ def failed_logins(store: Store, username: str) -> int:
     return row[0] if row else 0
 
 
+def add_failed_sign_in(store: Store, username: str) -> int:
+    """Count one more wrong password; returns the new count. Call inside ``store.write()``:
+    the increment happens in SQL under the write lock, so parallel attempts never lose a count."""
+    conn = store.db.conn
+    if not conn.in_transaction:
+        raise RuntimeError("add_failed_sign_in must run inside the write transaction")
+    conn.execute("UPDATE users SET failed_logins = failed_logins + 1 WHERE username = ?", [username])
+    return failed_logins(store, username)
+
+
+@translated
+def last_audited_at(store: Store, *, action: str, entity_id: str, reason_prefix: str, not_before: str) -> str | None:
+    """Time of the newest audit row of ``action`` on user ``entity_id`` whose reason starts with
+    ``reason_prefix``, looking back (newest first) no further than ``not_before``.
+
+    The scan walks the audit's primary key backwards and stops at the first row older than
+    ``not_before``, so it reads only the last few minutes of the trail."""
+    cursor = store.db.conn.execute("SELECT at, action, entity, entity_id, reason FROM audit ORDER BY seq DESC")
+    try:
+        for at, row_action, entity, row_entity_id, reason in cursor:
+            if at < not_before:
+                return None
+            if (row_action == action and entity == "user" and row_entity_id == entity_id
+                    and (reason or "").startswith(reason_prefix)):
+                return at
+        return None
+    finally:
+        cursor.close()
+
+
 @translated
 def list_users(store: Store) -> list[User]:
     return [_user(r) for r in store.db.query("SELECT * FROM users ORDER BY username")]

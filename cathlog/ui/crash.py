@@ -14,6 +14,8 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from cathlog.fileio import private_file, private_folder
+
 
 def make_handler(log_file: Path) -> Callable[[type[BaseException], BaseException, TracebackType | None], None]:
     def handler(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
@@ -23,8 +25,8 @@ def make_handler(log_file: Path) -> Callable[[type[BaseException], BaseException
         text = "".join(traceback.format_exception(kind, error, tb))
         written = True
         try:
-            log_file.parent.mkdir(parents=True, exist_ok=True)
-            with log_file.open("a", encoding="utf-8") as fh:
+            private_folder(log_file.parent)  # 0700; the file 0600: a traceback may hold patient data
+            with private_file(log_file).open("a", encoding="utf-8") as fh:
                 fh.write(f"--- {datetime.now(timezone.utc).isoformat()}\n{text}\n")
         except OSError:
             written = False
