@@ -227,18 +227,19 @@ class ActDevice(_Vocab):
 
 
 # Devices, lesions and complications live in their own module to keep this one short;
-# they are re-exported here so `cathlog.domain.enums` stays the one place to import vocabularies from.
+# they are re-exported here so `cathlog.domain.enums` stays the one place to import vocabularies from
+# (`X as X` marks the re-export for type checkers).
 from cathlog.domain.vocab_lab import (  # noqa: E402
-    BURR_SIZES_MM,
-    IMPLANTABLE_DEVICES,
-    INFLATABLE_DEVICES,
-    Calcification,
-    ComplicationKind,
-    ContrastAgent,
-    DeviceState,
-    DeviceType,
-    Severity,
-    Vessel,
+    BURR_SIZES_MM as BURR_SIZES_MM,
+    IMPLANTABLE_DEVICES as IMPLANTABLE_DEVICES,
+    INFLATABLE_DEVICES as INFLATABLE_DEVICES,
+    Calcification as Calcification,
+    ComplicationKind as ComplicationKind,
+    ContrastAgent as ContrastAgent,
+    DeviceState as DeviceState,
+    DeviceType as DeviceType,
+    Severity as Severity,
+    Vessel as Vessel,
 )
 
 __all__ = [name for name in dir() if not name.startswith('__')]

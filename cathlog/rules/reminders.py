@@ -188,8 +188,9 @@ def _r4(f: Facts) -> list[tuple[date, str]]:
         return []
     if not f.planned & {PlannedProcedure.THROMBECTOMY, PlannedProcedure.VENOUS_STENTING}:
         return []
-    anticoag = [d for d in f.review.plan if d.duration_months and d.drug.strip().casefold() in ANTICOAGULANTS]
-    months = round(anticoag[0].duration_months) if anticoag else 3
+    anticoag = [d.duration_months for d in f.review.plan
+                if d.duration_months and d.drug.strip().casefold() in ANTICOAGULANTS]
+    months = round(anticoag[0]) if anticoag else 3
     return [(add_months(f.day, months), f"Anticoagulation review due at the end of the planned course "
                                         f"({months} months): at least as long as without intervention; "
                                         "extend if unprovoked, weighing bleeding risk.")]
@@ -233,7 +234,7 @@ def _r8(f: Facts) -> list[tuple[date, str]]:
     return [(f.day + timedelta(days=ACCESS_CHECK_DAYS), "Access-site check due." + risks)]
 
 
-def _peripheral(f: Facts, vessels: set[str]) -> bool:
+def _peripheral(f: Facts, vessels: set[Vessel]) -> bool:
     return f.category is Category.PERIPHERAL_ARTERIAL and bool(f.vessels & vessels)
 
 

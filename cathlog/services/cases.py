@@ -70,15 +70,16 @@ class CaseService(ServiceBase):
         """Create a patient; a duplicate MRN (after trimming, case folding and
         Unicode normalisation) is refused, naming the patient who has it."""
         self.require(actor, Action.OPEN_CASE)
+        patient_id = new_id()
         patient = replace(patient, **validation.normalize(PATIENT_FIELDS, patient.clinical_fields()),
-                          patient_id=new_id(), version=1)
+                          patient_id=patient_id, version=1)
         require_confirmed(validation.validate_patient(patient, self.clock().date()), confirm)
         with self.store.write():
             self._refuse_duplicate_mrn(patient.mrn)
-            rec.reserve_mrn(self.store, patient.mrn, patient.patient_id)
+            rec.reserve_mrn(self.store, patient.mrn, patient_id)
             now = self.now()
             rec.insert_patient_version(self.store, patient, changed_at=now, changed_by=actor.username)
-            self.audit(actor, "register_patient", "patient", patient.patient_id, new=patient.clinical_fields(),
+            self.audit(actor, "register_patient", "patient", patient_id, new=patient.clinical_fields(),
                        at=now)
         return patient
 
@@ -103,7 +104,8 @@ class CaseService(ServiceBase):
             if old is None:
                 raise NotFound(f"there is no patient {patient_id}")
             fields = {**old.clinical_fields(), **changes}
-            new = replace(old, **{k: None for k in old.clinical_fields()})
+            blank: dict[str, Any] = {k: None for k in old.clinical_fields()}
+            new = replace(old, **blank)
             new = replace(new, **validation.normalize(PATIENT_FIELDS, fields), version=old.version + 1)
             require_confirmed(validation.validate_patient(new, self.clock().date()), confirm)
             if normalize_mrn(new.mrn) != normalize_mrn(old.mrn):

@@ -16,7 +16,7 @@ from datetime import date
 from cathlog.domain.enums import EventKind, ProcedureStatus
 from cathlog.domain.errors import Conflict, Issue, NotFound, ValidationError
 from cathlog.domain.followup import Reminder, ReminderStatus, ReminderSuggestion, Review, SignatureMeaning
-from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
+from cathlog.domain.records import Actor, EventVersion, Procedure, ProcedureRecord
 from cathlog.rules import reminders as reminder_rules
 from cathlog.rules.permissions import Action
 from cathlog.rules.review import validate_review
@@ -71,7 +71,7 @@ class ReviewService(ServiceBase):
         current = fstore.current_review(self.store, procedure_id)
         return current[1] if current else None
 
-    def _closed(self, procedure_id: str):
+    def _closed(self, procedure_id: str) -> Procedure:
         proc = rec.get_procedure(self.store, procedure_id)
         if proc is None:
             raise NotFound(f"there is no case {procedure_id}")

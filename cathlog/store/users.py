@@ -50,7 +50,8 @@ def list_users(store: Store) -> list[User]:
 
 @translated
 def count_users(store: Store) -> int:
-    return store.db.conn.execute("SELECT count(*) FROM users").fetchone()[0]
+    count: int = store.db.conn.execute("SELECT count(*) FROM users").fetchone()[0]
+    return count
 
 
 def update_user(store: Store, username: str, **changes: Any) -> None:
