@@ -12,6 +12,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from cathlog.services import Services
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,10 +50,10 @@ class LazyServices:
 
     def __init__(self, path: Path):
         self.path = path
-        self._services = None
+        self._services: Services | None = None
         self.failed = False
 
-    def __call__(self):
+    def __call__(self) -> Services | None:
         if self._services is None and not self.failed:
             store = _open_or_offer_restore(self.path)
             if store is None:
@@ -76,7 +80,7 @@ def run_gui(argv: Sequence[str]) -> int:
 
     _quiet_offscreen_warnings()
     crash.install(log_dir() / "cathlog-gui.log")
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app = cast(QApplication, QApplication.instance()) or QApplication([sys.argv[0]])
     app.setApplicationName("cathlog")
     app.setOrganizationName("cathlog")
     app.setStyle("Fusion")
@@ -112,7 +116,8 @@ def run_gui(argv: Sequence[str]) -> int:
     from cathlog.ui.main_window import MainWindow
 
     try:  # a lab setting: QSettings key idle_lock_s (60 s to 1 h); a bad value falls back to 5 minutes
-        idle_s = int(settings.value("idle_lock_s", DEFAULT_IDLE_S))
+        raw_idle_s: Any = settings.value("idle_lock_s", DEFAULT_IDLE_S)
+        idle_s = int(raw_idle_s)
         idle_s = idle_s if 60 <= idle_s <= 3600 else DEFAULT_IDLE_S
     except (TypeError, ValueError):
         idle_s = DEFAULT_IDLE_S

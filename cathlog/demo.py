@@ -14,6 +14,7 @@ import random
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from cathlog.domain import enums as e
 from cathlog.domain.errors import Conflict
@@ -51,7 +52,7 @@ class _Case:
         self.log(e.EventKind.RADIATION, 1, performed_by="technologist", fluoro_time_s=int(fluoro_min * 60),
                  air_kerma_mgy=round(kerma_mgy, 1), dap_gy_cm2=round(dap, 2))
 
-    def device(self, minutes: float, **data: object) -> str:
+    def device(self, minutes: float, **data: Any) -> str:
         r = self.rng
         data.setdefault("lot", f"{r.randint(10000, 99999)}{r.choice('ABCDEFGH')}")
         data.setdefault("expiry_date", (self.t + timedelta(days=r.randint(60, 700))).date().isoformat())
@@ -238,6 +239,7 @@ def load_demo(services: Services, admin: Actor, procedures: int, seed: int | Non
             operator = rng.choice(OPERATORS)
             team = [TeamMember(operator, e.TeamRole.PRIMARY_OPERATOR),
                     TeamMember(rng.choice(NURSES), e.TeamRole.NURSE)]
+            assert patient.patient_id is not None  # registered
             proc = services.cases.open_case(nurse, patient.patient_id, {
                 "category": category, "planned": list(planned), "indication": indication,
                 "indication_detail": label, "urgency": "urgent" if indication == "nstemi" else "elective",

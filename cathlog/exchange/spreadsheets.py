@@ -43,8 +43,8 @@ def write_csv_zip(path: str | Path, records: Iterable[ProcedureRecord]) -> int:
             for count, table, row in _table_rows_once(records):
                 writers[table].writerow([_csv_cell(v) for v in row])
         finally:
-            for fh in handles.values():
-                fh.close()
+            for handle in handles.values():
+                handle.close()
         with atomic_write(path, "wb") as out, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for name in TABLES:
                 archive.write(Path(tmp) / f"{name}.csv", arcname=f"{name}.csv")

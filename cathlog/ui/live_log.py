@@ -169,7 +169,7 @@ class LiveLogPage(QWidget):
         scan_row = QHBoxLayout()
         scan_label = QLabel("Scan ▸")
         scan_label.setObjectName("ScanLabel")
-        self.scan = ScanField()
+        self.scan: ScanField = ScanField()
         self.scan.setObjectName("scan")
         self.scan.setAccessibleName("barcode scan (Ctrl+B)")
         self.scan.setPlaceholderText("scan a device's UDI barcode here (Ctrl+B), or type it and press Enter")

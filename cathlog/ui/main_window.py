@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any, cast
 
 from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -72,7 +73,7 @@ class MainWindow(MaintenanceMixin, QMainWindow):
         self.settings = settings or QSettings()
         self.setWindowTitle(f"cathlog — {actor.display_name} ({actor.role.value})")
         self.resize(1360, 860)
-        recheck = self.settings.value("act_recheck_min", ACT_RECHECK_MIN)
+        recheck: Any = self.settings.value("act_recheck_min", ACT_RECHECK_MIN)
         try:  # a lab setting (QSettings key act_recheck_min); a bad value falls back to the default
             recheck_min = int(recheck) if 5 <= int(recheck) <= 240 else ACT_RECHECK_MIN
         except (TypeError, ValueError):
@@ -265,12 +266,13 @@ class MainWindow(MaintenanceMixin, QMainWindow):
         if mine:
             try:
                 self.open_case(mine["procedure_id"])
+                assert self.live.record is not None  # open_case loaded it
                 self.live.form.restore_draft(self.live.record, mine)
             except CathlogError:
                 pass
 
     def set_theme(self, name: str) -> None:
-        apply_theme(QApplication.instance(), name)
+        apply_theme(cast(QApplication, QApplication.instance()), name)
         self.settings.setValue("theme", name)
 
     def reload(self) -> None:

@@ -5,12 +5,23 @@ the background integrity check. A mixin of MainWindow (which provides
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThread, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from cathlog.domain.errors import CathlogError
+
+if TYPE_CHECKING:  # for the type checker, the mixin is the window it is mixed into
+    from PySide6.QtWidgets import QMainWindow as _Window
+
+    from cathlog.domain.records import Actor
+    from cathlog.services import Services
+else:
+    _Window = object
 
 
 class _Worker(QThread):
@@ -18,7 +29,7 @@ class _Worker(QThread):
 
     done = Signal(object)
 
-    def __init__(self, fn):
+    def __init__(self, fn: Callable[[], object]):
         super().__init__()
         self._fn = fn
 
@@ -26,7 +37,16 @@ class _Worker(QThread):
         self.done.emit(self._fn())
 
 
-class MaintenanceMixin:
+class MaintenanceMixin(_Window):
+    if TYPE_CHECKING:  # provided by MainWindow
+        services: Services
+        actor: Actor
+        backup_folder: Path | None
+
+        def reload(self) -> None: ...
+
+        def _fail(self, exc: CathlogError) -> None: ...
+
     def start_background_check(self, path: Path) -> None:
         """quick_check reads the whole file, so it runs beside the nurse, not before her."""
         from cathlog.store.db import quick_check_file
@@ -35,7 +55,7 @@ class MaintenanceMixin:
         self._check.done.connect(self._check_finished)
         self._check.start()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         check = getattr(self, "_check", None)
         if check is not None and check.isRunning():
             check.wait()  # a QThread must not be destroyed while it runs

@@ -85,7 +85,7 @@ class NewCaseDialog(QDialog):
         cform.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         specs = {s.name: s for s in PROCEDURE_FIELDS}
         self.category = FieldInput(specs["category"])
-        self.category.editor.currentIndexChanged.connect(self._category_changed)
+        self.category.combo.currentIndexChanged.connect(self._category_changed)
         cform.addRow(self.category.label, self.category)
         self.planned = QListWidget()
         self.planned.setObjectName("planned")
@@ -204,10 +204,12 @@ class NewCaseDialog(QDialog):
             else:
                 patient = self.existing
                 changes = {k: patient_values[k] for k in UPDATABLE if patient_values[k] != getattr(patient, k)}
+                assert patient.patient_id is not None  # a found patient is registered
                 if changes:
                     patient = cases.update_patient(self.actor, patient.patient_id, changes,
                                                    reason="updated at case start", confirm=confirm)
                     self.existing = patient
+            assert patient.patient_id is not None  # registered above or found
             proc = cases.open_case(self.actor, patient.patient_id, details, team=team)
         except ConfirmationRequired as exc:
             self._confirm = (tuple(w.code for w in exc.warnings), fingerprint)
