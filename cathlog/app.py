@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import cast
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def run_gui(argv: Sequence[str]) -> int:
 
     _quiet_offscreen_warnings()
     crash.install(log_dir() / "cathlog-gui.log")
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app = cast(QApplication, QApplication.instance()) or QApplication([sys.argv[0]])
     app.setApplicationName("cathlog")
     app.setOrganizationName("cathlog")
     app.setStyle("Fusion")

@@ -7,6 +7,8 @@ the JSON record format); ``label()`` gives the text a person reads.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from cathlog.domain.vocab_base import Vocab as _Vocab
 
 
@@ -23,6 +25,28 @@ class Role(_Vocab):
     NURSE = "nurse"
     PHYSICIAN = "physician"
     ADMIN = "admin"
+
+
+class Action(StrEnum):
+    """What a user may ask to do; who may is decided in cathlog.rules.permissions."""
+
+    VIEW_RECORDS = "view_records"
+    OPEN_CASE = "open_case"
+    RECORD_EVENT = "record_event"
+    CORRECT_EVENT = "correct_event"
+    VOID_EVENT = "void_event"
+    CLOSE_CASE = "close_case"
+    REOPEN_CASE = "reopen_case"
+    UPDATE_PATIENT = "update_patient"
+    SIGN_CASE = "sign_case"
+    SET_TARGETS = "set_targets"
+    MANAGE_USERS = "manage_users"
+    EXPORT = "export"
+    IMPORT = "import"
+    BACKUP = "backup"
+    RESTORE = "restore"
+    VIEW_AUDIT = "view_audit"
+    LOAD_DEMO = "load_demo"
 
 
 class Category(_Vocab):
@@ -227,18 +251,19 @@ class ActDevice(_Vocab):
 
 
 # Devices, lesions and complications live in their own module to keep this one short;
-# they are re-exported here so `cathlog.domain.enums` stays the one place to import vocabularies from.
+# they are re-exported here so `cathlog.domain.enums` stays the one place to import vocabularies from
+# (`X as X` marks the re-export for type checkers).
 from cathlog.domain.vocab_lab import (  # noqa: E402
-    BURR_SIZES_MM,
-    IMPLANTABLE_DEVICES,
-    INFLATABLE_DEVICES,
-    Calcification,
-    ComplicationKind,
-    ContrastAgent,
-    DeviceState,
-    DeviceType,
-    Severity,
-    Vessel,
+    BURR_SIZES_MM as BURR_SIZES_MM,
+    IMPLANTABLE_DEVICES as IMPLANTABLE_DEVICES,
+    INFLATABLE_DEVICES as INFLATABLE_DEVICES,
+    Calcification as Calcification,
+    ComplicationKind as ComplicationKind,
+    ContrastAgent as ContrastAgent,
+    DeviceState as DeviceState,
+    DeviceType as DeviceType,
+    Severity as Severity,
+    Vessel as Vessel,
 )
 
 __all__ = [name for name in dir() if not name.startswith('__')]

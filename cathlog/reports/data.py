@@ -4,6 +4,7 @@ geometry. No ReportLab here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,7 +26,7 @@ from cathlog.domain.units import format_number
 from cathlog.rules import alerts
 from cathlog.rules.case_facts import act_series, doses, implants
 
-Rows = list[tuple[str, ...]]
+Rows = Sequence[tuple[str, ...]]
 
 
 def _time(utc: str) -> str:
@@ -126,7 +127,7 @@ def build_summary(record: ProcedureRecord, review: Review | None, signatures: li
         f"DAP {format_number(r.dap_gy_cm2, 1)} Gy·cm²" if r.dap_gy_cm2 is not None else "") if x) or "not recorded"
     if r.messages:
         radiation += " — " + "; ".join(r.messages)
-    outcome: Rows = []
+    outcome: list[tuple[str, ...]] = []
     plan: Rows = []
     if review:
         if review.technical_success is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import cache
+from typing import Any, cast
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -73,7 +74,7 @@ class _NumberedCanvas(canvas.Canvas):
 
     def showPage(self) -> None:  # noqa: N802 - ReportLab's name
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # ReportLab internals, not in its stubs
 
     def save(self) -> None:
         total = len(self._pages)
@@ -84,7 +85,7 @@ class _NumberedCanvas(canvas.Canvas):
         super().save()
 
     def _decorate(self, total: int) -> None:
-        width, height = self._pagesize
+        width, height = self._pagesize  # type: ignore[attr-defined]  # ReportLab internals
         self.setStrokeColor(RULE)
         self.setLineWidth(0.6)
         self.line(MARGIN, height - MARGIN + 3 * mm, width - MARGIN, height - MARGIN + 3 * mm)
@@ -97,7 +98,7 @@ class _NumberedCanvas(canvas.Canvas):
             self.drawRightString(width - MARGIN, height - MARGIN + 5 * mm, self.header.procedure)
         self.setFont(FONT, 7.5)
         self.drawString(MARGIN, MARGIN - 8 * mm, "cathlog · a procedure log, not medical advice")
-        self.drawRightString(width - MARGIN, MARGIN - 8 * mm, f"page {self._pageNumber} of {total}")
+        self.drawRightString(width - MARGIN, MARGIN - 8 * mm, f"page {self._pageNumber} of {total}")  # type: ignore[attr-defined]
 
 
 def _build(story: list, header: Header, title: str) -> bytes:
@@ -106,7 +107,7 @@ def _build(story: list, header: Header, title: str) -> bytes:
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
                             bottomMargin=MARGIN + 2 * mm, title=f"{title} — {header.procedure}", author="cathlog",
                             subject=header.patient)
-    canvas_class = type("Canvas", (_NumberedCanvas,), {"header": header})
+    canvas_class = cast(type[_NumberedCanvas], type("Canvas", (_NumberedCanvas,), {"header": header}))
     doc.build(story, canvasmaker=canvas_class)
     return buffer.getvalue()
 
@@ -115,7 +116,7 @@ def _table(rows: Sequence[Sequence[str]], widths: Sequence[float], head: Sequenc
            zebra: bool = True) -> Table:
     data = ([[_p(h, "cellb") for h in head]] if head else []) + [[_p(c or "", "cell") for c in r] for r in rows]
     table = Table(data, colWidths=widths, repeatRows=1 if head else 0, hAlign="LEFT")
-    style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
+    style: list[Any] = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
              ("RIGHTPADDING", (0, 0), (-1, -1), 3), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
              ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5), ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE)]
     if head:
@@ -128,7 +129,7 @@ def _table(rows: Sequence[Sequence[str]], widths: Sequence[float], head: Sequenc
     return table
 
 
-def _pairs(rows: Sequence[tuple[str, str]], width: float) -> Table:
+def _pairs(rows: Sequence[tuple[str, ...]], width: float) -> Table:
     return _table(rows, [width * 0.3, width * 0.7], zebra=False)
 
 

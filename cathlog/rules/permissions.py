@@ -7,29 +7,9 @@ backs up and restores, and makes no clinical edits.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from cathlog.domain.enums import Action, Role
 
-from cathlog.domain.enums import Role
-
-
-class Action(StrEnum):
-    VIEW_RECORDS = "view_records"
-    OPEN_CASE = "open_case"
-    RECORD_EVENT = "record_event"
-    CORRECT_EVENT = "correct_event"
-    VOID_EVENT = "void_event"
-    CLOSE_CASE = "close_case"
-    REOPEN_CASE = "reopen_case"
-    UPDATE_PATIENT = "update_patient"
-    SIGN_CASE = "sign_case"
-    SET_TARGETS = "set_targets"
-    MANAGE_USERS = "manage_users"
-    EXPORT = "export"
-    IMPORT = "import"
-    BACKUP = "backup"
-    RESTORE = "restore"
-    VIEW_AUDIT = "view_audit"
-    LOAD_DEMO = "load_demo"
+__all__ = ["Action", "may"]
 
 
 _CLINICAL = {

@@ -220,7 +220,7 @@ def _ref(data: Mapping[str, Any], key: str, ctx: EventContext, kinds: set[e.Even
     return target
 
 
-def _check_access(data, ctx, errors, warnings) -> None:
+def _check_access(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
     venous = e.AccessSite(data["site"]) in e.VENOUS_ACCESS_SITES
     if venous != (data["vessel_type"] == e.VesselType.VEIN):
         want = "vein" if venous else "artery"
@@ -228,7 +228,7 @@ def _check_access(data, ctx, errors, warnings) -> None:
                             f"a {e.AccessSite(data['site']).label} access is a {want}"))
 
 
-def _check_medication(data, ctx, errors, warnings) -> None:
+def _check_medication(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
     spec = DRUGS[e.Drug(data["drug"])]
     unit = e.DoseUnit(data["dose_unit"])
     dose = data["dose"]
@@ -251,12 +251,12 @@ def _check_medication(data, ctx, errors, warnings) -> None:
     per_kg = dose_per_kg(spec.drug, dose, ctx.weight_kg) if spec.drug is e.Drug.HEPARIN else None
     if per_kg is not None and per_kg > HEPARIN_UNITS_PER_KG_SOFT_MAX:
         warnings.append(Issue("dose", dose, f"heparin {format_number(dose)} units is "
-                              f"{per_kg:.0f} units/kg at {format_number(ctx.weight_kg)} kg, above "
+                              f"{per_kg:.0f} units/kg at {format_number(ctx.weight_kg or 0)} kg, above "
                               f"{HEPARIN_UNITS_PER_KG_SOFT_MAX:.0f} units/kg",
                               HEPARIN_UNITS_PER_KG_SOURCE, "dose:per_kg"))
 
 
-def _check_device(data, ctx, errors, warnings) -> None:
+def _check_device(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
     kind = e.DeviceType(data["device_type"])
     diameter = data.get("diameter_mm")
     if kind is e.DeviceType.RA_BURR and diameter is not None and diameter not in e.BURR_SIZES_MM:
@@ -283,7 +283,7 @@ def _check_device(data, ctx, errors, warnings) -> None:
                                   f"{low}-{high}", BURR_RATIO_SOURCE, "diameter_mm:burr_ratio"))
 
 
-def _check_inflation(data, ctx, errors, warnings) -> None:
+def _check_inflation(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
     kinds = {e.EventKind.DEVICE}
     device = _ref(data, "device_event_id", ctx, kinds, errors, "device")
     if device is None:
@@ -300,18 +300,18 @@ def _check_inflation(data, ctx, errors, warnings) -> None:
                               "pressure_atm:above_rated_burst"))
 
 
-def _check_atherectomy(data, ctx, errors, warnings) -> None:
+def _check_atherectomy(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
     device = _ref(data, "device_event_id", ctx, {e.EventKind.DEVICE}, errors, "device")
     if device is not None and timer_kind(device.data["device_type"]) is not e.EventKind.ATHERECTOMY:
         errors.append(Issue("device_event_id", data["device_event_id"], "an atherectomy run needs a burr or crown"))
 
 
-def _check_radiation(data, ctx, errors, warnings) -> None:
+def _check_radiation(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
     if all(data.get(k) is None for k in ("fluoro_time_s", "air_kerma_mgy", "dap_gy_cm2")):
         errors.append(Issue("fluoro_time_s", None, "give at least one of fluoro time, air kerma or DAP"))
 
 
-def _check_lesion(data, ctx, errors, warnings) -> None:
+def _check_lesion(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
     if data.get("cto_duration_months") is not None and not data.get("is_cto"):
         errors.append(Issue("cto_duration_months", data["cto_duration_months"],
                             "a CTO duration is given but the lesion is not marked as a CTO"))
@@ -321,7 +321,7 @@ def _check_lesion(data, ctx, errors, warnings) -> None:
                               "CPT 92943 [24]", "stenosis_pre_pct:cto"))
 
 
-def _check_complication(data, ctx, errors, warnings) -> None:
+def _check_complication(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
     if data["complication"] == e.ComplicationKind.OTHER and not data.get("description"):
         errors.append(Issue("description", None, "describe a complication of kind 'other'"))
 

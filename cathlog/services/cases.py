@@ -89,6 +89,7 @@ class CaseService(ServiceBase):
 
     def _insert_new_patient(self, actor: Actor, patient: Patient, now: str) -> None:
         """Write a validated new patient and its audit row (inside a write transaction)."""
+        assert patient.patient_id is not None  # given by register_patient/start_case
         self._refuse_duplicate_mrn(patient.mrn)
         rec.reserve_mrn(self.store, patient.mrn, patient.patient_id)
         rec.insert_patient_version(self.store, patient, changed_at=now, changed_by=actor.username)
@@ -122,11 +123,13 @@ class CaseService(ServiceBase):
     @staticmethod
     def _next_patient_version(old: Patient, changes: Mapping[str, Any]) -> Patient:
         fields = {**old.clinical_fields(), **changes}
-        new = replace(old, **{k: None for k in old.clinical_fields()})
+        cleared: dict[str, Any] = {k: None for k in old.clinical_fields()}
+        new = replace(old, **cleared)
         return replace(new, **validation.normalize(PATIENT_FIELDS, fields), version=old.version + 1)
 
     def _insert_patient_update(self, actor: Actor, old: Patient, new: Patient, reason: str, now: str) -> None:
         """Write a validated new patient version and its audit row (inside a write transaction)."""
+        assert old.patient_id is not None  # a stored patient
         if normalize_mrn(new.mrn) != normalize_mrn(old.mrn):
             self._refuse_duplicate_mrn(new.mrn)
             rec.reserve_mrn(self.store, new.mrn, old.patient_id)

@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from cathlog.domain.enums import EventKind, ProcedureStatus
 from cathlog.domain.errors import Conflict, Issue, NotFound, ValidationError
@@ -29,7 +30,7 @@ from cathlog.domain.followup import (
     Signature,
     SignatureMeaning,
 )
-from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
+from cathlog.domain.records import Actor, EventVersion, Procedure, ProcedureRecord
 from cathlog.rules import reminders as reminder_rules
 from cathlog.rules.case_facts import RETRIEVABLE_FILTER
 from cathlog.rules.permissions import Action
@@ -80,7 +81,7 @@ class ReviewService(ServiceBase):
         current = fstore.current_review(self.store, procedure_id)
         return current[1] if current else None
 
-    def _closed(self, procedure_id: str):
+    def _closed(self, procedure_id: str) -> Procedure:
         proc = rec.get_procedure(self.store, procedure_id)
         if proc is None:
             raise NotFound(f"there is no case {procedure_id}")
@@ -195,7 +196,7 @@ class ReviewService(ServiceBase):
         return content_hash(record, current[1] if current else None, fstore.reminders_of(self.store, procedure_id),
                             None if legacy else (lambda data: seals.keyed_hash(self.store, data)))
 
-    def _valid(self, event: dict, current: str, procedure_id: str) -> bool:
+    def _valid(self, event: dict[str, Any], current: str, procedure_id: str) -> bool:
         if event["content_hash"] == current:
             return True
         # Signed before the database was keyed: its hash is the legacy SHA-256.
@@ -245,7 +246,7 @@ class ReviewService(ServiceBase):
         events = fstore.signature_events(self.store, procedure_id)
         return self._signatures(events, self._hash(actor, procedure_id) if events else "", procedure_id)
 
-    def _signatures(self, events: list[dict], current: str, procedure_id: str) -> list[Signature]:
+    def _signatures(self, events: list[dict[str, Any]], current: str, procedure_id: str) -> list[Signature]:
         superseded = {e["signature_id"] for e in events if e["action"] == "supersede"}
         return [Signature(e["signature_id"], e["username"], e["display_name"], SignatureMeaning(e["meaning"]), e["at"],
                           e["content_hash"], e["signature_id"] in superseded, self._valid(e, current, procedure_id))

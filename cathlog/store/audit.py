@@ -11,6 +11,8 @@ legacy; the keying row links to the last of them, so they are anchored too.
 
 from __future__ import annotations
 
+import sqlite3
+
 import hashlib
 import json
 import socket
@@ -66,7 +68,7 @@ def to_json(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _append(conn, key: bytes, **fields: Any) -> dict[str, Any]:
+def _append(conn: sqlite3.Connection, key: bytes, **fields: Any) -> dict[str, Any]:
     last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     row = {"seq": seq, "at": fields["at"], "username": fields["username"], "workstation": fields["workstation"],
@@ -91,7 +93,7 @@ def append(store: Store, *, at: str, username: str, workstation: str, action: st
             entity=entity, entity_id=entity_id, procedure_id=procedure_id, old=old, new=new, reason=reason)
 
 
-def key_chain(conn) -> None:
+def key_chain(conn: sqlite3.Connection) -> None:
     """Migration 0006: key this database. Seal every existing version row and
     write the keying row, which marks where the keyed chain begins."""
     key = keys.installation_key(create=True)
@@ -134,7 +136,7 @@ class ChainReport:
         return self.first_broken_seq is None and not self.key_problem and not self.problems
 
 
-def _has_seals(conn) -> bool:
+def _has_seals(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seals'").fetchone() is not None
 
 

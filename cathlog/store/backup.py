@@ -204,7 +204,7 @@ def backups_to_keep(stamps: dict[Path, datetime], now: datetime) -> set[Path]:
     """Retention by age: the newest backup of each day for 14 days, of each ISO week for 8 weeks,
     and always the newest of all (even when the clock was wrong)."""
     kept: set[Path] = set()
-    newest_of: dict[tuple, Path] = {}
+    newest_of: dict[tuple[object, ...], Path] = {}
     for path, moment in sorted(stamps.items(), key=lambda item: item[1]):
         age = now - moment
         if age < timedelta(days=DAILY_FOR_DAYS):

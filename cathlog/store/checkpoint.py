@@ -22,7 +22,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cathlog.paths import config_dir
 from cathlog.store.db import connect
@@ -91,7 +91,7 @@ def compare(conn: sqlite3.Connection, cp: Checkpoint) -> str | None:
     return f"audit row {cp.seq} differs from {cp.where}: the trail was re-made or replaced outside cathlog"
 
 
-def _write(path: Path, data: dict) -> None:
+def _write(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -10,10 +10,13 @@ limits needs a new migration (a test compares a fresh schema with the specs).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlite_utils import Database, Migrations
 
 from cathlog.domain import enums as e
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
+from cathlog.domain.vocab_base import Vocab
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
 SCHEMA_VERSION = 7  # PRAGMA user_version after the last migration below.
@@ -101,7 +104,7 @@ migrations = Migrations("cathlog")
 
 @migrations(name="0001_initial_schema")
 def initial_schema(db: Database) -> None:
-    enum_in = lambda col, vocab: f"{col} IN ({', '.join(_quote(v) for v in vocab.values())})"  # noqa: E731
+    enum_in: Callable[[str, type[Vocab]], str] = lambda col, vocab: f"{col} IN ({', '.join(_quote(v) for v in vocab.values())})"  # noqa: E731
     audit_cols = (
         f"changed_at TEXT NOT NULL CHECK (changed_at GLOB '{_TIMESTAMP_GLOB}'),\n"
         "  changed_by TEXT NOT NULL CHECK (length(changed_by) >= 1),\n"

@@ -12,6 +12,8 @@ re-made without the key. :func:`verify_rows` recomputes every row's hash.
 
 from __future__ import annotations
 
+import sqlite3
+
 import hashlib
 import json
 from collections.abc import Iterator
@@ -59,7 +61,7 @@ def describe(table: str, rid: str, version: int) -> str:
     return f"{noun} {rid}" + (f" version {version}" if version_col else "") + f" ({table})"
 
 
-def recorded_key_id(conn) -> str | None:
+def recorded_key_id(conn: sqlite3.Connection) -> str | None:
     try:
         row = conn.execute("SELECT value FROM settings WHERE key = ?", [KEY_ID_SETTING]).fetchone()
     except Exception:  # noqa: BLE001 - a database from before the settings table
@@ -80,7 +82,7 @@ def write_key(store: Store) -> bytes:
     return key
 
 
-def _insert(conn, key: bytes, table: str, row: dict[str, Any], seq: int) -> None:
+def _insert(conn: sqlite3.Connection, key: bytes, table: str, row: dict[str, Any], seq: int) -> None:
     rid, version = _ident(table, row)
     conn.execute("INSERT INTO seals (tbl, rid, version, seq, row_hash) VALUES (?, ?, ?, ?, ?)",
                  [table, rid, version, seq, row_hash(key, table, row)])
@@ -99,7 +101,7 @@ def seal_last(store: Store, table: str) -> None:
     _insert(conn, key, table, row, seq)
 
 
-def seal_all(conn, key: bytes, seq: int) -> int:
+def seal_all(conn: sqlite3.Connection, key: bytes, seq: int) -> int:
     """Seal every existing version row under audit row ``seq`` (the keying migration)."""
     count = 0
     for table in TABLES:
@@ -125,12 +127,12 @@ def digest_of(items: Iterator[tuple[str, str, int, str]]) -> str:
     return h.hexdigest() if n else ""
 
 
-def digest_for_seq(conn, seq: int) -> str:
+def digest_for_seq(conn: sqlite3.Connection, seq: int) -> str:
     return digest_of(conn.execute("SELECT tbl, rid, version, row_hash FROM seals WHERE seq = ? "
                                   "ORDER BY tbl, rid, version", [seq]))
 
 
-def grouped_digests(conn) -> Iterator[tuple[int, str]]:
+def grouped_digests(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
     """(seq, digest) for every audit row that has seals, in seq order (streams)."""
     cur = conn.execute("SELECT seq, tbl, rid, version, row_hash FROM seals ORDER BY seq, tbl, rid, version")
     current, h, n = None, hashlib.sha256(), 0

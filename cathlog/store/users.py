@@ -67,7 +67,7 @@ def last_audited_at(store: Store, *, action: str, entity_id: str, reason_prefix:
                 return None
             if (row_action == action and entity == "user" and row_entity_id == entity_id
                     and (reason or "").startswith(reason_prefix)):
-                return at
+                return str(at)
         return None
     finally:
         cursor.close()
@@ -80,7 +80,8 @@ def list_users(store: Store) -> list[User]:
 
 @translated
 def count_users(store: Store) -> int:
-    return store.db.conn.execute("SELECT count(*) FROM users").fetchone()[0]
+    count: int = store.db.conn.execute("SELECT count(*) FROM users").fetchone()[0]
+    return count
 
 
 def update_user(store: Store, username: str, **changes: Any) -> None:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from cathlog.domain.enums import ProcedureStatus, Role
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
-from cathlog.rules.permissions import Action
+from cathlog.domain.enums import Action
 from cathlog.services import Services
 from cathlog.ui.models import CaseTableModel, EventTableModel, ObjectRole
 from cathlog.ui.widgets import make_log_view, make_table, patient_header

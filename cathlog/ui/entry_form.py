@@ -113,7 +113,9 @@ class EntryForm(QGroupBox):
         self._pending_confirm = None
         old = self.body
         self.body = QWidget()
-        self.layout().replaceWidget(old, self.body)
+        outer = self.layout()
+        assert outer is not None  # set in __init__
+        outer.replaceWidget(old, self.body)
         old.deleteLater()
         form = QFormLayout(self.body)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -152,8 +154,8 @@ class EntryForm(QGroupBox):
         if correcting:
             form.addRow("Reason for correction *", self.reason)
         if self.kind is EventKind.MEDICATION:
-            self.inputs["drug"].editor.currentIndexChanged.connect(self._drug_changed)
-            self.inputs["dose"].editor.textChanged.connect(self._update_hint)
+            self.inputs["drug"].combo.currentIndexChanged.connect(self._drug_changed)
+            self.inputs["dose"].line.textChanged.connect(self._update_hint)
         values = dict(correcting.data) if correcting else {}
         values.update(prefill or {})
         for name, value in values.items():
@@ -287,7 +289,7 @@ class EntryForm(QGroupBox):
         self.start(record, EventKind(draft["kind"]), correcting=draft["correcting"])
         for name, value in draft["fields"].items():
             e = self.inputs[name].editor
-            if hasattr(e, "findData"):
+            if isinstance(e, QComboBox):
                 e.setCurrentIndex(max(0, e.findData(value)))
             elif hasattr(e, "setChecked"):
                 e.setChecked(bool(value))

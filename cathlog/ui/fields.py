@@ -26,6 +26,10 @@ from cathlog.domain.fields import FieldSpec, FieldType
 from cathlog.domain.units import QuantityError, format_number, parse_number
 
 
+Editor = QCheckBox | QComboBox | QPlainTextEdit | QLineEdit
+"""The widgets a FieldInput edits with (which one follows from the spec's type)."""
+
+
 class FieldError(ValueError):
     """What a person typed cannot be read as this field's type."""
 
@@ -41,7 +45,7 @@ class FieldInput(QWidget):
         name = spec.label + (f" ({spec.unit})" if spec.unit else "")
         t = spec.type
         if t is FieldType.BOOL:
-            self.editor: QWidget = QCheckBox()
+            self.editor: Editor = QCheckBox()
         elif t in (FieldType.ENUM, FieldType.REF):
             combo = QComboBox()
             # A required choice starts empty too: a silent default ("female", "coronary") is a wrong entry.
@@ -51,17 +55,17 @@ class FieldInput(QWidget):
                 combo.addItem(text, value)
             self.editor = combo
         elif spec.multiline:
-            edit = QPlainTextEdit()
-            edit.setTabChangesFocus(True)
-            edit.setFixedHeight(70)
-            self.editor = edit
+            box = QPlainTextEdit()
+            box.setTabChangesFocus(True)
+            box.setFixedHeight(70)
+            self.editor = box
         else:
             edit = QLineEdit()
             if spec.is_number:
                 low, high = spec.hard or (None, None)
                 places = "whole number" if spec.type is FieldType.INT or not spec.decimals else (
                     f"up to {spec.decimals} decimal{'s' if spec.decimals > 1 else ''}")
-                if low is not None:
+                if low is not None and high is not None:
                     edit.setPlaceholderText(f"{format_number(low, 3)}-{format_number(high, 3)}, {places}")
             elif t is FieldType.DATE:
                 edit.setPlaceholderText("YYYY-MM-DD")
@@ -75,6 +79,18 @@ class FieldInput(QWidget):
             unit.setObjectName("Unit")
             unit.setFixedWidth(120)
             layout.addWidget(unit)
+
+    @property
+    def combo(self) -> QComboBox:
+        """The editor of a choice field (enum or reference)."""
+        assert isinstance(self.editor, QComboBox), self.spec.name
+        return self.editor
+
+    @property
+    def line(self) -> QLineEdit:
+        """The editor of a one-line field (text, number, date)."""
+        assert isinstance(self.editor, QLineEdit), self.spec.name
+        return self.editor
 
     @property
     def label(self) -> str:

@@ -33,7 +33,7 @@ from cathlog.domain.describe import kind_title
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
 from cathlog.rules.alerts import ACT_RECHECK_MIN
 from cathlog.rules.case_facts import scan_check
-from cathlog.rules.permissions import Action
+from cathlog.domain.enums import Action
 from cathlog.services import Services
 from cathlog.ui.entry_form import EntryForm
 from cathlog.ui.models import EventTableModel, ObjectRole, local_time
@@ -171,7 +171,7 @@ class LiveLogPage(QWidget):
         scan_row = QHBoxLayout()
         scan_label = QLabel("Scan ▸")
         scan_label.setObjectName("ScanLabel")
-        self.scan = ScanField()
+        self.scan: ScanField = ScanField()
         self.scan.setObjectName("scan")
         self.scan.setAccessibleName("barcode scan (Ctrl+B)")
         self.scan.setPlaceholderText("scan a device's UDI barcode here (Ctrl+B), or type it and press Enter")

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu, QMessage
 from cathlog.catalog import Catalog, load_catalog
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
-from cathlog.rules.permissions import Action
+from cathlog.domain.enums import Action
 from cathlog.services import Services
 from cathlog.ui.admin import AuditDialog, ExportDialog, UsersDialog
 from cathlog.ui.case_list import CaseListPage

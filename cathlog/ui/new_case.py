@@ -86,7 +86,7 @@ class NewCaseDialog(QDialog):
         cform.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         specs = {s.name: s for s in PROCEDURE_FIELDS}
         self.category = FieldInput(specs["category"])
-        self.category.editor.currentIndexChanged.connect(self._category_changed)
+        self.category.combo.currentIndexChanged.connect(self._category_changed)
         cform.addRow(self.category.label, self.category)
         self.planned = QListWidget()
         self.planned.setObjectName("planned")

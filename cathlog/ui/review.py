@@ -32,7 +32,7 @@ from cathlog.domain.errors import CathlogError, ValidationError, Issue
 from cathlog.domain.followup import PlanDrug, Review, SignatureMeaning
 from cathlog.domain.records import Actor
 from cathlog.domain.units import QuantityError, parse_number
-from cathlog.rules.permissions import Action
+from cathlog.domain.enums import Action
 from cathlog.services import Services
 
 PLAN_COLUMNS = ("Drug", "Dose", "Duration", "Review (months)")
