@@ -50,7 +50,8 @@ from cathlog.store import users as user_store
 BACKDATE_LIMIT = timedelta(hours=24)  # as for a live entry (cathlog.services.cases)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 CHUNK_SECONDS = 0.05  # the longest a nurse's save waits behind an import
-STAGE_BATCH = 200
+STAGE_BATCH = 20  # records staged per transaction (a few ms each)
+APPLY_BATCH = 200  # staged records read at a time while applying
 _IDENTITY = ("family_name", "given_name", "birth_date", "sex")
 
 
@@ -157,9 +158,9 @@ class Importer(ServiceBase):
             if not created:
                 raise
             with self.store.write():
-                jobs.discard(self.store, job.job_id)
                 jobs.set_state(self.store, job.job_id, "done")
                 self.audit(actor, "import_refused", "import", job.job_id, reason=str(exc)[:500])
+            self._purge(job.job_id)
             raise
         self._apply(actor, job)
         return len(records)
@@ -170,13 +171,22 @@ class Importer(ServiceBase):
         for job in jobs.unfinished(self.store):
             if job.state == "staging":
                 with self.store.write():
-                    jobs.discard(self.store, job.job_id)
                     jobs.set_state(self.store, job.job_id, "done")
                     self.audit(actor or self._importer(job), "import_discarded", "import", job.job_id,
                                reason="the import stopped before every record was staged; nothing of it was applied")
+                self._purge(job.job_id)
                 continue
             applied += self._apply(actor, job)
+        for job_id in jobs.done_with_rows(self.store):  # a crash while the rows of a done job were removed
+            self._purge(job_id)
         return applied
+
+    def _purge(self, job_id: str) -> None:
+        """Remove a finished job's staging rows, a few at a time (each step a short transaction)."""
+        while True:
+            with self.store.write():
+                if jobs.discard(self.store, job_id) == 0:
+                    return
 
     # --- steps -----------------------------------------------------------------
 
@@ -254,7 +264,7 @@ class Importer(ServiceBase):
         who = actor or self._importer(job)
         applied, after = 0, 0
         while True:
-            batch = jobs.pending_batch(self.store, job.job_id, after, STAGE_BATCH)
+            batch = jobs.pending_batch(self.store, job.job_id, after, APPLY_BATCH)
             if not batch:
                 break
             position = 0
@@ -271,9 +281,9 @@ class Importer(ServiceBase):
                             break
             after = batch[-1][0]
         with self.store.write():
-            jobs.discard(self.store, job.job_id)
             jobs.set_state(self.store, job.job_id, "done")
             self.audit(who, "import_finished", "import", job.job_id, new={"source": job.source, "records": job.total})
+        self._purge(job.job_id)
         return applied
 
     def _importer(self, job: jobs.ImportJob) -> Actor:

@@ -69,9 +69,13 @@ def mark_applied(store: Store, job_id: str, seq: int) -> None:
     store.db.conn.execute("UPDATE import_job_records SET applied = 1 WHERE job_id = ? AND seq = ?", [job_id, seq])
 
 
-def discard(store: Store, job_id: str) -> None:
-    """Remove a job's staging rows (after it is done, or when it was never fully staged)."""
-    store.db.conn.execute("DELETE FROM import_job_records WHERE job_id = ?", [job_id])
+def discard(store: Store, job_id: str, limit: int = 100) -> int:
+    """Remove up to ``limit`` of a job's staging rows (after it is done, or when it was never
+    fully staged); returns how many were removed, so a caller can remove them in short steps."""
+    cursor = store.db.conn.execute(
+        "DELETE FROM import_job_records WHERE rowid IN "
+        "(SELECT rowid FROM import_job_records WHERE job_id = ? LIMIT ?)", [job_id, limit])
+    return cursor.rowcount
 
 
 @translated
@@ -90,3 +94,12 @@ def taken_since(store: Store, mark: tuple[int, int]) -> tuple[set[str], set[str]
     mrns = {r[0] for r in conn.execute("SELECT mrn_norm FROM patient_mrns WHERE rowid > ?", [mark[0]])}
     procs = {r[0] for r in conn.execute("SELECT procedure_id FROM procedure_versions WHERE row_id > ?", [mark[1]])}
     return mrns, procs
+
+
+@translated
+def done_with_rows(store: Store) -> list[str]:
+    """Finished jobs whose staging rows were not all removed yet."""
+    rows = store.db.conn.execute(
+        "SELECT DISTINCT r.job_id FROM import_job_records AS r JOIN import_jobs AS j USING (job_id) "
+        "WHERE j.state = 'done'").fetchall()
+    return [r[0] for r in rows]
