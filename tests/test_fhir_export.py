@@ -237,6 +237,9 @@ def test_identity_comes_from_the_settings_with_local_defaults(tmp_path, services
     assert {i["system"] for p in types["Patient"] for i in p["identifier"]} == {
         "urn:oid:1.2.840.114350.1.13.0.1.7.5.737384.14"}
     assert types["Organization"][0]["name"] == "St. Elsewhere Cath Lab"
+    deidentified = tmp_path / "d.fhir.json"
+    export(services, admin, "fhir", deidentified, {}, deidentify=True)
+    _validate(deidentified, fhir_validator)
 
 
 def test_every_code_table_entry_has_system_code_display_source():
