@@ -60,3 +60,7 @@ if [ ! -f "$stamp" ] || ! cmp -s "$stamp" <(cat requirements.txt "$req"); then
   .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
   cat requirements.txt "$req" > "$stamp"
 fi
+if [ "$purpose" = test ]; then
+  # The official FHIR R4 JSON schema the FHIR tests validate against (pinned; cached outside the repo).
+  .venv/bin/python scripts/fetch_fhir_schema.py >/dev/null || echo "warning: FHIR R4 schema not fetched; the schema tests will fetch it again or skip" >&2
+fi

@@ -37,7 +37,10 @@ def export(services: Services, actor: Actor, fmt: str, out: Path, filters: dict[
         records = services.exchange.iter_records(actor, **vars(wanted))
         if deidentify:
             records = services.exchange.deidentified(actor, records)
-        count = {"json": write_records, "fhir": write_bundle}[fmt](out, records)
+        if fmt == "fhir":
+            count = write_bundle(out, records, services.exchange.fhir_identity(actor))
+        else:
+            count = write_records(out, records)
     try:  # no unaudited export: if the audit row cannot be written, the file goes
         services.exchange.log_export(actor, fmt, {**filters, "deidentified": deidentify}, count, out.name)
     except BaseException:

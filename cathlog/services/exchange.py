@@ -30,6 +30,16 @@ from cathlog.store import settings
 
 _IDENTITY = ("family_name", "given_name", "birth_date", "sex")
 
+# The lab's identity in a FHIR export, read from the database settings (keys ``fhir.*``). There is no
+# settings screen yet: until the lab enters its own, the defaults below are LOCAL placeholders (urn:oid
+# under 2.25 would be a real OID; these are deliberately marked "local" so no receiver mistakes them).
+FHIR_DEFAULTS = {
+    "fhir.mrn_system": "urn:cathlog:local:mrn",  # the MRN's assigning authority: an OID (urn:oid:...) or URI
+    "fhir.organization_name": "Cath lab (local, not configured)",
+    "fhir.organization_system": "urn:cathlog:local:organization",  # the lab's identifier system
+    "fhir.organization_id": "cathlog-lab",  # the lab's identifier value in that system
+}
+
 
 class ExchangeService(ServiceBase):
     def iter_records(self, actor: Actor, *, since: str | None = None, until: str | None = None,
@@ -75,6 +85,14 @@ class ExchangeService(ServiceBase):
         key = settings.pseudonym_key(self.store)
         for record in records:
             yield deidentify(record, key)
+
+    def fhir_identity(self, actor: Actor) -> dict[str, str]:
+        """The MRN identifier system and the lab's organisation for a FHIR export: the database
+        settings ``fhir.mrn_system``, ``fhir.organization_name``, ``fhir.organization_system``,
+        ``fhir.organization_id``, each defaulting to ``FHIR_DEFAULTS`` (local placeholders)."""
+        self.require(actor, Action.EXPORT)
+        found = settings.read_values(self.store, "fhir.")
+        return {key: found.get(key) or default for key, default in FHIR_DEFAULTS.items()}
 
     def log_export(self, actor: Actor, fmt: str, filters: Mapping[str, Any], count: int, target: str) -> None:
         self.require(actor, Action.EXPORT)

@@ -23,3 +23,11 @@ def pseudonym_key(store: Store) -> bytes:
         key = secrets.token_bytes(32)
         store.db.table("settings").insert({"key": PSEUDONYM_KEY, "value": key.hex()})
     return key
+
+
+@translated
+def read_values(store: Store, prefix: str) -> dict[str, str]:
+    """Every setting whose key starts with ``prefix`` (read only)."""
+    rows = store.db.conn.execute("SELECT key, value FROM settings WHERE substr(key, 1, ?) = ?",
+                                 [len(prefix), prefix]).fetchall()
+    return {str(k): str(v) for k, v in rows}
