@@ -26,7 +26,7 @@ from cathlog.services.base import ServiceBase
 from cathlog.services.imports import Importer
 from cathlog.store import export_rows
 from cathlog.store import records as rec
-from cathlog.store import settings
+from cathlog.store import keys
 
 _IDENTITY = ("family_name", "given_name", "birth_date", "sex")
 
@@ -62,7 +62,7 @@ class ExchangeService(ServiceBase):
         wanted = ExportFilters.of(filters)
         if not deidentified:
             return export_rows.stream_tables(self.store, wanted)
-        return self._deidentified_tables(wanted, settings.pseudonym_key(self.store))
+        return self._deidentified_tables(wanted, keys.deidentification_key())
 
     def _deidentified_tables(self, filters: ExportFilters,
                              key: bytes) -> Iterator[tuple[FlatTable, Iterator[tuple[Any, ...]]]]:
@@ -70,17 +70,20 @@ class ExchangeService(ServiceBase):
             yield table, (deidentify_row(table, row, key) for row in rows)
 
     def deidentified(self, actor: Actor, records: Iterator[ProcedureRecord]) -> Iterator[ProcedureRecord]:
-        """The records with Safe Harbor identifiers removed (see cathlog.exchange.deidentify)."""
+        """The records with Safe Harbor identifiers removed (see cathlog.rules.deidentify); pseudonyms
+        keyed with the installation's de-identification key, kept outside the database."""
         self.require(actor, Action.EXPORT)
-        key = settings.pseudonym_key(self.store)
+        key = keys.deidentification_key()
         for record in records:
             yield deidentify(record, key)
 
     def log_export(self, actor: Actor, fmt: str, filters: Mapping[str, Any], count: int, target: str) -> None:
         self.require(actor, Action.EXPORT)
+        new: dict[str, Any] = {"format": fmt, "filters": dict(filters), "records": count}
+        if filters.get("deidentified"):  # which key made the pseudonyms (its id, never the key)
+            new["deidentification_key_id"] = keys.deid_key_id(keys.deidentification_key())
         with self.store.write():
-            self.audit(actor, "export", "export", target, new={"format": fmt, "filters": dict(filters),
-                                                                  "records": count})
+            self.audit(actor, "export", "export", target, new=new)
 
     def import_records(self, actor: Actor, records: Sequence[ProcedureRecord], source: str) -> int:
         """Write every record or none; errors name the source and the record (see cathlog.services.imports)."""
