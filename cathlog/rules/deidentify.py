@@ -154,8 +154,8 @@ def deidentify(record: ProcedureRecord, key: bytes) -> ProcedureRecord:
         for v in history.versions:
             data = _entry_data(key, v.kind, v.data)
             versions.append(EventVersion(
-                event_id=_event(key, v.event_id), procedure_id=case_id, kind=v.kind, data=data, occurred_at=when(v.occurred_at),
-                recorded_at=when(v.recorded_at), recorded_by=_user(key, v.recorded_by),
+                event_id=_event(key, v.event_id), procedure_id=case_id, kind=v.kind, data=data,
+                occurred_at=when(v.occurred_at), recorded_at=when(v.recorded_at), recorded_by=_user(key, v.recorded_by),
                 performed_by=None, workstation="", version=v.version, voided=v.voided,
                 reason=REMOVED if v.reason else None))
         histories.append(EventHistory(tuple(versions)))
