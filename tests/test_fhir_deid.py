@@ -41,6 +41,8 @@ def _identifiers(services, admin):
         found |= {p.mrn, p.family_name, p.birth_date, r.procedure.procedure_id, r.procedure.started_at[:10]}
         if p.given_name:
             found.add(p.given_name)
+        found |= {v.event_id for h in r.events for v in h.versions}  # entry ids link back too (issue 13)
+        found.add(r.procedure.patient_id)
         for ev in r.current_events():
             for key in ("lot", "serial", "udi"):
                 if ev.data.get(key):

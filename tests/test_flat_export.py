@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from cathlog.domain.enums import TeamRole
 from cathlog.domain.errors import PermissionDenied
-from cathlog.domain.flat_tables import CASES_TABLE, FILTERS, TABLES, ExportFilters
+from cathlog.domain.flat_tables import CASES_TABLE, FILTERS, TABLE_BY_NAME, TABLES, ExportFilters
 from cathlog.domain.records import TeamMember
 from cathlog.exchange.spreadsheets import write_xlsx
 from tests.flat_reference import reference_tables
@@ -24,8 +24,13 @@ def filled(services, admin, nurse):
     services.demo.load(admin, 8, seed=6)
     proc = open_case(services, nurse)
     services.cases.record_event(nurse, proc.procedure_id, "note", {"text": "=HYPERLINK(\"http://x\",\"y\")"})
-    services.cases.record_event(nurse, proc.procedure_id, "device",
-                                {"device_type": "des", "state": "implanted", "lot": "+1234", "diameter_mm": 3.0})
+    stent = services.cases.record_event(nurse, proc.procedure_id, "device",
+                                        {"device_type": "des", "state": "implanted", "lot": "+1234",
+                                         "serial": "=SN-77", "udi": "(01)00884838002517(21)=SN-77",
+                                         "expiry_date": "2027-03-31", "diameter_mm": 3.0})
+    services.cases.record_event(nurse, proc.procedure_id, "inflation",
+                                {"device_event_id": stent.event_id, "pressure_atm": 14.0, "duration_s": 20},
+                                confirm=True)
     ev = services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 228})
     services.cases.correct_event(nurse, ev.event_id, {"act_s": 282}, reason="=typo")
     services.cases.void_event(nurse, ev.event_id, reason="@wrong")
@@ -75,6 +80,18 @@ def test_the_awkward_cases_are_in_the_comparison(services, admin, filled):
     assert "1936-01-01" in {row[3] for row in deid["patients"]}
     assert "1930-05-05" in {row[3] for row in plain["patients"]}
     assert not any("Ölz" in str(row) for row in deid["procedures"])
+    # device numbers and entry references: keyed pseudonyms on both paths (formula-like source values too)
+    names = TABLE_BY_NAME["events_device"].column_names
+    plain_devices = [dict(zip(names, row)) for row in plain["events_device"]]
+    deid_devices = [dict(zip(names, row)) for row in deid["events_device"]]
+    assert {"'+1234", "'=SN-77"} <= {d["lot"] for d in plain_devices} | {d["serial"] for d in plain_devices}
+    ours = [d for d in deid_devices if d["serial"]]
+    assert len(ours) == 1 and ours[0]["serial"].startswith("S") and ours[0]["lot"].startswith("L")
+    assert ours[0]["udi"] is None and ours[0]["expiry_date"] is None
+    inflation = TABLE_BY_NAME["events_inflation"]
+    refs = {row[inflation.index("device_event_id")] for row in deid["events_inflation"]}
+    assert refs and refs <= {d["event_id"] for d in deid_devices}  # links survive, pseudonymised
+    assert refs.isdisjoint({d["event_id"] for d in plain_devices})
     assert len(_streamed(services, admin, {"operator": "ÖLZ"}, False)["procedures"]) == 2
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
-from cathlog.paths import default_db_path, prepare_data_folder, secure_existing
+from cathlog.paths import default_db_path
 from cathlog.services import Services
 
 EXIT_OK, EXIT_FAIL = 0, 1

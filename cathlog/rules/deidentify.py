@@ -1,13 +1,22 @@
 """De-identification after HIPAA Safe Harbor (45 CFR 164.514(b)(2)).
 
-Removed or replaced: names (patient and staff), MRNs and case ids (stable
-keyed pseudonyms: the same patient gets the same id in every export of this
-database, and nobody without the database's key can reverse it), every date
-element but the year (times are shifted so each case starts on 1 January of
-its year: intervals within a case survive), ages over 89 (birth year moved
-to make the age 90), device lot, serial and UDI (identifiers of a person's
-device), and all free text (notes, descriptions, reasons, allergies,
-rooms, workstations), which could hold any identifier.
+Replaced by keyed pseudonyms (HMAC-SHA256 under the installation's
+de-identification key, which lives outside the database:
+``cathlog.store.keys.deidentification_key``): every identifier - case
+(procedure) id, patient id, MRN, entry (event) id and every reference to an
+entry inside entry data (``FieldType.REF``), device lot and serial number, the
+recording user. The same identifier gets the same pseudonym in every export of
+this installation (a researcher can link two exports), and nobody without the
+key can link a pseudonym to an identified export.
+
+Removed: names (patient and staff; staff become their roles), every date
+element but the year (every time of a case - start, occurred-at, recorded-at -
+moves by the same offset, so the case starts on 1 January of its year and
+intervals within the case survive exactly), ages over 89 (birth year moved to
+make the age 90), device UDI (it carries the lot, serial and expiry), expiry
+date and its override reason, and all free text (notes, descriptions,
+reasons, allergies, rooms, workstations), which could hold any identifier.
+Cases carry no signature, review or reminder in an export.
 
 Two forms, kept equal by a test: :func:`deidentify` for whole records (JSON,
 FHIR) and :func:`deidentify_row` for the streamed rows of the flat tables
@@ -26,7 +35,14 @@ from typing import Any
 
 from cathlog.domain.enums import EventKind, TeamRole
 from cathlog.domain.fields import EVENT_FIELDS, FieldType
-from cathlog.domain.flat_tables import PATIENTS, PROCEDURES, FlatTable, neutralize, unneutralize
+from cathlog.domain.flat_tables import (
+    EVENT_COMMON,
+    PATIENTS,
+    PROCEDURES,
+    FlatTable,
+    neutralize,
+    unneutralize,
+)
 from cathlog.domain.records import (
     EventHistory,
     EventVersion,
@@ -39,10 +55,17 @@ from cathlog.domain.records import (
 )
 
 REMOVED = "[removed]"
-DEVICE_IDENTIFIERS = ("lot", "serial", "udi", "expiry_date", "expiry_override_reason")
+#: Device fields removed outright (the UDI's human-readable form carries lot, serial and expiry).
+DEVICE_REMOVED = ("udi", "expiry_date", "expiry_override_reason")
+#: Device fields replaced by a keyed pseudonym (field -> pseudonym prefix).
+DEVICE_PSEUDONYMISED = {"lot": "L", "serial": "S"}
+#: Every entry field that holds another entry's id, per kind.
+REF_FIELDS: dict[EventKind, tuple[str, ...]] = {
+    kind: tuple(s.name for s in specs if s.type is FieldType.REF) for kind, specs in EVENT_FIELDS.items()}
+_ID_LENGTH = 16  # hex digits: 64 bits, no collision among millions of entries
 
 
-def pseudonym(key: bytes, kind: str, value: str, length: int = 12) -> str:
+def pseudonym(key: bytes, kind: str, value: str, length: int = _ID_LENGTH) -> str:
     digest = hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
     return digest[:length].upper()
 
@@ -50,7 +73,8 @@ def pseudonym(key: bytes, kind: str, value: str, length: int = 12) -> str:
 def _free_text_fields(kind: EventKind) -> set[str]:
     return {s.name for s in EVENT_FIELDS[kind] if s.type is FieldType.TEXT} - {"manufacturer", "model",
                                                                                "catalog_number", "gtin",
-                                                                               "drug_name"}
+                                                                               "drug_name",
+                                                                               *DEVICE_PSEUDONYMISED}
 
 
 def _shift(started_at: str) -> timedelta:
@@ -79,6 +103,30 @@ def _case(key: bytes, procedure_id: str) -> str:
     return f"C{pseudonym(key, 'case', procedure_id)}"
 
 
+def _patient_id(key: bytes, patient_id: str) -> str:
+    return f"P{pseudonym(key, 'patient', patient_id)}" if patient_id else ""
+
+
+def _event(key: bytes, event_id: str) -> str:
+    """An entry id keeps the form of one (32 hex digits: record files check it), keyed."""
+    return pseudonym(key, "event", event_id, 32).lower()
+
+
+def _entry_data(key: bytes, kind: EventKind, data: dict[str, Any]) -> dict[str, Any]:
+    """An entry's data (plain values) without identifiers: references and device numbers
+    pseudonymised, UDI and expiry removed, free text replaced."""
+    out = {k: val for k, val in data.items() if k not in DEVICE_REMOVED}
+    for name in _free_text_fields(kind) & set(out):
+        out[name] = REMOVED
+    for name, prefix in DEVICE_PSEUDONYMISED.items():
+        if out.get(name):
+            out[name] = f"{prefix}{pseudonym(key, name, str(out[name]).strip())}"
+    for name in REF_FIELDS[kind]:
+        if out.get(name):
+            out[name] = _event(key, str(out[name]))
+    return out
+
+
 def _user(key: bytes, username: str) -> str:
     return f"user-{pseudonym(key, 'user', username, 8)}"
 
@@ -97,18 +145,17 @@ def deidentify(record: ProcedureRecord, key: bytes) -> ProcedureRecord:
                       egfr_ml_min=p.egfr_ml_min, anticoagulation=p.anticoagulation)
     case_id = _case(key, proc.procedure_id)
     team = _team([m.role for m in proc.team])
-    procedure = replace(proc, procedure_id=case_id, patient_id="", started_at=when(proc.started_at),
+    procedure = replace(proc, procedure_id=case_id, patient_id=_patient_id(key, proc.patient_id),
+                        started_at=when(proc.started_at),
                         indication_detail=None, room=None, team=team, changed_at="", changed_by="")
     histories = []
     for history in record.events:
         versions = []
         for v in history.versions:
-            data = {k: val for k, val in v.data.items() if k not in DEVICE_IDENTIFIERS}
-            for name in _free_text_fields(v.kind) & set(data):
-                data[name] = REMOVED
+            data = _entry_data(key, v.kind, v.data)
             versions.append(EventVersion(
-                event_id=v.event_id, procedure_id=case_id, kind=v.kind, data=data, occurred_at=when(v.occurred_at),
-                recorded_at=when(v.recorded_at), recorded_by=_user(key, v.recorded_by),
+                event_id=_event(key, v.event_id), procedure_id=case_id, kind=v.kind, data=data,
+                occurred_at=when(v.occurred_at), recorded_at=when(v.recorded_at), recorded_by=_user(key, v.recorded_by),
                 performed_by=None, workstation="", version=v.version, voided=v.voided,
                 reason=REMOVED if v.reason else None))
         histories.append(EventHistory(tuple(versions)))
@@ -121,6 +168,11 @@ def deidentify(record: ProcedureRecord, key: bytes) -> ProcedureRecord:
 PATIENT_KEPT = ("sex", "weight_kg", "height_cm", "creatinine_mg_dl", "egfr_ml_min", "anticoagulation")
 #: Procedure columns that are removed.
 PROCEDURE_REMOVED = ("indication_detail", "room")
+
+
+def _plain(cell: Any) -> Any:
+    """An export cell's plain value (text without the formula guard); booleans stay cells."""
+    return unneutralize(cell) if isinstance(cell, str) else cell
 
 
 def deidentify_row(table: FlatTable, row: tuple[Any, ...], key: bytes) -> tuple[Any, ...]:
@@ -148,14 +200,13 @@ def deidentify_row(table: FlatTable, row: tuple[Any, ...], key: bytes) -> tuple[
     if table.kind is None:  # pragma: no cover - every table is patients, procedures or events
         raise ValueError(f"no de-identification for table {table.name}")
     when = _shifter(context)
-    free_text = _free_text_fields(table.kind)
     values = dict(zip(names, cells, strict=True))
-    for name in names:
-        if name in DEVICE_IDENTIFIERS:
-            values[name] = None
-        elif name in free_text and values[name] is not None:
-            values[name] = REMOVED
-    values.update(procedure_id=_case(key, values["procedure_id"]), occurred_at=when(values["occurred_at"]),
+    data_names = names[len(EVENT_COMMON):]
+    data = {name: _plain(values[name]) for name in data_names if values[name] is not None}
+    values.update(dict.fromkeys(data_names))
+    values.update({name: neutralize(v) for name, v in _entry_data(key, table.kind, data).items()})
+    values.update(procedure_id=_case(key, values["procedure_id"]), event_id=_event(key, values["event_id"]),
+                  occurred_at=when(values["occurred_at"]),
                   recorded_at=when(values["recorded_at"]), recorded_by=_user(key, unneutralize(values["recorded_by"])),
                   performed_by=None, workstation="", reason=REMOVED if values["reason"] else None)
     return tuple(values[name] for name in names)

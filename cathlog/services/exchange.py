@@ -1,34 +1,27 @@
 """Use cases of record exchange: reading records out and bringing them in.
 
-Import is all-or-nothing: every record of a file is checked against the hard
-limits and written in one transaction, or nothing is. Imported entries keep
-their ids, times and authors, so export -> import -> export gives back the
-same records. Soft warnings are not asked again: they were confirmed where
-the records were logged. Every import and export is audited.
+Import is all-or-nothing per file, in short transactions (cathlog.services.imports).
+Imported entries keep their ids, times and authors as imported history, so
+export -> import -> export gives back the same records. Soft warnings are not
+asked again: they were confirmed where the records were logged. Every import
+and export is audited.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
-from datetime import date
 from typing import Any
 
-from cathlog.domain.enums import ProcedureStatus
-from cathlog.domain.errors import Conflict, Issue, RecordFormatError, ValidationError
-from cathlog.domain.fields import EVENT_FIELDS
 from cathlog.domain.flat_tables import ExportFilters, FlatTable
 from cathlog.domain.records import Actor, ProcedureRecord
-from cathlog.rules import validation
 from cathlog.rules.deidentify import deidentify, deidentify_row
 from cathlog.rules.permissions import Action
 from cathlog.services.base import ServiceBase
 from cathlog.services.imports import Importer
 from cathlog.store import export_rows
 from cathlog.store import records as rec
-from cathlog.store import settings
+from cathlog.store import keys, settings
 
-_IDENTITY = ("family_name", "given_name", "birth_date", "sex")
 
 # The lab's identity in a FHIR export, read from the database settings (keys ``fhir.*``). There is no
 # settings screen yet: until the lab enters its own, the defaults below are LOCAL placeholders (urn:oid
@@ -72,7 +65,7 @@ class ExchangeService(ServiceBase):
         wanted = ExportFilters.of(filters)
         if not deidentified:
             return export_rows.stream_tables(self.store, wanted)
-        return self._deidentified_tables(wanted, settings.pseudonym_key(self.store))
+        return self._deidentified_tables(wanted, keys.deidentification_key())
 
     def _deidentified_tables(self, filters: ExportFilters,
                              key: bytes) -> Iterator[tuple[FlatTable, Iterator[tuple[Any, ...]]]]:
@@ -80,9 +73,10 @@ class ExchangeService(ServiceBase):
             yield table, (deidentify_row(table, row, key) for row in rows)
 
     def deidentified(self, actor: Actor, records: Iterator[ProcedureRecord]) -> Iterator[ProcedureRecord]:
-        """The records with Safe Harbor identifiers removed (see cathlog.exchange.deidentify)."""
+        """The records with Safe Harbor identifiers removed (see cathlog.rules.deidentify); pseudonyms
+        keyed with the installation's de-identification key, kept outside the database."""
         self.require(actor, Action.EXPORT)
-        key = settings.pseudonym_key(self.store)
+        key = keys.deidentification_key()
         for record in records:
             yield deidentify(record, key)
 
@@ -96,9 +90,11 @@ class ExchangeService(ServiceBase):
 
     def log_export(self, actor: Actor, fmt: str, filters: Mapping[str, Any], count: int, target: str) -> None:
         self.require(actor, Action.EXPORT)
+        new: dict[str, Any] = {"format": fmt, "filters": dict(filters), "records": count}
+        if filters.get("deidentified"):  # which key made the pseudonyms (its id, never the key)
+            new["deidentification_key_id"] = keys.deid_key_id(keys.deidentification_key())
         with self.store.write():
-            self.audit(actor, "export", "export", target, new={"format": fmt, "filters": dict(filters),
-                                                                  "records": count})
+            self.audit(actor, "export", "export", target, new=new)
 
     def import_records(self, actor: Actor, records: Sequence[ProcedureRecord], source: str) -> int:
         """Write every record or none; errors name the source and the record (see cathlog.services.imports)."""

@@ -24,7 +24,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from cathlog.domain.enums import EventKind, ProcedureStatus, TeamRole
 from cathlog.domain.errors import Conflict, Issue, RecordFormatError, ValidationError

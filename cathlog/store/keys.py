@@ -6,6 +6,11 @@ The key is 32 random bytes, hex, in ``audit.key`` in the user's config folder
 first use. The database records only the key's id (a fingerprint), so a
 missing or different key is told apart from tampering. Anyone holding both
 the database and this file can forge; see docs/reliability.md.
+
+Beside it, ``deidentify.key``: a separate random secret (never the audit key's
+bytes) from which the key of de-identified pseudonyms is derived
+(:func:`deidentification_key`). It lives outside the database too, so a copy of
+the database alone cannot link a de-identified export back to its records.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from cathlog.domain.errors import AuditKeyError
 from cathlog.paths import config_dir
 
 KEY_FILE = "audit.key"
+DEID_KEY_FILE = "deidentify.key"
 _KEY_BYTES = 32
+_DEID_LABEL = b"cathlog de-identification pseudonyms v1"
 
 
 def key_path() -> Path:
@@ -37,7 +44,7 @@ def mac(key: bytes, data: bytes) -> str:
     return hmac.new(key, data, hashlib.sha256).hexdigest()
 
 
-def read_key(path: Path | None = None) -> bytes | None:
+def read_key(path: Path | None = None, *, what: str = "audit key") -> bytes | None:
     """The key in the key file; None if there is no file. Raises AuditKeyError if it is damaged."""
     path = path or key_path()
     try:
@@ -45,18 +52,18 @@ def read_key(path: Path | None = None) -> bytes | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise AuditKeyError(f"the audit key file {path} cannot be read ({exc})") from None
+        raise AuditKeyError(f"the {what} file {path} cannot be read ({exc})") from None
     try:
         key = bytes.fromhex(text)
     except ValueError:
         key = b""
     if len(key) != _KEY_BYTES:
-        raise AuditKeyError(f"the audit key file {path} is damaged (not {_KEY_BYTES} bytes of hex); "
+        raise AuditKeyError(f"the {what} file {path} is damaged (not {_KEY_BYTES} bytes of hex); "
                             "restore it from your key backup")
     return key
 
 
-def _create(path: Path) -> bytes:
+def _create(path: Path, *, what: str = "audit key") -> bytes:
     """Write a new key atomically (temp file, sync, hard link: never a half key, never overwritten)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with contextlib.suppress(OSError):
@@ -72,9 +79,9 @@ def _create(path: Path) -> bytes:
         try:
             os.link(tmp, path)  # fails if another process made one first: use theirs
         except FileExistsError:
-            existing = read_key(path)
+            existing = read_key(path, what=what)
             if existing is None:  # pragma: no cover - removed between link and read
-                raise AuditKeyError(f"the audit key file {path} vanished while being created") from None
+                raise AuditKeyError(f"the {what} file {path} vanished while being created") from None
             return existing
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -111,3 +118,34 @@ def key_for(expected_id: str | None) -> bytes:
                             f"{key_path()} holds key {key_id(key)}. Copy the key file from the installation that "
                             "keyed this database (or restore it from your key backup)")
     return key
+
+
+# --- the de-identification key ----------------------------------------------------
+
+
+def deid_key_path() -> Path:
+    return config_dir() / DEID_KEY_FILE
+
+
+def deidentification_key() -> bytes:
+    """The key of de-identified pseudonyms: derived (HMAC-SHA256 with a fixed label, an HKDF-Expand
+    step) from the 32-byte secret in ``deidentify.key`` beside the audit key, which is created on
+    first use. The same file gives the same pseudonyms in every export of this installation; a lost
+    or different file gives different ones (so back it up: docs/reliability.md). Never stored in the
+    database, never derived from the audit key."""
+    path = deid_key_path()
+    what = "de-identification key"
+    secret = read_key(path, what=what)
+    if secret is None:
+        try:
+            secret = _create(path, what=what)
+        except OSError as exc:
+            raise AuditKeyError(f"cannot create the {what} file {path} ({exc.strerror or exc}); "
+                                "the config folder must be writable") from None
+    return hmac.new(secret, _DEID_LABEL, hashlib.sha256).digest()
+
+
+def deid_key_id(key: bytes) -> str:
+    """A fingerprint of a de-identification key, for the audit row of an export (which key made
+    its pseudonyms), safe to store and print."""
+    return hashlib.sha256(b"cathlog de-identification key id\0" + key).hexdigest()[:16]

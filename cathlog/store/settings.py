@@ -1,28 +1,20 @@
-"""Per-database settings (key, value)."""
+"""Per-database settings (key, value).
+
+The row ``pseudonym_key`` held the key of de-identified pseudonyms in plain
+text in older databases. It is no longer read or written: the key lives
+outside the database (``cathlog.store.keys.deidentification_key``). The old
+row stays where it is (nothing is ever deleted), so exports made before the
+change remain reproducible by whoever holds the old database; new exports use
+new pseudonyms that cannot be linked to the old ones.
+"""
 
 from __future__ import annotations
-
-import secrets
 
 from cathlog.store.db import Store
 from cathlog.store.errors import translated
 
-PSEUDONYM_KEY = "pseudonym_key"
-
-
-@translated
-def pseudonym_key(store: Store) -> bytes:
-    """The secret that makes de-identified ids stable for this database; created on first use."""
-    row = store.db.conn.execute("SELECT value FROM settings WHERE key = ?", [PSEUDONYM_KEY]).fetchone()
-    if row:
-        return bytes.fromhex(row[0])
-    with store.write():
-        row = store.db.conn.execute("SELECT value FROM settings WHERE key = ?", [PSEUDONYM_KEY]).fetchone()
-        if row:
-            return bytes.fromhex(row[0])
-        key = secrets.token_bytes(32)
-        store.db.table("settings").insert({"key": PSEUDONYM_KEY, "value": key.hex()})
-    return key
+#: The legacy settings row (never used since the de-identification key moved out of the database).
+LEGACY_PSEUDONYM_KEY = "pseudonym_key"
 
 
 @translated
