@@ -73,10 +73,12 @@ def width(text: str, primary: str, size: float) -> float:
 
 
 def draw(canvas: Canvas, x: float, y: float, text: str, primary: str, size: float, right: bool = False) -> None:
-    """Draw ``text`` at (x, y) run by run; ``right`` aligns its end at x."""
+    """Draw ``text`` at (x, y) run by run, in one text object (a text extractor reads it as one line);
+    ``right`` aligns its end at x."""
     if right:
         x -= width(text, primary, size)
+    obj = canvas.beginText(x, y)
     for name, part in runs(text, primary):
-        canvas.setFont(name, size)
-        canvas.drawString(x, y, part)
-        x += pdfmetrics.stringWidth(part, name, size)
+        obj.setFont(name, size)
+        obj.textOut(part)
+    canvas.drawText(obj)

@@ -136,11 +136,11 @@ class _NumberedCanvas(canvas.Canvas):
         self.setFillColor(MUTED)
         baseline = height - MARGIN + 5 * mm
         if self.header:
-            fonts.draw(self, width - MARGIN, baseline, self.header.procedure, FONT, HEADER_SIZE, right=True)
             room = width - 2 * MARGIN - fonts.width(self.header.procedure, FONT, HEADER_SIZE) - 6 * mm
             size, lines = _header_lines(self.header.patient, room)
-            for i, line in enumerate(reversed(lines)):  # extra lines go upwards, into the top margin
-                fonts.draw(self, MARGIN, baseline + i * size * 1.15, line, BOLD, size)
+            for i, line in enumerate(lines):  # the last line on the baseline, earlier ones above it (top margin)
+                fonts.draw(self, MARGIN, baseline + (len(lines) - 1 - i) * size * 1.15, line, BOLD, size)
+            fonts.draw(self, width - MARGIN, baseline, self.header.procedure, FONT, HEADER_SIZE, right=True)
         fonts.draw(self, MARGIN, MARGIN - 8 * mm, "cathlog · a procedure log, not medical advice", FONT, 7.5)
         fonts.draw(self, width - MARGIN, MARGIN - 8 * mm, f"page {self._pageNumber} of {total}",  # type: ignore[attr-defined]
                    FONT, 7.5, right=True)
@@ -178,7 +178,8 @@ def _table(rows: Sequence[Sequence[str]], widths: Sequence[float], head: Sequenc
            zebra: bool = True) -> Table:
     data = ([[_p(h, "cellb") for h in head]] if head else []) + [[_p(c or "", "cell") for c in r] for r in rows]
     table = Table(data, colWidths=widths, repeatRows=1 if head else 0, hAlign="LEFT")
-    style: list[Any] = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
+    style: list[Any] = [("FONTNAME", (0, 0), (-1, -1), FONT),  # else the table sets Helvetica, never embedded
+             ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
              ("RIGHTPADDING", (0, 0), (-1, -1), 3), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
              ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5), ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE)]
     if head:
@@ -200,7 +201,8 @@ def render_summary(data: SummaryData) -> bytes:
     half = (width - 6 * mm) / 2
     story: list = [_p(data.title, "title")]
     story.append(Table([[_pairs(data.patient, half), _pairs(data.procedure, half)]], colWidths=[half + 3 * mm] * 2,
-                       hAlign="LEFT", style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+                       hAlign="LEFT", style=[("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                             ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
 
     def section(title: str, *flowables) -> None:
         story.append(KeepTogether([_p(title, "h"), *flowables]))
