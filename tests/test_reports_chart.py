@@ -222,17 +222,26 @@ def test_header_lines_shrink_then_wrap():
     assert all(fonts.width(line, fonts.BOLD, size) <= 300 for line in lines)
 
 
-def test_followup_numbers_its_sources_as_a_reference_list(services, physician, signed_venous):
+def test_followup_prints_the_numbered_sources_as_a_reference_list(services, physician, signed_venous):
     case = services.review.case_file(physician, signed_venous)
     d = data.build_followup(case.record, case.reminders)
-    assert d.references and len(set(d.references)) == len(d.references)
-    for row in d.rows:
-        n = int(row[3].strip("[]"))
-        assert d.references[n - 1] in {r.source for r in case.reminders}
+    tags = [tag for tag, _ in d.references]
+    assert tags == ["31c", "26", "31"]  # first cited first (rows by due date), each once
+    assert all(citation != "not in cathlog's reference list" for _, citation in d.references)
     text = " ".join(_pages(render(case, "followup")))
     assert "References" in text
-    for n, ref in enumerate(d.references, 1):
-        assert " ".join(f"[{n}] {ref}".split()) in text
+    for tag, citation in d.references:
+        assert " ".join(f"[{tag}] {citation}".split()) in text
+    assert "[26] US Food and Drug Administration. Removing retrievable inferior vena cava filters" in text
+
+
+def test_every_reference_a_rule_cites_is_in_the_list():
+    from cathlog.rules.reminders import RULES
+
+    tags = data.cited([rule.source for rule in RULES])
+    assert len(tags) >= 10
+    assert set(tags) <= set(data.reference_list()), set(tags) - set(data.reference_list())
+    assert data.cited(["a [9]; b [27b] and [9]", "c [3]"]) == ["9", "27b", "3"]
 
 
 @pytest.fixture

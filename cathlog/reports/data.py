@@ -4,9 +4,12 @@ geometry. No ReportLab here."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 
 from cathlog.domain.describe import describe, device_name, kind_title
 from cathlog.domain.enums import (
@@ -25,6 +28,7 @@ from cathlog.domain.followup import Reminder, Review, Signature
 from cathlog.domain.records import EventHistory, EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
 from cathlog.rules import alerts
+from cathlog.resources import resource_path
 from cathlog.rules.case_facts import act_series, doses, implants
 
 Rows = Sequence[tuple[str, ...]]
@@ -234,23 +238,38 @@ def build_summary(record: ProcedureRecord, review: Review | None, signatures: li
 class FollowupData:
     header: Header
     title: str
-    rows: Rows  # due, what, why (rule), source as "[n]", status
+    rows: Rows  # due, what, why (rule), source (citing [n]), status
     disclaimer: str
-    references: tuple[str, ...] = ()  # reference n is references[n - 1]
+    references: tuple[tuple[str, str], ...] = ()  # (n, citation) of each [n] the sources cite, in order of citation
+
+
+@cache
+def reference_list() -> dict[str, str]:
+    """The literature the reminder rules cite by number (``resources/references.json``)."""
+    with resource_path("references.json").open(encoding="utf-8") as fh:
+        return {k: v for k, v in json.load(fh).items() if not k.startswith("_")}
+
+
+def cited(sources: Sequence[str]) -> list[str]:
+    """The reference numbers ("26", "31c") cited in ``sources``, first citation first, each once."""
+    out: list[str] = []
+    for source in sources:
+        for tag in re.findall(r"\[(\w+)\]", source):
+            if tag not in out:
+                out.append(tag)
+    return out
 
 
 def build_followup(record: ProcedureRecord, reminders: list[Reminder]) -> FollowupData:
     ordered = sorted(reminders, key=lambda r: (r.due_date, r.rule_id))
-    references: list[str] = []
-    for r in ordered:
-        if r.source and r.source not in references:
-            references.append(r.source)
-    rows = [(r.due_date, r.text, f"{r.rule_id}: {r.title}",
-             f"[{references.index(r.source) + 1}]" if r.source else "—", r.status.value) for r in ordered]
+    rows = [(r.due_date, r.text, f"{r.rule_id}: {r.title}", r.source, r.status.value) for r in ordered]
+    known = reference_list()
+    references = tuple((tag, known.get(tag, "not in cathlog's reference list"))
+                       for tag in cited([r.source for r in ordered]))
     return FollowupData(header(record), "Follow-up plan and reminders", rows,
                         "Reminders are prompts for the physician to review; they are not orders. "
-                        "Each cites the rule and, by number, the source it comes from (references below).",
-                        tuple(references))
+                        "Each cites the rule and the source it comes from; numbers in brackets refer to the "
+                        "references below.", references)
 
 
 WARNING_SIGNS = (

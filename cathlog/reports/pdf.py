@@ -65,7 +65,7 @@ def styles() -> dict[str, ParagraphStyle]:
                                 spaceBefore=2, spaceAfter=2),
         "void": ParagraphStyle("void", parent=base, fontSize=8, leading=9.6, textColor=MUTED),
         "voidmark": ParagraphStyle("voidmark", parent=base, fontName=BOLD, fontSize=8, leading=9.6, textColor=ALERT),
-        "reference": ParagraphStyle("reference", parent=base, leftIndent=7 * mm, firstLineIndent=-7 * mm,
+        "reference": ParagraphStyle("reference", parent=base, leftIndent=8 * mm, firstLineIndent=-8 * mm,
                                     spaceAfter=2),
         "history": ParagraphStyle("history", parent=base, fontSize=7.2, leading=8.8, textColor=MUTED,
                                   leftIndent=3 * mm),
@@ -259,13 +259,13 @@ def render_followup(data: FollowupData) -> bytes:
     width = A4[0] - 2 * MARGIN
     story = [_p(data.title, "title"), _p(data.disclaimer, "small"), Spacer(1, 4 * mm)]
     if data.rows:
-        story.append(_table(data.rows, [width * f for f in (0.11, 0.45, 0.24, 0.08, 0.12)],
+        story.append(_table(data.rows, [width * f for f in (0.11, 0.4, 0.2, 0.19, 0.1)],
                             ("Due", "What", "Why (rule)", "Source", "Status")))
     else:
         story.append(_p("No reminders have been accepted for this case."))
     if data.references:
         story.append(_p("References", "h"))
-        story += [_p(f"[{n}] {ref}", "reference") for n, ref in enumerate(data.references, 1)]
+        story += [_p(f"[{tag}] {citation}", "reference") for tag, citation in data.references]
     return _build(story, data.header, data.title)
 
 
