@@ -116,9 +116,13 @@ def _preliminary(record: ProcedureRecord, signatures: list[Signature]) -> str:
     status = record.procedure.status
     if status is ProcedureStatus.OPEN:
         return "PRELIMINARY — the case is still open"
-    if status is not ProcedureStatus.SIGNED or not any(s.valid and not s.superseded for s in signatures):
-        return "PRELIMINARY — not signed"
-    return ""
+    if any(s.valid and not s.superseded for s in signatures) and status is ProcedureStatus.SIGNED:
+        return ""
+    if any(s.superseded for s in signatures):
+        return "PRELIMINARY — not signed since the addendum (its signature is superseded)"
+    if signatures:
+        return "PRELIMINARY — not signed (the record changed after signing)"
+    return "PRELIMINARY — not signed"
 
 
 def _signature_lines(record: ProcedureRecord, signatures: list[Signature]) -> list[SignatureLine]:

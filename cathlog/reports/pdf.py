@@ -33,7 +33,7 @@ ACCENT = colors.HexColor("#1d3557")
 RULE = colors.HexColor("#c5d2e0")
 BAND = colors.HexColor("#eef2f7")
 ALERT = colors.HexColor("#b91c1c")
-WATERMARK = colors.HexColor("#f4d4d4")
+WATERMARK = colors.HexColor("#f7e0e0")
 MARGIN = 16 * mm
 LANG = "en"  # the document language (/Lang), for screen readers and archiving
 HEADER_SIZE, HEADER_MIN_SIZE = 8.0, 6.0  # a long patient name shrinks to the minimum, then wraps
@@ -58,9 +58,7 @@ def styles() -> dict[str, ParagraphStyle]:
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=9.6),
         "cellb": ParagraphStyle("cellb", parent=base, fontName=BOLD, fontSize=8, leading=9.6),
         "big": ParagraphStyle("big", parent=base, fontSize=10.5, leading=14),
-        "addendum": ParagraphStyle("addendum", parent=base, fontSize=9.5, leading=12.5, leftIndent=8 * mm,
-                                   borderPadding=(2, 2, 2, 4), borderColor=ALERT, borderWidth=0,
-                                   textColor=INK, spaceBefore=1, spaceAfter=3),
+        "addendum": ParagraphStyle("addendum", parent=base, fontSize=9.5, leading=12.5),
         "alert": ParagraphStyle("alert", parent=base, fontName=BOLD, fontSize=11, leading=14, textColor=ALERT,
                                 spaceBefore=2, spaceAfter=2),
         "void": ParagraphStyle("void", parent=base, fontSize=8, leading=9.6, textColor=MUTED),
@@ -204,7 +202,7 @@ def render_summary(data: SummaryData) -> bytes:
                        hAlign="LEFT", style=[("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                              ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
 
-    def section(title: str, *flowables) -> None:
+    def section(title: str, *flowables: Any) -> None:
         story.append(KeepTogether([_p(title, "h"), *flowables]))
 
     if data.preliminary:
@@ -212,7 +210,11 @@ def render_summary(data: SummaryData) -> bytes:
     signatures: list = []
     for line in data.signatures:  # first, on page 1: each signature and beside it the addenda that superseded it
         signatures.append(_p(line.text, "big"))
-        signatures += [_p(a, "addendum") for a in line.addenda]
+        signatures += [Table([[_p(a, "addendum")]], colWidths=[width - 8 * mm], hAlign="RIGHT",
+                             style=[("FONTNAME", (0, 0), (-1, -1), FONT), ("LINEBEFORE", (0, 0), (0, 0), 2, ALERT),
+                                    ("LEFTPADDING", (0, 0), (-1, -1), 5), ("TOPPADDING", (0, 0), (-1, -1), 1),
+                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2)])
+                       for a in line.addenda]
     section("Signature", *signatures)
 
     section("Access", *[_p("• " + a) for a in data.access or ["None recorded."]])
