@@ -111,7 +111,8 @@ def test_preliminary_on_every_page_of_open_or_unsigned_cases_and_absent_when_sig
     _sign(services, physician, pid)
     assert not any("PRELIMINARY" in page for page in _pages(_summary(services, physician, pid)))
     services.review.addendum(physician, pid, "Late finding.", reason="review")  # supersedes: preliminary again
-    assert all("PRELIMINARY" in page for page in _pages(_summary(services, physician, pid)))
+    pages = _pages(_summary(services, physician, pid))
+    assert all("PRELIMINARY" in page for page in pages) and "not signed since the addendum" in pages[0]
 
 
 MIXED = ("Ñúñez-李", "Zoë")
