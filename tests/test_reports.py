@@ -49,8 +49,8 @@ def test_summary_data_in_depth(services, physician, signed):
     assert heparin and heparin[0][4].endswith("units/kg")
     dcb = [row for row in d.devices if row[0].startswith("DCB")]
     assert dcb and dcb[0][1] == "2.5 × 120 mm" and dcb[0][4].startswith("anterior tibial")
-    assert "Cigarroa" in d.contrast and d.signatures[0].startswith("Approved by Dr. Dora Doc")
-    assert d.signatures[0].endswith("valid")
+    assert "Cigarroa" in d.contrast and d.signatures[0].text.startswith("Approved by Dr. Dora Doc")
+    assert d.signatures[0].text.endswith("valid")
     assert ("Residual stenosis", "0%") in d.outcome
     assert len(d.log) == len(record.events)
 

@@ -4,9 +4,12 @@ geometry. No ReportLab here."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 
 from cathlog.domain.describe import describe, device_name, kind_title
 from cathlog.domain.enums import (
@@ -16,14 +19,16 @@ from cathlog.domain.enums import (
     EventKind,
     Indication,
     PlannedProcedure,
+    ProcedureStatus,
     Route,
     TeamRole,
     Vessel,
 )
 from cathlog.domain.followup import Reminder, Review, Signature
-from cathlog.domain.records import ProcedureRecord, parse_utc_iso
+from cathlog.domain.records import EventHistory, EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
 from cathlog.rules import alerts
+from cathlog.resources import resource_path
 from cathlog.rules.case_facts import act_series, doses, implants
 
 Rows = Sequence[tuple[str, ...]]
@@ -43,6 +48,37 @@ class Header:
 
     patient: str
     procedure: str
+    preliminary: bool = False  # not (validly) signed: every page carries a PRELIMINARY mark
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One entry of the summary's event log, with its history: a voided row prints struck through with its
+    reason; a corrected one with each correction's reason and the value it replaced."""
+
+    time: str
+    entry: str
+    details: str
+    recorded_by: str
+    status: str  # "", "VOIDED" or "corrected (vN)"
+    voided: bool = False
+    history: tuple[str, ...] = ()  # "v2 (reason): replaced <previous>", "voided (reason)"
+
+
+@dataclass(frozen=True)
+class SignatureLine:
+    """A signature as printed, with the addenda that superseded it (printed beside it on page 1)."""
+
+    text: str
+    addenda: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LabContact:
+    """Who the patient calls; from the lab's settings (``lab_name``, ``lab_phone``). Unset: "your cath lab"."""
+
+    name: str = ""
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,15 +97,62 @@ class SummaryData:
     complications: list[str]
     outcome: Rows
     plan: Rows  # drug, dose, duration
-    signatures: list[str]
-    log: Rows  # time, entry, details, recorded by, status
+    signatures: list[SignatureLine]
+    log: Sequence[LogRow]
     notes: list[str] = field(default_factory=list)
+    preliminary: str = ""  # why the summary is preliminary ("" when validly signed)
 
 
 def header(record: ProcedureRecord) -> Header:
     p, proc = record.patient, record.procedure
     return Header(f"{p.display_name} · MRN {p.mrn} · born {p.birth_date}",
                   f"{proc.procedure_id} · {Category(proc.category).label} · {proc.started_at[:10]}")
+
+
+ADDENDUM_PREFIX = "ADDENDUM: "
+
+
+def _preliminary(record: ProcedureRecord, signatures: list[Signature]) -> str:
+    status = record.procedure.status
+    if status is ProcedureStatus.OPEN:
+        return "PRELIMINARY — the case is still open"
+    if any(s.valid and not s.superseded for s in signatures) and status is ProcedureStatus.SIGNED:
+        return ""
+    if any(s.superseded for s in signatures):
+        return "PRELIMINARY — not signed since the addendum (its signature is superseded)"
+    if signatures:
+        return "PRELIMINARY — not signed (the record changed after signing)"
+    return "PRELIMINARY — not signed"
+
+
+def _signature_lines(record: ProcedureRecord, signatures: list[Signature]) -> list[SignatureLine]:
+    """Each signature; a superseded one with the addenda written after it (an addendum supersedes
+    every signature made before it)."""
+    addenda = [ev for ev in record.current_events(EventKind.NOTE)
+               if str(ev.data.get("text", "")).startswith(ADDENDUM_PREFIX)]
+    lines = []
+    for s in signatures:
+        state = "SUPERSEDED by an addendum" if s.superseded else ("valid" if s.valid else "CONTENT CHANGED AFTER SIGNING")
+        later = tuple(f"Addendum, {_datetime(ev.recorded_at)}, by {ev.recorded_by}: "
+                      + ev.data["text"][len(ADDENDUM_PREFIX):]
+                      for ev in addenda if s.superseded and ev.recorded_at >= s.signed_at)
+        lines.append(SignatureLine(f"{s.meaning.value.capitalize()} by {s.display_name} ({s.username}), "
+                                   f"{_datetime(s.signed_at)} — {state}", later))
+    return lines or [SignatureLine("Not signed.")]
+
+
+def _log_row(h: EventHistory, others: dict[str, EventVersion]) -> LogRow:
+    ev = h.current
+    notes = []
+    for before, after in zip(h.versions, h.versions[1:], strict=False):
+        why = after.reason or "no reason given"
+        if after.voided:
+            notes.append(f"VOIDED v{after.version}, reason: {why}")
+        else:
+            notes.append(f"corrected v{after.version}, reason: {why}; replaced: {describe(before, others)}")
+    status = "VOIDED" if ev.voided else (f"corrected (v{ev.version})" if h.corrected else "")
+    return LogRow(_time(ev.occurred_at), kind_title(ev.kind), describe(ev, others), ev.recorded_by, status,
+                  ev.voided, tuple(notes))
 
 
 def _lesion_names(record: ProcedureRecord) -> dict[str, str]:
@@ -143,38 +226,54 @@ def build_summary(record: ProcedureRecord, review: Review | None, signatures: li
         if review.follow_up_notes:
             outcome.append(("Follow-up", review.follow_up_notes))
         plan = [(d.drug, d.dose, d.duration) for d in review.plan]
-    sigs = [f"{s.meaning.value.capitalize()} by {s.display_name} ({s.username}), {_datetime(s.signed_at)} — "
-            + ("SUPERSEDED by an addendum" if s.superseded else ("valid" if s.valid else "CONTENT CHANGED AFTER SIGNING"))
-            for s in signatures] or ["Not signed."]
-    log = []
-    for h in record.events:
-        ev = h.current
-        status = "void" if ev.voided else (f"corrected (v{ev.version})" if h.corrected else "")
-        log.append((_time(ev.occurred_at), kind_title(ev.kind), describe(ev, others), ev.recorded_by, status))
+    preliminary = _preliminary(record, signatures)
     return SummaryData(
-        header=header(record), title="Procedure summary", patient=patient, procedure=procedure,
+        header=replace(header(record), preliminary=bool(preliminary)), title="Procedure summary", patient=patient, procedure=procedure,
         access=[describe(ev) for ev in record.current_events(EventKind.ACCESS)],
         lesions=[describe(ev) for ev in record.current_events(EventKind.LESION)],
         devices=devices, drugs=drugs, acts=acts, contrast=contrast, radiation=radiation,
         complications=[describe(ev) for ev in record.current_events(EventKind.COMPLICATION)] or ["None recorded."],
-        outcome=outcome or [("Outcome", "not yet reviewed")], plan=plan, signatures=sigs, log=log,
-        notes=[ev.data["text"] for ev in record.current_events(EventKind.NOTE)])
+        outcome=outcome or [("Outcome", "not yet reviewed")], plan=plan,
+        signatures=_signature_lines(record, signatures), log=[_log_row(h, others) for h in record.events],
+        notes=[ev.data["text"] for ev in record.current_events(EventKind.NOTE)], preliminary=preliminary)
 
 
 @dataclass(frozen=True)
 class FollowupData:
     header: Header
     title: str
-    rows: Rows  # due, what, why (rule), source, status
+    rows: Rows  # due, what, why (rule), source (citing [n]), status
     disclaimer: str
+    references: tuple[tuple[str, str], ...] = ()  # (n, citation) of each [n] the sources cite, in order of citation
+
+
+@cache
+def reference_list() -> dict[str, str]:
+    """The literature the reminder rules cite by number (``resources/references.json``)."""
+    with resource_path("references.json").open(encoding="utf-8") as fh:
+        return {k: v for k, v in json.load(fh).items() if not k.startswith("_")}
+
+
+def cited(sources: Sequence[str]) -> list[str]:
+    """The reference numbers ("26", "31c") cited in ``sources``, first citation first, each once."""
+    out: list[str] = []
+    for source in sources:
+        for tag in re.findall(r"\[(\w+)\]", source):
+            if tag not in out:
+                out.append(tag)
+    return out
 
 
 def build_followup(record: ProcedureRecord, reminders: list[Reminder]) -> FollowupData:
-    rows = [(r.due_date, r.text, f"{r.rule_id}: {r.title}", r.source, r.status.value)
-            for r in sorted(reminders, key=lambda r: (r.due_date, r.rule_id))]
+    ordered = sorted(reminders, key=lambda r: (r.due_date, r.rule_id))
+    rows = [(r.due_date, r.text, f"{r.rule_id}: {r.title}", r.source, r.status.value) for r in ordered]
+    known = reference_list()
+    references = tuple((tag, known.get(tag, "not in cathlog's reference list"))
+                       for tag in cited([r.source for r in ordered]))
     return FollowupData(header(record), "Follow-up plan and reminders", rows,
                         "Reminders are prompts for the physician to review; they are not orders. "
-                        "Each cites the rule and the source it comes from.")
+                        "Each cites the rule and the source it comes from; numbers in brackets refer to the "
+                        "references below.", references)
 
 
 WARNING_SIGNS = (
@@ -199,7 +298,17 @@ class PatientSheetData:
     reminders: Rows  # due, what
 
 
-def build_patient_sheet(record: ProcedureRecord, review: Review | None, reminders: list[Reminder]) -> PatientSheetData:
+def contact_text(lab: LabContact | None) -> str:
+    """Whom to call: the lab by name and number from the settings, "your cath lab" when unset; 911 always."""
+    lab = lab or LabContact()
+    who = lab.name.strip() or "your cath lab"
+    phone = f" at {lab.phone.strip()}" if lab.phone.strip() else ""
+    return (f"With any question call {who}{phone}, or your doctor. In an emergency call 911. "
+            "Carry this card and show it to every doctor and dentist.")
+
+
+def build_patient_sheet(record: ProcedureRecord, review: Review | None, reminders: list[Reminder],
+                        lab: LabContact | None = None) -> PatientSheetData:
     lesions = _lesion_names(record)
     rows = []
     for ev in implants(record):
@@ -211,5 +320,4 @@ def build_patient_sheet(record: ProcedureRecord, review: Review | None, reminder
     plan = [(p.drug, p.dose, p.duration) for p in review.plan] if review else []
     due = [(r.due_date, r.title) for r in reminders if r.status.value == "accepted"]
     return PatientSheetData(header(record), "Your procedure: implant card and what to watch for", rows, plan,
-                            WARNING_SIGNS, "Call the cath lab or your doctor with any question; in an emergency "
-                                           "call 911. Carry this card and show it to every doctor and dentist.", due)
+                            WARNING_SIGNS, contact_text(lab), due)

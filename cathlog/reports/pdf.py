@@ -1,8 +1,11 @@
 """ReportLab renderers: report data -> PDF bytes.
 
-One style sheet, DejaVu Sans embedded (Unicode names print as written),
-and on every page a header with patient and procedure and a footer with
-"page X of Y". Callers decide where the bytes go (``cathlog.fileio``).
+One style sheet, every font embedded (DejaVu Sans, with CJK and Hangul
+fallbacks chosen per character: ``reports/fonts.py``), and on every page
+a header with patient and procedure (a long name shrinks, then wraps, and
+never runs into the case id), a footer with "page X of Y", and on a
+summary that is not validly signed a PRELIMINARY mark. Callers decide
+where the bytes go (``cathlog.fileio``).
 """
 
 from __future__ import annotations
@@ -11,35 +14,34 @@ import io
 from collections.abc import Sequence
 from functools import cache
 from typing import Any, cast
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from cathlog.reports.data import FollowupData, Header, PatientSheetData, SummaryData
-from cathlog.resources import resource_path
+from cathlog.reports import fonts
+from cathlog.reports.data import FollowupData, Header, LogRow, PatientSheetData, SummaryData
+from cathlog.reports.fonts import BOLD, FONT
 
-FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 INK = colors.HexColor("#111827")
 MUTED = colors.HexColor("#4a5562")
 ACCENT = colors.HexColor("#1d3557")
 RULE = colors.HexColor("#c5d2e0")
 BAND = colors.HexColor("#eef2f7")
+ALERT = colors.HexColor("#b91c1c")
+WATERMARK = colors.HexColor("#f7e0e0")
 MARGIN = 16 * mm
+LANG = "en"  # the document language (/Lang), for screen readers and archiving
+HEADER_SIZE, HEADER_MIN_SIZE = 8.0, 6.0  # a long patient name shrinks to the minimum, then wraps
+PRELIMINARY = "PRELIMINARY"
 
 
-@cache
 def _fonts() -> None:
-    pdfmetrics.registerFont(TTFont(FONT, str(resource_path("fonts/DejaVuSans.ttf"))))
-    pdfmetrics.registerFont(TTFont(BOLD, str(resource_path("fonts/DejaVuSans-Bold.ttf"))))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+    fonts.register()
 
 
 @cache
@@ -56,11 +58,50 @@ def styles() -> dict[str, ParagraphStyle]:
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=9.6),
         "cellb": ParagraphStyle("cellb", parent=base, fontName=BOLD, fontSize=8, leading=9.6),
         "big": ParagraphStyle("big", parent=base, fontSize=10.5, leading=14),
+        "addendum": ParagraphStyle("addendum", parent=base, fontSize=9.5, leading=12.5),
+        "alert": ParagraphStyle("alert", parent=base, fontName=BOLD, fontSize=11, leading=14, textColor=ALERT,
+                                spaceBefore=2, spaceAfter=2),
+        "void": ParagraphStyle("void", parent=base, fontSize=8, leading=9.6, textColor=MUTED),
+        "voidmark": ParagraphStyle("voidmark", parent=base, fontName=BOLD, fontSize=8, leading=9.6, textColor=ALERT),
+        "reference": ParagraphStyle("reference", parent=base, leftIndent=8 * mm, firstLineIndent=-8 * mm,
+                                    spaceAfter=2),
+        "history": ParagraphStyle("history", parent=base, fontSize=7.2, leading=8.8, textColor=MUTED,
+                                  leftIndent=3 * mm),
     }
 
 
 def _p(text: str, style: str = "base") -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), styles()[style])
+    sheet = styles()[style]
+    return Paragraph(fonts.markup(text, sheet.fontName).replace("\n", "<br/>"), sheet)
+
+
+def _header_lines(text: str, room: float) -> tuple[float, list[str]]:
+    """The header's patient text in ``room`` points: one line at the largest size that fits (down to
+    HEADER_MIN_SIZE), else wrapped at the minimum size (a word longer than the room is cut by characters)."""
+    size = HEADER_SIZE
+    while size >= HEADER_MIN_SIZE:
+        if fonts.width(text, BOLD, size) <= room:
+            return size, [text]
+        size -= 0.25
+    size = HEADER_MIN_SIZE
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if fonts.width(candidate, BOLD, size) <= room:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for char in word:
+            if fonts.width(line + char, BOLD, size) > room and line:
+                lines.append(line)
+                line = ""
+            line += char
+    if line:
+        lines.append(line)
+    return size, lines
 
 
 class _NumberedCanvas(canvas.Canvas):
@@ -91,14 +132,31 @@ class _NumberedCanvas(canvas.Canvas):
         self.line(MARGIN, height - MARGIN + 3 * mm, width - MARGIN, height - MARGIN + 3 * mm)
         self.line(MARGIN, MARGIN - 4 * mm, width - MARGIN, MARGIN - 4 * mm)
         self.setFillColor(MUTED)
+        baseline = height - MARGIN + 5 * mm
         if self.header:
-            self.setFont(BOLD, 8)
-            self.drawString(MARGIN, height - MARGIN + 5 * mm, self.header.patient)
-            self.setFont(FONT, 8)
-            self.drawRightString(width - MARGIN, height - MARGIN + 5 * mm, self.header.procedure)
-        self.setFont(FONT, 7.5)
-        self.drawString(MARGIN, MARGIN - 8 * mm, "cathlog · a procedure log, not medical advice")
-        self.drawRightString(width - MARGIN, MARGIN - 8 * mm, f"page {self._pageNumber} of {total}")  # type: ignore[attr-defined]
+            room = width - 2 * MARGIN - fonts.width(self.header.procedure, FONT, HEADER_SIZE) - 6 * mm
+            size, lines = _header_lines(self.header.patient, room)
+            for i, line in enumerate(lines):  # the last line on the baseline, earlier ones above it (top margin)
+                fonts.draw(self, MARGIN, baseline + (len(lines) - 1 - i) * size * 1.15, line, BOLD, size)
+            fonts.draw(self, width - MARGIN, baseline, self.header.procedure, FONT, HEADER_SIZE, right=True)
+        fonts.draw(self, MARGIN, MARGIN - 8 * mm, "cathlog · a procedure log, not medical advice", FONT, 7.5)
+        fonts.draw(self, width - MARGIN, MARGIN - 8 * mm, f"page {self._pageNumber} of {total}",  # type: ignore[attr-defined]
+                   FONT, 7.5, right=True)
+        if self.header and self.header.preliminary:
+            self.setFillColor(ALERT)
+            fonts.draw(self, width / 2, MARGIN - 8 * mm, f"{PRELIMINARY} — not a signed record", BOLD, 8)
+
+
+def _watermark(canv: canvas.Canvas, _doc: object) -> None:
+    """Drawn under the page's content: a large diagonal PRELIMINARY."""
+    width, height = A4
+    canv.saveState()
+    canv.setFillColor(WATERMARK)
+    canv.setFont(BOLD, 78)
+    canv.translate(width / 2, height / 2)
+    canv.rotate(45)
+    canv.drawCentredString(0, -26, PRELIMINARY)
+    canv.restoreState()
 
 
 def _build(story: list, header: Header, title: str) -> bytes:
@@ -106,9 +164,11 @@ def _build(story: list, header: Header, title: str) -> bytes:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
                             bottomMargin=MARGIN + 2 * mm, title=f"{title} — {header.procedure}", author="cathlog",
-                            subject=header.patient)
+                            subject=header.patient, lang=LANG,
+                            initialFontName=FONT)  # else every page opens in Helvetica, which is never embedded
     canvas_class = cast(type[_NumberedCanvas], type("Canvas", (_NumberedCanvas,), {"header": header}))
-    doc.build(story, canvasmaker=canvas_class)
+    page = _watermark if header.preliminary else (lambda _c, _d: None)
+    doc.build(story, canvasmaker=canvas_class, onFirstPage=page, onLaterPages=page)
     return buffer.getvalue()
 
 
@@ -116,7 +176,8 @@ def _table(rows: Sequence[Sequence[str]], widths: Sequence[float], head: Sequenc
            zebra: bool = True) -> Table:
     data = ([[_p(h, "cellb") for h in head]] if head else []) + [[_p(c or "", "cell") for c in r] for r in rows]
     table = Table(data, colWidths=widths, repeatRows=1 if head else 0, hAlign="LEFT")
-    style: list[Any] = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
+    style: list[Any] = [("FONTNAME", (0, 0), (-1, -1), FONT),  # else the table sets Helvetica, never embedded
+             ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
              ("RIGHTPADDING", (0, 0), (-1, -1), 3), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
              ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5), ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE)]
     if head:
@@ -138,10 +199,23 @@ def render_summary(data: SummaryData) -> bytes:
     half = (width - 6 * mm) / 2
     story: list = [_p(data.title, "title")]
     story.append(Table([[_pairs(data.patient, half), _pairs(data.procedure, half)]], colWidths=[half + 3 * mm] * 2,
-                       hAlign="LEFT", style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+                       hAlign="LEFT", style=[("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                             ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
 
-    def section(title: str, *flowables) -> None:
+    def section(title: str, *flowables: Any) -> None:
         story.append(KeepTogether([_p(title, "h"), *flowables]))
+
+    if data.preliminary:
+        story.append(_p(data.preliminary, "alert"))
+    signatures: list = []
+    for line in data.signatures:  # first, on page 1: each signature and beside it the addenda that superseded it
+        signatures.append(_p(line.text, "big"))
+        signatures += [Table([[_p(a, "addendum")]], colWidths=[width - 8 * mm], hAlign="RIGHT",
+                             style=[("FONTNAME", (0, 0), (-1, -1), FONT), ("LINEBEFORE", (0, 0), (0, 0), 2, ALERT),
+                                    ("LEFTPADDING", (0, 0), (-1, -1), 5), ("TOPPADDING", (0, 0), (-1, -1), 1),
+                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2)])
+                       for a in line.addenda]
+    section("Signature", *signatures)
 
     section("Access", *[_p("• " + a) for a in data.access or ["None recorded."]])
     section("Lesions", *[_p("• " + a) for a in data.lesions or ["None recorded."]])
@@ -160,13 +234,27 @@ def render_summary(data: SummaryData) -> bytes:
     if data.plan:
         section("Discharge antithrombotic plan (physician-entered)",
                 _table(data.plan, [width * f for f in (0.3, 0.4, 0.3)], ("Drug", "Dose", "Duration")))
-    section("Signature", *[_p(s, "big") for s in data.signatures])
     story += [PageBreak(), _p("Appendix: full event log", "title"),
-              _p("Every entry in time order; a voided entry is kept and marked, a corrected one shows its last "
-                 "version.", "small"), Spacer(1, 3 * mm),
-              _table(data.log, [width * f for f in (0.07, 0.12, 0.55, 0.14, 0.12)],
-                     ("Time", "Entry", "Details", "Recorded by", "Status"))]
+              _p("Every entry in time order. A voided entry is kept, struck through, with its reason; it counts "
+                 "for nothing. A corrected entry shows its last version, and under it each correction's reason and "
+                 "the value it replaced.", "small"), Spacer(1, 3 * mm),
+              _log_table(data.log, [width * f for f in (0.07, 0.12, 0.55, 0.12, 0.14)])]
     return _build(story, data.header, data.title)
+
+
+def _log_table(log: Sequence[LogRow], widths: Sequence[float]) -> Table:
+    table = _table([(r.time, r.entry, r.details, r.recorded_by, r.status) for r in log], widths,
+                   ("Time", "Entry", "Details", "Recorded by", "Status"))
+    cells: list[list[Any]] = table._cellvalues  # type: ignore[attr-defined]  # ReportLab internals
+    for i, row in enumerate(log, 1):  # row 0 is the head
+        if row.voided:
+            for col in (0, 1, 2):
+                cells[i][col] = Paragraph(f"<strike>{cells[i][col].text}</strike>", styles()["void"])
+            cells[i][4] = _p(row.status, "voidmark")
+        if row.history:
+            details = cells[i][2]
+            cells[i][2] = [details, *[_p(h, "history") for h in row.history]]
+    return table
 
 
 def render_followup(data: FollowupData) -> bytes:
@@ -177,6 +265,9 @@ def render_followup(data: FollowupData) -> bytes:
                             ("Due", "What", "Why (rule)", "Source", "Status")))
     else:
         story.append(_p("No reminders have been accepted for this case."))
+    if data.references:
+        story.append(_p("References", "h"))
+        story += [_p(f"[{tag}] {citation}", "reference") for tag, citation in data.references]
     return _build(story, data.header, data.title)
 
 
