@@ -256,3 +256,24 @@ def test_plan_through_the_services_sets_r4_at_the_planned_end(services, nurse, p
     r4 = [s for s in services.review.suggestions(physician, proc.procedure_id) if s.rule_id == "R4"]
     assert [s.due_date for s in r4] == [(day.fromordinal(day.toordinal() + 42)).isoformat()]
     assert "6 weeks" in r4[0].text
+
+
+def test_the_timeline_text_says_where_and_how(services, nurse):
+    from cathlog.domain.describe import describe, device_name
+
+    proc = open_case(services, nurse, details=PERIPHERAL)
+    access = _record(services, nurse, proc, "access", {"site": "pedal_tibial", "side": "left", "vessel_type": "artery",
+                                                       "sheath_fr": 4.0, "access_vessel": "dorsalis_pedis_artery"})
+    lesion = _record(services, nurse, proc, "lesion", {"vessel": "anterior_tibial", "side": "right",
+                                                       "btk_segment": "mid_third", "runoff_vessels": ["peroneal"]})
+    balloon = _record(services, nurse, proc, "device", {"device_type": "balloon", "state": "used", "diameter_mm": 3.0,
+                                                        "model": "Sterling"})
+    dissection = _record(services, nurse, proc, "complication", {
+        "complication": "dissection", "severity": "moderate", "dissection_grade": "C", "flow_limiting": "yes",
+        "treated_with_event_id": balloon.event_id})
+    others = {balloon.event_id: balloon}
+    assert "dorsalis pedis artery" in describe(access)
+    assert describe(lesion).startswith("right anterior tibial") and "mid third" in describe(lesion) \
+        and "runoff: peroneal" in describe(lesion)
+    assert describe(dissection, others).endswith(
+        f"NHLBI type C, flow-limiting, treated with {device_name(balloon.data)}")
