@@ -65,6 +65,8 @@ def describe(ev: EventVersion, others: Mapping[str, EventVersion] | None = None)
     others = others or {}
     if k is e.EventKind.ACCESS:
         parts = [f"{_label(e.Side, d.get('side'))} {_label(e.AccessSite, d['site'])}".strip()]
+        if d.get("access_vessel"):
+            parts.append(_label(e.AccessVessel, d["access_vessel"]))
         if d.get("approach") and d["approach"] != "not_applicable":
             parts.append(d["approach"])
         parts.append(_q(k, d, "sheath_fr"))
@@ -103,6 +105,13 @@ def describe(ev: EventVersion, others: Mapping[str, EventVersion] | None = None)
         return ", ".join(parts)
     if k is e.EventKind.LESION:
         parts = [_label(e.Vessel, d["vessel"]) + (f" {d['segment']}" if d.get("segment") else "")]
+        if d.get("side") and d["side"] != "not_applicable":
+            parts[0] = f"{_label(e.Side, d['side'])} {parts[0]}"
+        for key, vocab in (("btk_segment", e.BtkSegment), ("vein_segment", e.VeinSegment)):
+            if d.get(key):
+                parts.append(_label(vocab, d[key]))
+        if d.get("runoff_vessels"):
+            parts.append("runoff: " + ", ".join(_label(e.RunoffVessel, v) for v in d["runoff_vessels"]))
         if d.get("is_cto"):
             months = f" ({format_number(d['cto_duration_months'], 1)} months)" if d.get("cto_duration_months") else ""
             parts.append("CTO" + months)
@@ -116,5 +125,12 @@ def describe(ev: EventVersion, others: Mapping[str, EventVersion] | None = None)
         return ", ".join(parts)
     if k is e.EventKind.COMPLICATION:
         text = f"{_cap(_label(e.ComplicationKind, d['complication']))} ({_label(e.Severity, d['severity'])})"
+        if d.get("dissection_grade"):
+            text += f", NHLBI type {d['dissection_grade']}"
+        if d.get("flow_limiting"):
+            text += ", flow-limiting" if d["flow_limiting"] == "yes" else ", not flow-limiting"
+        treated = others.get(d.get("treated_with_event_id") or "")
+        if treated is not None:
+            text += f", treated with {device_name(treated.data)}"
         return text + (f": {d['description']}" if d.get("description") else "")
     return str(d.get("text", ""))

@@ -265,5 +265,14 @@ from cathlog.domain.vocab_lab import (  # noqa: E402
     Severity as Severity,
     Vessel as Vessel,
 )
+from cathlog.domain.vocab_where import (  # noqa: E402
+    ACCESS_VESSELS_BY_SITE as ACCESS_VESSELS_BY_SITE,
+    AccessVessel as AccessVessel,
+    BtkSegment as BtkSegment,
+    DissectionGrade as DissectionGrade,
+    RunoffVessel as RunoffVessel,
+    VeinSegment as VeinSegment,
+    YesNo as YesNo,
+)
 
 __all__ = [name for name in dir() if not name.startswith('__')]

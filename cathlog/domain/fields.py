@@ -47,6 +47,12 @@ class FieldSpec:
     max_len: int | None = None
     decimals: int = 0
     multiline: bool = False
+    # The schema version whose migration checks this field in the database: fields of the
+    # first schema are in event_versions' CHECK; later ones are checked by BEFORE INSERT
+    # triggers of their migration (SQLite cannot alter a CHECK). See cathlog.store.schema.
+    since: int = 1
+    # The case categories whose forms show this field (empty: every category).
+    categories: tuple[str, ...] = ()
 
     @property
     def is_number(self) -> bool:
@@ -62,6 +68,8 @@ def _f(name: str, type_: FieldType, label: str, **kw: object) -> FieldSpec:
 
 
 T = FieldType
+DETAILS_SCHEMA = 8  # the migration that added the "where, exactly" fields (issue 11 item 9)
+_COR, _PER, _VEN = (e.Category.CORONARY.value,), (e.Category.PERIPHERAL_ARTERIAL.value,), (e.Category.VENOUS.value,)
 
 # --- Patient -----------------------------------------------------------------
 
@@ -111,6 +119,7 @@ EVENT_FIELDS: dict[e.EventKind, tuple[FieldSpec, ...]] = {
         _f("sheath_length_cm", T.REAL, "Sheath length", unit="cm", hard=(1, 150), decimals=1, source="design"),
         _f("ultrasound_guided", T.BOOL, "Ultrasound-guided"),
         _f("closure", T.ENUM, "Closure", choices=e.Closure),
+        _f("access_vessel", T.ENUM, "Access vessel", choices=e.AccessVessel, since=DETAILS_SCHEMA),
     ),
     e.EventKind.MEDICATION: (
         _f("drug", T.ENUM, "Drug", required=True, choices=e.Drug),
@@ -172,7 +181,7 @@ EVENT_FIELDS: dict[e.EventKind, tuple[FieldSpec, ...]] = {
            source="domain-reference 2.4: 0-300 min; > 30 min predicts access complications [20]"),
         _f("air_kerma_mgy", T.REAL, "Air kerma Ka,r (cumulative)", unit="mGy", hard=(0, 30000), soft=(None, 5000),
            decimals=1, source="Interv Cardiol Rev 2014 Table 2 [13]: > 5 Gy document and follow up"),
-        _f("dap_gy_cm2", T.REAL, "DAP (cumulative)", unit="Gy·cm²", hard=(0, 2000), soft=(None, 500), decimals=2,
+        _f("dap_gy_cm2", T.REAL, "DAP (cumulative)", unit="Gy·cm²", hard=(0, 2000), soft=(None, 500), decimals=4,
            source="domain-reference 2.4; CTO-PCI median 100-130 Gy·cm² [15]"),
     ),
     e.EventKind.LESION: (
@@ -184,20 +193,40 @@ EVENT_FIELDS: dict[e.EventKind, tuple[FieldSpec, ...]] = {
         _f("cto_duration_months", T.REAL, "CTO duration", unit="months", hard=(0, 600), soft=(3, None),
            decimals=1, source="CPT 92943: CTO = > 99 % occlusion for > 3 months [24]"),
         _f("calcification", T.ENUM, "Calcification", choices=e.Calcification),
-        _f("timi_pre", T.INT, "TIMI flow before", hard=(0, 3), source="TIMI 0-3"),
-        _f("timi_post", T.INT, "TIMI flow after", hard=(0, 3), source="TIMI 0-3"),
+        _f("timi_pre", T.INT, "TIMI flow before", hard=(0, 3), source="TIMI 0-3", categories=_COR),
+        _f("timi_post", T.INT, "TIMI flow after", hard=(0, 3), source="TIMI 0-3", categories=_COR),
         _f("length_mm", T.REAL, "Lesion length", unit="mm", hard=(1, 500), decimals=1, source="design"),
         _f("reference_diameter_mm", T.REAL, "Reference diameter", unit="mm", hard=(0.5, 45), decimals=2,
            source="design"),
+        _f("side", T.ENUM, "Side", choices=e.Side, since=DETAILS_SCHEMA),
+        _f("btk_segment", T.ENUM, "Below-the-knee segment", choices=e.BtkSegment, since=DETAILS_SCHEMA,
+           categories=_PER),
+        _f("runoff_vessels", T.ENUM_LIST, "Runoff vessels to the foot", choices=e.RunoffVessel,
+           since=DETAILS_SCHEMA, categories=_PER),
+        _f("vein_segment", T.ENUM, "Vein segment", choices=e.VeinSegment, since=DETAILS_SCHEMA, categories=_VEN),
     ),
     e.EventKind.COMPLICATION: (
         _f("complication", T.ENUM, "Complication", required=True, choices=e.ComplicationKind),
         _f("severity", T.ENUM, "Severity", required=True, choices=e.Severity),
         _f("description", T.TEXT, "Description", max_len=1000, multiline=True),
         _f("treatment", T.TEXT, "Treatment", max_len=1000, multiline=True),
+        _f("dissection_grade", T.ENUM, "Dissection grade (NHLBI)", choices=e.DissectionGrade, since=DETAILS_SCHEMA,
+           source="NHLBI dissection classification, types A-F"),
+        _f("flow_limiting", T.ENUM, "Flow-limiting", choices=e.YesNo, since=DETAILS_SCHEMA),
+        _f("treated_with_event_id", T.REF, "Treated with device", since=DETAILS_SCHEMA),
     ),
     e.EventKind.NOTE: (_f("text", T.TEXT, "Note", required=True, max_len=4000, multiline=True),),
 }
+
+
+def fields_since(kind: e.EventKind, version: int) -> tuple[FieldSpec, ...]:
+    """The fields of ``kind`` that the migration numbered ``version`` added."""
+    return tuple(s for s in EVENT_FIELDS[kind] if s.since == version)
+
+
+def shown_for(spec: FieldSpec, category: str | None) -> bool:
+    """Whether the form of a case of ``category`` shows this field."""
+    return not spec.categories or category is None or category in spec.categories
 
 
 def event_field(kind: e.EventKind, name: str) -> FieldSpec:

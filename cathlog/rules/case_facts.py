@@ -368,3 +368,13 @@ def typed_moment(text: str, now: datetime, correcting_at: str | None = None, tz:
     if moment > now + TYPED_TIME_AHEAD:
         moment -= timedelta(days=1)
     return moment
+
+
+# --- access (issue 11 item 10) ------------------------------------------------------
+
+def largest_sheath_fr(events: Iterable[EventVersion]) -> float | None:
+    """The largest sheath of the case's access entries (voided ones excluded), in Fr:
+    the largest guide catheter the case admits, as far as the record tells."""
+    sizes = [ev.data["sheath_fr"] for ev in events
+             if ev.kind is EventKind.ACCESS and not ev.voided and ev.data.get("sheath_fr") is not None]
+    return max(sizes) if sizes else None

@@ -22,7 +22,15 @@ from cathlog.domain.enums import (
     PlannedProcedure,
     Vessel,
 )
-from cathlog.domain.followup import Reminder, ReminderSuggestion, Review
+from cathlog.domain.followup import (
+    ANTICOAGULANTS as PLAN_ANTICOAGULANTS,
+    P2Y12_INHIBITORS,
+    DurationUnit,
+    PlanDrug,
+    Reminder,
+    ReminderSuggestion,
+    Review,
+)
 from cathlog.domain.records import ProcedureRecord
 from cathlog.rules.alerts import RATIO_LIMIT, contrast_status
 from cathlog.rules.case_facts import (
@@ -51,6 +59,37 @@ def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def plan_review_date(day: date, drug: PlanDrug) -> date | None:
+    """When a plan line's drug is due for review: its duration after the case day (calendar
+    months, the 31st becoming the month's last day); None if it runs indefinitely."""
+    after = drug.review_after()
+    if after is None:
+        return None
+    value, unit = after
+    if unit is DurationUnit.MONTHS:
+        return add_months(day, value)
+    return day + timedelta(days=value * (7 if unit is DurationUnit.WEEKS else 1))
+
+
+def _is_anticoagulant(drug: PlanDrug) -> bool:
+    name = drug.drug.strip().casefold()
+    return name in ANTICOAGULANTS or name in PLAN_ANTICOAGULANTS
+
+
+def _planned_ends(f: Facts, which: Callable[[PlanDrug], bool]) -> list[tuple[date, PlanDrug]]:
+    """(review date, line) of the plan lines ``which`` selects that end at a time, soonest first."""
+    out = [(due, d) for d in f.review.plan if which(d) and (due := plan_review_date(f.day, d)) is not None]
+    return sorted(out, key=lambda pair: pair[0])
+
+
+def _p2y12_planned(f: Facts, defaults: list[tuple[date, str]]) -> list[tuple[date, str]]:
+    """R1: the physician's planned end of a P2Y12 inhibitor, when it is not a default date."""
+    known = {due for due, _ in defaults}
+    return defaults + [(due, f"DAPT review due: planned end of {d.drug} after {d.duration}.")
+                       for due, d in _planned_ends(f, lambda d: d.drug.strip().casefold() in P2Y12_INHIBITORS)
+                       if due not in known]
 
 
 @dataclass(frozen=True)
@@ -137,16 +176,17 @@ def _r1a(f: Facts) -> list[tuple[date, str]]:
     if f.high_bleeding_risk:
         out.insert(0, (add_months(f.day, 3), "DAPT review due (high bleeding risk): stopping the P2Y12 inhibitor "
                                              "after 3 months may be reasonable."))
-    return out
+    return _p2y12_planned(f, out)
 
 
 def _r1b(f: Facts) -> list[tuple[date, str]]:
     if not _coronary_stent(f) or f.indication not in ACS or f.on_oac:
         return []
     if f.high_bleeding_risk:
-        return [(add_months(f.day, 6), "DAPT review due after ACS (high bleeding risk): discontinuation after "
-                                       "6 months may be reasonable.")]
-    return [(add_months(f.day, 12), "DAPT review due: at least 12 months of DAPT after ACS with a stent.")]
+        return _p2y12_planned(f, [(add_months(f.day, 6), "DAPT review due after ACS (high bleeding risk): "
+                                                         "discontinuation after 6 months may be reasonable.")])
+    return _p2y12_planned(f, [(add_months(f.day, 12), "DAPT review due: at least 12 months of DAPT after ACS "
+                                                      "with a stent.")])
 
 
 def _r1c(f: Facts) -> list[tuple[date, str]]:
@@ -167,12 +207,15 @@ def _r1e(f: Facts) -> list[tuple[date, str]]:
 def _r2(f: Facts) -> list[tuple[date, str]]:
     if f.category is not Category.PERIPHERAL_ARTERIAL or not f.planned & PERIPHERAL_EVT:
         return []
-    plan = [d for d in f.review.plan if d.duration_months]
-    out = [(add_months(f.day, 1), "Antiplatelet review due after peripheral intervention (DAPT reasonable "
-                                  "for at least 1 to 6 months).")]
-    months = sorted({round(d.duration_months) for d in plan if d.duration_months and d.duration_months > 1})
-    for m in months or [6]:
-        out.append((add_months(f.day, m), f"Antiplatelet review due at {m} months: planned end of DAPT or switch "
+    one_month = add_months(f.day, 1)
+    out = [(one_month, "Antiplatelet review due after peripheral intervention (DAPT reasonable "
+                       "for at least 1 to 6 months).")]
+    ends = {due: d for due, d in _planned_ends(f, lambda d: not _is_anticoagulant(d)) if due > one_month}
+    for due, d in sorted(ends.items()):
+        out.append((due, f"Antiplatelet review due at {d.duration}: planned end of DAPT or switch "
+                         "to single antiplatelet therapy."))
+    if not ends:
+        out.append((add_months(f.day, 6), "Antiplatelet review due at 6 months: planned end of DAPT or switch "
                                           "to single antiplatelet therapy."))
     return out
 
@@ -201,11 +244,10 @@ def _r4(f: Facts) -> list[tuple[date, str]]:
         return []
     if not f.planned & {PlannedProcedure.THROMBECTOMY, PlannedProcedure.VENOUS_STENTING}:
         return []
-    anticoag = [d.duration_months for d in f.review.plan
-                if d.duration_months and d.drug.strip().casefold() in ANTICOAGULANTS]
-    months = round(anticoag[0]) if anticoag else 3
-    return [(add_months(f.day, months), f"Anticoagulation review due at the end of the planned course "
-                                        f"({months} months): at least as long as without intervention; "
+    planned = _planned_ends(f, _is_anticoagulant)
+    due, course = (planned[0][0], planned[0][1].duration) if planned else (add_months(f.day, 3), "3 months")
+    return [(due, f"Anticoagulation review due at the end of the planned course "
+                  f"({course}): at least as long as without intervention; "
                                         "extend if unprovoked, weighing bleeding risk.")]
 
 

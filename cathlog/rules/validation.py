@@ -21,6 +21,7 @@ from cathlog.domain.errors import Issue, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
 from cathlog.domain.records import EventVersion, Patient
 from cathlog.domain.units import format_number
+from cathlog.rules import device_sanity
 from cathlog.rules.case_facts import dose_per_kg, timer_kind
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -196,11 +197,17 @@ class EventContext:
     procedure_date: date  # the local date of the entry being checked (device expiry is judged against it)
     weight_kg: float | None = None
     events: Mapping[str, EventVersion] = field(default_factory=dict)  # current versions by event_id
+    category: str | None = None  # the case's category (device bands, fields by category)
 
 
 def validate_event(kind: e.EventKind, data: Mapping[str, Any], ctx: EventContext) -> list[Issue]:
     """Raise ValidationError on hard issues; return the soft warnings."""
     errors, warnings = check_fields(EVENT_FIELDS[kind], data)
+    for spec in EVENT_FIELDS[kind]:  # fields by category (issue 11 item 9); older fields stay accepted
+        if spec.since > 1 and spec.categories and ctx.category and ctx.category not in spec.categories \
+                and data.get(spec.name) is not None:
+            errors.append(Issue(spec.name, data[spec.name], f"{spec.label} is not recorded for a "
+                                f"{e.Category(ctx.category).label} case"))
     if not errors:
         check = _KIND_CHECKS.get(kind)
         if check:
@@ -226,6 +233,12 @@ def _check_access(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue
         want = "vein" if venous else "artery"
         errors.append(Issue("vessel_type", data["vessel_type"],
                             f"a {e.AccessSite(data['site']).label} access is a {want}"))
+    vessel = data.get("access_vessel")
+    fits = e.ACCESS_VESSELS_BY_SITE[data["site"]]
+    if vessel is not None and vessel not in fits:
+        errors.append(Issue("access_vessel", vessel, f"the {e.AccessVessel(vessel).label} is not a "
+                            f"{e.AccessSite(data['site']).label} access; choose one of: "
+                            f"{', '.join(sorted(v.label for v in fits))}"))
 
 
 def _check_medication(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
@@ -281,6 +294,8 @@ def _check_device(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue
         if not low <= ratio <= high:
             warnings.append(Issue("diameter_mm", diameter, f"burr-to-artery ratio {ratio:.2f} is outside "
                                   f"{low}-{high}", BURR_RATIO_SOURCE, "diameter_mm:burr_ratio"))
+    warnings += device_sanity.size_warnings(data, ctx.category, ctx.events)
+    warnings += device_sanity.burr_guide_warning(data, ctx.events.values())
 
 
 def _check_inflation(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
@@ -298,6 +313,7 @@ def _check_inflation(data: Mapping[str, Any], ctx: EventContext, errors: list[Is
                               f"pressure {format_number(data['pressure_atm'])} atm is above the rated burst "
                               f"pressure {format_number(rated)} atm", "device catalog / IFU",
                               "pressure_atm:above_rated_burst"))
+    warnings += device_sanity.pressure_warning(data["pressure_atm"], device)
 
 
 def _check_atherectomy(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
@@ -324,6 +340,10 @@ def _check_lesion(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue
 def _check_complication(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
     if data["complication"] == e.ComplicationKind.OTHER and not data.get("description"):
         errors.append(Issue("description", None, "describe a complication of kind 'other'"))
+    if data.get("dissection_grade") and data["complication"] != e.ComplicationKind.DISSECTION:
+        errors.append(Issue("dissection_grade", data["dissection_grade"],
+                            "a dissection grade is given but the complication is not a dissection"))
+    _ref(data, "treated_with_event_id", ctx, {e.EventKind.DEVICE}, errors, "device")
 
 
 _KIND_CHECKS = {

@@ -279,7 +279,8 @@ class CaseService(ServiceBase):
         # "yesterday" locally must be caught at 00:30 too.
         local_day = parse_utc_iso(occurred_at).astimezone().date()
         return validation.EventContext(procedure_date=local_day,
-                                       weight_kg=patient.weight_kg if patient else None, events=events)
+                                       weight_kg=patient.weight_kg if patient else None, events=events,
+                                       category=proc.category)
 
     def _check_time(self, proc: Procedure, occurred_at: str) -> None:
         moment = parse_utc_iso(occurred_at)

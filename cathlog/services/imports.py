@@ -219,7 +219,7 @@ class Importer(ServiceBase):
             if live:
                 latest_valid[history.current.event_id] = live[-1]
         ctx = validation.EventContext(procedure_date=date.fromisoformat(proc.started_at[:10]),
-                                      weight_kg=patient.weight_kg, events=latest_valid)
+                                      weight_kg=patient.weight_kg, events=latest_valid, category=proc.category)
         for history in record.events:
             for version in history.versions:
                 if version.procedure_id != proc.procedure_id:

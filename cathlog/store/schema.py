@@ -15,11 +15,19 @@ from collections.abc import Callable
 from sqlite_utils import Database, Migrations
 
 from cathlog.domain import enums as e
-from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
+from cathlog.domain.fields import (
+    DETAILS_SCHEMA,
+    EVENT_FIELDS,
+    PATIENT_FIELDS,
+    PROCEDURE_FIELDS,
+    FieldSpec,
+    FieldType,
+    fields_since,
+)
 from cathlog.domain.vocab_base import Vocab
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 7  # PRAGMA user_version after the last migration below.
+SCHEMA_VERSION = 8  # PRAGMA user_version after the last migration below.
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events", "seals")
 
@@ -63,10 +71,10 @@ def _column(spec: FieldSpec) -> str:
     return f"{spec.name} {sql_type}{null} CHECK ({spec.name} IS NULL OR coalesce({column_check(spec, spec.name)}, 0))"
 
 
-def _json_field_check(spec: FieldSpec) -> str:
+def _json_field_check(spec: FieldSpec, data: str = "data") -> str:
     path = f"'$.{spec.name}'"
-    jtype = f"json_type(data, {path})"
-    value = f"json_extract(data, {path})"
+    jtype = f"json_type({data}, {path})"
+    value = f"json_extract({data}, {path})"
     if spec.type is FieldType.INT:
         typed = f"{jtype} = 'integer'"
     elif spec.type is FieldType.REAL:
@@ -83,12 +91,34 @@ def _json_field_check(spec: FieldSpec) -> str:
 
 
 def event_data_check() -> str:
-    """One CHECK over the JSON payload: each kind's fields, typed and in range."""
+    """One CHECK over the JSON payload: each kind's fields of the first schema, typed
+    and in range. Fields added later (``FieldSpec.since`` > 1) are checked by the
+    triggers of their own migration (:func:`event_fields_trigger`), because SQLite
+    cannot alter a CHECK and the first migration must keep making the same table."""
     parts = []
-    for kind, specs in EVENT_FIELDS.items():
+    for kind, all_specs in EVENT_FIELDS.items():
+        specs = [s for s in all_specs if s.since == 1]
         conds = " AND ".join(_json_field_check(s) for s in specs)
         parts.append(f"(kind = '{kind.value}' AND {conds})")
     return "(" + "\n    OR ".join(parts) + ")"
+
+
+def event_fields_condition(version: int) -> str:
+    """The condition NEW.data must meet for the fields the migration ``version`` added."""
+    parts = []
+    for kind in EVENT_FIELDS:
+        specs = fields_since(kind, version)
+        if specs:
+            conds = " AND ".join(_json_field_check(s, "NEW.data") for s in specs)
+            parts.append(f"(NEW.kind <> '{kind.value}' OR ({conds}))")
+    return "\n    AND ".join(parts)
+
+
+def event_fields_trigger(version: int) -> str:
+    """A BEFORE INSERT trigger refusing event data that breaks the fields of ``version``."""
+    return (f"CREATE TRIGGER event_versions_fields_{version} BEFORE INSERT ON event_versions\n"
+            f"WHEN NOT (\n    {event_fields_condition(version)})\n"
+            f"BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: event data (fields of schema {version})'); END")
 
 
 def _append_only(db: Database, table: str) -> None:
@@ -356,3 +386,12 @@ CREATE TABLE import_job_records (
   applied INTEGER NOT NULL DEFAULT 0 CHECK (applied IN (0, 1)),
   PRIMARY KEY (job_id, seq)
 ) STRICT""")
+
+
+@migrations(name="0008_event_details")
+def event_details(db: Database) -> None:
+    """Where, exactly (issue 11 item 9): access vessel; lesion side and segments by
+    category; dissection grade, flow-limiting and the treating device of a complication.
+    The new keys are optional, so existing rows stay valid; a BEFORE INSERT trigger
+    generated from the data dictionary checks them like the CHECK checks the first ones."""
+    db.execute(event_fields_trigger(DETAILS_SCHEMA))

@@ -30,12 +30,13 @@ from cathlog.domain.describe import describe, device_name, kind_title
 from cathlog.domain.drugs import DRUGS
 from cathlog.domain.enums import Drug, EventKind
 from cathlog.domain.errors import CathlogError, ConfirmationRequired, ValidationError
-from cathlog.domain.fields import EVENT_FIELDS, FieldType
+from cathlog.domain.fields import EVENT_FIELDS, FieldType, shown_for
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
 from cathlog.domain.units import format_number
 from cathlog.rules.case_facts import PER_KG_DRUGS, dose_per_kg, timed_devices, typed_moment
 from cathlog.services import Services
 from cathlog.ui.fields import FieldError, FieldInput
+from cathlog.ui.radiation_input import ConvertedInput, field_input
 from cathlog.ui.models import local_time
 
 
@@ -48,7 +49,8 @@ def _ref_choices(record: ProcedureRecord, kind: EventKind, field: str) -> list[t
     for ev in record.current_events():
         if field == "lesion_event_id" and ev.kind is EventKind.LESION:
             out.append((ev.event_id, describe(ev, others)))
-        elif field in ("device_event_id", "delivered_with_event_id") and ev.kind is EventKind.DEVICE:
+        elif field in ("device_event_id", "delivered_with_event_id", "treated_with_event_id") \
+                and ev.kind is EventKind.DEVICE:
             if timed is not None and ev.event_id not in timed:
                 continue
             out.append((ev.event_id, device_name(ev.data) + (f", lot {ev.data['lot']}" if ev.data.get("lot") else "")))
@@ -140,8 +142,10 @@ class EntryForm(QGroupBox):
             self._catalog_row(form)
         self.inputs = {}
         for spec in EVENT_FIELDS[self.kind]:
+            if not shown_for(spec, record.procedure.category):  # lesion forms by category (issue 11 item 9)
+                continue
             refs = _ref_choices(record, self.kind, spec.name) if spec.type is FieldType.REF else ()
-            field = FieldInput(spec, refs)
+            field = field_input(spec, refs)
             self.inputs[spec.name] = field
             form.addRow(field.label, field)
         self.hint = QLabel("")
@@ -283,7 +287,8 @@ class EntryForm(QGroupBox):
                 fields[name] = e.text()
         return {"procedure_id": self.record.procedure.procedure_id, "kind": self.kind.value,
                 "correcting": self.correcting, "time": self.time.text(), "performed_by": self.performed_by.text(),
-                "reason": self.reason.text(), "fields": fields}
+                "reason": self.reason.text(), "fields": fields,
+                "units": {n: f.units.currentData() for n, f in self.inputs.items() if isinstance(f, ConvertedInput)}}
 
     def restore_draft(self, record: ProcedureRecord, draft: dict[str, Any]) -> None:
         self.start(record, EventKind(draft["kind"]), correcting=draft["correcting"])
@@ -297,6 +302,10 @@ class EntryForm(QGroupBox):
                 e.setPlainText(value)
             else:
                 e.setText(value)
+        for name, unit in draft.get("units", {}).items():  # a radiation value typed in a chosen unit
+            field = self.inputs[name]
+            if isinstance(field, ConvertedInput):
+                field.units.setCurrentIndex(field.units.findData(unit))
         self.time.setText(draft["time"])
         self.performed_by.setText(draft["performed_by"])
         self.reason.setText(draft["reason"])

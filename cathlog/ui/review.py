@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
 
 from cathlog.domain.enums import ProcedureStatus
 from cathlog.domain.errors import CathlogError, ValidationError, Issue
-from cathlog.domain.followup import PlanDrug, Review, SignatureMeaning
+from cathlog.domain.followup import Review, SignatureMeaning
 from cathlog.domain.records import Actor
-from cathlog.domain.units import QuantityError, parse_number
 from cathlog.domain.enums import Action
 from cathlog.services import Services
+from cathlog.ui.plan_editor import PlanTable
 
-PLAN_COLUMNS = ("Drug", "Dose", "Duration", "Review (months)")
+
 
 
 def _line(name: str, text: str = "") -> QLineEdit:
@@ -114,17 +114,13 @@ class ReviewDialog(QDialog):
         form.addRow("", self.hbr)
         form.addRow("Compression stockings", self.stockings)
         form.addRow("Follow-up plan", self.notes)
-        self.plan = QTableWidget(0, len(PLAN_COLUMNS))
-        self.plan.setObjectName("plan")
-        self.plan.setAccessibleName("discharge antithrombotic plan")
-        self.plan.setHorizontalHeaderLabels(PLAN_COLUMNS)
-        self.plan.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.plan.setMinimumHeight(150)
+        self.plan = PlanTable()
         form.addRow(QLabel("Discharge antithrombotic plan: drugs, doses and durations are yours to enter"))
         form.addRow(self.plan)
         buttons = QHBoxLayout()
         add = QPushButton("Add drug")
-        add.clicked.connect(lambda: self.plan.insertRow(self.plan.rowCount()))
+        add.setObjectName("add_plan_drug")
+        add.clicked.connect(lambda: self.plan.add_line())
         remove = QPushButton("Remove selected")
         remove.clicked.connect(lambda: self.plan.removeRow(self.plan.currentRow()))
         self.save_button = QPushButton("Save review")
@@ -241,27 +237,10 @@ class ReviewDialog(QDialog):
         self.hbr.setChecked(review.high_bleeding_risk)
         self.stockings.setText(review.compression_stockings or "")
         self.notes.setText(review.follow_up_notes or "")
-        self.plan.setRowCount(len(review.plan))
-        for i, d in enumerate(review.plan):
-            months = "" if d.duration_months is None else f"{d.duration_months:g}"
-            for j, text in enumerate((d.drug, d.dose, d.duration, months)):
-                self.plan.setItem(i, j, QTableWidgetItem(text))
+        self.plan.fill(review.plan)
 
     def collect(self) -> Review:
-        def cell(i: int, j: int) -> str:
-            item = self.plan.item(i, j)
-            return item.text().strip() if item else ""
-
-        plan = []
-        for i in range(self.plan.rowCount()):
-            drug, dose, duration, months = (cell(i, j) for j in range(4))
-            if not any((drug, dose, duration, months)):
-                continue
-            try:
-                review_after = parse_number(months) if months else None
-            except QuantityError as exc:
-                raise ValidationError([Issue("plan", months, f"plan line {i + 1}: {exc}")]) from None
-            plan.append(PlanDrug(drug, dose, duration, review_after))
+        plan = self.plan.lines()
         residual = self.residual.text().strip()
         if residual and not residual.isdigit():
             raise ValidationError([Issue("residual_stenosis_pct", residual,

@@ -260,6 +260,14 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 
 -- trigger audit_no_update
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
 
+-- trigger event_versions_fields_8
+CREATE TRIGGER event_versions_fields_8 BEFORE INSERT ON event_versions
+WHEN NOT (
+    (NEW.kind <> 'access' OR ((json_type(NEW.data, '$.access_vessel') IS NULL OR coalesce(json_type(NEW.data, '$.access_vessel') = 'text' AND json_extract(NEW.data, '$.access_vessel') IN ('radial_artery', 'distal_radial_artery', 'ulnar_artery', 'brachial_artery', 'common_femoral_artery', 'superficial_femoral_artery', 'popliteal_artery', 'anterior_tibial_artery', 'posterior_tibial_artery', 'dorsalis_pedis_artery', 'peroneal_artery', 'internal_jugular_vein', 'common_femoral_vein', 'femoral_vein', 'popliteal_vein'), 0))))
+    AND (NEW.kind <> 'lesion' OR ((json_type(NEW.data, '$.side') IS NULL OR coalesce(json_type(NEW.data, '$.side') = 'text' AND json_extract(NEW.data, '$.side') IN ('left', 'right', 'not_applicable'), 0)) AND (json_type(NEW.data, '$.btk_segment') IS NULL OR coalesce(json_type(NEW.data, '$.btk_segment') = 'text' AND json_extract(NEW.data, '$.btk_segment') IN ('ostial', 'proximal_third', 'mid_third', 'distal_third', 'pedal'), 0)) AND (json_type(NEW.data, '$.runoff_vessels') IS NULL OR coalesce(json_type(NEW.data, '$.runoff_vessels') = 'array', 0)) AND (json_type(NEW.data, '$.vein_segment') IS NULL OR coalesce(json_type(NEW.data, '$.vein_segment') = 'text' AND json_extract(NEW.data, '$.vein_segment') IN ('ivc', 'common_iliac_vein', 'external_iliac_vein', 'common_femoral_vein', 'femoral_vein_proximal', 'femoral_vein_mid', 'femoral_vein_distal', 'popliteal_vein'), 0))))
+    AND (NEW.kind <> 'complication' OR ((json_type(NEW.data, '$.dissection_grade') IS NULL OR coalesce(json_type(NEW.data, '$.dissection_grade') = 'text' AND json_extract(NEW.data, '$.dissection_grade') IN ('A', 'B', 'C', 'D', 'E', 'F'), 0)) AND (json_type(NEW.data, '$.flow_limiting') IS NULL OR coalesce(json_type(NEW.data, '$.flow_limiting') = 'text' AND json_extract(NEW.data, '$.flow_limiting') IN ('yes', 'no'), 0)) AND (json_type(NEW.data, '$.treated_with_event_id') IS NULL OR coalesce(json_type(NEW.data, '$.treated_with_event_id') = 'text' AND length(json_extract(NEW.data, '$.treated_with_event_id')) >= 1, 0)))))
+BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: event data (fields of schema 8)'); END;
+
 -- trigger event_versions_no_delete
 CREATE TRIGGER event_versions_no_delete BEFORE DELETE ON event_versions BEGIN SELECT RAISE(ABORT, 'event_versions rows are append-only'); END;
 

@@ -20,9 +20,12 @@ def test_review_accept_sign_and_save_pdfs(qtbot, services, admin, physician, tmp
     qtbot.addWidget(dialog)
     dialog.success.setCurrentIndex(dialog.success.findData(True))
     qtbot.keyClicks(dialog.residual, "10")
-    dialog.plan.insertRow(0)
-    for j, text in enumerate(("rivaroxaban", "20 mg once daily", "6 months", "6")):
-        dialog.plan.setItem(0, j, QTableWidgetItem(text))
+    row = dialog.plan.add_line()
+    dialog.plan.cellWidget(row, 0).setCurrentText("rivaroxaban")
+    for j, text in ((1, "20 mg once daily"), (2, "6")):
+        dialog.plan.setItem(row, j, QTableWidgetItem(text))
+    unit = dialog.plan.cellWidget(row, 3)
+    unit.setCurrentIndex(unit.findData("months"))
     assert dialog.save_review()
     review = services.review.get_review(physician, pid)
     assert review.residual_stenosis_pct == 10 and review.plan[0].duration_months == 6
