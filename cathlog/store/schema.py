@@ -17,9 +17,10 @@ from sqlite_utils import Database, Migrations
 from cathlog.domain import enums as e
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
 from cathlog.domain.vocab_base import Vocab
+from cathlog.store.timestamps import TIMESTAMP_COLUMNS, trigger_sql
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 7  # PRAGMA user_version after the last migration below.
+SCHEMA_VERSION = 8  # PRAGMA user_version after the last migration below.
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events", "seals")
 
@@ -356,3 +357,13 @@ CREATE TABLE import_job_records (
   applied INTEGER NOT NULL DEFAULT 0 CHECK (applied IN (0, 1)),
   PRIMARY KEY (job_id, seq)
 ) STRICT""")
+
+
+@migrations(name="0008_strict_timestamps")
+def strict_timestamps(db: Database) -> None:
+    """Only real times are stored (issue 11): the GLOB checks let through
+    2025-02-30 and 08:00:61, which then broke every report of the case. SQLite
+    cannot add a CHECK to a table, so a BEFORE INSERT trigger on each timestamp
+    column refuses a value that does not round-trip through strftime()."""
+    for table, col in TIMESTAMP_COLUMNS:
+        db.execute(trigger_sql(table, col))
