@@ -8,7 +8,7 @@ no "save case" button.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -30,9 +30,9 @@ from cathlog.catalog import Catalog
 from cathlog.domain.enums import EventKind, ProcedureStatus
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.describe import kind_title
-from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
+from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.rules.alerts import ACT_RECHECK_MIN
-from cathlog.rules.case_facts import scan_check
+from cathlog.rules.case_facts import clock_behind, scan_check
 from cathlog.domain.enums import Action
 from cathlog.services import Services
 from cathlog.ui.entry_form import EntryForm
@@ -96,6 +96,12 @@ class LiveLogPage(QWidget):
         top.addWidget(self.header, 1)
         top.addWidget(self.close_button)
         root.addLayout(top)
+        self.clock_warning = QLabel("")
+        self.clock_warning.setObjectName("ClockWarning")
+        self.clock_warning.setAccessibleName("clock warning")
+        self.clock_warning.setWordWrap(True)
+        self.clock_warning.hide()
+        root.addWidget(self.clock_warning)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
@@ -220,9 +226,22 @@ class LiveLogPage(QWidget):
         if self.record is None:
             return
         now = self.services.cases.clock()
+        self._show_clock_step(now)
         self.act_panel.refresh(self.record, now, self.recheck_min)
         self.contrast_panel.refresh(self.record)
         self.radiation_panel.refresh(self.record)
+
+    def _show_clock_step(self, now: datetime) -> None:
+        assert self.record is not None
+        step = clock_behind(self.record, now)
+        self.clock_warning.setVisible(step is not None)
+        if step is not None:
+            tz = self.form.tz
+            minutes = int(step.behind.total_seconds() // 60)
+            self.clock_warning.setText(
+                f"⚠ This computer's clock ({now.astimezone(tz):%H:%M}) is {minutes} min behind the case's last "
+                f"entry ({parse_utc_iso(step.last_recorded_at).astimezone(tz):%H:%M}): was the clock set back? "
+                "Check it before typing times.")
 
     def say(self, text: str) -> None:
         self.message.setText(text)
