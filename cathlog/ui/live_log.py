@@ -9,6 +9,7 @@ no "save case" button.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -39,6 +40,9 @@ from cathlog.ui.entry_form import EntryForm
 from cathlog.ui.models import EventTableModel, ObjectRole, local_time
 from cathlog.ui.panels import ActPanel, ContrastPanel, RadiationPanel, TimerPanel
 from cathlog.ui.widgets import make_log_view, patient_header
+
+if TYPE_CHECKING:  # biip loads on the first scan, not at start-up
+    from cathlog.rules.barcode import ScannedUdi
 
 QUICK_KEYS = [
     ("F1", EventKind.ACCESS), ("F2", EventKind.MEDICATION), ("F3", EventKind.ACT), ("F4", EventKind.DEVICE),
@@ -303,12 +307,16 @@ class LiveLogPage(QWidget):
         self.scan.clear()
         if self.record is None:
             return
-        from cathlog.rules.barcode import parse_udi  # biip loads on the first scan, not at start-up
+        from cathlog.rules.barcode import read_udi  # biip loads on the first scan, not at start-up
 
         try:
-            udi = parse_udi(text)
+            readings = read_udi(text)
         except CathlogError as exc:
             self.say(f"✖ Scan not read: {exc}")
+            return
+        udi = readings[0] if len(readings) == 1 else self._choose_reading(readings)
+        if udi is None:
+            self.say("✖ Scan not used: it reads more than one way (a separator was lost). Scan again.")
             return
         prefill: dict = udi.fields()
         found = self.catalog.by_gtin(udi.gtin) if udi.gtin else None
@@ -319,6 +327,16 @@ class LiveLogPage(QWidget):
         notes = scan_check(self.record, udi, today, in_catalog=bool(found)).notes
         self.new_entry(EventKind.DEVICE, prefill)
         self.say("Scanned " + (found[0].label if found else udi.gtin or "") + (". " + "; ".join(notes) if notes else "."))
+
+    def _choose_reading(self, readings: tuple[ScannedUdi, ...]) -> ScannedUdi | None:
+        """A lost group separator: the nurse picks the reading that matches the label."""
+        from cathlog.ui.scan_choice import choose
+
+        picked = choose(self, "Which reading of the scan?",
+                        "The scanner lost a separator, so lot, serial and dates can be read in more than one way. "
+                        "Choose the one printed on the device's label, or cancel and scan again.",
+                        [r.describe() for r in readings], cancel_text="Cancel: scan again")
+        return None if picked is None else readings[picked]
 
     def set_act_target(self) -> None:
         """Physician: type the band as LOW-HIGH in seconds, then the reason."""

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from cathlog.domain.enums import EventKind
 from cathlog.ui.main_window import MainWindow
@@ -31,15 +31,22 @@ def window(qtbot, services, nurse, tmp_path):
     return win
 
 
-def answer_choice(pick: int | None, seen: list[list[str]]) -> None:
-    """When the chooser opens, note its options and press option ``pick`` (None: Cancel)."""
+def answer_choice(pick: int | str | None, seen: list[list[str]]) -> None:
+    """When the chooser opens, note its options and press option ``pick`` (an index, or the
+    option whose text contains it; None: Cancel)."""
     def poll() -> None:
         dialog = QApplication.activeModalWidget()
         if not isinstance(dialog, ChoiceDialog):
             QTimer.singleShot(10, poll)
             return
-        seen.append([b.text() for b in dialog.buttons])
-        button = dialog.buttons[pick] if pick is not None else dialog.findChild(type(dialog.buttons[0]), "choice_cancel")
+        texts = [b.text() for b in dialog.buttons]
+        seen.append(texts)
+        if pick is None:
+            button = dialog.findChild(QPushButton, "choice_cancel")
+        elif isinstance(pick, str):
+            button = next(b for b in dialog.buttons if pick in b.text())
+        else:
+            button = dialog.buttons[pick]
         button.click()
     QTimer.singleShot(0, poll)
 
@@ -105,3 +112,63 @@ def test_a_clock_set_back_is_shown(qtbot, window, services, nurse, clock):
     live.refresh_panels()
     assert not live.clock_warning.isHidden()
     assert "60 min behind the case's last entry" in live.clock_warning.text()
+
+
+# --- item 3: a scan whose group separator was lost ---------------------------------------
+
+GTIN_DES = "08809630000389"  # catalog: Resolute Onyx 3.0 x 26 mm
+SWALLOWED = f"01{GTIN_DES}17280331" + "10AB211721XY9"  # lot and serial run together
+
+
+def _case_with_lesion(services, nurse):
+    proc = open_case(services, nurse)
+    services.cases.record_event(nurse, proc.procedure_id, "lesion", {"vessel": "rca", "stenosis_pre_pct": 90})
+    return proc
+
+
+def test_an_ambiguous_scan_asks_and_stores_the_chosen_split(qtbot, window, services, nurse):
+    proc = _case_with_lesion(services, nurse)
+    window.open_case(proc.procedure_id)
+    live = window.live
+    seen: list[list[str]] = []
+    answer_choice("lot AB2117, serial XY9", seen)
+    qtbot.keyClicks(live.scan, SWALLOWED)
+    qtbot.keyClick(live.scan, Qt.Key.Key_Return)
+    assert seen == [["lot AB, serial 1721XY9, expiry 2028-03-31", "lot AB2117, serial XY9, expiry 2028-03-31",
+                     "lot AB211721XY9, no serial, expiry 2028-03-31"]]
+    form = live.form
+    assert form.kind is EventKind.DEVICE
+    assert form.inputs["lot"].value() == "AB2117" and form.inputs["serial"].value() == "XY9"
+    form.inputs["state"].set_value("implanted")
+    form.inputs["lesion_event_id"].editor.setCurrentIndex(1)
+    saved = _press_save(qtbot, live)
+    assert saved, live.form.messages.text()
+    stored = services.cases.get_record(nurse, proc.procedure_id).current_events(EventKind.DEVICE)
+    assert [(d.data["lot"], d.data["serial"], d.data["udi"]) for d in stored] == [
+        ("AB2117", "XY9", f"(01){GTIN_DES}(17)280331(10)AB2117(21)XY9")]
+
+
+def test_cancelling_an_ambiguous_scan_stores_nothing(qtbot, window, services, nurse):
+    proc = _case_with_lesion(services, nurse)
+    window.open_case(proc.procedure_id)
+    live = window.live
+    seen: list[list[str]] = []
+    answer_choice(None, seen)
+    qtbot.keyClicks(live.scan, SWALLOWED)
+    qtbot.keyClick(live.scan, Qt.Key.Key_Return)
+    assert len(seen) == 1
+    assert "Scan not used" in live.message.text() and live.form.kind is None
+    assert not services.cases.get_record(nurse, proc.procedure_id).current_events(EventKind.DEVICE)
+
+
+def test_a_scan_with_one_reading_goes_straight_through(qtbot, window, services, nurse, monkeypatch):
+    import cathlog.ui.scan_choice as scan_choice
+
+    monkeypatch.setattr(scan_choice, "choose", lambda *a, **k: pytest.fail("the chooser opened"))
+    proc = _case_with_lesion(services, nurse)
+    window.open_case(proc.procedure_id)
+    live = window.live
+    qtbot.keyClicks(live.scan, f"01{GTIN_DES}17280331" + "10LOT8831")
+    qtbot.keyClick(live.scan, Qt.Key.Key_Return)
+    assert live.form.kind is EventKind.DEVICE and live.form.inputs["lot"].value() == "LOT8831"
+    assert live.form.inputs["serial"].value() in (None, "")
