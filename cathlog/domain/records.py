@@ -8,6 +8,7 @@ Timestamps are UTC ISO 8601 strings (``2026-11-21T09:05:00Z``); dates are
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -194,9 +195,31 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def parse_utc_iso(text: str) -> datetime:
-    """Read a timestamp written by :func:`utc_iso` (or any ISO 8601 with offset)."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """Read a timestamp written by :func:`utc_iso` (or an ISO 8601 date and time with
+    its offset), strictly: ValueError for anything that is not a real moment
+    (``2025-02-30``, ``08:00:61``, ``24:00``, no zone, a leap second)."""
+    if not isinstance(text, str) or not _ISO_MOMENT.fullmatch(text):
+        raise ValueError(f"timestamp {text!r} is not an ISO 8601 date and time with its zone "
+                         "(YYYY-MM-DDTHH:MM:SSZ)")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"timestamp {text!r} is not a real time ({exc})") from None
     if moment.tzinfo is None:
         raise ValueError(f"timestamp {text!r} has no time zone")
     return moment
+
+
+def is_utc_timestamp(text: object) -> bool:
+    """True for a real UTC time in cathlog's stored form ``YYYY-MM-DDTHH:MM:SSZ``."""
+    if not isinstance(text, str):
+        return False
+    try:
+        return datetime.strptime(text, UTC_FORMAT).strftime(UTC_FORMAT) == text
+    except ValueError:
+        return False

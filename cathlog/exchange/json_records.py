@@ -21,12 +21,12 @@ from cathlog.domain.enums import EventKind, ProcedureStatus, TeamRole
 from cathlog.domain.errors import RecordFormatError
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS
 from cathlog.domain.records import EventHistory, EventVersion, Patient, Procedure, ProcedureRecord, TeamMember
-from cathlog.exchange.schema import FORMAT_NAME, FORMAT_VERSION, record_schema
+from cathlog.exchange.schema import FORMAT_NAME, FORMAT_VERSION, format_checker, record_schema
 from cathlog.fileio import atomic_write
 from cathlog.rules.validation import normalize
 
 _PATIENT_KEYS = tuple(s.name for s in PATIENT_FIELDS)
-_validator = Draft202012Validator(record_schema())
+_validator = Draft202012Validator(record_schema(), format_checker=format_checker())
 
 
 def _drop_none(d: dict[str, Any]) -> dict[str, Any]:

@@ -8,15 +8,38 @@ dictionary so the format and the validator cannot disagree.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
+
+from jsonschema import FormatChecker
 
 from cathlog.domain import enums as e
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
+from cathlog.domain.records import is_utc_timestamp
 
 FORMAT_NAME = "cathlog-procedure-records"
 FORMAT_VERSION = 1
 _EVENT_ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
-_TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"}
+_TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", "format": "date-time"}
+
+
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True  # "format" only constrains strings; "type" reports the rest
+    try:
+        return date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
+def format_checker() -> FormatChecker:
+    """The formats the record schema uses, checked strictly and without optional
+    packages (jsonschema skips "date-time" silently unless rfc3339-validator is
+    installed): a date-time must be a real UTC time, a date a real day."""
+    checker = FormatChecker(formats=())
+    checker.checks("date-time")(lambda value: not isinstance(value, str) or is_utc_timestamp(value))
+    checker.checks("date")(_is_date)
+    return checker
 
 
 def field_schema(spec: FieldSpec) -> dict[str, Any]:
@@ -102,7 +125,8 @@ def record_schema() -> dict[str, Any]:
         "title": "cathlog procedure records, format version 1",
         "description": "A file of whole procedure records: patient, procedure and every log entry with all its "
                        "versions. Units are in the field names (e.g. volume_ml, air_kerma_mgy). "
-                       "Times are UTC ISO 8601. See docs/record-format.md.",
+                       "Times are real UTC times, YYYY-MM-DDTHH:MM:SSZ, and dates real days (formats are enforced). "
+                       "See docs/record-format.md.",
         "type": "object",
         "additionalProperties": False,
         "required": ["format", "format_version", "procedures"],

@@ -8,7 +8,7 @@ reports, reminders and exports only format these facts:
 - ACT: each reading judged against the band in force when it was drawn
 - devices: which can be timed (inflation / atherectomy run), implants left
   in the patient, the retrievable-filter window, what a scan adds to a case
-- time: late entries, and the moment a typed HH:MM means
+- time: late entries; the moment a typed HH:MM means and a stepped-back clock (rules.typed_time)
 
 Voided entries never count; a corrected entry counts as its latest version.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -336,38 +336,16 @@ def late_entries(record: ProcedureRecord) -> tuple[EventHistory, ...]:
     return tuple(h for h in record.events if is_late(h))
 
 
-TYPED_TIME_AHEAD = timedelta(minutes=5)  # a typed time this far ahead of now is still today
-
-
-class TypedTimeError(ValueError):
-    """The typed text is not a time HH:MM."""
-
-
-def _local(utc: str, tz: tzinfo | None) -> datetime:
-    return parse_utc_iso(utc).astimezone(tz)
-
-
-def typed_moment(text: str, now: datetime, correcting_at: str | None = None, tz: tzinfo | None = None) -> datetime:
-    """The moment a time typed as HH:MM (24-hour, local) means.
-
-    ``now`` is the local time now (aware). A new entry's time is today's, unless that lies
-    more than 5 minutes ahead of now: then it is yesterday's (23:50 typed just after
-    midnight). A corrected entry keeps its own day, and an unchanged time keeps the entry's
-    exact moment. ``tz`` is the local zone of the correction's day (None: this computer's).
-    """
-    text = text.strip()
-    if correcting_at is not None and text == _local(correcting_at, tz).strftime("%H:%M"):
-        return parse_utc_iso(correcting_at)
-    try:
-        clock = datetime.strptime(text, "%H:%M").time()
-    except ValueError:
-        raise TypedTimeError(f"Time {text!r} must be written HH:MM (24-hour)") from None
-    if correcting_at is not None:
-        return _local(correcting_at, tz).replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
-    moment = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
-    if moment > now + TYPED_TIME_AHEAD:
-        moment -= timedelta(days=1)
-    return moment
+# Typed times (HH:MM in the lab's zone, across clock changes) and the stepped-back clock live in
+# cathlog.rules.typed_time; they are facts of a case too, so they are reachable from here.
+from cathlog.rules.typed_time import TYPED_TIME_AHEAD as TYPED_TIME_AHEAD  # noqa: E402
+from cathlog.rules.typed_time import AmbiguousTimeError as AmbiguousTimeError  # noqa: E402
+from cathlog.rules.typed_time import ClockBehind as ClockBehind  # noqa: E402
+from cathlog.rules.typed_time import NonexistentTimeError as NonexistentTimeError  # noqa: E402
+from cathlog.rules.typed_time import TimeChoice as TimeChoice  # noqa: E402
+from cathlog.rules.typed_time import TypedTimeError as TypedTimeError  # noqa: E402
+from cathlog.rules.typed_time import clock_behind as clock_behind  # noqa: E402
+from cathlog.rules.typed_time import typed_moment as typed_moment  # noqa: E402
 
 
 # --- access (issue 11 item 10) ------------------------------------------------------

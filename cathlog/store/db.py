@@ -258,6 +258,9 @@ class Store:
         """Full ``integrity_check`` plus ``foreign_key_check``: [] when clean."""
         problems = [row[0] for row in self.db.conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
         problems += [f"foreign key: {row}" for row in self.db.conn.execute("PRAGMA foreign_key_check")]
+        from cathlog.store.timestamps import invalid_timestamps
+
+        problems += invalid_timestamps(self.db.conn)  # a time no report could read (stored before 0008)
         return problems
 
     def close(self) -> None:

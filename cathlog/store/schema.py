@@ -25,9 +25,10 @@ from cathlog.domain.fields import (
     fields_since,
 )
 from cathlog.domain.vocab_base import Vocab
+from cathlog.store.timestamps import TIMESTAMP_COLUMNS, trigger_sql
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 8  # PRAGMA user_version after the last migration below.
+SCHEMA_VERSION = 9  # PRAGMA user_version after the last migration below.
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events", "seals")
 
@@ -395,3 +396,13 @@ def event_details(db: Database) -> None:
     The new keys are optional, so existing rows stay valid; a BEFORE INSERT trigger
     generated from the data dictionary checks them like the CHECK checks the first ones."""
     db.execute(event_fields_trigger(DETAILS_SCHEMA))
+
+
+@migrations(name="0009_strict_timestamps")
+def strict_timestamps(db: Database) -> None:
+    """Only real times are stored (issue 11): the GLOB checks let through
+    2025-02-30 and 08:00:61, which then broke every report of the case. SQLite
+    cannot add a CHECK to a table, so a BEFORE INSERT trigger on each timestamp
+    column refuses a value that does not round-trip through strftime()."""
+    for table, col in TIMESTAMP_COLUMNS:
+        db.execute(trigger_sql(table, col))

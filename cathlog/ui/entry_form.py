@@ -8,7 +8,7 @@ becomes "Confirm and save". Time defaults to now and can be back-dated.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -31,13 +31,13 @@ from cathlog.domain.drugs import DRUGS
 from cathlog.domain.enums import Drug, EventKind
 from cathlog.domain.errors import CathlogError, ConfirmationRequired, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS, FieldType, shown_for
-from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
+from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
-from cathlog.rules.case_facts import PER_KG_DRUGS, dose_per_kg, timed_devices, typed_moment
+from cathlog.rules.case_facts import PER_KG_DRUGS, AmbiguousTimeError, dose_per_kg, timed_devices, typed_moment
 from cathlog.services import Services
 from cathlog.ui.fields import FieldError, FieldInput
 from cathlog.ui.radiation_input import ConvertedInput, field_input
-from cathlog.ui.models import local_time
+from cathlog.ui.local_zone import local_zone
 
 
 
@@ -76,6 +76,8 @@ class EntryForm(QGroupBox):
         self.correcting: EventVersion | None = None
         self.inputs: dict[str, FieldInput] = {}
         self._pending_confirm: tuple[tuple[str, ...], str] | None = None
+        self.tz: tzinfo | None = local_zone()  # the lab's zone with its DST rules (tests inject one)
+        self._time_choice: tuple[str, int] | None = None  # (typed time, fold) the nurse chose
         outer = QVBoxLayout(self)
         self.heading = QLabel("")
         self.heading.setObjectName("FormTitle")
@@ -113,6 +115,7 @@ class EntryForm(QGroupBox):
               correcting: EventVersion | None = None) -> None:
         self.record, self.kind, self.correcting = record, EventKind(kind), correcting
         self._pending_confirm = None
+        self._time_choice = None
         old = self.body
         self.body = QWidget()
         outer = self.layout()
@@ -166,7 +169,8 @@ class EntryForm(QGroupBox):
             if name in self.inputs:
                 self.inputs[name].set_value(value)
         moment = correcting.occurred_at if correcting else None
-        self.time.setText(local_time(moment, "%H:%M") if moment else self._now().strftime("%H:%M"))
+        self.time.setText(parse_utc_iso(moment).astimezone(self.tz).strftime("%H:%M") if moment
+                          else self._now().strftime("%H:%M"))
         if correcting and correcting.performed_by:
             self.performed_by.setText(correcting.performed_by)
         self.messages.setText("")
@@ -261,12 +265,23 @@ class EntryForm(QGroupBox):
 
     def _now(self) -> datetime:
         """Now in local time, from the services' clock (one clock for the whole program)."""
-        return self.services.cases.clock().astimezone()
+        return self.services.cases.clock().astimezone(self.tz)
 
     def _occurred_at(self) -> datetime:
+        text = self.time.text().strip()
+        fold = self._time_choice[1] if self._time_choice and self._time_choice[0] == text else None
+        correcting_at = self.correcting.occurred_at if self.correcting else None
         try:
-            return typed_moment(self.time.text(), self._now(),
-                                self.correcting.occurred_at if self.correcting else None)
+            return typed_moment(text, self._now(), correcting_at, tz=self.tz, fold=fold)
+        except AmbiguousTimeError as exc:
+            from cathlog.ui.scan_choice import choose
+
+            picked = choose(self, "Which time?", f"{exc} The clocks went back, so this time happened twice.",
+                            [c.label for c in exc.choices])
+            if picked is None:
+                raise FieldError(f"{exc} Choose one to save.") from None
+            self._time_choice = (text, exc.choices[picked].fold)
+            return exc.choices[picked].moment
         except ValueError as exc:
             raise FieldError(str(exc)) from None
 

@@ -8,7 +8,8 @@ no "save case" button.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -30,15 +31,18 @@ from cathlog.catalog import Catalog
 from cathlog.domain.enums import EventKind, ProcedureStatus
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.describe import kind_title
-from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
+from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.rules.alerts import ACT_RECHECK_MIN
-from cathlog.rules.case_facts import scan_check
+from cathlog.rules.case_facts import clock_behind, scan_check
 from cathlog.domain.enums import Action
 from cathlog.services import Services
 from cathlog.ui.entry_form import EntryForm
 from cathlog.ui.models import EventTableModel, ObjectRole, local_time
 from cathlog.ui.panels import ActPanel, ContrastPanel, RadiationPanel, TimerPanel
 from cathlog.ui.widgets import make_log_view, patient_header
+
+if TYPE_CHECKING:  # biip loads on the first scan, not at start-up
+    from cathlog.rules.barcode import ScannedUdi
 
 QUICK_KEYS = [
     ("F1", EventKind.ACCESS), ("F2", EventKind.MEDICATION), ("F3", EventKind.ACT), ("F4", EventKind.DEVICE),
@@ -96,6 +100,12 @@ class LiveLogPage(QWidget):
         top.addWidget(self.header, 1)
         top.addWidget(self.close_button)
         root.addLayout(top)
+        self.clock_warning = QLabel("")
+        self.clock_warning.setObjectName("ClockWarning")
+        self.clock_warning.setAccessibleName("clock warning")
+        self.clock_warning.setWordWrap(True)
+        self.clock_warning.hide()
+        root.addWidget(self.clock_warning)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
@@ -220,9 +230,22 @@ class LiveLogPage(QWidget):
         if self.record is None:
             return
         now = self.services.cases.clock()
+        self._show_clock_step(now)
         self.act_panel.refresh(self.record, now, self.recheck_min)
         self.contrast_panel.refresh(self.record)
         self.radiation_panel.refresh(self.record)
+
+    def _show_clock_step(self, now: datetime) -> None:
+        assert self.record is not None
+        step = clock_behind(self.record, now)
+        self.clock_warning.setVisible(step is not None)
+        if step is not None:
+            tz = self.form.tz
+            minutes = int(step.behind.total_seconds() // 60)
+            self.clock_warning.setText(
+                f"⚠ This computer's clock ({now.astimezone(tz):%H:%M}) is {minutes} min behind the case's last "
+                f"entry ({parse_utc_iso(step.last_recorded_at).astimezone(tz):%H:%M}): was the clock set back? "
+                "Check it before typing times.")
 
     def say(self, text: str) -> None:
         self.message.setText(text)
@@ -284,12 +307,16 @@ class LiveLogPage(QWidget):
         self.scan.clear()
         if self.record is None:
             return
-        from cathlog.rules.barcode import parse_udi  # biip loads on the first scan, not at start-up
+        from cathlog.rules.barcode import read_udi  # biip loads on the first scan, not at start-up
 
         try:
-            udi = parse_udi(text)
+            readings = read_udi(text)
         except CathlogError as exc:
             self.say(f"✖ Scan not read: {exc}")
+            return
+        udi = readings[0] if len(readings) == 1 else self._choose_reading(readings)
+        if udi is None:
+            self.say("✖ Scan not used: it reads more than one way (a separator was lost). Scan again.")
             return
         prefill: dict = udi.fields()
         found = self.catalog.by_gtin(udi.gtin) if udi.gtin else None
@@ -300,6 +327,16 @@ class LiveLogPage(QWidget):
         notes = scan_check(self.record, udi, today, in_catalog=bool(found)).notes
         self.new_entry(EventKind.DEVICE, prefill)
         self.say("Scanned " + (found[0].label if found else udi.gtin or "") + (". " + "; ".join(notes) if notes else "."))
+
+    def _choose_reading(self, readings: tuple[ScannedUdi, ...]) -> ScannedUdi | None:
+        """A lost group separator: the nurse picks the reading that matches the label."""
+        from cathlog.ui.scan_choice import choose
+
+        picked = choose(self, "Which reading of the scan?",
+                        "The scanner lost a separator, so lot, serial and dates can be read in more than one way. "
+                        "Choose the one printed on the device's label, or cancel and scan again.",
+                        [r.describe() for r in readings], cancel_text="Cancel: scan again")
+        return None if picked is None else readings[picked]
 
     def set_act_target(self) -> None:
         """Physician: type the band as LOW-HIGH in seconds, then the reason."""

@@ -29,7 +29,7 @@ QLabel#Subtitle, QLabel#Hint, QLabel#Unit {{ color: {muted}; }}
 QLabel#Banner {{ background: {banner}; color: {banner_fg}; padding: 8px 12px; font-size: 13pt; }}
 QLabel#PatientHeader {{ background: {header}; border: 1px solid {header_border}; padding: 8px; font-size: 13pt; }}
 QLabel#Error, QLabel#FormMessages[error="true"] {{ color: {alert}; font-weight: 600; }}
-QLabel#FormMessages {{ color: {caution}; font-weight: 600; }}
+QLabel#FormMessages, QLabel#ClockWarning {{ color: {caution}; font-weight: 600; }}
 QLabel#Empty {{ color: {muted}; font-size: 13pt; padding: 24px; }}
 QLabel#LiveMessage {{ color: {muted}; }}
 QLabel#ScanLabel {{ font-weight: 600; }}

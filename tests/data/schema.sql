@@ -254,6 +254,11 @@ CREATE TABLE users (
   created_at TEXT NOT NULL CHECK (created_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z')
 ) STRICT;
 
+-- trigger audit_at_real_time
+CREATE TRIGGER audit_at_real_time BEFORE INSERT ON audit
+WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.at, '+0 seconds') IS NEW.at)
+BEGIN SELECT RAISE(ABORT, 'audit.at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
+
 -- trigger audit_no_delete
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
 
@@ -274,11 +279,31 @@ CREATE TRIGGER event_versions_no_delete BEFORE DELETE ON event_versions BEGIN SE
 -- trigger event_versions_no_update
 CREATE TRIGGER event_versions_no_update BEFORE UPDATE ON event_versions BEGIN SELECT RAISE(ABORT, 'event_versions rows are append-only'); END;
 
+-- trigger event_versions_occurred_at_real_time
+CREATE TRIGGER event_versions_occurred_at_real_time BEFORE INSERT ON event_versions
+WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.occurred_at, '+0 seconds') IS NEW.occurred_at)
+BEGIN SELECT RAISE(ABORT, 'event_versions.occurred_at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
+
+-- trigger event_versions_recorded_at_real_time
+CREATE TRIGGER event_versions_recorded_at_real_time BEFORE INSERT ON event_versions
+WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.recorded_at, '+0 seconds') IS NEW.recorded_at)
+BEGIN SELECT RAISE(ABORT, 'event_versions.recorded_at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
+
+-- trigger import_jobs_created_at_real_time
+CREATE TRIGGER import_jobs_created_at_real_time BEFORE INSERT ON import_jobs
+WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.created_at, '+0 seconds') IS NEW.created_at)
+BEGIN SELECT RAISE(ABORT, 'import_jobs.created_at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
+
 -- trigger patient_mrns_no_delete
 CREATE TRIGGER patient_mrns_no_delete BEFORE DELETE ON patient_mrns BEGIN SELECT RAISE(ABORT, 'patient_mrns rows are append-only'); END;
 
 -- trigger patient_mrns_no_update
 CREATE TRIGGER patient_mrns_no_update BEFORE UPDATE ON patient_mrns BEGIN SELECT RAISE(ABORT, 'patient_mrns rows are append-only'); END;
+
+-- trigger patient_versions_changed_at_real_time
+CREATE TRIGGER patient_versions_changed_at_real_time BEFORE INSERT ON patient_versions
+WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.changed_at, '+0 seconds') IS NEW.changed_at)
+BEGIN SELECT RAISE(ABORT, 'patient_versions.changed_at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
 
 -- trigger patient_versions_no_delete
 CREATE TRIGGER patient_versions_no_delete BEFORE DELETE ON patient_versions BEGIN SELECT RAISE(ABORT, 'patient_versions rows are append-only'); END;
@@ -286,17 +311,37 @@ CREATE TRIGGER patient_versions_no_delete BEFORE DELETE ON patient_versions BEGI
 -- trigger patient_versions_no_update
 CREATE TRIGGER patient_versions_no_update BEFORE UPDATE ON patient_versions BEGIN SELECT RAISE(ABORT, 'patient_versions rows are append-only'); END;
 
+-- trigger procedure_versions_changed_at_real_time
+CREATE TRIGGER procedure_versions_changed_at_real_time BEFORE INSERT ON procedure_versions
+WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.changed_at, '+0 seconds') IS NEW.changed_at)
+BEGIN SELECT RAISE(ABORT, 'procedure_versions.changed_at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
+
 -- trigger procedure_versions_no_delete
 CREATE TRIGGER procedure_versions_no_delete BEFORE DELETE ON procedure_versions BEGIN SELECT RAISE(ABORT, 'procedure_versions rows are append-only'); END;
 
 -- trigger procedure_versions_no_update
 CREATE TRIGGER procedure_versions_no_update BEFORE UPDATE ON procedure_versions BEGIN SELECT RAISE(ABORT, 'procedure_versions rows are append-only'); END;
 
+-- trigger procedure_versions_started_at_real_time
+CREATE TRIGGER procedure_versions_started_at_real_time BEFORE INSERT ON procedure_versions
+WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.started_at, '+0 seconds') IS NEW.started_at)
+BEGIN SELECT RAISE(ABORT, 'procedure_versions.started_at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
+
+-- trigger reminder_versions_changed_at_real_time
+CREATE TRIGGER reminder_versions_changed_at_real_time BEFORE INSERT ON reminder_versions
+WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.changed_at, '+0 seconds') IS NEW.changed_at)
+BEGIN SELECT RAISE(ABORT, 'reminder_versions.changed_at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
+
 -- trigger reminder_versions_no_delete
 CREATE TRIGGER reminder_versions_no_delete BEFORE DELETE ON reminder_versions BEGIN SELECT RAISE(ABORT, 'reminder_versions rows are append-only'); END;
 
 -- trigger reminder_versions_no_update
 CREATE TRIGGER reminder_versions_no_update BEFORE UPDATE ON reminder_versions BEGIN SELECT RAISE(ABORT, 'reminder_versions rows are append-only'); END;
+
+-- trigger review_versions_changed_at_real_time
+CREATE TRIGGER review_versions_changed_at_real_time BEFORE INSERT ON review_versions
+WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.changed_at, '+0 seconds') IS NEW.changed_at)
+BEGIN SELECT RAISE(ABORT, 'review_versions.changed_at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
 
 -- trigger review_versions_no_delete
 CREATE TRIGGER review_versions_no_delete BEFORE DELETE ON review_versions BEGIN SELECT RAISE(ABORT, 'review_versions rows are append-only'); END;
@@ -310,11 +355,21 @@ CREATE TRIGGER seals_no_delete BEFORE DELETE ON seals BEGIN SELECT RAISE(ABORT, 
 -- trigger seals_no_update
 CREATE TRIGGER seals_no_update BEFORE UPDATE ON seals BEGIN SELECT RAISE(ABORT, 'seals rows are append-only'); END;
 
+-- trigger signature_events_at_real_time
+CREATE TRIGGER signature_events_at_real_time BEFORE INSERT ON signature_events
+WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.at, '+0 seconds') IS NEW.at)
+BEGIN SELECT RAISE(ABORT, 'signature_events.at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
+
 -- trigger signature_events_no_delete
 CREATE TRIGGER signature_events_no_delete BEFORE DELETE ON signature_events BEGIN SELECT RAISE(ABORT, 'signature_events rows are append-only'); END;
 
 -- trigger signature_events_no_update
 CREATE TRIGGER signature_events_no_update BEFORE UPDATE ON signature_events BEGIN SELECT RAISE(ABORT, 'signature_events rows are append-only'); END;
+
+-- trigger users_created_at_real_time
+CREATE TRIGGER users_created_at_real_time BEFORE INSERT ON users
+WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.created_at, '+0 seconds') IS NEW.created_at)
+BEGIN SELECT RAISE(ABORT, 'users.created_at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
 
 -- view current_events
 CREATE VIEW current_events AS
