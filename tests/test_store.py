@@ -29,7 +29,8 @@ def test_new_file_is_marked_as_cathlog(tmp_path):
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")}
     assert names == {"0001_initial_schema", "0002_review_reminders_signatures", "0003_procedure_patient_version",
-                     "0004_settings", "0005_search_terms", "0006_seals_and_audit_key", "0007_import_jobs"}
+                     "0004_settings", "0005_search_terms", "0006_seals_and_audit_key", "0007_import_jobs",
+                     "0008_device_removal"}
 
 
 def test_connection_pragmas(store):

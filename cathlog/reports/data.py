@@ -21,10 +21,12 @@ from cathlog.domain.enums import (
     Vessel,
 )
 from cathlog.domain.followup import Reminder, Review, Signature
+from cathlog.domain.implants import PatientImplant
 from cathlog.domain.records import ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
+from cathlog.reports.implant_card import implant_rows
 from cathlog.rules import alerts
-from cathlog.rules.case_facts import act_series, doses, implants
+from cathlog.rules.case_facts import act_series, doses
 
 Rows = Sequence[tuple[str, ...]]
 
@@ -64,6 +66,7 @@ class SummaryData:
     signatures: list[str]
     log: Rows  # time, entry, details, recorded by, status
     notes: list[str] = field(default_factory=list)
+    implants: Rows = ()  # implant_card.IMPLANT_HEAD
 
 
 def header(record: ProcedureRecord) -> Header:
@@ -78,7 +81,7 @@ def _lesion_names(record: ProcedureRecord) -> dict[str, str]:
 
 
 def build_summary(record: ProcedureRecord, review: Review | None, signatures: list[Signature],
-                  today: date) -> SummaryData:
+                  today: date, patient_implants: Sequence[PatientImplant] = ()) -> SummaryData:
     p, proc = record.patient, record.procedure
     events = record.current_events()
     others = {h.current.event_id: h.current for h in record.events}
@@ -158,7 +161,8 @@ def build_summary(record: ProcedureRecord, review: Review | None, signatures: li
         devices=devices, drugs=drugs, acts=acts, contrast=contrast, radiation=radiation,
         complications=[describe(ev) for ev in record.current_events(EventKind.COMPLICATION)] or ["None recorded."],
         outcome=outcome or [("Outcome", "not yet reviewed")], plan=plan, signatures=sigs, log=log,
-        notes=[ev.data["text"] for ev in record.current_events(EventKind.NOTE)])
+        notes=[ev.data["text"] for ev in record.current_events(EventKind.NOTE)],
+        implants=implant_rows(record, patient_implants))
 
 
 @dataclass(frozen=True)
@@ -192,22 +196,16 @@ WARNING_SIGNS = (
 class PatientSheetData:
     header: Header
     title: str
-    implants: Rows  # device, size, lot, date, vessel
+    implants: Rows  # implant_card.IMPLANT_HEAD
     plan: Rows
     warning_signs: tuple[str, ...]
     contact: str
     reminders: Rows  # due, what
 
 
-def build_patient_sheet(record: ProcedureRecord, review: Review | None, reminders: list[Reminder]) -> PatientSheetData:
-    lesions = _lesion_names(record)
-    rows = []
-    for ev in implants(record):
-        d = ev.data
-        size = format_number(d["diameter_mm"], 2) + (f" × {format_number(d['length_mm'], 1)} mm"
-                                                     if d.get("length_mm") else " mm") if d.get("diameter_mm") else "—"
-        rows.append((DeviceType(d["device_type"]).label + (f" ({d['model']})" if d.get("model") else ""), size,
-                         d.get("lot", "—"), ev.occurred_at[:10], lesions.get(d.get("lesion_event_id", ""), "—")))
+def build_patient_sheet(record: ProcedureRecord, review: Review | None, reminders: list[Reminder],
+                        patient_implants: Sequence[PatientImplant] = ()) -> PatientSheetData:
+    rows = implant_rows(record, patient_implants)
     plan = [(p.drug, p.dose, p.duration) for p in review.plan] if review else []
     due = [(r.due_date, r.title) for r in reminders if r.status.value == "accepted"]
     return PatientSheetData(header(record), "Your procedure: implant card and what to watch for", rows, plan,

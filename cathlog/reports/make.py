@@ -29,11 +29,13 @@ def _check_kinds(kinds: tuple[str, ...]) -> None:
 def render(case: CaseFile, kind: str) -> bytes:
     """One report of a case file, as PDF bytes."""
     if kind == "summary":
-        return pdf.render_summary(data.build_summary(case.record, case.review, case.signatures, date.today()))
+        return pdf.render_summary(data.build_summary(case.record, case.review, case.signatures, date.today(),
+                                                     case.implants))
     if kind == "followup":
         return pdf.render_followup(data.build_followup(case.record, case.reminders))
     if kind == "patient":
-        return pdf.render_patient_sheet(data.build_patient_sheet(case.record, case.review, case.reminders))
+        return pdf.render_patient_sheet(data.build_patient_sheet(case.record, case.review, case.reminders,
+                                                                   case.implants))
     raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(KINDS)}")
 
 

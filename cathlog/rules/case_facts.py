@@ -26,11 +26,14 @@ from cathlog.domain.enums import (
     GP_IIB_IIIA_DRUGS,
     IMPLANTABLE_DEVICES,
     INFLATABLE_DEVICES,
+    REMOVAL_STATES,
+    REMOVED_STATES,
     DeviceState,
     DeviceType,
     Drug,
     EventKind,
 )
+from cathlog.domain.implants import PatientImplant, Removal
 from cathlog.domain.records import EventHistory, EventVersion, Procedure, ProcedureRecord, parse_utc_iso
 
 if TYPE_CHECKING:  # biip loads on the first scan, not at start-up
@@ -256,6 +259,48 @@ def implants(record: ProcedureRecord) -> tuple[EventVersion, ...]:
                  and DeviceType(ev.data["device_type"]) in IMPLANTABLE_DEVICES)
 
 
+def removals(record: ProcedureRecord) -> tuple[Removal, ...]:
+    """Entries of the case that retrieved, explanted or tried to retrieve an implant."""
+    return tuple(Removal(ev, DeviceState(ev.data["state"]), parse_utc_iso(ev.occurred_at).date())
+                 for ev in _in_time_order(record.current_events(EventKind.DEVICE))
+                 if ev.data["state"] in REMOVAL_STATES and ev.data.get("removes_event_id"))
+
+
+def patient_implants(records: Iterable[ProcedureRecord]) -> tuple[PatientImplant, ...]:
+    """Every implant of a patient's cases (voided and corrected-away entries excluded), each
+    with the entry that removed it and the failed retrieval attempts, oldest first. A removal
+    voided later does not count."""
+    records = list(records)
+    found = {ev.event_id: ev for r in records for ev in implants(r)}
+    done: dict[str, Removal] = {}
+    failed: dict[str, list[Removal]] = {}
+    for r in records:
+        for rem in removals(r):
+            target = rem.event.data["removes_event_id"]
+            if rem.state in REMOVED_STATES:
+                done.setdefault(target, rem)
+            else:
+                failed.setdefault(target, []).append(rem)
+    out = [PatientImplant(ev, parse_utc_iso(ev.occurred_at).date(), done.get(eid),
+                          tuple(sorted(failed.get(eid, []), key=lambda a: a.on)))
+           for eid, ev in found.items()]
+    return tuple(sorted(out, key=lambda i: (i.event.occurred_at, i.event.event_id)))
+
+
+def match_implant(found: Iterable[PatientImplant], *, udi: str | None = None, serial: str | None = None,
+                  gtin: str | None = None) -> PatientImplant | None:
+    """The implant still in place a scanned UDI (or serial, with its GTIN when known) names."""
+    for imp in found:
+        d = imp.event.data
+        if not imp.in_place:
+            continue
+        if udi and d.get("udi") == udi:
+            return imp
+        if serial and d.get("serial") == serial and (not gtin or not d.get("gtin") or d.get("gtin") == gtin):
+            return imp
+    return None
+
+
 def case_day(record: ProcedureRecord) -> date:
     """The day follow-up is counted from (the case's start date, as stored)."""
     return date.fromisoformat(record.procedure.started_at[:10])
@@ -274,16 +319,26 @@ class FilterWindow:
     opens_on: date
     escalates_on: date
     filter_event_ids: tuple[str, ...]
+    failed_attempts: tuple[Removal, ...] = ()  # retrievals tried and failed: the window stays open
+
+    @property
+    def note(self) -> str:
+        return "".join(f" Retrieval attempted on {a.on.isoformat()} (case {a.procedure_id}) failed; the filter "
+                       "is still in place." for a in self.failed_attempts)
 
 
-def filter_window(record: ProcedureRecord) -> FilterWindow | None:
-    """The case's filter retrieval window, if a retrievable filter is implanted (calendar days)."""
-    filters = tuple(ev.event_id for ev in implants(record) if ev.data["device_type"] == RETRIEVABLE_FILTER)
+def filter_window(record: ProcedureRecord, later: Iterable[PatientImplant] = ()) -> FilterWindow | None:
+    """The case's filter retrieval window, if a retrievable filter is implanted and no entry
+    (in ``later``: the patient's implants across cases) has retrieved it (calendar days)."""
+    status = {imp.event.event_id: imp for imp in later}
+    filters = [ev.event_id for ev in implants(record) if ev.data["device_type"] == RETRIEVABLE_FILTER]
+    filters = [f for f in filters if f not in status or status[f].in_place]
     if not filters:
         return None
     day = case_day(record)
+    failed = tuple(a for f in filters if f in status for a in status[f].failed_attempts)
     return FilterWindow(day, day + timedelta(days=FILTER_WINDOW_OPENS_DAY),
-                        day + timedelta(days=FILTER_WINDOW_ESCALATES_DAY), filters)
+                        day + timedelta(days=FILTER_WINDOW_ESCALATES_DAY), tuple(filters), failed)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS
 from cathlog.domain.vocab_base import Vocab
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 7  # PRAGMA user_version after the last migration below.
+SCHEMA_VERSION = 8  # PRAGMA user_version after the last migration below.
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events", "seals")
 
@@ -99,6 +99,29 @@ def _append_only(db: Database, table: str) -> None:
         )
 
 
+def _event_versions_ddl(name: str) -> str:
+    """The log-entry table, its payload CHECK generated from the data dictionary as it is now."""
+    return f"""
+CREATE TABLE {name} (
+  row_id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL CHECK (length(event_id) = 32),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  procedure_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ({', '.join(_quote(v) for v in e.EventKind.values())})),
+  data TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),
+  occurred_at TEXT NOT NULL CHECK (occurred_at GLOB '{_TIMESTAMP_GLOB}'),
+  recorded_at TEXT NOT NULL CHECK (recorded_at GLOB '{_TIMESTAMP_GLOB}'),
+  recorded_by TEXT NOT NULL CHECK (length(recorded_by) >= 1),
+  performed_by TEXT CHECK (performed_by IS NULL OR length(performed_by) BETWEEN 1 AND 100),
+  workstation TEXT NOT NULL,
+  voided INTEGER NOT NULL DEFAULT 0 CHECK (voided IN (0, 1)),
+  reason TEXT,
+  UNIQUE (event_id, version),
+  CHECK (version = 1 OR coalesce(length(reason), 0) >= 1),
+  CHECK {event_data_check()}
+) STRICT"""
+
+
 migrations = Migrations("cathlog")
 
 
@@ -152,25 +175,7 @@ CREATE TABLE procedure_versions (
   UNIQUE (procedure_id, version),
   CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)
 ) STRICT""")
-    db.execute(f"""
-CREATE TABLE event_versions (
-  row_id INTEGER PRIMARY KEY,
-  event_id TEXT NOT NULL CHECK (length(event_id) = 32),
-  version INTEGER NOT NULL CHECK (version >= 1),
-  procedure_id TEXT NOT NULL,
-  kind TEXT NOT NULL CHECK ({enum_in('kind', e.EventKind)}),
-  data TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),
-  occurred_at TEXT NOT NULL CHECK (occurred_at GLOB '{_TIMESTAMP_GLOB}'),
-  recorded_at TEXT NOT NULL CHECK (recorded_at GLOB '{_TIMESTAMP_GLOB}'),
-  recorded_by TEXT NOT NULL CHECK (length(recorded_by) >= 1),
-  performed_by TEXT CHECK (performed_by IS NULL OR length(performed_by) BETWEEN 1 AND 100),
-  workstation TEXT NOT NULL,
-  voided INTEGER NOT NULL DEFAULT 0 CHECK (voided IN (0, 1)),
-  reason TEXT,
-  UNIQUE (event_id, version),
-  CHECK (version = 1 OR coalesce(length(reason), 0) >= 1),
-  CHECK {event_data_check()}
-) STRICT""")
+    db.execute(_event_versions_ddl("event_versions"))
     db.execute(f"""
 CREATE TABLE audit (
   seq INTEGER PRIMARY KEY,
@@ -356,3 +361,33 @@ CREATE TABLE import_job_records (
   applied INTEGER NOT NULL DEFAULT 0 CHECK (applied IN (0, 1)),
   PRIMARY KEY (job_id, seq)
 ) STRICT""")
+
+
+def rebuild_event_versions(db: Database) -> None:
+    """Move the log-entry table to the payload CHECK the data dictionary generates now
+    (SQLite cannot alter a CHECK): copy every row, unchanged, into a new table and put
+    its indexes, append-only triggers and view back. Row ids, data and seals are kept."""
+    db.execute("DROP VIEW current_events")
+    for verb in ("update", "delete"):
+        db.execute(f"DROP TRIGGER event_versions_no_{verb}")
+    db.execute("DROP INDEX event_versions_id")
+    db.execute("DROP INDEX event_versions_procedure")
+    db.execute(_event_versions_ddl("event_versions_next"))
+    db.execute("INSERT INTO event_versions_next SELECT * FROM event_versions")
+    db.execute("DROP TABLE event_versions")
+    db.execute("ALTER TABLE event_versions_next RENAME TO event_versions")
+    _append_only(db, "event_versions")
+    db.execute("CREATE INDEX event_versions_id ON event_versions (event_id, version)")
+    db.execute("CREATE INDEX event_versions_procedure ON event_versions (procedure_id, occurred_at)")
+    db.execute("""
+CREATE VIEW current_events AS
+SELECT * FROM event_versions AS v
+WHERE NOT EXISTS (SELECT 1 FROM event_versions AS n WHERE n.event_id = v.event_id AND n.version > v.version)""")
+
+
+@migrations(name="0008_device_removal")
+def device_removal(db: Database) -> None:
+    """Implants (issue 11 items 1, 13): device kind "embolic device", device states retrieved /
+    explanted / retrieval failed and the link ``removes_event_id`` from a removing entry to
+    the implant it removes: the log-entry CHECK regenerated from the data dictionary."""
+    rebuild_event_versions(db)
