@@ -13,7 +13,7 @@ from cathlog.domain.units import format_number
 from cathlog.rules.case_facts import implants, removals
 
 IMPLANT_HEAD = ("Device", "Size", "Lot", "Serial", "Expiry", "UDI", "Placed", "Status")
-IMPLANT_WIDTHS = (0.2, 0.1, 0.09, 0.09, 0.09, 0.2, 0.09, 0.14)
+IMPLANT_WIDTHS = (0.17, 0.08, 0.1, 0.1, 0.115, 0.2, 0.115, 0.12)
 
 
 def _size(d: dict) -> str:

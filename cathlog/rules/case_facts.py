@@ -259,6 +259,18 @@ def implants(record: ProcedureRecord) -> tuple[EventVersion, ...]:
                  and DeviceType(ev.data["device_type"]) in IMPLANTABLE_DEVICES)
 
 
+def implant_tag(ev: EventVersion) -> str | None:
+    """How the timeline marks a device entry that leaves or removes an implant, else None."""
+    if ev.kind is not EventKind.DEVICE or ev.voided:
+        return None
+    state = ev.data.get("state")
+    if state == DeviceState.IMPLANTED and DeviceType(ev.data["device_type"]) in IMPLANTABLE_DEVICES:
+        return "IMPLANT"
+    if state in REMOVAL_STATES:
+        return "IMPLANT " + DeviceState(state).label.upper()
+    return None
+
+
 def removals(record: ProcedureRecord) -> tuple[Removal, ...]:
     """Entries of the case that retrieved, explanted or tried to retrieve an implant."""
     return tuple(Removal(ev, DeviceState(ev.data["state"]), parse_utc_iso(ev.occurred_at).date())

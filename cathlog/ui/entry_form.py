@@ -32,6 +32,7 @@ from cathlog.domain.drugs import DRUGS
 from cathlog.domain.enums import Drug, EventKind, default_state
 from cathlog.domain.errors import CathlogError, ConfirmationRequired, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS, FieldType
+from cathlog.domain.implants import PatientImplant
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
 from cathlog.domain.units import format_number
 from cathlog.rules.case_facts import PER_KG_DRUGS, dose_per_kg, timed_devices, typed_moment
@@ -243,10 +244,12 @@ class EntryForm(QGroupBox):
 
     def _implant_choices(self, record: ProcedureRecord, correcting: EventVersion | None) -> list[tuple[str, str]]:
         """The patient's implants still in place (every case), for an entry that removes one."""
-        try:
-            found = self.services.implants.in_place(self.actor, record.patient.patient_id)
-        except CathlogError:
-            found = []
+        found: tuple[PatientImplant, ...] = ()
+        if record.patient.patient_id:
+            try:
+                found = self.services.implants.in_place(self.actor, record.patient.patient_id)
+            except CathlogError:
+                pass  # no list to choose from; the removal can still be recorded without the link
         choices = [(i.event.event_id, i.title) for i in found]
         old = correcting.data.get("removes_event_id") if correcting else None
         if old and old not in {c[0] for c in choices}:
