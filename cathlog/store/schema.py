@@ -17,6 +17,7 @@ from sqlite_utils import Database, Migrations
 from cathlog.domain import enums as e
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
 from cathlog.domain.vocab_base import Vocab
+from cathlog.store import event_checks
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
 SCHEMA_VERSION = 8  # PRAGMA user_version after the last migration below.
@@ -99,8 +100,8 @@ def _append_only(db: Database, table: str) -> None:
         )
 
 
-def _event_versions_ddl(name: str) -> str:
-    """The log-entry table, its payload CHECK generated from the data dictionary as it is now."""
+def _event_versions_ddl(name: str, payload_check: str) -> str:
+    """The log-entry table with a payload CHECK (frozen per migration: ``store/event_checks.py``)."""
     return f"""
 CREATE TABLE {name} (
   row_id INTEGER PRIMARY KEY,
@@ -118,7 +119,7 @@ CREATE TABLE {name} (
   reason TEXT,
   UNIQUE (event_id, version),
   CHECK (version = 1 OR coalesce(length(reason), 0) >= 1),
-  CHECK {event_data_check()}
+  CHECK {payload_check}
 ) STRICT"""
 
 
@@ -175,7 +176,7 @@ CREATE TABLE procedure_versions (
   UNIQUE (procedure_id, version),
   CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)
 ) STRICT""")
-    db.execute(_event_versions_ddl("event_versions"))
+    db.execute(_event_versions_ddl("event_versions", event_checks.CHECK_0001))
     db.execute(f"""
 CREATE TABLE audit (
   seq INTEGER PRIMARY KEY,
@@ -363,16 +364,17 @@ CREATE TABLE import_job_records (
 ) STRICT""")
 
 
-def rebuild_event_versions(db: Database) -> None:
-    """Move the log-entry table to the payload CHECK the data dictionary generates now
-    (SQLite cannot alter a CHECK): copy every row, unchanged, into a new table and put
-    its indexes, append-only triggers and view back. Row ids, data and seals are kept."""
+def rebuild_event_versions(db: Database, payload_check: str) -> None:
+    """Move the log-entry table to a new payload CHECK (SQLite cannot alter a CHECK):
+    copy every row, unchanged, into a new table and put its indexes, append-only
+    triggers and view back. Row ids, data and seals are kept; a row the new CHECK
+    refuses makes the migration fail (and roll back) rather than be dropped."""
     db.execute("DROP VIEW current_events")
     for verb in ("update", "delete"):
         db.execute(f"DROP TRIGGER event_versions_no_{verb}")
     db.execute("DROP INDEX event_versions_id")
     db.execute("DROP INDEX event_versions_procedure")
-    db.execute(_event_versions_ddl("event_versions_next"))
+    db.execute(_event_versions_ddl("event_versions_next", payload_check))
     db.execute("INSERT INTO event_versions_next SELECT * FROM event_versions")
     db.execute("DROP TABLE event_versions")
     db.execute("ALTER TABLE event_versions_next RENAME TO event_versions")
@@ -390,4 +392,4 @@ def device_removal(db: Database) -> None:
     """Implants (issue 11 items 1, 13): device kind "embolic device", device states retrieved /
     explanted / retrieval failed and the link ``removes_event_id`` from a removing entry to
     the implant it removes: the log-entry CHECK regenerated from the data dictionary."""
-    rebuild_event_versions(db)
+    rebuild_event_versions(db, event_checks.CHECK_0008)
