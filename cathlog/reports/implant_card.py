@@ -10,7 +10,8 @@ from cathlog.domain.enums import DeviceType
 from cathlog.domain.implants import PatientImplant
 from cathlog.domain.records import EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
-from cathlog.rules.case_facts import implants, removals
+from cathlog.rules.case_facts import implants
+from cathlog.rules.implant_facts import removals
 
 IMPLANT_HEAD = ("Device", "Size", "Lot", "Serial", "Expiry", "UDI", "Placed", "Status")
 IMPLANT_WIDTHS = (0.17, 0.08, 0.1, 0.1, 0.115, 0.2, 0.115, 0.12)

@@ -13,7 +13,7 @@ from cathlog.domain.enums import REMOVAL_STATES, Action
 from cathlog.domain.errors import Issue, NotFound, ValidationError
 from cathlog.domain.implants import PatientImplant
 from cathlog.domain.records import Actor, Procedure, ProcedureRecord
-from cathlog.rules.case_facts import match_implant, patient_implants
+from cathlog.rules.implant_facts import match_implant, patient_implants
 from cathlog.services.base import ServiceBase
 from cathlog.store import records as rec
 

@@ -12,7 +12,8 @@ from PySide6.QtGui import QFont
 from cathlog.domain.describe import describe, kind_title
 from cathlog.domain.enums import Category, EventKind
 from cathlog.domain.records import CaseSummary, EventHistory, EventVersion, parse_utc_iso
-from cathlog.rules.case_facts import dose_per_kg, implant_tag, is_late
+from cathlog.rules.case_facts import dose_per_kg, is_late
+from cathlog.rules.implant_facts import implant_tag
 
 ObjectRole = Qt.ItemDataRole.UserRole
 T = TypeVar("T")
