@@ -60,9 +60,11 @@ class ImplantService(ServiceBase):
         return tuple(i for i in self.of_patient(actor, patient_id) if i.in_place)
 
     def match(self, actor: Actor, patient_id: str, *, udi: str | None = None, serial: str | None = None,
-              gtin: str | None = None) -> PatientImplant:
-        """The implant in place a scanned UDI or serial names, or NotFound."""
-        found = match_implant(self.in_place(actor, patient_id), udi=udi, serial=serial, gtin=gtin)
+              gtin: str | None = None, other_than: str | None = None) -> PatientImplant:
+        """The implant in place a scanned UDI or serial names (optionally not one of case
+        ``other_than``: a scan in the case that placed it is a repeat scan), or NotFound."""
+        candidates = [i for i in self.in_place(actor, patient_id) if i.procedure_id != other_than]
+        found = match_implant(candidates, udi=udi, serial=serial, gtin=gtin)
         if found is None:
             raise NotFound("no implant of this patient still in place has that UDI or serial")
         return found

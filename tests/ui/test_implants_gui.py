@@ -112,3 +112,27 @@ def test_a_later_case_retrieves_the_filter_chosen_from_the_patients_implants(qtb
     assert bool(windows) is window_open
     if window_open:
         assert all("failed; the filter is still in place" in r.text for r in windows)
+
+
+def test_scanning_the_patients_filter_in_a_later_case_records_its_removal(qtbot, window, services, nurse, clock):
+    from tests.helpers import make_patient
+
+    venous = {"category": "venous", "planned": ["ivc_filter_placement"], "indication": "pe_prophylaxis",
+              "urgency": "elective"}
+    first = services.cases.start_case(nurse, make_patient("IVC-5"), venous, team=TEAM)
+    placed = services.cases.record_event(nurse, first.procedure_id, "device", {
+        "device_type": "ivc_filter_retrievable", "state": "implanted", "gtin": "08809630000839", "lot": "GT-7",
+        "serial": "GT-SN-7", "udi": "(01)08809630000839(17)280331(10)GT-7(21)GT-SN-7"})
+    clock.advance(days=40)
+    later = services.cases.start_case(nurse, make_patient("IVC-5"), {**venous, "planned": ["ivc_filter_retrieval"]},
+                                      team=TEAM)
+    window.open_case(later.procedure_id)
+    live = window.live
+    live.scan.insert("0108809630000839172803311" + "0GT-7\x1d21GT-SN-7")
+    qtbot.keyClick(live.scan, Qt.Key.Key_Return)
+    form = live.form
+    assert form.inputs["removes_event_id"].value() == placed.event_id
+    assert form.inputs["state"].value() == "retrieved" and "recorded as removed" in live.message.text()
+    removal = _save(qtbot, live)
+    assert removal.data["removes_event_id"] == placed.event_id
+    assert services.implants.in_place(nurse, first.patient_id) == ()
