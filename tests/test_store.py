@@ -30,7 +30,7 @@ def test_new_file_is_marked_as_cathlog(tmp_path):
     names = {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")}
     assert names == {"0001_initial_schema", "0002_review_reminders_signatures", "0003_procedure_patient_version",
                      "0004_settings", "0005_search_terms", "0006_seals_and_audit_key", "0007_import_jobs",
-                     "0008_event_details", "0009_strict_timestamps"}
+                     "0008_event_details", "0009_strict_timestamps", "0010_device_removal"}
 
 
 def test_connection_pragmas(store):
@@ -256,5 +256,69 @@ def test_a_version_1_database_is_migrated(tmp_path):
     try:
         assert store.db.conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
         assert "reminder_versions" in store.db.table_names()
+    finally:
+        store.close()
+
+
+def test_the_newest_frozen_entry_check_is_the_data_dictionarys():
+    """A field change (limits, choices, a new field) needs a migration with a new frozen
+    CHECK (cathlog/store/event_checks.py); the migrations themselves never change."""
+    from cathlog.store import event_checks
+
+    newest = max(n for n in dir(event_checks) if n.startswith("CHECK_"))
+    assert getattr(event_checks, newest) == schema.event_data_check()
+    assert f"CHECK_{schema.SCHEMA_VERSION:04d}" >= newest
+
+
+def test_migration_0010_rebuilds_the_entry_table_keeping_every_row_and_trigger(tmp_path):
+    from cathlog.domain import errors
+
+    """Issue 11 item 13: the device removal states and link reach existing files; the
+    rows, their ids, the append-only triggers and the current_events view survive."""
+    import json
+
+    import sqlite_utils
+
+    path = tmp_path / "v9.db"
+    db = sqlite_utils.Database(path)
+    schema.migrations.apply(db, stop_before="0010_device_removal")  # a file made before 0010
+    db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 9")
+    row = {"row_id": 41, "event_id": "e" * 32, "version": 1, "procedure_id": "P1", "kind": "device",
+           "data": json.dumps({"device_type": "ivc_filter_retrievable", "state": "implanted", "lot": "L1"}),
+           "occurred_at": "2026-11-21T09:00:00Z", "recorded_at": "2026-11-21T09:00:00Z", "recorded_by": "nurse",
+           "performed_by": None, "workstation": "lab", "voided": 0, "reason": None}
+    db.table("event_versions").insert(row)
+    removal = {**row, "row_id": 42, "event_id": "f" * 32,
+               "data": json.dumps({"device_type": "ivc_filter_retrievable", "state": "retrieved",
+                                   "removes_event_id": "e" * 32})}
+    with pytest.raises(sqlite3.IntegrityError):  # the old CHECK knows no "retrieved"
+        db.table("event_versions").insert(removal)
+    db.conn.commit()
+    db.conn.close()
+    store = Store.open(path)
+    try:
+        conn = store.db.conn
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        assert [dict(r) for r in store.db.query("SELECT * FROM event_versions")] == [row]
+        with store.write():
+            store.db.table("event_versions").insert(removal)
+        assert {r[0] for r in conn.execute("SELECT event_id FROM current_events")} == {"e" * 32, "f" * 32}
+        # The triggers of 0008 (new detail keys) and 0009 (real times) came back with the new table.
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                            "AND tbl_name = 'event_versions'")}
+        assert {"event_versions_occurred_at_real_time", "event_versions_recorded_at_real_time"} <= names
+        with pytest.raises((sqlite3.IntegrityError, errors.ValidationError, errors.CathlogError)):
+            with store.write():
+                store.db.table("event_versions").insert({**removal, "row_id": 44, "event_id": "b" * 32,
+                                                          "occurred_at": "2026-02-30T09:00:00Z"})
+        with pytest.raises((sqlite3.IntegrityError, errors.ValidationError)):
+            with store.write():
+                store.db.table("event_versions").insert({**removal, "row_id": 43, "event_id": "a" * 32,
+                                                          "data": json.dumps({"device_type": "des",
+                                                                              "state": "lost"})})
+        with pytest.raises((sqlite3.DatabaseError, errors.Conflict), match="append-only"):
+            with store.write():
+                conn.execute("UPDATE event_versions SET voided = 1 WHERE row_id = 41")
     finally:
         store.close()

@@ -64,7 +64,8 @@ def test_minimal_entries_pass(kind):
      ["required"]),
     (e.EventKind.DEVICE, {"device_type": "ra_burr", "state": "used", "diameter_mm": 1.8}, "diameter_mm",
      ["not a burr size", "1.25, 1.5, 1.75"]),
-    (e.EventKind.DEVICE, {"device_type": "balloon", "state": "implanted"}, "state", ["not an implant"]),
+    (e.EventKind.DEVICE, {"device_type": "balloon", "state": "used", "removes_event_id": "f" * 32},
+     "removes_event_id", ["retrieved, explanted"]),
     (e.EventKind.DEVICE, {"device_type": "balloon", "state": "used", "nominal_atm": 12.0, "rated_burst_atm": 8.0},
      "rated_burst_atm", ["below the nominal"]),
     (e.EventKind.LESION, {"vessel": "lad", "stenosis_pre_pct": 101}, "stenosis_pre_pct", ["0 to 100 %"]),
@@ -92,11 +93,31 @@ def test_hard_limits_reject_and_say_why(kind, data, field, words):
     (e.EventKind.RADIATION, {"fluoro_time_s": 2400}, "fluoro_time_s:high"),
     (e.EventKind.ACCESS, {**MINIMAL[e.EventKind.ACCESS], "sheath_fr": 10.0}, "sheath_fr:high"),
     (e.EventKind.LESION, {"vessel": "rca", "is_cto": True, "stenosis_pre_pct": 90}, "stenosis_pre_pct:cto"),
+    # issue 11 item 1: a state that contradicts the kind asks (was a hard refusal for a balloon)
+    (e.EventKind.DEVICE, {"device_type": "balloon", "state": "implanted"}, "state:kind"),
+    (e.EventKind.DEVICE, {"device_type": "nitinol_stent", "state": "used"}, "state:kind"),
+    (e.EventKind.DEVICE, {"device_type": "ivc_filter_retrievable", "state": "used"}, "state:kind"),
 ])
 def test_soft_limits_warn_with_a_source(kind, data, code):
     warnings = validate_event(kind, data, CTX)
     assert code in {w.code for w in warnings}
     assert all(w.source for w in warnings)
+
+
+@pytest.mark.parametrize("kind", list(e.DeviceType))
+def test_default_state_never_asks(kind):
+    """The state a kind is stored in by default never contradicts it; implantable kinds default to implanted."""
+    state = e.default_state(kind)
+    assert e.state_conflict(kind, state) is None
+    assert (state is e.DeviceState.IMPLANTED) == (kind in e.IMPLANTABLE_DEVICES)
+    assert validate_event(e.EventKind.DEVICE, {"device_type": kind.value, "state": state.value}, CTX) == []
+
+
+def test_implantable_kinds():
+    stents = {k for k in e.DeviceType if "stent" in k.value} | {e.DeviceType.DES, e.DeviceType.BMS}
+    assert stents and stents | {e.DeviceType.IVC_FILTER_RETRIEVABLE, e.DeviceType.IVC_FILTER_PERMANENT,
+                                e.DeviceType.CLOSURE_DEVICE, e.DeviceType.EMBOLIC_DEVICE} == e.IMPLANTABLE_DEVICES
+    assert e.state_conflict("closure_device", "used") is None  # a closure device may or may not stay
 
 
 def test_expired_device_needs_a_reason():

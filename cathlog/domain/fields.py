@@ -155,6 +155,9 @@ EVENT_FIELDS: dict[e.EventKind, tuple[FieldSpec, ...]] = {
            source="catalog/IFU"),
         _f("lesion_event_id", T.REF, "Treats lesion"),
         _f("delivered_with_event_id", T.REF, "Delivered with device"),
+        # Removing an implant (state retrieved / explanted / retrieval failed): the device
+        # entry of the implant, in this or an earlier case of the same patient.
+        _f("removes_event_id", T.TEXT, "Removes implant", max_len=32),
     ),
     e.EventKind.INFLATION: (
         _f("device_event_id", T.REF, "Balloon or stent", required=True),

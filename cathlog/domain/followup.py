@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from cathlog.domain.implants import PatientImplant
 from cathlog.domain.records import ProcedureRecord
 from cathlog.domain.vocab_plan import (
     ANTICOAGULANTS as ANTICOAGULANTS,
@@ -168,3 +169,4 @@ class CaseFile:
     review: Review | None
     reminders: list[Reminder]
     signatures: list[Signature]
+    implants: tuple[PatientImplant, ...] = ()  # the patient's implants across cases, with their removals

@@ -64,4 +64,6 @@ _LABELS: dict[str, str] = {
     "gp_iib_iiia": "GP IIb/IIIa",
     "no_reflow": "no-reflow",
     "life_threatening": "life-threatening",
+    "embolic_device": "embolic device (coil, plug)",
+    "retrieval_failed": "retrieval attempted, failed",
 }

@@ -24,6 +24,7 @@ class DeviceType(_Vocab):
     MICROCATHETER = "microcatheter"
     THROMBECTOMY_CATHETER = "thrombectomy_catheter"
     CLOSURE_DEVICE = "closure_device"
+    EMBOLIC_DEVICE = "embolic_device"
     SHEATH = "sheath"
     OTHER = "other"
 
@@ -49,8 +50,14 @@ IMPLANTABLE_DEVICES = frozenset(
         DeviceType.VENOUS_STENT,
         DeviceType.IVC_FILTER_RETRIEVABLE,
         DeviceType.IVC_FILTER_PERMANENT,
+        DeviceType.CLOSURE_DEVICE,
+        DeviceType.EMBOLIC_DEVICE,
     }
 )
+# Implantable kinds that a lab may also record as used without question: a closure
+# device stays (clip, plug, suture) or not, by model; every other implantable kind
+# recorded "used" asks for confirmation (issue 11 item 1).
+MAY_BE_USED_DEVICES = frozenset({DeviceType.CLOSURE_DEVICE})
 # Rotational atherectomy burr sizes in mm (domain-reference.md 2.5).
 BURR_SIZES_MM = (1.25, 1.5, 1.75, 2.0, 2.15, 2.25, 2.38, 2.5)
 
@@ -61,6 +68,32 @@ class DeviceState(_Vocab):
     IMPLANTED = "implanted"
     WASTED = "wasted"
     RETURNED = "returned"
+    # Removing what an earlier case (or this one) left in the patient (issue 11 item 13).
+    RETRIEVED = "retrieved"
+    EXPLANTED = "explanted"
+    RETRIEVAL_FAILED = "retrieval_failed"
+
+
+# States of a device entry that records removing an implant (``removes_event_id``).
+REMOVAL_STATES = frozenset({DeviceState.RETRIEVED, DeviceState.EXPLANTED, DeviceState.RETRIEVAL_FAILED})
+# ... and those after which the implant is no longer in the patient.
+REMOVED_STATES = frozenset({DeviceState.RETRIEVED, DeviceState.EXPLANTED})
+
+
+def default_state(kind: DeviceType | str) -> DeviceState:
+    """The state a device of this kind is stored in unless the nurse says otherwise."""
+    return DeviceState.IMPLANTED if DeviceType(kind) in IMPLANTABLE_DEVICES else DeviceState.USED
+
+
+def state_conflict(kind: DeviceType | str, state: DeviceState | str) -> str | None:
+    """Why a state contradicts the kind of device (asked to confirm), or None."""
+    device, how = DeviceType(kind), DeviceState(state)
+    if how is DeviceState.IMPLANTED and device not in IMPLANTABLE_DEVICES:
+        return f"a {device.label} is not an implant: is it really left in the patient?"
+    if how is DeviceState.USED and device in IMPLANTABLE_DEVICES and device not in MAY_BE_USED_DEVICES:
+        return (f"a {device.label} is an implant: 'used' means it was not left in the patient, and the "
+                "patient's implant card will not list it")
+    return None
 
 
 class ContrastAgent(_Vocab):

@@ -15,7 +15,6 @@ from cathlog.domain.describe import describe, device_name, kind_title
 from cathlog.domain.enums import (
     Category,
     DeviceState,
-    DeviceType,
     EventKind,
     Indication,
     PlannedProcedure,
@@ -25,11 +24,13 @@ from cathlog.domain.enums import (
     Vessel,
 )
 from cathlog.domain.followup import Reminder, Review, Signature
+from cathlog.domain.implants import PatientImplant
 from cathlog.domain.records import EventHistory, EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
-from cathlog.rules import alerts
+from cathlog.reports.implant_card import implant_rows
 from cathlog.resources import resource_path
-from cathlog.rules.case_facts import act_series, doses, implants
+from cathlog.rules import alerts
+from cathlog.rules.case_facts import act_series, doses
 
 Rows = Sequence[tuple[str, ...]]
 
@@ -101,6 +102,7 @@ class SummaryData:
     log: Sequence[LogRow]
     notes: list[str] = field(default_factory=list)
     preliminary: str = ""  # why the summary is preliminary ("" when validly signed)
+    implants: Rows = ()  # implant_card.IMPLANT_HEAD
 
 
 def header(record: ProcedureRecord) -> Header:
@@ -161,7 +163,7 @@ def _lesion_names(record: ProcedureRecord) -> dict[str, str]:
 
 
 def build_summary(record: ProcedureRecord, review: Review | None, signatures: list[Signature],
-                  today: date) -> SummaryData:
+                  today: date, patient_implants: Sequence[PatientImplant] = ()) -> SummaryData:
     p, proc = record.patient, record.procedure
     events = record.current_events()
     others = {h.current.event_id: h.current for h in record.events}
@@ -235,7 +237,8 @@ def build_summary(record: ProcedureRecord, review: Review | None, signatures: li
         complications=[describe(ev) for ev in record.current_events(EventKind.COMPLICATION)] or ["None recorded."],
         outcome=outcome or [("Outcome", "not yet reviewed")], plan=plan,
         signatures=_signature_lines(record, signatures), log=[_log_row(h, others) for h in record.events],
-        notes=[ev.data["text"] for ev in record.current_events(EventKind.NOTE)], preliminary=preliminary)
+        notes=[ev.data["text"] for ev in record.current_events(EventKind.NOTE)], preliminary=preliminary,
+        implants=implant_rows(record, patient_implants))
 
 
 @dataclass(frozen=True)
@@ -291,7 +294,7 @@ WARNING_SIGNS = (
 class PatientSheetData:
     header: Header
     title: str
-    implants: Rows  # device, size, lot, date, vessel
+    implants: Rows  # implant_card.IMPLANT_HEAD
     plan: Rows
     warning_signs: tuple[str, ...]
     contact: str
@@ -308,15 +311,9 @@ def contact_text(lab: LabContact | None) -> str:
 
 
 def build_patient_sheet(record: ProcedureRecord, review: Review | None, reminders: list[Reminder],
-                        lab: LabContact | None = None) -> PatientSheetData:
-    lesions = _lesion_names(record)
-    rows = []
-    for ev in implants(record):
-        d = ev.data
-        size = format_number(d["diameter_mm"], 2) + (f" × {format_number(d['length_mm'], 1)} mm"
-                                                     if d.get("length_mm") else " mm") if d.get("diameter_mm") else "—"
-        rows.append((DeviceType(d["device_type"]).label + (f" ({d['model']})" if d.get("model") else ""), size,
-                         d.get("lot", "—"), ev.occurred_at[:10], lesions.get(d.get("lesion_event_id", ""), "—")))
+                        lab: LabContact | None = None,
+                        patient_implants: Sequence[PatientImplant] = ()) -> PatientSheetData:
+    rows = implant_rows(record, patient_implants)
     plan = [(p.drug, p.dose, p.duration) for p in review.plan] if review else []
     due = [(r.due_date, r.title) for r in reminders if r.status.value == "accepted"]
     return PatientSheetData(header(record), "Your procedure: implant card and what to watch for", rows, plan,

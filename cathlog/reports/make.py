@@ -31,11 +31,13 @@ def render(case: CaseFile, kind: str, lab: data.LabContact | None = None) -> byt
     """One report of a case file, as PDF bytes; ``lab`` names the lab and its phone on the patient sheet
     (None: "your cath lab", and 911 for emergencies)."""
     if kind == "summary":
-        return pdf.render_summary(data.build_summary(case.record, case.review, case.signatures, date.today()))
+        return pdf.render_summary(data.build_summary(case.record, case.review, case.signatures, date.today(),
+                                                     case.implants))
     if kind == "followup":
         return pdf.render_followup(data.build_followup(case.record, case.reminders))
     if kind == "patient":
-        return pdf.render_patient_sheet(data.build_patient_sheet(case.record, case.review, case.reminders, lab))
+        return pdf.render_patient_sheet(data.build_patient_sheet(case.record, case.review, case.reminders, lab,
+                                                                   case.implants))
     raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(KINDS)}")
 
 

@@ -26,6 +26,7 @@ from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemp
 from cathlog.reports import fonts
 from cathlog.reports.data import FollowupData, Header, LogRow, PatientSheetData, SummaryData
 from cathlog.reports.fonts import BOLD, FONT
+from cathlog.reports.implant_card import IMPLANT_HEAD, IMPLANT_WIDTHS
 
 INK = colors.HexColor("#111827")
 MUTED = colors.HexColor("#4a5562")
@@ -222,6 +223,9 @@ def render_summary(data: SummaryData) -> bytes:
     if data.devices:
         section("Devices", _table(data.devices, [width * f for f in (0.34, 0.16, 0.14, 0.12, 0.24)],
                                   ("Device", "Size", "Lot", "State", "Treats")))
+    if data.implants:
+        section("Implants (left in the patient)", _table(data.implants, [width * f for f in IMPLANT_WIDTHS],
+                                                         IMPLANT_HEAD))
     if data.drugs:
         section("Drugs", _table(data.drugs, [width * f for f in (0.1, 0.3, 0.2, 0.2, 0.2)],
                                 ("Time", "Drug", "Dose", "Route", "Per kg")))
@@ -274,8 +278,7 @@ def render_followup(data: FollowupData) -> bytes:
 def render_patient_sheet(data: PatientSheetData) -> bytes:
     width = A4[0] - 2 * MARGIN
     story: list = [_p(data.title, "title"), _p("Implant card", "h")]
-    story.append(_table(data.implants, [width * f for f in (0.32, 0.18, 0.14, 0.14, 0.22)],
-                        ("Device", "Size", "Lot", "Date", "Vessel")) if data.implants
+    story.append(_table(data.implants, [width * f for f in IMPLANT_WIDTHS], IMPLANT_HEAD) if data.implants
                  else _p("No device was left in your body."))
     story.append(_p("Your blood-thinning medicines", "h"))
     story.append(_table(data.plan, [width * f for f in (0.3, 0.4, 0.3)], ("Medicine", "Dose", "How long"))

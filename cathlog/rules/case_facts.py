@@ -31,6 +31,7 @@ from cathlog.domain.enums import (
     Drug,
     EventKind,
 )
+from cathlog.domain.implants import PatientImplant, Removal
 from cathlog.domain.records import EventHistory, EventVersion, Procedure, ProcedureRecord, parse_utc_iso
 
 if TYPE_CHECKING:  # biip loads on the first scan, not at start-up
@@ -274,16 +275,26 @@ class FilterWindow:
     opens_on: date
     escalates_on: date
     filter_event_ids: tuple[str, ...]
+    failed_attempts: tuple[Removal, ...] = ()  # retrievals tried and failed: the window stays open
+
+    @property
+    def note(self) -> str:
+        return "".join(f" Retrieval attempted on {a.on.isoformat()} (case {a.procedure_id}) failed; the filter "
+                       "is still in place." for a in self.failed_attempts)
 
 
-def filter_window(record: ProcedureRecord) -> FilterWindow | None:
-    """The case's filter retrieval window, if a retrievable filter is implanted (calendar days)."""
-    filters = tuple(ev.event_id for ev in implants(record) if ev.data["device_type"] == RETRIEVABLE_FILTER)
+def filter_window(record: ProcedureRecord, later: Iterable[PatientImplant] = ()) -> FilterWindow | None:
+    """The case's filter retrieval window, if a retrievable filter is implanted and no entry
+    (in ``later``: the patient's implants across cases) has retrieved it (calendar days)."""
+    status = {imp.event.event_id: imp for imp in later}
+    filters = [ev.event_id for ev in implants(record) if ev.data["device_type"] == RETRIEVABLE_FILTER]
+    filters = [f for f in filters if f not in status or status[f].in_place]
     if not filters:
         return None
     day = case_day(record)
+    failed = tuple(a for f in filters if f in status for a in status[f].failed_attempts)
     return FilterWindow(day, day + timedelta(days=FILTER_WINDOW_OPENS_DAY),
-                        day + timedelta(days=FILTER_WINDOW_ESCALATES_DAY), filters)
+                        day + timedelta(days=FILTER_WINDOW_ESCALATES_DAY), tuple(filters), failed)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from cathlog.domain.followup import (
     ReminderSuggestion,
     Review,
 )
+from cathlog.domain.implants import PatientImplant
 from cathlog.domain.records import ProcedureRecord
 from cathlog.rules.alerts import RATIO_LIMIT, contrast_status
 from cathlog.rules.case_facts import (
@@ -112,7 +113,7 @@ class Facts:
     filter_window: FilterWindow | None = None
 
 
-def facts(record: ProcedureRecord, review: Review | None = None) -> Facts:
+def facts(record: ProcedureRecord, review: Review | None = None, later: Iterable[PatientImplant] = ()) -> Facts:
     review = review or Review()
     events = record.current_events()
     implanted = frozenset(DeviceType(ev.data["device_type"]) for ev in implants(record))
@@ -148,7 +149,7 @@ def facts(record: ProcedureRecord, review: Review | None = None) -> Facts:
         arterial_access=bool(access), access_risks=tuple(risks),
         on_oac=bool(patient.anticoagulation and patient.anticoagulation != "none"),
         high_bleeding_risk=review.high_bleeding_risk, kerma_mgy=kerma, renal_reasons=tuple(renal), review=review,
-        filter_window=filter_window(record))
+        filter_window=filter_window(record, later))
 
 
 @dataclass(frozen=True)
@@ -228,9 +229,9 @@ def _r3(f: Facts) -> list[tuple[date, str]]:
     if window is None:
         return []
     return [(window.opens_on, "IVC filter retrieval window opens: if the transient PE risk has passed, "
-                              "review for removal."),
+                              "review for removal." + window.note),
             (window.escalates_on, "ESCALATE: IVC filter retrieval review overdue by the FDA window "
-                                  f"({FILTER_WINDOW_OPENS_DAY}-{FILTER_WINDOW_ESCALATES_DAY} days).")]
+                                  f"({FILTER_WINDOW_OPENS_DAY}-{FILTER_WINDOW_ESCALATES_DAY} days)." + window.note)]
 
 
 def _r3b(f: Facts) -> list[tuple[date, str]]:
@@ -352,11 +353,14 @@ def suggest(record: ProcedureRecord, review: Review | None = None) -> list[Remin
 
 
 def open_filter_windows(record: ProcedureRecord, decided: Iterable[Reminder] = (),
-                        due_before: str | None = None) -> list[ReminderSuggestion]:
+                        due_before: str | None = None,
+                        later: Iterable[PatientImplant] = ()) -> list[ReminderSuggestion]:
     """The IVC filter retrieval reminders of a case no physician has decided on yet (accepted,
     edited, dismissed or done), optionally only those due before a date (YYYY-MM-DD): a
-    retrievable filter must not be lost because its case was never reviewed."""
-    f = facts(record)
+    retrievable filter must not be lost because its case was never reviewed. ``later``: the
+    patient's implants across cases; a filter retrieved since has no open window, a failed
+    retrieval attempt keeps it open and is named in the text."""
+    f = facts(record, later=later)
     if f.filter_window is None:
         return []
     done = {(r.rule_id, r.suggested_due) for r in decided}

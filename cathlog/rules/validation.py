@@ -30,6 +30,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Burr-to-artery ratio band (domain-reference 2.5, Barbato 2015 [18]).
 BURR_ARTERY_RATIO = (0.4, 0.6)
 BURR_RATIO_SOURCE = "European expert consensus on rotational atherectomy, Barbato 2015 [18]"
+IMPLANT_SOURCE = "implantable device kinds (cathlog.domain.vocab_lab, issue 11 item 1; UDI traceability, domain-reference 1)"
 
 
 def _show(value: object) -> str:
@@ -280,8 +281,12 @@ def _check_device(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue
     if nominal is not None and rated is not None and rated < nominal:
         errors.append(Issue("rated_burst_atm", rated, f"rated burst pressure {format_number(rated)} atm is below "
                             f"the nominal pressure {format_number(nominal)} atm"))
-    if data["state"] == e.DeviceState.IMPLANTED and kind not in e.IMPLANTABLE_DEVICES:
-        errors.append(Issue("state", data["state"], f"a {kind.label} is not an implant"))
+    conflict = e.state_conflict(kind, data["state"])
+    if conflict:
+        warnings.append(Issue("state", data["state"], conflict, IMPLANT_SOURCE, "state:kind"))
+    if data.get("removes_event_id") and data["state"] not in e.REMOVAL_STATES:
+        errors.append(Issue("removes_event_id", data["removes_event_id"], "an entry that removes an implant needs "
+                            "the state retrieved, explanted or retrieval attempted, failed"))
     expiry = data.get("expiry_date")
     if expiry and date.fromisoformat(expiry) < ctx.procedure_date and not data.get("expiry_override_reason"):
         errors.append(Issue("expiry_date", expiry, f"this device expired on {expiry}; it is refused unless a "

@@ -21,6 +21,7 @@ from cathlog.services.base import Clock, system_clock
 from cathlog.services.cases import CaseService
 from cathlog.services.demo import DemoService
 from cathlog.services.exchange import ExchangeService
+from cathlog.services.implants import ImplantService
 from cathlog.services.review import ReviewService
 from cathlog.store import checkpoint
 from cathlog.store.db import Store
@@ -31,6 +32,7 @@ class Services:
         self.store = store
         self.auth = AuthService(store, clock, hasher)
         self.cases = CaseService(store, clock)
+        self.implants = ImplantService(store, clock)
         self.exchange = ExchangeService(store, clock)
         self.review = ReviewService(store, clock, auth=self.auth, cases=self.cases)
         self.admin = AdminService(store, clock, verify_signatures=self.review.verify_signatures)

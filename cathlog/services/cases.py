@@ -32,6 +32,7 @@ from cathlog.domain.records import (
 from cathlog.rules import validation
 from cathlog.rules.permissions import Action
 from cathlog.services.base import Confirm, ServiceBase, new_id, require_confirmed
+from cathlog.services.implants import check_removal
 from cathlog.store import records as rec
 
 # How far an entry may be back-dated before the case start, or lie ahead of the clock.
@@ -309,6 +310,7 @@ class CaseService(ServiceBase):
             when = _timestamp(occurred_at, now)
             self._check_time(proc, when)
             require_confirmed(validation.validate_event(kind, data, self._context(proc, when)), confirm)
+            check_removal(self.store, proc, data)
             ev = EventVersion(event_id=new_id(), procedure_id=procedure_id, kind=kind, data=data, occurred_at=when,
                               recorded_at=now, recorded_by=actor.username,
                               performed_by=(performed_by or "").strip() or None, workstation=actor.workstation)
@@ -338,6 +340,7 @@ class CaseService(ServiceBase):
             when = _timestamp(occurred_at, old.occurred_at)
             self._check_time(proc, when)
             require_confirmed(validation.validate_event(old.kind, data, self._context(proc, when)), confirm)
+            check_removal(self.store, proc, data, event_id)
             new = replace(old, data=data, occurred_at=when, recorded_at=now, recorded_by=actor.username,
                           performed_by=(performed_by or "").strip() or old.performed_by,
                           workstation=actor.workstation, version=old.version + 1, reason=reason)

@@ -39,6 +39,7 @@ from cathlog.rules.validation import EventContext, validate_event
 from cathlog.services.auth import AuthService
 from cathlog.services.base import Clock, ServiceBase, new_id, system_clock
 from cathlog.services.cases import CaseService, _reason
+from cathlog.services.implants import implants_of
 from cathlog.store import followup as fstore
 from cathlog.store import records as rec
 from cathlog.store import seals
@@ -171,7 +172,8 @@ class ReviewService(ServiceBase):
         for procedure_id in fstore.procedures_with_implant(self.store, RETRIEVABLE_FILTER):
             record = self.cases.get_record(actor, procedure_id)
             decided = fstore.reminders_of(self.store, procedure_id)
-            for s in reminder_rules.open_filter_windows(record, decided, due_before):
+            later = implants_of(self.store, record.procedure.patient_id)  # retrieved since? tried and failed?
+            for s in reminder_rules.open_filter_windows(record, decided, due_before, later):
                 items.append(Reminder("0" * 32, procedure_id, s.rule_id, s.due_date, s.title, s.text, s.source,
                                       ReminderStatus.SUGGESTED, suggested_due=s.due_date))
         items.sort(key=lambda r: (r.due_date, r.procedure_id, r.rule_id))
@@ -265,7 +267,8 @@ class ReviewService(ServiceBase):
             digest = content_hash(record, review, reminders,
                                   lambda data: seals.keyed_hash(self.store, data)) if events else ""
             signatures = self._signatures(events, digest, procedure_id)
-        return CaseFile(record, review, reminders, signatures)
+            implants = implants_of(self.store, record.procedure.patient_id)
+        return CaseFile(record, review, reminders, signatures, implants)
 
     def addendum(self, actor: Actor, procedure_id: str, text: str, reason: str) -> EventVersion:
         """The only change to a signed case: a note, which supersedes the signature."""

@@ -201,6 +201,14 @@ def procedure_ids(store: Store, *, since: str | None = None, until: str | None =
         yield row[0]
 
 
+@translated
+def patient_procedure_ids(store: Store, patient_id: str) -> list[str]:
+    """The cases of one patient, oldest first (the patient's implants across cases)."""
+    rows = store.db.conn.execute("SELECT procedure_id FROM current_procedures WHERE patient_id = ? "
+                                 "ORDER BY started_at, procedure_id", [patient_id])
+    return [row[0] for row in rows]
+
+
 # --- events --------------------------------------------------------------------
 
 

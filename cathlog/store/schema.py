@@ -25,10 +25,11 @@ from cathlog.domain.fields import (
     fields_since,
 )
 from cathlog.domain.vocab_base import Vocab
+from cathlog.store import event_checks
 from cathlog.store.timestamps import TIMESTAMP_COLUMNS, trigger_sql
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 9  # PRAGMA user_version after the last migration below.
+SCHEMA_VERSION = 10  # PRAGMA user_version after the last migration below.
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events", "seals")
 
@@ -130,6 +131,29 @@ def _append_only(db: Database, table: str) -> None:
         )
 
 
+def _event_versions_ddl(name: str, payload_check: str) -> str:
+    """The log-entry table with a payload CHECK (frozen per migration: ``store/event_checks.py``)."""
+    return f"""
+CREATE TABLE {name} (
+  row_id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL CHECK (length(event_id) = 32),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  procedure_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ({', '.join(_quote(v) for v in e.EventKind.values())})),
+  data TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),
+  occurred_at TEXT NOT NULL CHECK (occurred_at GLOB '{_TIMESTAMP_GLOB}'),
+  recorded_at TEXT NOT NULL CHECK (recorded_at GLOB '{_TIMESTAMP_GLOB}'),
+  recorded_by TEXT NOT NULL CHECK (length(recorded_by) >= 1),
+  performed_by TEXT CHECK (performed_by IS NULL OR length(performed_by) BETWEEN 1 AND 100),
+  workstation TEXT NOT NULL,
+  voided INTEGER NOT NULL DEFAULT 0 CHECK (voided IN (0, 1)),
+  reason TEXT,
+  UNIQUE (event_id, version),
+  CHECK (version = 1 OR coalesce(length(reason), 0) >= 1),
+  CHECK {payload_check}
+) STRICT"""
+
+
 migrations = Migrations("cathlog")
 
 
@@ -183,25 +207,7 @@ CREATE TABLE procedure_versions (
   UNIQUE (procedure_id, version),
   CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)
 ) STRICT""")
-    db.execute(f"""
-CREATE TABLE event_versions (
-  row_id INTEGER PRIMARY KEY,
-  event_id TEXT NOT NULL CHECK (length(event_id) = 32),
-  version INTEGER NOT NULL CHECK (version >= 1),
-  procedure_id TEXT NOT NULL,
-  kind TEXT NOT NULL CHECK ({enum_in('kind', e.EventKind)}),
-  data TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),
-  occurred_at TEXT NOT NULL CHECK (occurred_at GLOB '{_TIMESTAMP_GLOB}'),
-  recorded_at TEXT NOT NULL CHECK (recorded_at GLOB '{_TIMESTAMP_GLOB}'),
-  recorded_by TEXT NOT NULL CHECK (length(recorded_by) >= 1),
-  performed_by TEXT CHECK (performed_by IS NULL OR length(performed_by) BETWEEN 1 AND 100),
-  workstation TEXT NOT NULL,
-  voided INTEGER NOT NULL DEFAULT 0 CHECK (voided IN (0, 1)),
-  reason TEXT,
-  UNIQUE (event_id, version),
-  CHECK (version = 1 OR coalesce(length(reason), 0) >= 1),
-  CHECK {event_data_check()}
-) STRICT""")
+    db.execute(_event_versions_ddl("event_versions", event_checks.CHECK_0001))
     db.execute(f"""
 CREATE TABLE audit (
   seq INTEGER PRIMARY KEY,
@@ -406,3 +412,39 @@ def strict_timestamps(db: Database) -> None:
     column refuses a value that does not round-trip through strftime()."""
     for table, col in TIMESTAMP_COLUMNS:
         db.execute(trigger_sql(table, col))
+
+
+def rebuild_event_versions(db: Database, payload_check: str) -> None:
+    """Move the log-entry table to a new payload CHECK (SQLite cannot alter a CHECK):
+    copy every row, unchanged, into a new table and put its indexes, append-only
+    triggers and view back. Row ids, data and seals are kept; a row the new CHECK
+    refuses makes the migration fail (and roll back) rather than be dropped."""
+    db.execute("DROP VIEW current_events")
+    for verb in ("update", "delete"):
+        db.execute(f"DROP TRIGGER event_versions_no_{verb}")
+    db.execute("DROP INDEX event_versions_id")
+    db.execute("DROP INDEX event_versions_procedure")
+    db.execute(_event_versions_ddl("event_versions_next", payload_check))
+    db.execute("INSERT INTO event_versions_next SELECT * FROM event_versions")
+    db.execute("DROP TABLE event_versions")
+    db.execute("ALTER TABLE event_versions_next RENAME TO event_versions")
+    _append_only(db, "event_versions")
+    db.execute("CREATE INDEX event_versions_id ON event_versions (event_id, version)")
+    db.execute("CREATE INDEX event_versions_procedure ON event_versions (procedure_id, occurred_at)")
+    db.execute("""
+CREATE VIEW current_events AS
+SELECT * FROM event_versions AS v
+WHERE NOT EXISTS (SELECT 1 FROM event_versions AS n WHERE n.event_id = v.event_id AND n.version > v.version)""")
+
+
+@migrations(name="0010_device_removal")
+def device_removal(db: Database) -> None:
+    """Implants (issue 11 items 1, 13): device kind "embolic device", device states retrieved /
+    explanted / retrieval failed and the link ``removes_event_id`` from a removing entry to
+    the implant it removes: the log-entry CHECK regenerated from the data dictionary."""
+    rebuild_event_versions(db, event_checks.CHECK_0010)
+    # The new table has none of the triggers later migrations put on the old one: put them back.
+    db.execute(event_fields_trigger(DETAILS_SCHEMA))
+    for table, col in TIMESTAMP_COLUMNS:
+        if table == "event_versions":
+            db.execute(trigger_sql(table, col))

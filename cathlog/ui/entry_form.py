@@ -8,6 +8,7 @@ becomes "Confirm and save". Time defaults to now and can be back-dated.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -28,9 +29,10 @@ from PySide6.QtWidgets import (
 from cathlog.catalog import Catalog
 from cathlog.domain.describe import describe, device_name, kind_title
 from cathlog.domain.drugs import DRUGS
-from cathlog.domain.enums import Drug, EventKind
+from cathlog.domain.enums import Drug, EventKind, default_state
 from cathlog.domain.errors import CathlogError, ConfirmationRequired, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS, FieldType, shown_for
+from cathlog.domain.implants import PatientImplant
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
 from cathlog.rules.case_facts import PER_KG_DRUGS, AmbiguousTimeError, dose_per_kg, timed_devices, typed_moment
@@ -148,6 +150,8 @@ class EntryForm(QGroupBox):
             if not shown_for(spec, record.procedure.category):  # lesion forms by category (issue 11 item 9)
                 continue
             refs = _ref_choices(record, self.kind, spec.name) if spec.type is FieldType.REF else ()
+            if spec.name == "removes_event_id":  # a choice among the patient's implants still in place
+                spec, refs = replace(spec, type=FieldType.REF), self._implant_choices(record, correcting)
             field = field_input(spec, refs)
             self.inputs[spec.name] = field
             form.addRow(field.label, field)
@@ -163,6 +167,9 @@ class EntryForm(QGroupBox):
         if self.kind is EventKind.MEDICATION:
             self.inputs["drug"].combo.currentIndexChanged.connect(self._drug_changed)
             self.inputs["dose"].line.textChanged.connect(self._update_hint)
+        self._auto_state: str | None = None
+        if self.kind is EventKind.DEVICE and not correcting:
+            self.inputs["device_type"].combo.currentIndexChanged.connect(self._device_type_changed)
         values = dict(correcting.data) if correcting else {}
         values.update(prefill or {})
         for name, value in values.items():
@@ -233,8 +240,29 @@ class EntryForm(QGroupBox):
         for name, value in item.entry(diameter, length).items():
             if name in self.inputs:
                 self.inputs[name].set_value(value)
-        if self.inputs["state"].value() is None:
-            self.inputs["state"].set_value("used")
+        self._device_type_changed()
+
+    def _device_type_changed(self) -> None:
+        """An implantable kind is stored implanted unless the nurse says otherwise: the state
+        follows the kind until the nurse chooses one herself (issue 11 item 1)."""
+        kind, state = self.inputs["device_type"].value(), self.inputs["state"].value()
+        if kind and (state is None or state == self._auto_state):
+            self._auto_state = default_state(kind).value
+            self.inputs["state"].set_value(self._auto_state)
+
+    def _implant_choices(self, record: ProcedureRecord, correcting: EventVersion | None) -> list[tuple[str, str]]:
+        """The patient's implants still in place (every case), for an entry that removes one."""
+        found: tuple[PatientImplant, ...] = ()
+        if record.patient.patient_id:
+            try:
+                found = self.services.implants.in_place(self.actor, record.patient.patient_id)
+            except CathlogError:
+                pass  # no list to choose from; the removal can still be recorded without the link
+        choices = [(i.event.event_id, i.title) for i in found]
+        old = correcting.data.get("removes_event_id") if correcting else None
+        if old and old not in {c[0] for c in choices}:
+            choices.append((old, f"implant {old[:8]} (already removed)"))
+        return choices
 
     def _drug_changed(self) -> None:
         drug = self.inputs["drug"].value()

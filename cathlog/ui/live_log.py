@@ -325,6 +325,11 @@ class LiveLogPage(QWidget):
             prefill = {**item.entry(size.get("diameter_mm"), size.get("length_mm")), **prefill}
         today = self.services.cases.clock().astimezone().date()  # the entry's local day, as validation judges it
         notes = scan_check(self.record, udi, today, in_catalog=bool(found)).notes
+        removes = self._implant_scanned(udi)
+        if removes is not None:  # the patient's implant from an earlier case: this entry removes it
+            prefill = {**prefill, "state": "retrieved", "removes_event_id": removes.event.event_id}
+            notes += (f"this is the patient's implant {removes.title} (case {removes.procedure_id}): "
+                      "recorded as removed; choose explanted or retrieval attempted, failed if so",)
         self.new_entry(EventKind.DEVICE, prefill)
         self.say("Scanned " + (found[0].label if found else udi.gtin or "") + (". " + "; ".join(notes) if notes else "."))
 
@@ -337,6 +342,16 @@ class LiveLogPage(QWidget):
                         "Choose the one printed on the device's label, or cancel and scan again.",
                         [r.describe() for r in readings], cancel_text="Cancel: scan again")
         return None if picked is None else readings[picked]
+
+    def _implant_scanned(self, udi):
+        """The patient's implant still in place from an earlier case that a scan names (UDI or serial), else None."""
+        assert self.record is not None
+        try:
+            return self.services.implants.match(self.actor, self.record.patient.patient_id or "", udi=udi.udi,
+                                                serial=udi.serial, gtin=udi.gtin,
+                                                other_than=self.record.procedure.procedure_id)
+        except CathlogError:
+            return None
 
     def set_act_target(self) -> None:
         """Physician: type the band as LOW-HIGH in seconds, then the reason."""

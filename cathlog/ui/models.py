@@ -13,6 +13,7 @@ from cathlog.domain.describe import describe, kind_title
 from cathlog.domain.enums import Category, EventKind
 from cathlog.domain.records import CaseSummary, EventHistory, EventVersion, parse_utc_iso
 from cathlog.rules.case_facts import dose_per_kg, is_late
+from cathlog.rules.implant_facts import implant_tag
 
 ObjectRole = Qt.ItemDataRole.UserRole
 T = TypeVar("T")
@@ -160,6 +161,9 @@ class EventTableModel(ListTableModel[EventHistory]):
             if ev.kind is EventKind.MEDICATION else None
         if per_kg is not None:
             text += f" ({per_kg:.0f} {ev.data['dose_unit']}/kg)"
+        tag = implant_tag(ev)
+        if tag:
+            text = f"▣ {tag}: {text}"
         if history.current.voided:
             return f"VOID: {text} (reason: {history.current.reason})"
         if history.corrected:

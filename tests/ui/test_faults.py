@@ -25,6 +25,7 @@ def test_disk_full_keeps_the_entry_for_a_retry(qtbot, tmp_path, services, nurse)
     win, proc = _live(qtbot, tmp_path, services, nurse)
     live = win.live
     conn = services.store.db.conn
+    conn.execute("VACUUM")  # no free pages left (migration 0008 rebuilds a table): the next insert must grow the file
     conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
     live.new_entry(EventKind.NOTE)
     text = "x" * 3900

@@ -209,7 +209,7 @@ def test_coronary_case_with_scanned_stent_and_rotational_run(qtbot, window, serv
     qtbot.keyClicks(live.scan, f"01{GTIN_DES}17240101" + "10OLD1")
     qtbot.keyClick(live.scan, Qt.Key.Key_Return)
     assert "EXPIRED" in live.message.text()
-    live.form.inputs["state"].set_value("used")
+    live.form.inputs["state"].set_value("implanted")  # a "used" stent would ask first (issue 11 item 1)
     live.form.submit()
     assert "refused unless a reason" in live.form.messages.text()  # not saved, input kept
     assert live.form.inputs["lot"].value() == "OLD1"
