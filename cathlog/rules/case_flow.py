@@ -146,9 +146,10 @@ _REMEMBERED: dict[EventKind, tuple[str, ...]] = {
 }
 
 
-def last_used(record: ProcedureRecord, kind: EventKind) -> dict[str, Any]:
+def last_used(record: ProcedureRecord, kind: EventKind | str) -> dict[str, Any]:
     """What the case's latest entry of a kind used (ACT analyser and cartridge, contrast agent and
     concentration), for the next entry to start from; voided entries do not count."""
+    kind = EventKind(kind)
     names = _REMEMBERED.get(kind, ())
     entries = sorted(record.current_events(kind), key=lambda ev: parse_utc_iso(ev.occurred_at))
     if not names or not entries:
