@@ -55,7 +55,8 @@ class DrugTotalsPanel(Panel):
         for total in drug_totals(record):
             per_kg = f" ({format_number(total.per_kg, 0)} units/kg)" if total.per_kg is not None else ""
             times = f" ×{total.count}" if total.count > 1 else ""
-            lines.append(f"{total.name}: {format_number(total.total, 3)} {total.unit}{per_kg}{times}")
+            name = total.name[:1].upper() + total.name[1:]
+            lines.append(f"{name}: {format_number(total.total, 3)} {total.unit}{per_kg}{times}")
         self.value.setText("\n".join(lines) or "no drugs given")
         self.set_level(Level.NONE, "")
         self.setToolTip("Totals of this case, voided doses excluded. Heparin per kg of the patient's weight; "
