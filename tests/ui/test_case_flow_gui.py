@@ -172,3 +172,18 @@ def test_contrast_for_a_contrast_allergy_asks_in_the_form(qtbot, window, service
     live.form.submit()  # the second press confirms
     (ev,) = services.cases.get_record(nurse, pid).current_events()
     assert ev.data["agent"] == "iohexol"
+
+
+def test_reopen_from_the_case_list_by_key(qtbot, window, services, nurse, monkeypatch):
+    pid = open_case(services, nurse).procedure_id
+    services.cases.close_case(nurse, pid, reason="test")
+    page = window.cases
+    page.reload()
+    assert page.reopen_button.isVisibleTo(window)
+    page.case_view.selectRow(0)
+    page.case_view.setFocus()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("ACT missing", True))
+    qtbot.keyClick(page.case_view, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert services.cases.get_record(nurse, pid).procedure.status is ProcedureStatus.OPEN
+    (row,) = _audit(services, pid, "reopen_case")
+    assert row.reason == "ACT missing"
