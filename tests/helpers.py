@@ -19,8 +19,8 @@ CORONARY = {"category": "coronary", "planned": ["stenting"], "indication": "sihd
 TEAM = [TeamMember("Dr. A. Patel", TeamRole.PRIMARY_OPERATOR), TeamMember("RN K. Walsh", TeamRole.NURSE)]
 
 
-def open_case(services, actor, mrn: str = "00123", details=None):
-    patient = services.cases.register_patient(actor, make_patient(mrn))
+def open_case(services, actor, mrn: str = "00123", details=None, **patient_kw):
+    patient = services.cases.register_patient(actor, make_patient(mrn, **patient_kw))
     return services.cases.open_case(actor, patient.patient_id, details or CORONARY, team=TEAM)
 
 

@@ -90,7 +90,8 @@ def test_malformed_files_are_refused_with_their_place(raw, words):
 def _one_record(tmp_path, services, nurse, admin):
     proc = open_case(services, nurse)
     services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 250})
-    services.cases.record_event(nurse, proc.procedure_id, "contrast", {"agent": "iohexol", "volume_ml": 40})
+    services.cases.record_event(nurse, proc.procedure_id, "contrast", {"agent": "iohexol", "volume_ml": 40},
+                                confirm=["agent:contrast_allergy"])
     return json.loads(_export(services, admin, tmp_path / "x.json"))
 
 

@@ -42,10 +42,11 @@ def case_with_void_and_correction(services, nurse, physician):
                                         {"drug": "heparin", "dose": 6000, "dose_unit": "units", "route": "iv"})
     services.cases.void_event(nurse, bolus.event_id, "entered on the wrong patient")
     contrast = services.cases.record_event(nurse, pid, "contrast",
-                                           {"agent": "iohexol", "concentration_mgi_ml": 350, "volume_ml": 120.0})
+                                           {"agent": "iohexol", "concentration_mgi_ml": 350, "volume_ml": 120.0},
+                                           confirm=["agent:contrast_allergy"])  # the test patient's allergy
     services.cases.correct_event(nurse, contrast.event_id,
                                  {"agent": "iohexol", "concentration_mgi_ml": 350, "volume_ml": 80.0},
-                                 "misread the injector display")
+                                 "misread the injector display", confirm=["agent:contrast_allergy"])
     services.cases.close_case(nurse, pid)
     return pid
 

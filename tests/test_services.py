@@ -68,7 +68,7 @@ def test_hard_limit_saves_nothing(services, nurse):
 
 
 def test_soft_limit_needs_confirmation(services, nurse):
-    proc = open_case(services, nurse)
+    proc = open_case(services, nurse, allergies=None)  # a contrast allergy would ask too (test_case_flow)
     data = {"agent": "iohexol", "volume_ml": 350.0}
     with pytest.raises(ConfirmationRequired) as info:
         services.cases.record_event(nurse, proc.procedure_id, "contrast", data)

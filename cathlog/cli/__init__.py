@@ -22,7 +22,7 @@ from cathlog import __version__
 from cathlog.cli.admin import (cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_init, cmd_recover_admin, cmd_restore,
                                cmd_users)
 from cathlog.cli.common import EXIT_FAIL, CliError
-from cathlog.cli.records import cmd_cases, cmd_export, cmd_import, cmd_reminders, cmd_report
+from cathlog.cli.records import cmd_cases, cmd_export, cmd_import, cmd_reminders, cmd_reopen, cmd_report
 from cathlog.domain.enums import Role
 from cathlog.domain.errors import CathlogError
 from cathlog.paths import private_log_file
@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", help="MRN, name, operator or id (matched literally)")
     p.add_argument("--status", choices=["open", "closed", "signed"])
     p.add_argument("--limit", type=_bounded(1, 1_000_000), default=500)
+
+    p = add("reopen", cmd_reopen, "reopen a closed case so its log can be changed again (audited, with a reason)")
+    p.add_argument("procedure_id", metavar="CASE_ID")
+    p.add_argument("--reason", metavar="TEXT", help="why the case is reopened (required; kept in the audit trail)")
 
     p = add("import", cmd_import, "import procedure records (JSON); all-or-nothing per file")
     p.add_argument("files", nargs="+", metavar="FILE")

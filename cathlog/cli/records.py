@@ -96,3 +96,13 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     else:
         print(table([r[:7] for r in rows], header[:7]) if rows else f"no reminders due before {before}")
     return EXIT_OK
+
+
+def cmd_reopen(args: argparse.Namespace) -> int:
+    services = open_services(args)
+    actor = sign_in(args, services)
+    if args.reason is None:
+        raise CliError("give --reason TEXT: why the case is reopened (kept in the audit trail)")
+    proc = services.cases.reopen_case(actor, args.procedure_id, args.reason)
+    print(f"reopened {proc.procedure_id} (version {proc.version}): its log can be changed again")
+    return EXIT_OK

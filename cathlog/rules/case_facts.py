@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from cathlog.domain.enums import (
     GP_IIB_IIIA_DRUGS,
+    ActDevice,
     IMPLANTABLE_DEVICES,
     INFLATABLE_DEVICES,
     DeviceState,
@@ -74,6 +75,7 @@ class DrugTotal:
     unit: str
     total: float
     count: int
+    per_kg: float | None = None  # the total per kg of the patient's weight, for drugs shown per kg (heparin)
 
 
 def _drug_key(ev: EventVersion) -> tuple[Drug, str, str]:
@@ -106,13 +108,16 @@ def drug_totals(record: ProcedureRecord) -> tuple[DrugTotal, ...]:
     for dose in doses(record):
         key = _drug_key(dose.event)
         last[key] = (dose, last[key][1] + 1 if key in last else 1)
-    return tuple(DrugTotal(d.drug, d.name, d.unit, d.running_total, n) for d, n in last.values())
+    weight = record.patient.weight_kg
+    return tuple(DrugTotal(d.drug, d.name, d.unit, d.running_total, n, dose_per_kg(d.drug, d.running_total, weight))
+                 for d, n in last.values())
 
 
 # --- ACT ------------------------------------------------------------------------------
 
 ACT_TARGET_HEPARIN = (250, 300)
 ACT_TARGET_GP_IIB_IIIA = (200, 250)
+ACT_TARGET_HEMOCHRON = (300, 350)  # without GP IIb/IIIa, on a Hemochron analyser [5]
 ACT_TARGET_SOURCE = "2013 ACCF/AHA STEMI guideline, table 3 [5] (HemoTec; Hemochron 300-350 s)"
 
 
@@ -123,6 +128,14 @@ def gp_iib_iiia_given(events: Iterable[EventVersion]) -> bool:
 def default_act_target(events: Iterable[EventVersion]) -> tuple[int, int]:
     """250-300 s with heparin alone, 200-250 s once a GP IIb/IIIa inhibitor is given."""
     return ACT_TARGET_GP_IIB_IIIA if gp_iib_iiia_given(events) else ACT_TARGET_HEPARIN
+
+
+def device_act_target(gp_iib_iiia: bool, device: str | None) -> tuple[int, int]:
+    """The default band for the analyser: with GP IIb/IIIa 200-250 s on any; without, 300-350 s
+    on a Hemochron and 250-300 s otherwise (HemoTec, or no analyser recorded) [5]."""
+    if gp_iib_iiia:
+        return ACT_TARGET_GP_IIB_IIIA
+    return ACT_TARGET_HEMOCHRON if device == ActDevice.HEMOCHRON else ACT_TARGET_HEPARIN
 
 
 class ActVerdict(StrEnum):
@@ -144,6 +157,7 @@ class ActBand:
     high_s: int
     physician_set: bool  # set for this case; otherwise the default for the GP IIb/IIIa state
     gp_iib_iiia: bool  # a GP IIb/IIIa inhibitor had been given by then
+    device: str | None = None  # the ACT analyser the default band is for (None: not recorded)
 
     @property
     def band(self) -> tuple[int, int]:
@@ -181,24 +195,33 @@ def _physician_band_at(record: ProcedureRecord, moment: datetime) -> tuple[int, 
     return band
 
 
-def act_band_at(record: ProcedureRecord, moment: str | datetime) -> ActBand:
+def act_band_at(record: ProcedureRecord, moment: str | datetime, device: str | None = None) -> ActBand:
     """The band in force at a moment: the physician's band set by then, else the default
-    for the GP IIb/IIIa state then (a GP IIb/IIIa given later does not reach back)."""
+    for the GP IIb/IIIa state then (a GP IIb/IIIa given later does not reach back) and the
+    analyser ``device`` the sample ran on (Hemochron 300-350 s without GP IIb/IIIa)."""
     at = parse_utc_iso(moment) if isinstance(moment, str) else moment
     gp = gp_iib_iiia_given(ev for ev in record.current_events() if parse_utc_iso(ev.occurred_at) <= at)
     band = _physician_band_at(record, at)
     if band is None:
-        return ActBand(*(ACT_TARGET_GP_IIB_IIIA if gp else ACT_TARGET_HEPARIN), physician_set=False, gp_iib_iiia=gp)
-    return ActBand(*band, physician_set=True, gp_iib_iiia=gp)
+        return ActBand(*device_act_target(gp, device), physician_set=False, gp_iib_iiia=gp, device=device)
+    return ActBand(*band, physician_set=True, gp_iib_iiia=gp, device=device)
 
 
-def act_band_now(record: ProcedureRecord) -> ActBand:
-    """The band in force now: the case's current band, else the default for every drug given so far."""
+def last_act_device(record: ProcedureRecord) -> str | None:
+    """The analyser of the case's latest ACT (voided ones excluded), if recorded."""
+    acts = _in_time_order(record.current_events(EventKind.ACT))
+    return acts[-1].data.get("act_device") if acts else None
+
+
+def act_band_now(record: ProcedureRecord, device: str | None = None) -> ActBand:
+    """The band in force now: the case's current band, else the default for every drug given so
+    far and the analyser (``device``, or the one of the latest ACT)."""
     gp = gp_iib_iiia_given(record.current_events())
+    device = device or last_act_device(record)
     band = record.procedure.act_target
     if band is None:
-        return ActBand(*(ACT_TARGET_GP_IIB_IIIA if gp else ACT_TARGET_HEPARIN), physician_set=False, gp_iib_iiia=gp)
-    return ActBand(*band, physician_set=True, gp_iib_iiia=gp)
+        return ActBand(*device_act_target(gp, device), physician_set=False, gp_iib_iiia=gp, device=device)
+    return ActBand(*band, physician_set=True, gp_iib_iiia=gp, device=device)
 
 
 @dataclass(frozen=True)
@@ -213,7 +236,7 @@ def act_series(record: ProcedureRecord) -> tuple[ActReading, ...]:
     """Every ACT (voided ones excluded) in time order, judged against the band of its time."""
     out = []
     for ev in _in_time_order(record.current_events(EventKind.ACT)):
-        band = act_band_at(record, ev.occurred_at)
+        band = act_band_at(record, ev.occurred_at, ev.data.get("act_device"))
         out.append(ActReading(ev, ev.data["act_s"], band, act_verdict(ev.data["act_s"], band.band)))
     return tuple(out)
 
@@ -367,3 +390,19 @@ def largest_sheath_fr(events: Iterable[EventVersion]) -> float | None:
     sizes = [ev.data["sheath_fr"] for ev in events
              if ev.kind is EventKind.ACCESS and not ev.voided and ev.data.get("sheath_fr") is not None]
     return max(sizes) if sizes else None
+
+
+# Closing checklist, medication checks, "last used" and allergies live in their own module to keep
+# this one short; re-exported here so this stays the one place to import case facts from.
+from cathlog.rules.case_flow import (  # noqa: E402
+    CONTRAST_ALLERGY_WORDS as CONTRAST_ALLERGY_WORDS,
+    REPEAT_BOLUS_WINDOW as REPEAT_BOLUS_WINDOW,
+    ChecklistItem as ChecklistItem,
+    closing_checklist as closing_checklist,
+    contrast_allergy as contrast_allergy,
+    heparin_units_per_kg_total as heparin_units_per_kg_total,
+    last_used as last_used,
+    missing_at_close as missing_at_close,
+    recent_same_drug as recent_same_drug,
+    sheath_out_at as sheath_out_at,
+)

@@ -19,10 +19,11 @@ from cathlog.domain import enums as e
 from cathlog.domain.drugs import DRUGS, HEPARIN_UNITS_PER_KG_SOFT_MAX, HEPARIN_UNITS_PER_KG_SOURCE
 from cathlog.domain.errors import Issue, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
-from cathlog.domain.records import EventVersion, Patient
+from cathlog.domain.records import EventVersion, Patient, parse_utc_iso
 from cathlog.domain.units import format_number
 from cathlog.rules import device_sanity
 from cathlog.rules.case_facts import dose_per_kg, timer_kind
+from cathlog.rules.case_flow import IODINATED_AGENTS, contrast_allergy, heparin_units, recent_same_drug
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
@@ -199,6 +200,9 @@ class EventContext:
     weight_kg: float | None = None
     events: Mapping[str, EventVersion] = field(default_factory=dict)  # current versions by event_id
     category: str | None = None  # the case's category (device bands, fields by category)
+    occurred_at: str | None = None  # the entry's own time (UTC ISO), for checks against nearby entries
+    allergies: str | None = None  # the patient's allergy list
+    editing_event_id: str | None = None  # the entry being corrected: not counted against itself
 
 
 def validate_event(kind: e.EventKind, data: Mapping[str, Any], ctx: EventContext) -> list[Issue]:
@@ -268,6 +272,41 @@ def _check_medication(data: Mapping[str, Any], ctx: EventContext, errors: list[I
                               f"{per_kg:.0f} units/kg at {format_number(ctx.weight_kg or 0)} kg, above "
                               f"{HEPARIN_UNITS_PER_KG_SOFT_MAX:.0f} units/kg",
                               HEPARIN_UNITS_PER_KG_SOURCE, "dose:per_kg"))
+    _check_against_case(data, ctx, warnings)
+
+
+CUMULATIVE_HEPARIN_SOURCE = ("domain-reference.md 2.2: UFH 70-100 units/kg without GP IIb/IIIa, "
+                             "2013 ACCF/AHA STEMI guideline [5]")
+REPEAT_BOLUS_SOURCE = "design (issue 11): a second bolus of the same drug within 15 min is confirmed"
+CONTRAST_ALLERGY_SOURCE = "the patient's allergy list; premedication per local protocol"
+
+
+def _check_against_case(data: Mapping[str, Any], ctx: EventContext, warnings: list[Issue]) -> None:
+    """Soft: a repeat bolus of the same drug within 15 min; heparin over the case above 100 units/kg."""
+    others = [ev for ev in ctx.events.values() if ev.event_id != ctx.editing_event_id]
+    label = data.get("drug_name") or e.Drug(data["drug"]).label
+    if ctx.occurred_at is not None:
+        near = recent_same_drug(others, data, parse_utc_iso(ctx.occurred_at), ctx.editing_event_id)
+        if near is not None:
+            minutes = abs(parse_utc_iso(near.occurred_at) - parse_utc_iso(ctx.occurred_at)).total_seconds() / 60
+            warnings.append(Issue("drug", data["drug"], f"{label} was already given {minutes:.0f} min from this "
+                                  f"dose ({format_number(near.data['dose'])} {near.data['dose_unit']}); "
+                                  "is this a second bolus?", REPEAT_BOLUS_SOURCE, "dose:repeat_bolus"))
+    if data["drug"] == e.Drug.HEPARIN and data["dose_unit"] == e.DoseUnit.UNITS and ctx.weight_kg:
+        before = heparin_units(others)
+        total_per_kg = (before + data["dose"]) / ctx.weight_kg
+        if before > 0 and total_per_kg > HEPARIN_UNITS_PER_KG_SOFT_MAX:
+            warnings.append(Issue("dose", data["dose"], f"heparin over the case would be "
+                                  f"{format_number(before + data['dose'])} units = {total_per_kg:.0f} units/kg at "
+                                  f"{format_number(ctx.weight_kg)} kg, above {HEPARIN_UNITS_PER_KG_SOFT_MAX:.0f} "
+                                  "units/kg", CUMULATIVE_HEPARIN_SOURCE, "dose:heparin_cumulative"))
+
+
+def _check_contrast(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
+    if data["agent"] in IODINATED_AGENTS and contrast_allergy(ctx.allergies):
+        warnings.append(Issue("agent", data["agent"], f"the patient's allergies list {ctx.allergies!r}: confirm "
+                              "that premedication was given before iodinated contrast", CONTRAST_ALLERGY_SOURCE,
+                              "agent:contrast_allergy"))
 
 
 def _check_device(data: Mapping[str, Any], ctx: EventContext, errors: list[Issue], warnings: list[Issue]) -> None:
@@ -360,6 +399,7 @@ _KIND_CHECKS = {
     e.EventKind.RADIATION: _check_radiation,
     e.EventKind.LESION: _check_lesion,
     e.EventKind.COMPLICATION: _check_complication,
+    e.EventKind.CONTRAST: _check_contrast,
 }
 
 

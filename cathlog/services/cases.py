@@ -29,7 +29,7 @@ from cathlog.domain.records import (
     parse_utc_iso,
     utc_iso,
 )
-from cathlog.rules import validation
+from cathlog.rules import case_facts, validation
 from cathlog.rules.permissions import Action
 from cathlog.services.base import Confirm, ServiceBase, new_id, require_confirmed
 from cathlog.services.implants import check_removal
@@ -223,7 +223,7 @@ class CaseService(ServiceBase):
                 return candidate
 
     def _set_status(self, actor: Actor, procedure_id: str, action: Action, want_from: ProcedureStatus,
-                    to: ProcedureStatus, reason: str | None) -> Procedure:
+                    to: ProcedureStatus, reason: str | None, extra: Mapping[str, Any] | None = None) -> Procedure:
         self.require(actor, action)
         with self.store.write():
             old = self._procedure(procedure_id)
@@ -233,12 +233,18 @@ class CaseService(ServiceBase):
             new = replace(old, status=to, version=old.version + 1, changed_at=now, changed_by=actor.username)
             rec.insert_procedure_version(self.store, new, reason=reason or f"{action.value.replace('_', ' ')}")
             self.audit(actor, action.value, "procedure", procedure_id, procedure_id=procedure_id,
-                       old={"status": old.status.value}, new={"status": to.value}, reason=reason, at=now)
+                       old={"status": old.status.value}, new={"status": to.value, **(extra or {})}, reason=reason,
+                       at=now)
         return new
 
-    def close_case(self, actor: Actor, procedure_id: str) -> Procedure:
+    def close_case(self, actor: Actor, procedure_id: str, reason: str | None = None) -> Procedure:
+        """Close a case. What its closing checklist still misses is audited with the close, and
+        ``reason`` (why it is closed anyway) with it; the GUI asks for one when items are missing."""
+        self.require(actor, Action.CLOSE_CASE)
+        reason = None if reason is None else _reason(reason, "close a case with items missing")
+        missing = case_facts.missing_at_close(self.get_record(actor, procedure_id))
         return self._set_status(actor, procedure_id, Action.CLOSE_CASE, ProcedureStatus.OPEN,
-                                ProcedureStatus.CLOSED, None)
+                                ProcedureStatus.CLOSED, reason, {"checklist_missing": list(missing)} if missing else None)
 
     def reopen_case(self, actor: Actor, procedure_id: str, reason: str) -> Procedure:
         return self._set_status(actor, procedure_id, Action.REOPEN_CASE, ProcedureStatus.CLOSED,
@@ -273,7 +279,7 @@ class CaseService(ServiceBase):
 
     # --- log entries ---------------------------------------------------------
 
-    def _context(self, proc: Procedure, occurred_at: str) -> validation.EventContext:
+    def _context(self, proc: Procedure, occurred_at: str, editing: str | None = None) -> validation.EventContext:
         patient = rec.get_patient(self.store, proc.patient_id, proc.patient_version)
         events = {h.current.event_id: h.current for h in rec.procedure_events(self.store, proc.procedure_id)}
         # The entry's date on this workstation's calendar, not UTC's: a device that expired
@@ -281,7 +287,9 @@ class CaseService(ServiceBase):
         local_day = parse_utc_iso(occurred_at).astimezone().date()
         return validation.EventContext(procedure_date=local_day,
                                        weight_kg=patient.weight_kg if patient else None, events=events,
-                                       category=proc.category)
+                                       category=proc.category,
+                                       occurred_at=occurred_at, allergies=patient.allergies if patient else None,
+                                       editing_event_id=editing)
 
     def _check_time(self, proc: Procedure, occurred_at: str) -> None:
         moment = parse_utc_iso(occurred_at)
@@ -339,7 +347,8 @@ class CaseService(ServiceBase):
             data = validation.normalize(EVENT_FIELDS[old.kind], data)
             when = _timestamp(occurred_at, old.occurred_at)
             self._check_time(proc, when)
-            require_confirmed(validation.validate_event(old.kind, data, self._context(proc, when)), confirm)
+            require_confirmed(validation.validate_event(old.kind, data, self._context(proc, when, event_id)),
+                              confirm)
             check_removal(self.store, proc, data, event_id)
             new = replace(old, data=data, occurred_at=when, recorded_at=now, recorded_by=actor.username,
                           performed_by=(performed_by or "").strip() or old.performed_by,

@@ -68,7 +68,7 @@ def _coronary_des(c: _Case, w: float) -> None:
           sheath_fr=6.0, ultrasound_guided=r.random() < 0.5, closure="radial_band")
     c.log(e.EventKind.MEDICATION, 1, drug="verapamil", dose=2.5, dose_unit="mg", route="ia")
     c.heparin(w, 70)
-    c.log(e.EventKind.ACT, 6, act_s=r.randint(255, 310), act_device="hemochron")
+    c.log(e.EventKind.ACT, 6, act_s=r.randint(255, 310), act_device="hemotec")
     vessel = r.choice(["lad", "lcx", "rca"])
     ref = r.choice([2.75, 3.0, 3.5])
     lesion = c.log(e.EventKind.LESION, 4, vessel=vessel, stenosis_pre_pct=r.randint(75, 95), timi_pre=3,
@@ -94,7 +94,7 @@ def _rotational(c: _Case, w: float) -> None:
     c.log(e.EventKind.ACCESS, 0, site="femoral", side="right", vessel_type="artery", approach="retrograde",
           sheath_fr=7.0, ultrasound_guided=True, closure="suture")
     c.heparin(w, 70)
-    c.log(e.EventKind.ACT, 6, act_s=r.randint(260, 300), act_device="hemochron")
+    c.log(e.EventKind.ACT, 6, act_s=r.randint(260, 300), act_device="hemotec")
     lesion = c.log(e.EventKind.LESION, 3, vessel="rca", segment="mid", stenosis_pre_pct=90, timi_pre=2,
                    calcification="severe", length_mm=24.0, reference_diameter_mm=3.5)
     burr = c.device(3, device_type="ra_burr", manufacturer="Boston Scientific", model="Rotablator",
@@ -109,7 +109,7 @@ def _rotational(c: _Case, w: float) -> None:
     des = c.device(3, device_type="des", manufacturer="Abbott", model="Xience Skypoint", diameter_mm=3.5,
                    length_mm=38.0, state="implanted", nominal_atm=10.0, rated_burst_atm=18.0, lesion_event_id=lesion)
     c.log(e.EventKind.INFLATION, 1, device_event_id=des, pressure_atm=14.0, duration_s=25)
-    c.log(e.EventKind.ACT, 10, act_s=r.randint(240, 290), act_device="hemochron")
+    c.log(e.EventKind.ACT, 10, act_s=r.randint(240, 290), act_device="hemotec")
     c.log(e.EventKind.CONTRAST, 2, agent="iodixanol", concentration_mgi_ml=320, volume_ml=float(r.randint(140, 220)))
     c.radiation(r.uniform(15, 25), r.uniform(1200, 2200), r.uniform(60, 110))
 
@@ -121,12 +121,12 @@ def _cto(c: _Case, w: float) -> None:
     c.log(e.EventKind.ACCESS, 3, site="radial", side="left", vessel_type="artery", approach="retrograde",
           sheath_fr=7.0, ultrasound_guided=True, closure="radial_band")
     c.heparin(w, 100)
-    c.log(e.EventKind.ACT, 6, act_s=r.randint(300, 340), act_device="hemochron")
+    c.log(e.EventKind.ACT, 6, act_s=r.randint(300, 340), act_device="hemotec")
     lesion = c.log(e.EventKind.LESION, 5, vessel="rca", segment="proximal to mid", stenosis_pre_pct=100,
                    is_cto=True, cto_duration_months=float(r.choice([6, 12, 24])), timi_pre=0,
                    calcification="moderate", length_mm=35.0, reference_diameter_mm=3.0)
     c.device(20, device_type="microcatheter", manufacturer="Asahi", model="Corsair Pro", state="used")
-    c.log(e.EventKind.ACT, 25, act_s=r.randint(270, 320), act_device="hemochron")
+    c.log(e.EventKind.ACT, 25, act_s=r.randint(270, 320), act_device="hemotec")
     bal = c.device(15, device_type="balloon", manufacturer="Boston Scientific", model="Emerge", diameter_mm=2.0,
                    length_mm=20.0, state="used", nominal_atm=6.0, rated_burst_atm=14.0, lesion_event_id=lesion)
     c.log(e.EventKind.INFLATION, 1, device_event_id=bal, pressure_atm=12.0, duration_s=20)
@@ -145,9 +145,9 @@ def _below_knee(c: _Case, w: float) -> None:
     c.log(e.EventKind.ACCESS, 0, site="femoral", side="right", vessel_type="artery", approach="antegrade",
           sheath_fr=5.0, ultrasound_guided=True, closure="manual")
     c.heparin(w, 70)
-    c.log(e.EventKind.ACT, 7, act_s=r.randint(205, 235), act_device="hemochron")
+    c.log(e.EventKind.ACT, 7, act_s=r.randint(205, 235), act_device="hemotec")
     c.log(e.EventKind.MEDICATION, 1, drug="heparin", dose=2000.0, dose_unit="units", route="iv")
-    c.log(e.EventKind.ACT, 8, act_s=r.randint(255, 290), act_device="hemochron")
+    c.log(e.EventKind.ACT, 8, act_s=r.randint(255, 290), act_device="hemotec")
     lesion = c.log(e.EventKind.LESION, 3, vessel="anterior_tibial", stenosis_pre_pct=100, timi_pre=0,
                    calcification="moderate", length_mm=120.0, reference_diameter_mm=2.5)
     c.log(e.EventKind.ACCESS, 10, site="pedal_tibial", side="right", vessel_type="artery", approach="retrograde",

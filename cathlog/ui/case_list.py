@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -102,6 +103,11 @@ class CaseListPage(QWidget):
         self.review_button = QPushButton("Review and sign…")
         self.review_button.setAccessibleName("review and sign the selected case")
         self.review_button.clicked.connect(self.review_selected)
+        self.reopen_button = QPushButton("Reopen… (Ctrl+Shift+O)")
+        self.reopen_button.setAccessibleName("reopen the selected closed case, with a reason")
+        self.reopen_button.clicked.connect(self.reopen_selected)
+        QShortcut(QKeySequence("Ctrl+Shift+O"), self, self.reopen_selected,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.new_button = QPushButton("New case (Ctrl+N)")
         self.new_button.setObjectName("Primary")
         self.new_button.setAccessibleName("new case")
@@ -112,6 +118,7 @@ class CaseListPage(QWidget):
         bar.addWidget(self.status_filter)
         bar.addWidget(self.open_button)
         bar.addWidget(self.review_button)
+        bar.addWidget(self.reopen_button)
         bar.addWidget(self.new_button)
         return bar
 
@@ -143,6 +150,7 @@ class CaseListPage(QWidget):
     def _show_buttons(self) -> None:
         self.new_button.setVisible(self.services.auth.may(self.actor, Action.OPEN_CASE))
         self.review_button.setVisible(self.services.auth.may(self.actor, Action.SIGN_CASE))
+        self.reopen_button.setVisible(self.services.auth.may(self.actor, Action.REOPEN_CASE))
 
     # --- behaviour -------------------------------------------------------------------
 
@@ -203,3 +211,24 @@ class CaseListPage(QWidget):
             self.message.emit("Select a case to review first.", 8000)
             return
         self.review_requested.emit(procedure_id)
+
+    def reopen_selected(self) -> None:
+        """Reopen the selected closed case, with a reason (audited)."""
+        procedure_id = self.selected_case()
+        if procedure_id is None:
+            self.message.emit("Select a closed case to reopen first.", 8000)
+            return
+        if not self.services.auth.may(self.actor, Action.REOPEN_CASE):
+            self.message.emit("Your role may not reopen a case.", 8000)
+            return
+        reason, ok = QInputDialog.getText(self, "Reopen case", f"Why is case {procedure_id} reopened? "
+                                          "(kept in the record)")
+        if not ok:
+            return
+        try:
+            self.services.cases.reopen_case(self.actor, procedure_id, reason)
+        except CathlogError as exc:
+            self.message.emit(f"Not reopened: {exc}", 0)
+            return
+        self.reload()
+        self.message.emit(f"Case {procedure_id} reopened: its log can be changed again.", 8000)

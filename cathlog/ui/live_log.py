@@ -33,9 +33,10 @@ from cathlog.domain.errors import CathlogError
 from cathlog.domain.describe import kind_title
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.rules.alerts import ACT_RECHECK_MIN
-from cathlog.rules.case_facts import clock_behind, scan_check
+from cathlog.rules.case_facts import clock_behind, last_used, missing_at_close, scan_check
 from cathlog.domain.enums import Action
 from cathlog.services import Services
+from cathlog.ui.case_widgets import AllergyBanner, DrugTotalsPanel
 from cathlog.ui.entry_form import EntryForm
 from cathlog.ui.models import EventTableModel, ObjectRole, local_time
 from cathlog.ui.panels import ActPanel, ContrastPanel, RadiationPanel, TimerPanel
@@ -96,10 +97,17 @@ class LiveLogPage(QWidget):
         self.close_button = QPushButton("Close case")
         self.close_button.setAccessibleName("close the case")
         self.close_button.clicked.connect(self.close_case)
+        self.reopen_button = QPushButton("Reopen case (Ctrl+Shift+O)")
+        self.reopen_button.setAccessibleName("reopen the closed case, with a reason")
+        self.reopen_button.clicked.connect(self.reopen_case)
+        self.reopen_button.hide()
         top.addWidget(back)
         top.addWidget(self.header, 1)
         top.addWidget(self.close_button)
+        top.addWidget(self.reopen_button)
         root.addLayout(top)
+        self.allergy_banner = AllergyBanner()
+        root.addWidget(self.allergy_banner)
         self.clock_warning = QLabel("")
         self.clock_warning.setObjectName("ClockWarning")
         self.clock_warning.setAccessibleName("clock warning")
@@ -116,12 +124,15 @@ class LiveLogPage(QWidget):
         self.timeline.doubleClicked.connect(lambda _: self.correct_selected())
         ll.addWidget(self.timeline, 3)
         actions = QHBoxLayout()
+        self.entry_buttons: list[QPushButton] = []  # correct, void: disabled on a closed case
         for text, name, slot in (("Correct (Ctrl+E)", "correct the selected entry", self.correct_selected),
                                  ("Void (Ctrl+Del)", "void the selected entry", self.void_selected)):
             button = QPushButton(text)
             button.setAccessibleName(name)
             button.clicked.connect(slot)
             actions.addWidget(button)
+            self.entry_buttons.append(button)
+        self.correct_button, self.void_button = self.entry_buttons
         actions.addStretch(1)
         ll.addLayout(actions)
         split.addWidget(left)
@@ -150,7 +161,8 @@ class LiveLogPage(QWidget):
         self.act_panel.layout_.addWidget(self.target_button)
         self.radiation_panel, self.timer_panel = RadiationPanel(), TimerPanel()
         self.timer_panel.finished.connect(self._timer_finished)
-        for panel in (self.act_panel, self.contrast_panel, self.radiation_panel, self.timer_panel):
+        self.drug_panel = DrugTotalsPanel()
+        for panel in (self.act_panel, self.drug_panel, self.contrast_panel, self.radiation_panel, self.timer_panel):
             rl.addWidget(panel)
         rl.addStretch(1)
         split.addWidget(right)
@@ -176,6 +188,8 @@ class LiveLogPage(QWidget):
         QShortcut(QKeySequence("Ctrl+Del"), self, self.void_selected,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("Ctrl+B"), self, lambda: self.scan.setFocus(),
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Ctrl+Shift+O"), self, self.reopen_case,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         scan_row = QHBoxLayout()
@@ -221,6 +235,15 @@ class LiveLogPage(QWidget):
             button.setEnabled(is_open)
         self.scan.setEnabled(is_open)
         self.close_button.setEnabled(is_open)
+        closed = record.procedure.status is ProcedureStatus.CLOSED
+        self.reopen_button.setVisible(closed)
+        self.reopen_button.setEnabled(closed and self.services.auth.may(self.actor, Action.REOPEN_CASE))
+        why = "" if is_open else (f"This case is {record.procedure.status.value}: its entries are read-only"
+                                  + (". Reopen it (Ctrl+Shift+O) to correct or void an entry." if closed else "."))
+        for button in self.entry_buttons:
+            button.setEnabled(is_open)
+            button.setToolTip(why)
+        self.allergy_banner.refresh(record)
         if not is_open:
             self.say(f"This case is {record.procedure.status.value}: entries are read-only.")
         self.timer_panel.refresh(record)
@@ -232,6 +255,7 @@ class LiveLogPage(QWidget):
         now = self.services.cases.clock()
         self._show_clock_step(now)
         self.act_panel.refresh(self.record, now, self.recheck_min)
+        self.drug_panel.refresh(self.record)
         self.contrast_panel.refresh(self.record)
         self.radiation_panel.refresh(self.record)
 
@@ -256,7 +280,8 @@ class LiveLogPage(QWidget):
     def new_entry(self, kind: EventKind, prefill: dict | None = None) -> None:
         if self.record is None or self.record.procedure.status is not ProcedureStatus.OPEN:
             return
-        self.form.start(self.record, kind, prefill)
+        remembered = last_used(self.record, kind)  # the ACT analyser, cartridge, contrast agent used last
+        self.form.start(self.record, kind, {**remembered, **(prefill or {})} if remembered else prefill)
 
     def _on_saved(self, ev: EventVersion) -> None:
         self.reload()
@@ -275,7 +300,15 @@ class LiveLogPage(QWidget):
             return None
         return self.model.data(rows[0], ObjectRole).current
 
+    def _read_only(self) -> bool:
+        if self.record is not None and self.record.procedure.status is not ProcedureStatus.OPEN:
+            self.say(self.correct_button.toolTip())
+            return True
+        return False
+
     def correct_selected(self) -> None:
+        if self._read_only():
+            return
         ev = self._selected()
         if ev is None or self.record is None:
             return
@@ -285,6 +318,8 @@ class LiveLogPage(QWidget):
         self.form.start(self.record, ev.kind, correcting=ev)
 
     def void_selected(self) -> None:
+        if self._read_only():
+            return
         ev = self._selected()
         if ev is None:
             return
@@ -377,15 +412,50 @@ class LiveLogPage(QWidget):
         self.say(f"ACT target set to {low}-{high} s.")
 
     def close_case(self) -> None:
+        """The closing checklist first: with nothing missing, a plain yes/no; with items missing,
+        they are listed and the case closes only with a reason (audited with the close)."""
         if self.record is None:
             return
-        answer = QMessageBox.question(self, "Close case", "Close this case? Its log becomes read-only; it can be "
-                                      "reopened with a reason.")
-        if answer != QMessageBox.StandardButton.Yes:
-            return
+        missing = missing_at_close(self.record)
+        reason: str | None = None
+        if not missing:
+            answer = QMessageBox.question(self, "Close case", "Close this case? Its log becomes read-only; it can "
+                                          "be reopened with a reason.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        else:
+            listed = "\n".join(f"  ✖ {item}" for item in missing)
+            reason, ok = QInputDialog.getText(
+                self, "Close case: checklist", f"Missing before closing:\n{listed}\n\nRecord them first (Cancel), "
+                "or close anyway: why? (kept in the record)")
+            if not ok:
+                self.say("Not closed: " + "; ".join(missing) + ".")
+                return
+            if not reason.strip():
+                self.say("✖ Not closed: give a reason to close with items missing.")
+                return
         try:
-            self.services.cases.close_case(self.actor, self.record.procedure.procedure_id)
+            self.services.cases.close_case(self.actor, self.record.procedure.procedure_id, reason)
         except CathlogError as exc:
             self.say(f"✖ {exc}")
             return
         self.reload()
+        self.say("Case closed" + (" with items missing; the reason is in the record." if missing else "."))
+
+    def reopen_case(self) -> None:
+        """Reopen a closed case, with a reason (audited); physician or nurse."""
+        if self.record is None or self.record.procedure.status is not ProcedureStatus.CLOSED:
+            return
+        if not self.services.auth.may(self.actor, Action.REOPEN_CASE):
+            self.say("✖ Your role may not reopen a case.")
+            return
+        reason, ok = QInputDialog.getText(self, "Reopen case", "Why is this case reopened? (kept in the record)")
+        if not ok:
+            return
+        try:
+            self.services.cases.reopen_case(self.actor, self.record.procedure.procedure_id, reason)
+        except CathlogError as exc:
+            self.say(f"✖ Not reopened: {exc}")
+            return
+        self.reload()
+        self.say("Case reopened: its log can be changed again.")

@@ -11,12 +11,13 @@ from PySide6.QtCore import QElapsedTimer, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from cathlog.domain.describe import device_name
-from cathlog.domain.enums import EventKind
+from cathlog.domain.enums import ActDevice, EventKind
 from cathlog.domain.records import ProcedureRecord
 from cathlog.domain.units import format_number
 from cathlog.rules import alerts
 from cathlog.rules.alerts import Level
-from cathlog.rules.case_facts import act_band_now, timed_devices
+from cathlog.rules.case_facts import ActVerdict, act_band_now, act_series, timed_devices
+from cathlog.ui.models import local_time
 
 ICONS = {Level.NONE: "○", Level.OK: "✔", Level.CAUTION: "▲", Level.ALERT: "⚠"}
 
@@ -57,9 +58,29 @@ class Panel(QFrame):
         self.style().polish(self)
 
 
+VERDICT_ICONS = {ActVerdict.BELOW: "▼", ActVerdict.IN: "✔", ActVerdict.ABOVE: "▲"}
+
+
+def act_trend_lines(record: ProcedureRecord) -> list[str]:
+    """Every ACT of the case, oldest first: local time, value, analyser, verdict against its band."""
+    out = []
+    for reading in act_series(record):
+        device = reading.event.data.get("act_device")
+        on = f" {ActDevice(device).label}" if device else ""
+        low, high = reading.band.band
+        out.append(f"{local_time(reading.event.occurred_at, '%H:%M')}  {reading.act_s} s{on}  "
+                   f"{VERDICT_ICONS[reading.verdict]} {reading.verdict.value} ({low}-{high})")
+    return out
+
+
 class ActPanel(Panel):
     def __init__(self):
         super().__init__("ACT  [F3]", "ACT panel")
+        self.trend = QLabel("")
+        self.trend.setObjectName("ActTrend")
+        self.trend.setAccessibleName("ACT trend: every reading with its verdict")
+        self.trend.setWordWrap(True)
+        self.layout_.addWidget(self.trend)
 
     def refresh(self, record: ProcedureRecord, now: datetime, recheck_min: int) -> alerts.ActStatus:
         band = act_band_now(record)
@@ -70,7 +91,9 @@ class ActPanel(Panel):
         else:
             self.value.setText(f"{status.last_s} s   target {low}-{high} s   {_ago(status.minutes_since)}")
         self.set_level(status.level, status.message)
-        set_by = "set for this case" if band.physician_set else "default"
+        set_by = "set for this case" if band.physician_set else (
+            f"default for {ActDevice(band.device).label}" if band.device else "default")
+        self.trend.setText("\n".join(act_trend_lines(record)))
         self.setToolTip(f"Target band ({set_by}): {status.source}. Recheck every {recheck_min} min.")
         return status
 

@@ -147,6 +147,9 @@ def test_below_knee_case_by_keyboard(qtbot, window, services, nurse, monkeypatch
     _save(qtbot, live)
 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    from PySide6.QtWidgets import QInputDialog  # the checklist: no closure or radiation yet, close anyway
+
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("closure charted on the ward", True))
     live.close_button.click()
 
     record = services.cases.get_record(nurse, pid)
