@@ -115,7 +115,7 @@ def remove_leftovers(db_path: Path) -> list[Path]:
 
 
 def _old_print_folders() -> list[Path]:
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = [p for p in Path(tempfile.gettempdir()).glob("cathlog-print-*")]
     except OSError:
