@@ -119,5 +119,24 @@ def test_a_window_learns_of_a_restore_made_elsewhere_and_keeps_a_half_typed_entr
         assert text == "half typed"
         assert "restored from a backup" in win.statusBar().currentMessage()
         assert win.housekeeping.check_restored() is False  # once only
+        win.housekeeping.end_session()  # stops the watch before its Services closes
+        assert not win.housekeeping.restore_watch.isActive()
     finally:
         other.close()
+
+
+def test_the_audit_viewer_shows_who_viewed_which_record(qtbot, services, admin, nurse, physician):
+    from cathlog.ui.admin import AuditDialog
+
+    pid = open_case(services, nurse).procedure_id
+    services.access.record_view(nurse, pid, "live log")
+    services.access.record_view(physician, pid, "case list")
+    dialog = AuditDialog(services, admin)
+    qtbot.addWidget(dialog)
+    everything = dialog.table.rowCount()
+    dialog.show_only.setCurrentIndex(dialog.show_only.findData("view_record"))
+    assert dialog.action.text() == "view_record" and everything > dialog.table.rowCount() == 2
+    shown = {(dialog.table.item(i, 2).text(), dialog.table.item(i, 6).text()) for i in range(2)}
+    assert shown == {("nurse", pid), ("doc", pid)}
+    dialog.show_only.setCurrentIndex(0)
+    assert dialog.table.rowCount() == everything
