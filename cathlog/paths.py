@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
-
 import shutil
 import stat
 import tempfile
+import time
+from pathlib import Path
 
 from platformdirs import user_cache_path, user_config_path, user_data_path, user_log_path
 
-from cathlog.fileio import private_file, private_folder, remove_dead_sessions, remove_stale_temp_files, tighten_all
+from cathlog.fileio import (STALE_TEMP_AGE_S, private_file, private_folder, remove_dead_sessions,
+                            remove_stale_temp_files, tighten_all)
 
 APP = "cathlog"
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def remove_leftovers(db_path: Path) -> list[Path]:
     Cleaned: cathlog's own hidden temporary files (``.NAME.XXXXXXXX.tmp``, older than
     ``fileio.STALE_TEMP_AGE_S``) in the database's folder and its ``backups/`` folder; the
     session folders of ended sessions under :func:`temp_root`; and the ``cathlog-print-*``
-    folders earlier versions left in the system temp folder (this user's own only).
+    folders earlier versions left in the system temp folder (this user's own, as old).
     Not cleaned: folders the user chose for exports, reports and backups (cathlog does not
     look there unasked), ``.replaced-*`` copies and backups (kept on purpose)."""
     db_path = Path(db_path)
@@ -126,7 +127,8 @@ def _old_print_folders() -> list[Path]:
             info = folder.lstat()
         except OSError:
             continue
-        if not stat.S_ISDIR(info.st_mode) or (uid is not None and info.st_uid != uid):
+        if not stat.S_ISDIR(info.st_mode) or (uid is not None and info.st_uid != uid) \
+                or time.time() - info.st_mtime < STALE_TEMP_AGE_S:
             continue
         shutil.rmtree(folder, ignore_errors=True)
         if not folder.exists():

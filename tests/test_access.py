@@ -165,13 +165,20 @@ def test_cli_reminder_worklist_csv_is_audited(lab, capsys, monkeypatch):
 # --- temporary files ---------------------------------------------------------------------------------
 
 
-def test_stale_temp_files_are_removed_at_start_and_nothing_else(tmp_path):
+def test_stale_temp_files_are_removed_at_start_and_nothing_else(tmp_path, monkeypatch):
+    import tempfile
+
     from cathlog.fileio import atomic_write, remove_stale_temp_files
     from cathlog.paths import remove_leftovers
 
     db = tmp_path / "data" / "cathlog.db"
     (tmp_path / "data" / "backups").mkdir(parents=True)
     old = time.time() - 3600
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "system-temp"))  # an older version's print folders
+    (tmp_path / "system-temp" / "cathlog-print-ab12cd").mkdir(parents=True)
+    (tmp_path / "system-temp" / "cathlog-print-ab12cd" / "P1-summary.pdf").write_bytes(b"%PDF")
+    os.utime(tmp_path / "system-temp" / "cathlog-print-ab12cd", (old, old))
+    (tmp_path / "system-temp" / "cathlog-print-young").mkdir()
     stale = [tmp_path / "data" / ".export.json.ab3_z9qk.tmp", tmp_path / "data" / ".cathlog.db.x1y2z3w4.tmp",
              tmp_path / "data" / "backups" / ".b.cathlog-backup.db.k2j4h5g6.tmp-journal"]
     kept = [tmp_path / "data" / "cathlog.db", tmp_path / "data" / "notes.tmp", tmp_path / "data" / ".hidden",
@@ -183,8 +190,9 @@ def test_stale_temp_files_are_removed_at_start_and_nothing_else(tmp_path):
     young = tmp_path / "data" / ".other.json.qwertyui.tmp"  # another window's write in progress
     young.write_bytes(b"being written")
     removed = remove_leftovers(db)
-    assert sorted(removed) == sorted(stale)
+    assert sorted(removed) == sorted(stale + [tmp_path / "system-temp" / "cathlog-print-ab12cd"])
     assert all(p.exists() for p in kept) and young.exists()
+    assert (tmp_path / "system-temp" / "cathlog-print-young").exists()
     # a killed atomic_write leaves exactly such a name, and the helper recognises it
     with pytest.raises(KeyboardInterrupt):
         with atomic_write(tmp_path / "out.csv") as fh:
