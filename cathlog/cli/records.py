@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 from cathlog.cli.common import EXIT_FAIL, EXIT_OK, CliError, open_services, sign_in, table, utc_day
-from cathlog.domain.enums import Action
 from cathlog.domain.errors import CathlogError
 
 
@@ -20,7 +19,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
     services = open_services(args)
     actor = sign_in(args, services)
     if args.format == "csv":
-        services.access.require(actor, Action.EXPORT)  # refused before anything is read
+        services.access.may_export_case_list(actor)  # refused before anything is read
     rows = services.cases.list_cases(actor, search=args.search, status=args.status, limit=args.limit)
     header = ("id", "started (UTC)", "mrn", "patient", "category", "status", "operator")
     data = [(c.procedure_id, c.started_at, c.mrn, c.patient_name, c.category, c.status, c.primary_operator or "")

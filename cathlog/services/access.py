@@ -80,6 +80,10 @@ class AccessService(ServiceBase):
             self.audit(actor, "print_report", "procedure", procedure_id, procedure_id=procedure_id,
                        new={"kind": kind, "file": file, "count": 1})
 
+    def may_export_case_list(self, actor: Actor) -> None:
+        """Raise PermissionDenied unless ``actor`` may write the case list as CSV (an export)."""
+        self.require(actor, Action.EXPORT)
+
     def log_case_list(self, actor: Actor, filters: Mapping[str, Any], procedure_ids: Sequence[str],
                       target: str) -> None:
         """The case list (patients' names and MRNs) was written as CSV to ``target``."""
