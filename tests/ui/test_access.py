@@ -62,7 +62,7 @@ def test_print_is_audited_and_its_temporary_file_removed_at_the_end_of_the_sessi
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
     win = _window(qtbot, tmp_path, services, physician)
-    dialog = ReviewDialog(services, physician, closed_case, win, temp_folder=win.housekeeping.temp_folder)
+    dialog = ReviewDialog(services, physician, closed_case, temp_folder=win.housekeeping.temp_folder)
     qtbot.addWidget(dialog)
     assert _views(services, admin) == [("doc", closed_case, "review")]
     path = dialog.print_summary()
