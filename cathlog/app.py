@@ -106,14 +106,18 @@ def run_gui(argv: Sequence[str]) -> int:
             ready.close()
         return 0 if not services.failed else 1
 
+    from cathlog.paths import remove_leftovers
     from cathlog.ui.idle_lock import IdleWatch
     from cathlog.ui.main_window import MainWindow
+
+    remove_leftovers(path)  # after the open (which finishes a half-done restore): temp files of killed runs
 
     window = MainWindow(ready, actor, label, settings=settings, backup_folder=backup_dir(path),
                         idle_watch=IdleWatch(lab.idle_lock_s), lab=lab)
     window.show()
     window.housekeeping.start_background_check()
     code = app.exec()
+    window.housekeeping.end_session()  # the session's temporary folder (printed PDFs) goes
     window.housekeeping.backup_now("on close")
     ready.close()
     return code

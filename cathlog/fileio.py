@@ -8,6 +8,12 @@ before anything is written (``backup --out /dev/null`` once turned
 ``/dev/null`` into a regular file holding the whole database). Files are
 created 0600 and cathlog's own folders 0700 (they hold patient data).
 
+Temporary files: a killed write can leave its hidden ``.NAME.XXXXXXXX.tmp``
+beside the target; :func:`remove_stale_temp_files` removes those (that exact
+pattern only) in cathlog's own folders at the next start. A session's own
+temporary folder (:class:`SessionTemp`) is removed at exit, and those of
+sessions that died at the next start (:func:`remove_dead_sessions`).
+
 A leaf module: it imports only ``cathlog.domain.errors``, so every layer may use it.
 """
 
@@ -16,8 +22,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
+import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -185,3 +194,121 @@ def private_file(path: str | Path) -> Path:
         os.close(fd)
     tighten(target, PRIVATE_FILE_MODE)
     return target
+
+
+# --- temporary files: removed after use, and what a killed process left, at the next start ------------
+
+# The names this module's atomic_write and the backups' temporary copies use: ``.NAME.XXXXXXXX.tmp``
+# (tempfile.mkstemp: eight of a-z, 0-9, _), and what SQLite may leave beside such a copy.
+_OWN_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp(-wal|-shm|-journal)?$")
+STALE_TEMP_AGE_S = 15 * 60  # younger ones may belong to a backup or export running in another window
+SESSION_PREFIX = "session-"
+_LOCK_NAME = ".lock"
+
+
+def is_own_temp_name(name: str) -> bool:
+    """True for a temporary name that cathlog itself makes (``.NAME.XXXXXXXX.tmp``), nothing else."""
+    return bool(_OWN_TEMP.match(name))
+
+
+def remove_stale_temp_files(folder: str | Path, *, older_than_s: float = STALE_TEMP_AGE_S,
+                            now: float | None = None) -> list[Path]:
+    """Remove cathlog's own hidden temporary files (``.NAME.XXXXXXXX.tmp``) in ``folder`` that a
+    killed export, backup or report left, once they are older than ``older_than_s`` (a younger
+    one may be another window's write in progress). Only regular files with exactly that name
+    pattern, never through a link, never in sub-folders; returns what was removed."""
+    removed: list[Path] = []
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not is_own_temp_name(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < older_than_s:
+                continue
+            os.unlink(entry.path)
+        except OSError:
+            continue
+        removed.append(Path(entry.path))
+    return removed
+
+
+class SessionTemp:
+    """A private (0700) temporary folder for this session, e.g. the PDFs handed to the system's
+    viewer to print: created under ``root`` (0700), held by a lock while the session lives, and
+    removed with everything in it by :meth:`close` (at exit). Folders of earlier sessions that
+    ended without ``close`` (a crash, a kill) are removed by :func:`remove_dead_sessions`."""
+
+    def __init__(self, root: str | Path):
+        self.root = private_folder(root)
+        self.path = Path(tempfile.mkdtemp(prefix=SESSION_PREFIX, dir=self.root))  # 0700
+        self._lock: IO[str] | None = open(self.path / _LOCK_NAME, "w", encoding="utf-8")
+        _try_lock(self._lock)
+
+    def new_folder(self, prefix: str) -> Path:
+        """A fresh 0700 sub-folder (one per print, so names never collide)."""
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.path))
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _try_lock(fh: IO[str]) -> bool:
+    """An exclusive lock on an open file, without waiting; False if another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: an open file cannot be removed instead
+        return True
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _session_ended(folder: Path, now: float) -> bool:
+    lock = folder / _LOCK_NAME
+    if os.name == "nt":  # pragma: no cover - a live session holds its lock file open: it cannot be removed
+        try:
+            os.unlink(lock)
+        except FileNotFoundError:
+            return now - folder.stat().st_mtime > 60
+        except OSError:
+            return False
+        return True
+    try:
+        with open(lock, "r+", encoding="utf-8") as fh:
+            return _try_lock(fh)  # the lock is released when fh closes: nobody else reuses the folder
+    except FileNotFoundError:  # killed before its lock file existed, or being created right now
+        return now - folder.stat().st_mtime > 60
+
+
+def remove_dead_sessions(root: str | Path, *, keep: Path | None = None) -> list[Path]:
+    """Remove the session folders under ``root`` whose session has ended (its lock is free), except
+    ``keep``; a live session (another cathlog window) holds its lock and is left alone."""
+    removed: list[Path] = []
+    now = time.time()
+    try:
+        entries = [Path(e.path) for e in os.scandir(root)
+                   if e.name.startswith(SESSION_PREFIX) and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return removed
+    for folder in entries:
+        if keep is not None and folder == keep:
+            continue
+        try:
+            if not _session_ended(folder, now):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder)
+    return removed

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import stat
+import tempfile
+import time
 from pathlib import Path
 
-from platformdirs import user_config_path, user_data_path, user_log_path
+from platformdirs import user_cache_path, user_config_path, user_data_path, user_log_path
 
-from cathlog.fileio import private_file, private_folder, tighten_all
+from cathlog.fileio import (STALE_TEMP_AGE_S, private_file, private_folder, remove_dead_sessions,
+                            remove_stale_temp_files, tighten_all)
 
 APP = "cathlog"
 log = logging.getLogger(__name__)
@@ -84,3 +89,48 @@ def config_dir() -> Path:
     the audit key and the audit checkpoints live here, outside any database."""
     env = os.environ.get("CATHLOG_CONFIG_DIR")
     return Path(env) if env else user_config_path(APP, appauthor=False)
+
+
+def temp_root() -> Path:
+    """Where each GUI session keeps its private temporary folder (``fileio.SessionTemp``): the
+    user's cache folder, not the shared system temp folder."""
+    return user_cache_path(APP, appauthor=False) / "temp"
+
+
+def remove_leftovers(db_path: Path) -> list[Path]:
+    """At start-up, after the database is open: what killed or crashed runs left behind.
+
+    Cleaned: cathlog's own hidden temporary files (``.NAME.XXXXXXXX.tmp``, older than
+    ``fileio.STALE_TEMP_AGE_S``) in the database's folder and its ``backups/`` folder; the
+    session folders of ended sessions under :func:`temp_root`; and the ``cathlog-print-*``
+    folders earlier versions left in the system temp folder (this user's own, as old).
+    Not cleaned: folders the user chose for exports, reports and backups (cathlog does not
+    look there unasked), ``.replaced-*`` copies and backups (kept on purpose)."""
+    db_path = Path(db_path)
+    removed = remove_stale_temp_files(db_path.parent) + remove_stale_temp_files(backup_dir(db_path))
+    removed += remove_dead_sessions(temp_root())
+    removed += _old_print_folders()
+    for item in removed:
+        log.warning("removed %s, a temporary file an interrupted run of cathlog left", item)
+    return removed
+
+
+def _old_print_folders() -> list[Path]:
+    removed: list[Path] = []
+    try:
+        candidates = [p for p in Path(tempfile.gettempdir()).glob("cathlog-print-*")]
+    except OSError:
+        return removed
+    uid = getattr(os, "getuid", lambda: None)()
+    for folder in candidates:
+        try:
+            info = folder.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or (uid is not None and info.st_uid != uid) \
+                or time.time() - info.st_mtime < STALE_TEMP_AGE_S:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder)
+    return removed

@@ -86,7 +86,7 @@ def test_retrieval_closes_the_filter_window(services, nurse, physician, clock, p
                                 {**FILTER, "state": "retrieved", "removes_event_id": filt.event_id})
     assert _filter_windows(services, physician) == []
     # the implant card of the later case says what became of it
-    card = _text(report_bytes(services, nurse, second.procedure_id, "patient"))
+    card = _text(report_bytes(services, physician, second.procedure_id, "patient"))
     assert "SN-F1" in card and f"retrievedon2026-12-31(case{second.procedure_id})" in card and "FL123" in card
     assert failed.data["state"] == "retrieval_failed"
 
@@ -102,11 +102,11 @@ def test_a_voided_retrieval_reopens_the_window(services, nurse, physician, clock
     assert [i.event.event_id for i in services.implants.in_place(nurse, first.patient_id)] == [filt.event_id]
 
 
-def test_summary_and_card_print_every_identifier(services, nurse, clock):
+def test_summary_and_card_print_every_identifier(services, nurse, physician, clock):
     case = _case(services, nurse, clock, VENOUS)
     services.cases.record_event(nurse, case.procedure_id, "device", {
         **FILTER, "expiry_date": "2028-03-31", "udi": "(01)08809630000839(17)280331(10)FL123(21)SN-F1"})
     for kind in ("patient", "summary"):
-        text = _text(report_bytes(services, nurse, case.procedure_id, kind))
+        text = _text(report_bytes(services, physician, case.procedure_id, kind))
         for word in ("Günther Tulip", "Cook", "30 mm", "FL123", "SN-F1", "2028-03-31", "(01)08809630000839"):
             assert word.replace(" ", "") in text, (kind, word)

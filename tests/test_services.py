@@ -192,6 +192,7 @@ CLINICAL_CALLS = {
     Action.BACKUP: lambda s, a, ids: s.admin.backup(a, s.store.path.with_name("matrix-backup.db")),
     Action.VIEW_AUDIT: lambda s, a, ids: s.admin.audit_rows(a),
     Action.LOAD_DEMO: lambda s, a, ids: s.demo.load(a, 1),
+    Action.WRITE_REPORT: lambda s, a, ids: s.access.log_print(a, ids["proc"], "summary", "x.pdf"),
 }
 
 

@@ -13,13 +13,21 @@ from cathlog.domain.errors import CathlogError
 
 
 def cmd_cases(args: argparse.Namespace) -> int:
+    """The table is what the GUI's case list shows (any clinical role); the CSV is a list of
+    patients that leaves cathlog, so it is an export (admin) and audited before it is printed
+    (printed text cannot be taken back)."""
     services = open_services(args)
     actor = sign_in(args, services)
+    if args.format == "csv":
+        services.access.may_export_case_list(actor)  # refused before anything is read
     rows = services.cases.list_cases(actor, search=args.search, status=args.status, limit=args.limit)
     header = ("id", "started (UTC)", "mrn", "patient", "category", "status", "operator")
     data = [(c.procedure_id, c.started_at, c.mrn, c.patient_name, c.category, c.status, c.primary_operator or "")
             for c in rows]
     if args.format == "csv":
+        filters = {"search": args.search, "status": args.status, "limit": args.limit}
+        services.access.log_case_list(actor, {k: v for k, v in filters.items() if v is not None},
+                                      [c.procedure_id for c in rows], "standard output")
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["procedure_id", "started_at", "mrn", "patient", "category", "status", "primary_operator"])
         writer.writerows(data)
@@ -70,7 +78,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     services = open_services(args)
     actor = sign_in(args, services)
     kinds = (args.kind,) if args.kind else KINDS
-    for path in write_reports(services, actor, args.procedure_id, Path(args.out), kinds):
+    paths = write_reports(services, actor, args.procedure_id, Path(args.out), kinds)  # audited: write_report
+    services.access.record_view(actor, args.procedure_id, "cli report")
+    for path in paths:
         print(path)
     return EXIT_OK
 
@@ -89,7 +99,8 @@ def cmd_reminders(args: argparse.Namespace) -> int:
         rows.append((r.due_date, record.patient.mrn, record.patient.display_name, r.procedure_id, r.rule_id,
                      r.status.value, r.text, r.source))
     header = ("due", "mrn", "patient", "procedure_id", "rule", "status", "what", "source")
-    if args.format == "csv":
+    if args.format == "csv":  # patients' names and MRNs leave as text: audited before it is printed
+        services.access.log_reminder_list(actor, before, [r.procedure_id for r in items], "standard output")
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)

@@ -46,6 +46,7 @@ class Action(StrEnum):
     BACKUP = "backup"
     RESTORE = "restore"
     VIEW_AUDIT = "view_audit"
+    WRITE_REPORT = "write_report"
     LOAD_DEMO = "load_demo"
 
 

@@ -1,4 +1,10 @@
-"""Build a case's reports through the services and write them atomically."""
+"""Build a case's reports through the services and write them atomically.
+
+Every PDF that leaves is audited (``services.access``): the files are
+written first, then one ``write_report`` row names the case, the kinds and
+the file names; if that row cannot be written the files are removed, so no
+PDF of a patient exists without its audit row. ``print_file`` does the same
+for the copy handed to the system's viewer to print."""
 
 from __future__ import annotations
 
@@ -17,7 +23,9 @@ KINDS = ("summary", "followup", "patient")
 
 def report_bytes(services: Services, actor: Actor, procedure_id: str, kind: str,
                  lab: data.LabContact | None = None) -> bytes:
+    """PDF bytes of one report, for a caller that audits where they go (``write_reports``, ``print_file``)."""
     _check_kinds((kind,))  # before reading anything
+    services.access.may_write_reports(actor)
     return render(services.review.case_file(actor, procedure_id), kind, lab)
 
 
@@ -48,14 +56,40 @@ def safe_name(text: str) -> str:
 
 def write_reports(services: Services, actor: Actor, procedure_id: str, folder: Path,
                   kinds: tuple[str, ...] = KINDS, lab: data.LabContact | None = None) -> list[Path]:
+    """Write the case's PDFs into ``folder`` (``<case>-<kind>.pdf``), then audit them."""
     _check_kinds(kinds)
+    services.access.may_write_reports(actor)  # before anything is read or rendered
     case = services.review.case_file(actor, procedure_id)  # one read for every report
     private_folder(folder, tighten_existing=False)  # refuses a device or file given as the folder
-    written = []
-    for kind in kinds:
-        target = folder / f"{safe_name(procedure_id)}-{kind}.pdf"
-        content = render(case, kind, lab)
-        with atomic_write(target, "wb") as fh:
-            fh.write(content)
-        written.append(target)
+    written: list[Path] = []
+    try:
+        for kind in kinds:
+            target = folder / f"{safe_name(procedure_id)}-{kind}.pdf"
+            content = render(case, kind, lab)
+            with atomic_write(target, "wb") as fh:
+                fh.write(content)
+            written.append(target)
+        services.access.log_reports(actor, procedure_id, kinds, [p.name for p in written], folder.name)
+    except BaseException:  # no PDF without its audit row (nor half a set)
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     return written
+
+
+def print_file(services: Services, actor: Actor, procedure_id: str, folder: Path, kind: str = "summary") -> Path:
+    """Write one PDF of the case into ``folder`` (a private temporary folder) to hand to the system's
+    viewer for printing; audited as ``print_report`` (the file is removed if the row cannot be written).
+    The caller removes the folder after use (the GUI: at the end of the session)."""
+    _check_kinds((kind,))
+    services.access.may_write_reports(actor)
+    content = render(services.review.case_file(actor, procedure_id), kind)
+    target = folder / f"{safe_name(procedure_id)}-{kind}.pdf"
+    with atomic_write(target, "wb") as fh:
+        fh.write(content)
+    try:
+        services.access.log_print(actor, procedure_id, kind, target.name)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target

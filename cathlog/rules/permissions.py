@@ -3,6 +3,12 @@
 Role matrix (reliability-tests A7, 21 CFR 11.10(d),(g)): a nurse logs and
 corrects; a physician does that and signs; an admin manages users, exports,
 backs up and restores, and makes no clinical edits.
+
+A case's PDFs (``WRITE_REPORT``: summary, follow-up plan, patient sheet, saved
+or printed) carry the whole record out of cathlog, so they are for the
+physician who reviews and signs the case and the admin who answers records
+requests; a nurse, who may not export, may not write them either (issue 13
+item 12). Every one is audited (``cathlog.services.access``).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ _CLINICAL = {
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.NURSE: frozenset(_CLINICAL),
-    Role.PHYSICIAN: frozenset(_CLINICAL | {Action.SIGN_CASE, Action.SET_TARGETS}),
+    Role.PHYSICIAN: frozenset(_CLINICAL | {Action.SIGN_CASE, Action.SET_TARGETS, Action.WRITE_REPORT}),
     Role.ADMIN: frozenset(
         {
             Action.VIEW_RECORDS,
@@ -36,6 +42,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.RESTORE,
             Action.VIEW_AUDIT,
             Action.LOAD_DEMO,
+            Action.WRITE_REPORT,
         }
     ),
 }

@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 
 from cathlog.domain.errors import NotACathlogDatabase
 from cathlog.paths import prepare_data_folder, secure_existing
+from cathlog.services.access import AccessService
 from cathlog.services.admin import AdminService
 from cathlog.services.auth import AuthService
 from cathlog.services.base import Clock, system_clock
@@ -37,6 +38,7 @@ class Services:
         self.review = ReviewService(store, clock, auth=self.auth, cases=self.cases)
         self.admin = AdminService(store, clock, verify_signatures=self.review.verify_signatures)
         self.demo = DemoService(store, clock, auth=self.auth, cases=self.cases)
+        self.access = AccessService(store, clock)  # who viewed which record; what patient data left
         # Start-up: the trail against its checkpoint outside the database (a cut-off tail).
         self.tamper_warnings: list[str] = checkpoint.startup_problems(store)
         for warning in self.tamper_warnings:

@@ -176,6 +176,15 @@ class UsersDialog(_AdminDialog):
 class AuditDialog(_AdminDialog):
     HEADERS = ("#", "When (UTC)", "User", "Workstation", "Action", "What", "Case", "Old value", "New value",
                "Reason")
+    PRESETS = (("Every action", None), ("Who viewed which record", "view_record"),
+               ("Case PDFs written", "write_report"), ("Case PDFs printed", "print_report"),
+               ("Case lists as CSV", "export_case_list"), ("Worklists as CSV", "export_reminders"),
+               ("Record exports", "export"))
+
+    def _preset(self) -> None:
+        """A choice of "show only" fills the action filter (so the CSV export follows it too)."""
+        self.action.setText(self.show_only.currentData() or "")
+        self.reload()
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None):
         super().__init__(services, actor, "Audit trail", parent)
@@ -193,6 +202,12 @@ class AuditDialog(_AdminDialog):
         self.since = QLineEdit()
         self.since.setAccessibleName("from date")
         self.since.setPlaceholderText("from YYYY-MM-DD")
+        self.show_only = QComboBox()  # the HIPAA access log: who viewed which record, what left
+        self.show_only.setAccessibleName("show only")
+        for text, action in self.PRESETS:
+            self.show_only.addItem(text, action)
+        self.show_only.currentIndexChanged.connect(self._preset)
+        form.addWidget(self.show_only)
         for w in (self.case, self.user, self.action, self.since):
             w.returnPressed.connect(self.reload)
             form.addWidget(w)

@@ -1,6 +1,8 @@
 """Housekeeping beside the main window: automatic backups (daily while the
-program stays open, and on close), the background integrity check, and the
-admin's "back up as" and "restore" dialogs.
+program stays open, and on close), the background integrity check, the
+admin's "back up as" and "restore" dialogs, noticing a restore made by
+another window or the command line, and the session's private temporary
+folder (the PDFs handed to the system viewer to print), removed at exit.
 
 A collaborator the window owns, not a mixin: it talks to the window only
 through its signals (``message`` for the status line, ``restored`` to reload
@@ -11,6 +13,7 @@ database only through the admin services.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +22,11 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
+from cathlog.fileio import SessionTemp
 from cathlog.services import Services
 
 DAILY_MS = 24 * 3600 * 1000
+RESTORE_POLL_MS = 3000  # how often a window asks whether the database was restored under it (one small read)
 
 
 class _Worker(QThread):
@@ -42,17 +47,69 @@ class Housekeeping(QObject):
     restored = Signal()  # the database was replaced from a backup: reload what is shown
     checked = Signal(object)  # the background check is done: None when sound, else what is wrong
 
-    def __init__(self, services: Services, window: QWidget, backup_folder: Path | None = None):
+    def __init__(self, services: Services, window: QWidget, backup_folder: Path | None = None,
+                 temp_root: Path | None = None):
+        """``temp_root``: where the session's private temporary folder is made (default
+        ``cathlog.paths.temp_root()``), on first use."""
         super().__init__(window)
         self.services = services
         self.parent_widget = window  # the parent of the dialogs
         self.backup_folder = backup_folder
+        self._temp_root = temp_root
+        self._session: SessionTemp | None = None
         self._check: _Worker | None = None
         self._daily = QTimer(self)  # a backup each day the program stays open
         self._daily.setInterval(DAILY_MS)
         self._daily.timeout.connect(lambda: self.backup_now("daily"))
         if backup_folder is not None:
             self._daily.start()
+        self._token = self._current_token()
+        self.restore_watch = QTimer(self)  # a restore from another window or the command line
+        self.restore_watch.setInterval(RESTORE_POLL_MS)
+        self.restore_watch.timeout.connect(self.check_restored)
+        self.restore_watch.start()
+
+    # --- a restore made elsewhere ---------------------------------------------------------
+
+    def _current_token(self) -> str | None:
+        try:
+            return self.services.admin.database_replaced_since(None)[1]
+        except CathlogError:
+            return None
+
+    def check_restored(self) -> bool:
+        """One tick of the watch: if the database was restored under this window since the last
+        tick, say so and emit ``restored`` (the window reloads what it shows; a half-typed entry
+        stays in its form). True when it was."""
+        try:
+            replaced, token = self.services.admin.database_replaced_since(self._token)
+        except CathlogError:  # e.g. the file is busy or damaged: the next tick asks again
+            return False
+        self._token = token
+        if not replaced:
+            return False
+        self.restored.emit()  # first: the reload's own status text must not hide this one
+        self.message.emit(f"⚠ The database was restored from a backup at {datetime.now():%H:%M:%S} (noticed "
+                          "by this window); what you see was reloaded. Entries made after that backup are not "
+                          "in it; a half-typed entry is still in its form.", 0)
+        return True
+
+    # --- the session's temporary folder -------------------------------------------------
+
+    def temp_folder(self, prefix: str = "print-") -> Path:
+        """A new private (0700) folder inside this session's temporary folder, removed at exit."""
+        if self._session is None:
+            from cathlog.paths import temp_root
+
+            self._session = SessionTemp(self._temp_root or temp_root())
+        return self._session.new_folder(prefix)
+
+    def end_session(self) -> None:
+        """At exit: remove the session's temporary folder and everything in it (printed PDFs)."""
+        self.restore_watch.stop()
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     # --- the background check ---------------------------------------------------------
 
@@ -118,5 +175,6 @@ class Housekeeping(QObject):
         except (CathlogError, OSError) as exc:
             QMessageBox.warning(self.parent_widget, "cathlog", str(exc))
             return
+        self._token = self._current_token()  # this window's own restore: reloaded here, not again by the watch
         self.restored.emit()
         QMessageBox.information(self.parent_widget, "cathlog", f"Restored. The replaced file is kept as {kept}.")

@@ -60,7 +60,8 @@ class MainWindow(QMainWindow):
         self.cases.open_requested.connect(self.open_case)
         self.cases.review_requested.connect(self.review_case)
         self.cases.new_requested.connect(self.new_case)
-        self.housekeeping.restored.connect(self.cases.reload)
+        self.cases.case_selected.connect(lambda pid: self.viewed(pid, "case list"))
+        self.housekeeping.restored.connect(self.reload_after_restore)
         self.live = self._make_live(actor)
         self._build()
         self.cases.reload()
@@ -205,8 +206,28 @@ class MainWindow(QMainWindow):
         except CathlogError as exc:
             self._fail(exc)
             return
+        self.viewed(procedure_id, "live log")
         self.pages.setCurrentWidget(self.live)
         self.live.timeline.setFocus()
+
+    def viewed(self, procedure_id: str, via: str) -> None:
+        """The access log (services.access decides whether this view is a new row)."""
+        try:
+            self.services.access.record_view(self.actor, procedure_id, via)
+        except CathlogError as exc:  # the record was shown already; say that the view is not logged
+            self.statusBar().showMessage(f"⚠ This view of {procedure_id} could not be logged: {exc}", 15000)
+
+    def reload_after_restore(self) -> None:
+        """The database was restored under this window: the list and the open case again (the
+        half-typed entry stays in its form); a case the backup lacks goes back to the list."""
+        self.cases.reload()
+        if self.live.record is None:
+            return
+        try:
+            self.live.reload()
+        except CathlogError:
+            self.live.record = None
+            self.pages.setCurrentWidget(self.cases)
 
     def show_cases(self) -> None:
         self.pages.setCurrentWidget(self.cases)
@@ -214,7 +235,8 @@ class MainWindow(QMainWindow):
         self.cases.case_view.setFocus()
 
     def review_case(self, procedure_id: str) -> None:
-        ReviewDialog.show_for(self.services, self.actor, procedure_id, self)
+        ReviewDialog.show_for(self.services, self.actor, procedure_id, self,
+                              temp_folder=self.housekeeping.temp_folder)
         self.cases.reload()
 
     def new_case(self) -> None:

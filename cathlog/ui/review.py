@@ -3,7 +3,9 @@ to accept, edit or dismiss, e-signature, and the PDFs to save or print."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -60,9 +62,14 @@ def _columns(table: QTableWidget, stretch: int) -> None:
 class ReviewDialog(QDialog):
     changed = Signal()
 
-    def __init__(self, services: Services, actor: Actor, procedure_id: str, parent: QWidget | None = None):
+    def __init__(self, services: Services, actor: Actor, procedure_id: str, parent: QWidget | None = None,
+                 temp_folder: Callable[[], Path] | None = None):
+        """``temp_folder``: gives a new private folder for a PDF to print (the main window's session
+        folder, removed at exit); without it the dialog keeps its own and removes it when it closes."""
         super().__init__(parent)
         self.services, self.actor, self.procedure_id = services, actor, procedure_id
+        self._temp_folder = temp_folder
+        self._own_temp: list[Path] = []
         self.setWindowTitle(f"cathlog — review and sign {procedure_id}")
         self.resize(1100, 900)
         layout = QVBoxLayout(self)
@@ -83,6 +90,10 @@ class ReviewDialog(QDialog):
             button.setAutoDefault(False)  # Enter in a field must not press Sign or Add drug
             button.setIcon(QIcon())
         self.load()
+        try:  # the access log: opening the review is a view of the record
+            self.services.access.record_view(actor, procedure_id, "review")
+        except CathlogError as exc:
+            self.say(f"This view could not be logged: {exc}", error=True)
 
     # --- layout ----------------------------------------------------------------
 
@@ -344,15 +355,37 @@ class ReviewDialog(QDialog):
         return paths
 
     def print_summary(self) -> Path | None:
-        """Write the PDFs to a temporary folder and open the summary in the system's PDF viewer to print."""
-        folder = Path(tempfile.mkdtemp(prefix="cathlog-print-"))
-        paths = self.save_pdfs(str(folder))
-        if not paths:
+        """Write the summary PDF into a private temporary folder (audited as ``print_report``) and open
+        it in the system's PDF viewer to print. The folder is removed at the end of the session (or
+        when this dialog closes, if it made its own)."""
+        from cathlog.reports.make import print_file  # ReportLab loads when the first PDF is made
+
+        try:
+            folder = self._print_folder()
+            path = print_file(self.services, self.actor, self.procedure_id, folder)
+        except (CathlogError, OSError) as exc:
+            self.say(f"Not printed: {exc}", error=True)
             return None
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths[0]))):
-            self.say(f"No PDF viewer opened; the PDFs are in {folder}.", error=True)
-        return paths[0]
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self.say("No PDF viewer opened; use Save PDFs… and print the file from there.", error=True)
+        else:
+            self.say("The summary is open in the PDF viewer; its temporary copy is removed when cathlog closes.")
+        return path
+
+    def _print_folder(self) -> Path:
+        if self._temp_folder is not None:
+            return self._temp_folder()
+        folder = Path(tempfile.mkdtemp(prefix="cathlog-print-"))  # 0700
+        self._own_temp.append(folder)
+        return folder
+
+    def done(self, result: int) -> None:  # noqa: D102 - QDialog's: the dialog's own print folders go
+        for folder in self._own_temp:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._own_temp.clear()
+        super().done(result)
 
     @classmethod
-    def show_for(cls, services: Services, actor: Actor, procedure_id: str, parent: QWidget | None = None) -> None:
-        cls(services, actor, procedure_id, parent).exec()
+    def show_for(cls, services: Services, actor: Actor, procedure_id: str, parent: QWidget | None = None,
+                 temp_folder: Callable[[], Path] | None = None) -> None:
+        cls(services, actor, procedure_id, parent, temp_folder=temp_folder).exec()
