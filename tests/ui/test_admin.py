@@ -68,7 +68,7 @@ def test_export_dialog_writes_and_audits(qtbot, services, admin, tmp_path):
 
 
 def test_audit_viewer_names_a_record_edited_in_the_file(qtbot, services, admin):
-    from tests.test_tamper import _attack
+    from tests.store.test_tamper import _attack
 
     services.demo.load(admin, 2, seed=1)
     event_id = services.store.db.conn.execute("SELECT event_id FROM event_versions LIMIT 1").fetchone()[0]

@@ -36,7 +36,7 @@ from tests.conftest import FAST_HASHER, PASSWORD
 from tests.helpers import open_case
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX only")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 WRITER = textwrap.dedent("""
     import sys

@@ -23,7 +23,7 @@ from cathlog.exchange.fhir import GS1_ISSUER, write_bundle
 from cathlog.resources import resource_path
 from tests.helpers import open_case
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import fetch_fhir_schema  # noqa: E402
 
 CODED = {  # every CodeableConcept the export fills from a code table, by resource type

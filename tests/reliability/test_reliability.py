@@ -37,7 +37,7 @@ from cathlog.store.db import Store
 from tests.conftest import FAST_HASHER, PASSWORD
 from tests.helpers import open_case
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KILL_CYCLES = int(os.environ.get("CATHLOG_KILL_CYCLES", "50"))
 
 WRITER = textwrap.dedent("""

@@ -20,7 +20,7 @@ from cathlog.store import audit, checkpoint, keys, schema, seals
 from cathlog.store.db import Store
 from tests.conftest import FAST_HASHER, PASSWORD
 from tests.helpers import open_case
-from tests.test_review import PLAN
+from tests.services.test_review import PLAN
 
 HEPARIN = {"drug": "heparin", "dose": 7000.0, "dose_unit": "units", "route": "iv"}
 

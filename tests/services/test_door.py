@@ -24,7 +24,7 @@ from cathlog.services import Services
 from tests.conftest import FAST_HASHER, PASSWORD
 from tests.helpers import CORONARY, TEAM, make_patient, open_case
 
-PKG = Path(__file__).resolve().parent.parent / "cathlog"
+PKG = Path(__file__).resolve().parents[2] / "cathlog"
 
 
 def _count(services, table: str) -> int:

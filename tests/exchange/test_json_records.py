@@ -17,7 +17,7 @@ from cathlog.store.db import Store
 from tests.conftest import FAST_HASHER, PASSWORD, FakeClock
 from tests.helpers import open_case
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fresh(tmp_path, name, clock):

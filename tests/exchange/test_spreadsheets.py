@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from cathlog.domain.flat_tables import FORMULA_TRIGGERS, TABLE_BY_NAME, TABLES, neutralize, unneutralize
 from cathlog.exchange.spreadsheets import write_csv_zip, write_xlsx
-from tests.flat_reference import reference_tables
+from tests.exchange.flat_reference import reference_tables
 from tests.helpers import open_case
 
 

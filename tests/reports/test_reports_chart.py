@@ -16,7 +16,7 @@ from cathlog.reports import data, fonts, pdf
 from cathlog.reports.make import render
 from tests.conftest import PASSWORD
 from tests.helpers import CORONARY, TEAM, make_patient, open_case
-from tests.test_reports import REVIEW
+from tests.reports.test_reports import REVIEW
 
 TODAY = date(2026, 11, 21)
 

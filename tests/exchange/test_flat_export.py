@@ -10,7 +10,7 @@ from cathlog.domain.errors import PermissionDenied
 from cathlog.domain.flat_tables import CASES_TABLE, FILTERS, TABLE_BY_NAME, TABLES, ExportFilters
 from cathlog.domain.records import TeamMember
 from cathlog.exchange.spreadsheets import write_xlsx
-from tests.flat_reference import reference_tables
+from tests.exchange.flat_reference import reference_tables
 from tests.helpers import CORONARY, make_patient, open_case
 
 FILTER_CASES = ({}, {"category": "venous"}, {"operator": "patel"}, {"operator": "ölz"}, {"status": "closed"},

@@ -244,7 +244,7 @@ def test_schema_is_frozen(store):
     rows = store.db.conn.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
                                  "AND name NOT LIKE '_sqlite%' ORDER BY type, name").fetchall()
     current = "".join(f"-- {t} {n}\n{sql};\n\n" for t, n, sql in rows)
-    assert current == (Path(__file__).parent / "data" / "schema.sql").read_text()
+    assert current == (Path(__file__).parents[1] / "data" / "schema.sql").read_text()
 
 
 def test_a_version_1_database_is_migrated(tmp_path):

@@ -41,7 +41,7 @@ def test_saved_entry_survives_sigkill(tmp_path):
     proc = open_case(services, nurse)
     services.store.close()
     acknowledged = []
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     for i in range(8):
         result = subprocess.run([sys.executable, "-c", CHILD, str(path), proc.procedure_id, PASSWORD, str(i)],
                                 capture_output=True, text=True, timeout=60, env=env)
