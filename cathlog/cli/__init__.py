@@ -23,6 +23,7 @@ from cathlog.cli.admin import (cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_i
                                cmd_users)
 from cathlog.cli.common import EXIT_FAIL, CliError
 from cathlog.cli.records import cmd_cases, cmd_export, cmd_import, cmd_reminders, cmd_reopen, cmd_report
+from cathlog.cli.settings import cmd_settings
 from cathlog.domain.enums import Role
 from cathlog.domain.errors import CathlogError
 from cathlog.paths import private_log_file
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="the user to act on")
     p.add_argument("--role", choices=[r.value for r in Role])
     p.add_argument("--display-name", help="full name of a new user")
+    p.add_argument("--reason", help="why (kept in the audit trail)")
+
+    p = add("settings", cmd_settings, "list the lab's settings (name, phone, FHIR identity); an admin sets one")
+    p.add_argument("action", choices=["list", "set"])
+    p.add_argument("key", nargs="?", metavar="KEY", help="the setting to set (see 'settings list')")
+    p.add_argument("value", nargs="?", metavar="VALUE", help="its new value (checked; a bad one is refused)")
     p.add_argument("--reason", help="why (kept in the audit trail)")
 
     p = add("demo", cmd_demo, "fill the database with realistic synthetic cases of every category")

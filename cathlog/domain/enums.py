@@ -48,6 +48,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     WRITE_REPORT = "write_report"
     LOAD_DEMO = "load_demo"
+    MANAGE_SETTINGS = "manage_settings"
 
 
 class Category(_Vocab):

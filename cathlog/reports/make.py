@@ -23,10 +23,16 @@ KINDS = ("summary", "followup", "patient")
 
 def report_bytes(services: Services, actor: Actor, procedure_id: str, kind: str,
                  lab: data.LabContact | None = None) -> bytes:
-    """PDF bytes of one report, for a caller that audits where they go (``write_reports``, ``print_file``)."""
+    """PDF bytes of one report, for a caller that audits where they go (``write_reports``, ``print_file``).
+    ``lab`` None: the lab's name and phone from its settings (so does ``write_reports``)."""
     _check_kinds((kind,))  # before reading anything
     services.access.may_write_reports(actor)
-    return render(services.review.case_file(actor, procedure_id), kind, lab)
+    return render(services.review.case_file(actor, procedure_id), kind, lab or lab_contact(services, actor))
+
+
+def lab_contact(services: Services, actor: Actor) -> data.LabContact:
+    """The lab's name and phone from its settings (``services.settings``; 'cathlog settings set')."""
+    return data.LabContact(*services.settings.lab_contact(actor))
 
 
 def _check_kinds(kinds: tuple[str, ...]) -> None:
@@ -60,6 +66,7 @@ def write_reports(services: Services, actor: Actor, procedure_id: str, folder: P
     _check_kinds(kinds)
     services.access.may_write_reports(actor)  # before anything is read or rendered
     case = services.review.case_file(actor, procedure_id)  # one read for every report
+    lab = lab or lab_contact(services, actor)
     private_folder(folder, tighten_existing=False)  # refuses a device or file given as the folder
     written: list[Path] = []
     try:
@@ -83,7 +90,7 @@ def print_file(services: Services, actor: Actor, procedure_id: str, folder: Path
     The caller removes the folder after use (the GUI: at the end of the session)."""
     _check_kinds((kind,))
     services.access.may_write_reports(actor)
-    content = render(services.review.case_file(actor, procedure_id), kind)
+    content = render(services.review.case_file(actor, procedure_id), kind, lab_contact(services, actor))
     target = folder / f"{safe_name(procedure_id)}-{kind}.pdf"
     with atomic_write(target, "wb") as fh:
         fh.write(content)

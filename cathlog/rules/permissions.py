@@ -1,7 +1,8 @@
 """Who may do what: one table, deny by default.
 
 Role matrix (reliability-tests A7, 21 CFR 11.10(d),(g)): a nurse logs and
-corrects; a physician does that and signs; an admin manages users, exports,
+corrects; a physician does that and signs; an admin manages users and the lab's
+settings (name, phone, FHIR identity), exports,
 backs up and restores, and makes no clinical edits.
 
 A case's PDFs (``WRITE_REPORT``: summary, follow-up plan, patient sheet, saved
@@ -36,6 +37,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
         {
             Action.VIEW_RECORDS,
             Action.MANAGE_USERS,
+            Action.MANAGE_SETTINGS,
             Action.EXPORT,
             Action.IMPORT,
             Action.BACKUP,

@@ -24,6 +24,7 @@ from cathlog.services.demo import DemoService
 from cathlog.services.exchange import ExchangeService
 from cathlog.services.implants import ImplantService
 from cathlog.services.review import ReviewService
+from cathlog.services.settings import SettingsService
 from cathlog.store import checkpoint
 from cathlog.store.db import Store
 
@@ -39,6 +40,7 @@ class Services:
         self.admin = AdminService(store, clock, verify_signatures=self.review.verify_signatures)
         self.demo = DemoService(store, clock, auth=self.auth, cases=self.cases)
         self.access = AccessService(store, clock)  # who viewed which record; what patient data left
+        self.settings = SettingsService(store, clock)  # the lab's name, phone and FHIR identity
         # Start-up: the trail against its checkpoint outside the database (a cut-off tail).
         self.tamper_warnings: list[str] = checkpoint.startup_problems(store)
         for warning in self.tamper_warnings:

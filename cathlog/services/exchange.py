@@ -16,22 +16,17 @@ from cathlog.domain.flat_tables import ExportFilters, FlatTable
 from cathlog.domain.records import Actor, ProcedureRecord
 from cathlog.rules.deidentify import deidentify, deidentify_row
 from cathlog.rules.permissions import Action
+from cathlog.services import settings as lab_settings
 from cathlog.services.base import ServiceBase
 from cathlog.services.imports import Importer
 from cathlog.store import export_rows
 from cathlog.store import records as rec
-from cathlog.store import keys, settings
+from cathlog.store import keys
 
 
-# The lab's identity in a FHIR export, read from the database settings (keys ``fhir.*``). There is no
-# settings screen yet: until the lab enters its own, the defaults below are LOCAL placeholders (urn:oid
-# under 2.25 would be a real OID; these are deliberately marked "local" so no receiver mistakes them).
-FHIR_DEFAULTS = {
-    "fhir.mrn_system": "urn:cathlog:local:mrn",  # the MRN's assigning authority: an OID (urn:oid:...) or URI
-    "fhir.organization_name": "Cath lab (local, not configured)",
-    "fhir.organization_system": "urn:cathlog:local:organization",  # the lab's identifier system
-    "fhir.organization_id": "cathlog-lab",  # the lab's identifier value in that system
-}
+# The lab's identity in a FHIR export: the lab settings ``fhir.*`` (cathlog.services.settings; set with
+# 'cathlog settings set'). Until the lab enters its own, LOCAL placeholders.
+FHIR_DEFAULTS = lab_settings.FHIR_DEFAULTS
 
 
 class ExchangeService(ServiceBase):
@@ -85,8 +80,8 @@ class ExchangeService(ServiceBase):
         settings ``fhir.mrn_system``, ``fhir.organization_name``, ``fhir.organization_system``,
         ``fhir.organization_id``, each defaulting to ``FHIR_DEFAULTS`` (local placeholders)."""
         self.require(actor, Action.EXPORT)
-        found = settings.read_values(self.store, "fhir.")
-        return {key: found.get(key) or default for key, default in FHIR_DEFAULTS.items()}
+        found = lab_settings.stored_values(self.store)
+        return {key: found[key] for key in FHIR_DEFAULTS}
 
     def log_export(self, actor: Actor, fmt: str, filters: Mapping[str, Any], count: int, target: str) -> None:
         self.require(actor, Action.EXPORT)

@@ -23,3 +23,15 @@ def read_values(store: Store, prefix: str) -> dict[str, str]:
     rows = store.db.conn.execute("SELECT key, value FROM settings WHERE substr(key, 1, ?) = ?",
                                  [len(prefix), prefix]).fetchall()
     return {str(k): str(v) for k, v in rows}
+
+
+def write_value(store: Store, key: str, value: str) -> None:
+    """Set one setting (a row is updated in place; the caller audits the old and new value).
+    Call inside ``store.write()``. The legacy pseudonym key row is never touched."""
+    if key == LEGACY_PSEUDONYM_KEY:
+        raise ValueError(f"the setting {key!r} is kept as it is and never written")
+    conn = store.db.conn
+    if not conn.in_transaction:
+        raise RuntimeError("write_value must run in the write transaction that audits it")
+    conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])

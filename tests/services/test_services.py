@@ -184,6 +184,7 @@ CLINICAL_CALLS = {
     Action.UPDATE_PATIENT: lambda s, a, ids: s.cases.update_patient(a, ids["patient"], {"weight_kg": 81}, "w"),
     Action.VIEW_RECORDS: lambda s, a, ids: s.cases.get_record(a, ids["proc"]),
     Action.MANAGE_USERS: lambda s, a, ids: s.auth.list_users(a),
+    Action.MANAGE_SETTINGS: lambda s, a, ids: s.settings.set(a, "lab_phone", "+1 555 0100"),
     Action.EXPORT: lambda s, a, ids: list(s.exchange.iter_records(a)),
     Action.IMPORT: lambda s, a, ids: s.exchange.import_records(a, [], "none.json"),
     Action.REOPEN_CASE: lambda s, a, ids: _closed_then(s, ids, lambda: s.cases.reopen_case(a, ids["proc"], "late")),

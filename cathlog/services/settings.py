@@ -1,0 +1,123 @@
+"""The lab's own settings, kept in the database: who the patient calls (the patient sheet) and the
+lab's identity in a FHIR export (issue 14 items 4 and 9).
+
+A fixed, typed list (``SETTINGS``): each value is checked when set and a bad one is refused with what
+is allowed, never shortened or clamped (surrounding spaces are dropped). Any signed-in user may read
+them; only an admin sets them (``Action.MANAGE_SETTINGS``), and every change is audited
+(``set_setting``, with the old and the new value). ``stored_values`` is the one way to read them:
+``lab_contact`` for reports and ``ExchangeService.fhir_identity`` both go through it. Other rows of the
+``settings`` table (the audit key id, the legacy pseudonym key, backup marks) are not lab settings and
+are never read or written here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cathlog.domain.errors import Issue, ValidationError
+from cathlog.domain.records import Actor
+from cathlog.rules.permissions import Action
+from cathlog.services.base import ServiceBase
+from cathlog.store import settings as settings_store
+from cathlog.store.db import Store
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PHONE = re.compile(r"[0-9 +()\-]{3,30}")
+_OID_URN = re.compile(r"urn:oid:[0-2](\.(0|[1-9][0-9]*))+")
+_HTTP_URI = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?")
+_URN = re.compile(r"urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:[^\s]+")
+SYSTEM_ALLOWED = ("an OID as urn:oid:<dotted digits> (e.g. urn:oid:1.2.840.114350.1.13.0.1.7.5.737384.14), "
+                  "an http(s) URI or a urn: URI; no spaces, at most 255 characters")
+
+
+def _text(low: int, high: int) -> Callable[[str], bool]:
+    return lambda v: low <= len(v) <= high and not _CONTROL.search(v)
+
+
+def _system(value: str) -> bool:
+    if len(value) > 255:
+        return False
+    if value.lower().startswith("urn:oid:"):
+        return bool(_OID_URN.fullmatch(value))
+    return bool(_HTTP_URI.fullmatch(value) or _URN.fullmatch(value))
+
+
+def _phone(value: str) -> bool:
+    return bool(_PHONE.fullmatch(value)) and any(c.isdigit() for c in value)
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    label: str
+    default: str  # "" = not set
+    allowed: str  # what a refusal says is allowed
+    check: Callable[[str], bool]
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("lab_name", "the lab's name on the patient sheet", "",
+                "1 to 100 characters (no control characters)", _text(1, 100)),
+    SettingSpec("lab_phone", "the lab's phone number on the patient sheet", "",
+                "3 to 30 characters of digits, spaces and + - ( ), with at least one digit", _phone),
+    # FHIR identity: until the lab enters its own, LOCAL placeholders (marked "local" so no receiver
+    # mistakes them for a real OID or URI).
+    SettingSpec("fhir.mrn_system", "FHIR: the MRN's identifier system (its assigning authority)",
+                "urn:cathlog:local:mrn", SYSTEM_ALLOWED, _system),
+    SettingSpec("fhir.organization_name", "FHIR: the lab's organisation name",
+                "Cath lab (local, not configured)", "1 to 200 characters (no control characters)", _text(1, 200)),
+    SettingSpec("fhir.organization_system", "FHIR: the identifier system of the lab's organisation",
+                "urn:cathlog:local:organization", SYSTEM_ALLOWED, _system),
+    SettingSpec("fhir.organization_id", "FHIR: the lab's identifier in that system", "cathlog-lab",
+                "1 to 64 characters (no control characters)", _text(1, 64)),
+)
+SPECS = {s.key: s for s in SETTINGS}
+FHIR_DEFAULTS = {s.key: s.default for s in SETTINGS if s.key.startswith("fhir.")}
+
+
+def checked(key: str, value: str) -> str:
+    """``value`` without surrounding spaces if it is allowed for ``key``; else ValidationError saying
+    what is allowed (an unknown key names the known ones)."""
+    spec = SPECS.get(key)
+    if spec is None:
+        raise ValidationError([Issue(key, value, f"unknown setting {key!r}; one of {', '.join(SPECS)}",
+                                     code="unknown_setting")])
+    text = value.strip()
+    if not spec.check(text):
+        raise ValidationError([Issue(key, value, f"{key} {value!r} refused: {spec.allowed}",
+                                     code="bad_setting")])
+    return text
+
+
+def stored_values(store: Store) -> dict[str, str]:
+    """Every lab setting: its stored value, else its default (the one way settings are read)."""
+    found = {**settings_store.read_values(store, "lab_"), **settings_store.read_values(store, "fhir.")}
+    return {s.key: found.get(s.key) or s.default for s in SETTINGS}
+
+
+class SettingsService(ServiceBase):
+    def values(self, actor: Actor) -> dict[str, str]:
+        """Every lab setting (key -> value, the default where unset), in ``SETTINGS`` order."""
+        self.require(actor, Action.VIEW_RECORDS)
+        return stored_values(self.store)
+
+    def lab_contact(self, actor: Actor) -> tuple[str, str]:
+        """The lab's name and phone for the patient sheet ("" where unset)."""
+        found = self.values(actor)
+        return found["lab_name"], found["lab_phone"]
+
+    def set(self, actor: Actor, key: str, value: str, reason: str | None = None) -> str:
+        """Set one lab setting (admin only), audited with the old and the new value; returns the value
+        stored. A bad value is refused (ValidationError) and nothing changes."""
+        self.require(actor, Action.MANAGE_SETTINGS)
+        text = checked(key, value)
+        with self.store.write():
+            old = settings_store.read_values(self.store, key).get(key)
+            if old == text:
+                return text
+            settings_store.write_value(self.store, key, text)
+            self.audit(actor, "set_setting", "settings", key, old={"value": old}, new={"value": text},
+                       reason=reason)
+        return text
