@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
-from cathlog.domain.enums import EventKind, Role, TeamRole  # noqa: E402
+from cathlog.domain.enums import Role, TeamRole  # noqa: E402
 from cathlog.domain.followup import DurationUnit, PlanDrug  # noqa: E402
 from cathlog.domain.records import Patient, TeamMember  # noqa: E402
 from cathlog.services import Services  # noqa: E402
