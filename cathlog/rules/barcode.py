@@ -10,6 +10,11 @@ when a variable-length field (lot, serial) could also be read as ending
 where another UDI field starts (``21``, ``17``, ``10``, ``11`` inside a lot),
 :func:`read_udi` returns every plausible reading and :func:`parse_udi` refuses
 to guess (:class:`AmbiguousScanError`): the nurse chooses or scans again.
+
+A GS1 Digital Link (a web address carrying ``/01/<GTIN>/10/<lot>...``, which a
+scanner types as it reads a QR code) is read through biip too, with or without
+its ``https://`` host; a HIBC LIC barcode (``+...``, common on US devices) is
+read by :mod:`cathlog.rules.hibc`.
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ class ScannedUdi:
     serial: str | None = None
     expiry_date: str | None = None  # YYYY-MM-DD
     production_date: str | None = None  # YYYY-MM-DD (AI 11); in the UDI, not a device-entry field
+    catalog_number: str | None = None  # HIBC: the labeler's product number (PCN); GS1 barcodes carry none
+    labeler: str | None = None  # HIBC: the labeler identification code (LIC); not a device-entry field
+    issuer: str = "GS1"  # who issued the identifier: "GS1" or "HIBCC"
 
     def is_expired(self, on: date) -> bool:
         return self.expiry_date is not None and date.fromisoformat(self.expiry_date) < on
@@ -54,8 +62,14 @@ class ScannedUdi:
     def fields(self) -> dict[str, str]:
         """The device-entry fields this scan fills."""
         out = {"udi": self.udi, "gtin": self.gtin, "lot": self.lot, "serial": self.serial,
-               "expiry_date": self.expiry_date}
+               "expiry_date": self.expiry_date, "catalog_number": self.catalog_number}
         return {k: v for k, v in out.items() if v}
+
+    def product(self) -> str:
+        """The device identifier in words: its GTIN, or the HIBC labeler and product number."""
+        if self.gtin:
+            return self.gtin
+        return f"HIBC {self.labeler} {self.catalog_number}" if self.catalog_number else self.udi
 
     def describe(self) -> str:
         """One reading in words, for the nurse to compare with the label."""
@@ -83,6 +97,14 @@ def read_udi(text: str) -> tuple[ScannedUdi, ...]:
     raw = text.strip().replace("<GS>", "\x1d").replace("<gs>", "\x1d")
     if not raw:
         raise BarcodeError("the scan was empty")
+    data = _SYMBOLOGY.sub("", raw)
+    from cathlog.rules import hibc  # it builds on this module's ScannedUdi
+
+    if hibc.is_hibc(data):
+        return (hibc.read_hibc(data),)
+    link = _digital_link(data)
+    if link is not None:
+        return (_read_digital_link(link),)
     try:
         if raw.startswith("("):
             return (_scanned(GS1Message.parse_hri(raw)),)  # parentheses delimit every field
@@ -99,6 +121,36 @@ def read_udi(text: str) -> tuple[ScannedUdi, ...]:
     if len(others) <= 1:
         return (reading,)
     return others
+
+
+# --- GS1 Digital Link ----------------------------------------------------------------------------
+
+_URL = re.compile(r"^(https?)://([^/?#]+)(.*)$", re.IGNORECASE)
+_BARE_LINK = re.compile(r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?/(?:[^?#]*/)?01/\d{8,14}(?:[/?#]|$)")
+
+
+def _digital_link(data: str) -> str | None:
+    """The scan as an ``https://`` Digital Link address, or None when it is not one: a full address
+    (scheme and host in any case), a host and path (``id.gs1.org/01/...``) or a bare path (``/01/...``)."""
+    url = _URL.match(data)
+    if url:
+        return f"{url.group(1).lower()}://{url.group(2).lower()}{url.group(3)}"
+    if _BARE_LINK.match(data):
+        return ("https://id.gs1.org" if data.startswith("/") else "https://") + data
+    return None
+
+
+def _read_digital_link(url: str) -> ScannedUdi:
+    try:
+        result = parse(url, config=_CONFIG)
+    except Exception as exc:  # biip raises ParseError and ValueError subclasses
+        raise BarcodeError(f"this web address is not a GS1 device barcode ({exc})") from None
+    link = result.gs1_digital_link_uri
+    if link is None:
+        reason = result.gs1_digital_link_uri_error or "no /01/ GTIN in it"
+        raise BarcodeError(f"this web address is not a GS1 device barcode ({reason}): scan the device's "
+                           "UDI barcode, or type the lot and serial from the label")
+    return _scanned(link.as_gs1_message())
 
 
 # --- the readings of a scan whose separators may be lost ---------------------------------------

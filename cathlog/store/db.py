@@ -8,6 +8,11 @@ A file is accepted only if it is empty (new) or carries cathlog's
 those the migrations make for its version (``schema_check``); anything else
 is refused before a byte is written to it. Every connection runs with
 ``trusted_schema=OFF``. A restore a kill interrupted is finished first.
+
+The SQLite library must be at least :data:`MIN_SQLITE`, the one of the oldest
+platform the README names (Ubuntu 22.04): the SQL avoids anything newer (no
+``->``/``->>`` operators, which came with 3.38: ``json_extract`` instead), and
+an older library is refused at the first connection with :class:`SQLiteTooOld`.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from cathlog.domain.errors import CorruptDatabase, DatabaseUnavailable, NewerSchema, NotACathlogDatabase
+from cathlog.domain.errors import CorruptDatabase, DatabaseUnavailable, NewerSchema, NotACathlogDatabase, StoreError
 from cathlog.fileio import check_target, private_file
 from cathlog.store.errors import translate, translated
 from cathlog.store.files import secure_database
@@ -31,6 +36,23 @@ from cathlog.store.schema_check import check_schema, harden
 
 BUSY_TIMEOUT_MS = 5000
 _SQLITE_HEADER = b"SQLite format 3\x00"
+# Ubuntu 22.04's SQLite (STRICT tables need 3.37.0; the JSON functions are built into Debian's and
+# Ubuntu's builds and into python.org's). Raising this is a README change: its platform line names it.
+MIN_SQLITE: tuple[int, int, int] = (3, 37, 2)
+
+
+class SQLiteTooOld(StoreError):
+    """The SQLite library Python uses is older than :data:`MIN_SQLITE`."""
+
+
+def check_sqlite_version() -> None:
+    """Refuse to run on a SQLite library older than :data:`MIN_SQLITE`, in one line that says what to do."""
+    found = tuple(sqlite3.sqlite_version_info)
+    if found < MIN_SQLITE:
+        need = ".".join(map(str, MIN_SQLITE))
+        have = ".".join(map(str, found))
+        raise SQLiteTooOld(f"this Python uses SQLite {have}; cathlog needs SQLite {need} or newer "
+                           "(Ubuntu 22.04, Debian 12 or newer). Nothing was opened or changed.")
 
 
 def sqlite_uri(path: str | Path, *, read_only: bool = False) -> str:
@@ -53,6 +75,7 @@ def connect(path: str | Path, *, read_only: bool = False, timeout_s: float = BUS
             check_same_thread: bool = True) -> sqlite3.Connection:
     """``sqlite3.connect`` on a file through :func:`sqlite_uri` (a read-only open never creates it),
     hardened (:func:`cathlog.store.schema_check.harden`): the one way cathlog connects to a file."""
+    check_sqlite_version()
     conn = sqlite3.connect(sqlite_uri(path, read_only=read_only), uri=True, timeout=timeout_s,
                            check_same_thread=check_same_thread)
     harden(conn)
@@ -102,8 +125,9 @@ class Store:
         background instead (see :func:`quick_check_file`) and stops saving if it
         fails. Raises NotACathlogDatabase, NewerSchema or
         CorruptDatabase for a file it must not touch, DatabaseUnavailable if it
-        cannot be opened.
+        cannot be opened, SQLiteTooOld on a SQLite library older than :data:`MIN_SQLITE`.
         """
+        check_sqlite_version()
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
             file_path = None

@@ -57,9 +57,10 @@ _PROCEDURE_SOURCES = {
     "category": "pr.category", "planned": "(SELECT group_concat(value, ';') FROM json_each(pr.planned))",
     "indication": "pr.indication", "indication_detail": "pr.indication_detail", "urgency": "pr.urgency",
     "room": "pr.room",
-    "primary_operator": "(SELECT m.value ->> '$.name' FROM json_each(pr.team) AS m "
-                        "WHERE m.value ->> '$.role' = 'primary_operator' LIMIT 1)",
-    "team": "(SELECT group_concat((m.value ->> '$.name') || ' (' || (m.value ->> '$.role') || ')', '; ') "
+    "primary_operator": "(SELECT json_extract(m.value, '$.name') FROM json_each(pr.team) AS m "
+                        "WHERE json_extract(m.value, '$.role') = 'primary_operator' LIMIT 1)",
+    "team": "(SELECT group_concat(json_extract(m.value, '$.name') || ' (' || json_extract(m.value, '$.role') "
+            "|| ')', '; ') "
             "FROM json_each(pr.team) AS m)",
     "act_target_low_s": "pr.act_target_low_s", "act_target_high_s": "pr.act_target_high_s",
 }
@@ -96,7 +97,7 @@ _MATCH_SQL = {
     Match.BEFORE: "{column} < ?",
     Match.EQUALS: "{column} = ?",
     Match.MEMBER_NAME_CONTAINS: "EXISTS (SELECT 1 FROM json_each({column}) AS m "
-                                "WHERE instr(cathlog_casefold(m.value ->> '$.name'), ?) > 0)",
+                                "WHERE instr(cathlog_casefold(json_extract(m.value, '$.name')), ?) > 0)",
 }
 assert set(_MATCH_SQL) == set(Match) and {f.match for f in FILTERS} <= set(_MATCH_SQL)
 
@@ -150,7 +151,7 @@ def _table_sql(table: FlatTable, only: str, with_context: bool) -> str:
                 "WHERE c.patient_id = pa.patient_id)")
     if table.kind is None and table.name == "procedures":
         cols = _select(table, _PROCEDURE_SOURCES)
-        context = (", (SELECT json_group_array(m.value ->> '$.role') FROM json_each(pr.team) AS m)"
+        context = (", (SELECT json_group_array(json_extract(m.value, '$.role')) FROM json_each(pr.team) AS m)"
                    if with_context else "")
         return (f"SELECT {cols}{context} FROM current_procedures AS pr "
                 "JOIN patient_versions AS pa ON pa.patient_id = pr.patient_id AND pa.version = "

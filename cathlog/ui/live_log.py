@@ -366,7 +366,7 @@ class LiveLogPage(QWidget):
             notes += (f"this is the patient's implant {removes.title} (case {removes.procedure_id}): "
                       "recorded as removed; choose explanted or retrieval attempted, failed if so",)
         self.new_entry(EventKind.DEVICE, prefill)
-        self.say("Scanned " + (found[0].label if found else udi.gtin or "") + (". " + "; ".join(notes) if notes else "."))
+        self.say("Scanned " + (found[0].label if found else udi.product()) + (". " + "; ".join(notes) if notes else "."))
 
     def _choose_reading(self, readings: tuple[ScannedUdi, ...]) -> ScannedUdi | None:
         """A lost group separator: the nurse picks the reading that matches the label."""
