@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from cathlog.cli.common import EXIT_FAIL, EXIT_OK, CliError, open_services, sign_in, table, utc_day
 from cathlog.domain.errors import CathlogError
+from cathlog.exchange.csv_out import write_csv
 
 
 def cmd_cases(args: argparse.Namespace) -> int:
@@ -28,9 +28,8 @@ def cmd_cases(args: argparse.Namespace) -> int:
         filters = {"search": args.search, "status": args.status, "limit": args.limit}
         services.access.log_case_list(actor, {k: v for k, v in filters.items() if v is not None},
                                       [c.procedure_id for c in rows], "standard output")
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["procedure_id", "started_at", "mrn", "patient", "category", "status", "primary_operator"])
-        writer.writerows(data)
+        write_csv(sys.stdout, ("procedure_id", "started_at", "mrn", "patient", "category", "status",
+                               "primary_operator"), data)
     else:
         print(table(data, header) if data else "no cases")
     return EXIT_OK
@@ -101,9 +100,7 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     header = ("due", "mrn", "patient", "procedure_id", "rule", "status", "what", "source")
     if args.format == "csv":  # patients' names and MRNs leave as text: audited before it is printed
         services.access.log_reminder_list(actor, before, [r.procedure_id for r in items], "standard output")
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+        write_csv(sys.stdout, header, rows)
     else:
         print(table([r[:7] for r in rows], header[:7]) if rows else f"no reminders due before {before}")
     return EXIT_OK

@@ -26,16 +26,23 @@ from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, FieldSpec, Field
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _evaluable(text: str) -> bool:
+    """True if a spreadsheet would evaluate ``text`` once leading quotes were stripped: a trigger
+    after any run of single quotes. Quoting exactly these makes :func:`unneutralize` an exact
+    inverse, even for text that already starts with a quote (``'=x`` is written ``''=x``)."""
+    return text.lstrip("'").startswith(FORMULA_TRIGGERS)
+
+
 def neutralize(value: Any) -> Any:
     """A text cell a spreadsheet would evaluate gets a leading quote; other values pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and _evaluable(value):
         return "'" + value
     return value
 
 
 def unneutralize(value: str) -> str:
     """The inverse, for re-import: strip the quote added by :func:`neutralize`."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
+    if value.startswith("'") and _evaluable(value):
         return value[1:]
     return value
 

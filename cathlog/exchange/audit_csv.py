@@ -7,12 +7,12 @@ against the chain. A file is written atomically; every export is audited
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
 from cathlog.domain.records import Actor
+from cathlog.exchange.csv_out import write_csv
 from cathlog.fileio import atomic_write
 from cathlog.services import Services
 
@@ -22,14 +22,9 @@ COLUMNS = ("seq", "at", "user", "action", "entity", "entity_id", "procedure_id",
 
 def write_rows(fh: IO[str], rows: Iterable[Any]) -> int:
     """Write the header and ``rows`` (audit rows from ``services.admin.audit_rows``); returns the row count."""
-    writer = csv.writer(fh, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    count = 0
-    for r in rows:
-        writer.writerow((r.seq, r.at, r.username, r.action, r.entity, r.entity_id, r.procedure_id, r.workstation,
-                         r.old_value, r.new_value, r.reason, r.prev_hash, r.hash))
-        count += 1
-    return count
+    return write_csv(fh, COLUMNS, ((r.seq, r.at, r.username, r.action, r.entity, r.entity_id, r.procedure_id,
+                                    r.workstation, r.old_value, r.new_value, r.reason, r.prev_hash, r.hash)
+                                   for r in rows))
 
 
 def _filters(procedure_id: str | None, username: str | None, since: str | None,

@@ -31,7 +31,9 @@ _TRIGGERS = "(" + ", ".join(f"'{c}'" if c.isprintable() else f"char({ord(c)})" f
 
 
 def _neutral(expr: str) -> str:
-    return f"CASE WHEN typeof({expr}) = 'text' AND substr({expr}, 1, 1) IN {_TRIGGERS} THEN '''' || {expr} " \
+    # as domain.flat_tables.neutralize: a trigger after any run of leading quotes
+    return f"CASE WHEN typeof({expr}) = 'text' AND substr(ltrim({expr}, ''''), 1, 1) IN {_TRIGGERS} " \
+           f"THEN '''' || {expr} " \
            f"ELSE {expr} END"
 
 

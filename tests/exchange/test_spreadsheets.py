@@ -60,8 +60,9 @@ def test_xlsx_opens_with_typed_cells(tmp_path, services, admin, nurse):
     contrast = list(book["events_contrast"].iter_rows(values_only=True))
     volume = contrast[0].index("volume_ml")
     assert all(isinstance(r[volume], (int, float)) and not isinstance(r[volume], bool) for r in contrast[1:])
-    notes = [r[-1] for r in book["events_note"].iter_rows(values_only=True)]
-    assert "'=HYPERLINK(\"http://x\",\"y\")" in notes
+    notes = [r[-1] for r in book["events_note"].iter_rows()]
+    hostile = next(c for c in notes if c.value == "=HYPERLINK(\"http://x\",\"y\")")  # unchanged: no guard quote
+    assert hostile.data_type == "s"  # a typed string cell, never a formula
     book.close()
 
 
