@@ -287,16 +287,21 @@ def _stage(source: Path, live_conn: sqlite3.Connection, beside: Path) -> Path:
     return staged
 
 
+def _verified_copy(source: Path, target: Path) -> None:
+    """Copy the committed content of the file ``source`` into the new file ``target`` and verify it."""
+    src = _connect_ro(source)
+    try:
+        _copy_database(src, target)
+    finally:
+        src.close()
+    verify_file(target)
+
+
 def _keep_copy(live: Path, kept: Path) -> None:
     """A verified copy of the live file's last committed content at ``kept`` (temp, sync, check, rename)."""
     tmp = _temp_beside(kept, ".tmp")
     try:
-        src = _connect_ro(live)
-        try:
-            _copy_database(src, tmp)
-        finally:
-            src.close()
-        verify_file(tmp)
+        _verified_copy(live, tmp)
         os.replace(tmp, kept)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -388,12 +393,7 @@ def restore(source: Path, live: Path, now: datetime | None = None) -> Path | Non
     live.parent.mkdir(parents=True, exist_ok=True)
     staged = _temp_beside(live, ".restore")
     try:
-        src = _connect_ro(source)
-        try:
-            _copy_database(src, staged)
-        finally:
-            src.close()
-        verify_file(staged)
+        _verified_copy(source, staged)
         kept = None
         if live.exists():
             kept = kept_path(live, now)
