@@ -2,7 +2,7 @@
 
 ``concept(table, key, text)`` gives a CodeableConcept: the coding from the
 table beside the text when the term is listed, the text alone otherwise (an
-unknown term never gets a guessed code). Each entry names its system, code,
+unknown or unverified term never gets a code). Each entry names its system, code,
 display, source and whether it was verified (see the file's ``_about``).
 """
 
@@ -24,8 +24,11 @@ def tables() -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def coding(table: str, key: str | None) -> dict[str, str] | None:
+    """The coding of a listed, verified term; None otherwise. A code recalled but not yet
+    checked against its terminology (``verified: false``) is not exported: until someone
+    confirms it, the term goes out as text only, as an unknown term does."""
     entry = tables()[table].get(key or "")
-    if entry is None:
+    if entry is None or entry.get("verified") is not True:
         return None
     return {"system": entry["system"], "code": entry["code"], "display": entry["display"]}
 
