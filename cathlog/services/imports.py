@@ -49,6 +49,11 @@ from cathlog.store import users as user_store
 BACKDATE_LIMIT = timedelta(hours=24)  # as for a live entry (cathlog.services.cases)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 CHUNK_SECONDS = 0.05  # the longest a nurse's save waits behind an import
+# Between two of its transactions an import lets the write lock go for longer than SQLite's
+# busy handler sleeps between tries (at most 100 ms), so a waiting save always gets in:
+# without the pause the import took the lock back at once and a save could wait for seconds.
+PAUSE_SECONDS = 0.11
+PURGE_STEP = 100  # staging rows removed per transaction
 STAGE_BATCH = 20  # records staged per transaction (a few ms each)
 APPLY_BATCH = 200  # staged records read at a time while applying
 _IDENTITY = ("family_name", "given_name", "birth_date", "sex")
@@ -139,6 +144,8 @@ class Importer(ServiceBase):
         try:
             for first in range(0, max(len(records), 1), STAGE_BATCH):
                 batch = records[first:first + STAGE_BATCH]
+                if first:
+                    time.sleep(PAUSE_SECONDS)  # let a waiting save in
                 with self.store.write():
                     self._refuse_clashes(batch, first, source, job.job_id)
                     if not created:  # with the first batch: a file refused there leaves no trace
@@ -184,8 +191,9 @@ class Importer(ServiceBase):
         """Remove a finished job's staging rows, a few at a time (each step a short transaction)."""
         while True:
             with self.store.write():
-                if jobs.discard(self.store, job_id) == 0:
+                if jobs.discard(self.store, job_id, PURGE_STEP) < PURGE_STEP:
                     return
+            time.sleep(PAUSE_SECONDS)  # let a waiting save in
 
     # --- steps -----------------------------------------------------------------
 
@@ -268,6 +276,8 @@ class Importer(ServiceBase):
                 break
             position = 0
             while position < len(batch):
+                if applied:
+                    time.sleep(PAUSE_SECONDS)  # let a waiting save in
                 deadline = time.monotonic() + CHUNK_SECONDS
                 with self.store.write():  # at least one case, then as many as fit in the budget
                     while True:
