@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -36,6 +36,7 @@ from cathlog.domain.fields import PATIENT_FIELDS, PROCEDURE_FIELDS
 from cathlog.domain.records import Actor, Patient, TeamMember
 from cathlog.services import Services
 from cathlog.ui.fields import FieldError, FieldInput
+from cathlog.ui.screen_fit import fit_window
 
 UPDATABLE = ("weight_kg", "height_cm", "creatinine_mg_dl", "egfr_ml_min", "allergies", "anticoagulation")
 
@@ -48,7 +49,7 @@ class NewCaseDialog(QDialog):
         self.procedure_id: str | None = None
         self._confirm: tuple[tuple[str, ...], str] | None = None
         self.setWindowTitle("cathlog — new case")
-        self.resize(820, 860)
+        fit_window(self, "new_case", (820, 860))
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -126,14 +127,34 @@ class NewCaseDialog(QDialog):
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText("Open case")
         self.ok.setAutoDefault(False)
+        self.ok.setDefault(False)  # Enter in a field never opens the case by surprise (see keyPressEvent)
+        self.ok.setToolTip("Open the case (Ctrl+Enter)")
         for button in buttons.buttons():
             button.setIcon(QIcon())
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self.mrn.text():
+            self.mrn.setFocus()  # the first thing a nurse types is the MRN
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Enter in the MRN field finds the patient (its own signal); Enter in another field moves to the next
+        one; Ctrl+Enter, or Enter on the Open case button, opens the case. Enter never submits half a form."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if event.modifiers() & Qt.KeyboardModifier.ControlModifier or self.focusWidget() is self.ok:
+                self.submit()
+            elif self.focusWidget() is not self.mrn and isinstance(self.focusWidget(), (QLineEdit, QComboBox)):
+                self.focusNextChild()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def _category_changed(self) -> None:
         self.indication.clear()
+        self.indication.addItem("— choose —", None)  # a required choice starts empty: no silent default
         category = self.category.value()
         for ind in INDICATIONS_BY_CATEGORY.get(Category(category), ()) if category else ():
             self.indication.addItem(ind.label, ind.value)
@@ -187,6 +208,7 @@ class NewCaseDialog(QDialog):
             return
         if not self.operator.text().strip():
             self._show("the primary operator is required", error=True)
+            self.operator.setFocus()
             return
         team = [TeamMember(self.operator.text().strip(), TeamRole.PRIMARY_OPERATOR)]
         if self.nurse.text().strip():

@@ -51,3 +51,45 @@ def test_a_known_mrn_typed_for_someone_else_is_refused(qtbot, services, nurse):
     assert dialog.result() != dialog.DialogCode.Accepted and dialog.procedure_id is None
     assert "already belongs to Doe, Jane" in dialog.messages.text()
     assert services.cases.list_cases(nurse) == []
+
+
+def test_the_mrn_field_has_focus_and_enter_there_finds_without_submitting(qtbot, services, nurse):
+    services.cases.register_patient(nurse, make_patient("W-3"))
+    dialog = NewCaseDialog(services, nurse)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.focusWidget() is dialog.mrn
+    qtbot.keyClicks(dialog.focusWidget(), "W-3")  # typing goes where the nurse looks
+    qtbot.keyClick(dialog.mrn, Qt.Key.Key_Return)
+    assert "Existing patient" in dialog.found.text()
+    assert dialog.isVisible() and dialog.procedure_id is None  # looked up, not submitted
+    assert services.cases.list_cases(nurse) == []
+
+
+def test_enter_in_another_field_moves_on_and_ctrl_enter_opens(qtbot, services, nurse):
+    services.cases.register_patient(nurse, make_patient("W-4"))
+    dialog = NewCaseDialog(services, nurse)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.keyClicks(dialog.mrn, "W-4")
+    qtbot.keyClick(dialog.mrn, Qt.Key.Key_Return)
+    _fill_case(dialog, qtbot)
+    dialog.operator.setFocus()
+    qtbot.keyClick(dialog.operator, Qt.Key.Key_Return)
+    assert dialog.procedure_id is None and dialog.focusWidget() is not dialog.operator
+    with qtbot.waitSignal(dialog.accepted, timeout=3000):
+        qtbot.keyClick(dialog.mrn, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.procedure_id
+
+
+def test_no_required_choice_is_prefilled(qtbot, services, nurse):
+    dialog = NewCaseDialog(services, nurse)
+    qtbot.addWidget(dialog)
+    assert dialog.category.value() is None
+    dialog.category.set_value("peripheral_arterial")
+    assert dialog.indication.count() > 1 and dialog.indication.currentData() is None
+    dialog.mrn.setText("W-5")
+    dialog.submit()
+    assert dialog.procedure_id is None and "✖" in dialog.messages.text()
