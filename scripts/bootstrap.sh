@@ -9,13 +9,12 @@ purpose="${1:-run}"
 
 # Qt's shared libraries (measured on a bare Debian 12, ../shared/stack-notes.md).
 apt_pkgs=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libxkbcommon0 libdbus-1-3 libx11-6 fonts-dejavu-core)
+# A real window on X11 needs the xcb platform plugin's libraries too (the tests take screenshots on one).
+apt_pkgs+=(libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxkbcommon-x11-0)
 if [ "$purpose" = test ]; then
-  # pdffonts (poppler-utils) checks that every font of every report is embedded.
-  apt_pkgs+=(poppler-utils)
-fi
-if [ "$purpose" = run ]; then
-  # A real window on X11 needs the xcb platform plugin's libraries too.
-  apt_pkgs+=(libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxkbcommon-x11-0)
+  # pdffonts (poppler-utils) checks that every font of every report is embedded; Xvfb, xauth and openbox give
+  # the screenshot test (tests/tools/test_screenshots.py) a real X server with a window manager.
+  apt_pkgs+=(poppler-utils xvfb xauth openbox)
 fi
 
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -5,6 +5,8 @@ Run under a real X server (Xvfb) with a small window manager, once per screen si
         .venv/bin/python scripts/screenshots.py docs/screenshots
     xvfb-run -a -s "-screen 0 1920x1080x24" env QT_QPA_PLATFORM=xcb \
         .venv/bin/python scripts/screenshots.py docs/screenshots --suffix=-1920
+(`bash scripts/screenshots.sh` does both.) Every screen is taken in the light and the dim theme. With
+--check the script exits 1 when a window does not lie within the screen (tests/tools/test_screenshots.py).
 Under xcb the whole screen is grabbed (window decorations, dialogs over the main
 window, anything off-screen is cut as a user would see it); openbox is started
 if it is installed and no window manager runs. Under QT_QPA_PLATFORM=offscreen
@@ -17,11 +19,13 @@ timeline, a voided entry); never touches real data.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,6 +38,7 @@ from cathlog.domain.followup import DurationUnit, PlanDrug  # noqa: E402
 from cathlog.domain.records import Patient, TeamMember  # noqa: E402
 from cathlog.services import Services  # noqa: E402
 from cathlog.store.db import Store  # noqa: E402
+from cathlog.ui.admin import AuditDialog, ExportDialog, UsersDialog  # noqa: E402
 from cathlog.ui.sign_in import FirstRunDialog, SignInDialog  # noqa: E402
 from cathlog.ui.main_window import MainWindow  # noqa: E402
 from cathlog.ui.new_case import NewCaseDialog  # noqa: E402
@@ -98,28 +103,6 @@ def _compact(path: Path) -> None:
     small.save(path, optimize=True)
 
 
-def _grab(widget: QWidget, path: Path) -> None:
-    widget.show()
-    widget.raise_()
-    widget.activateWindow()
-    _settle()
-    _wait(400)  # let the window manager map and place it
-    _save(widget, path)
-
-
-def _grab_modal(path: Path, run) -> None:
-    """Run ``run`` (which opens a modal dialog with exec()); grab it, then reject it."""
-    def shoot() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(100, shoot)
-            return
-        _save(dialog, path)
-        dialog.reject()
-    QTimer.singleShot(600, shoot)
-    run()
-
-
 def _staged_case(services: Services, clock: MovableClock, nurse) -> str:
     """A coronary case with everything the changed live log shows."""
     patient = Patient(mrn="SHOT-11", family_name="Okafor", given_name="Grace", birth_date="1951-07-14",
@@ -158,68 +141,138 @@ def _staged_case(services: Services, clock: MovableClock, nurse) -> str:
     return pid
 
 
-def main(out: Path, suffix: str) -> None:
+class Shooter:
+    """Grabs each screen in each theme and notes every window that does not fit the screen."""
+
+    def __init__(self, out: Path, suffix: str):
+        self.out, self.suffix = out, suffix
+        self.misfits: list[str] = []
+        self.taken: list[Path] = []
+
+    def path(self, name: str, theme: str) -> Path:
+        return self.out / f"{name}-{theme}{self.suffix}.png"
+
+    def check_fit(self, widget: QWidget, name: str) -> None:
+        """A window must lie within the screen's available area, frame included."""
+        app = QApplication.instance()
+        if app.platformName() != "xcb":
+            return
+        available = app.primaryScreen().availableGeometry()
+        frame = widget.frameGeometry()
+        if not available.contains(frame):
+            self.misfits.append(f"{name}: window {frame.width()}x{frame.height()} at ({frame.x()},{frame.y()}) "
+                                f"is not within the screen's {available.width()}x{available.height()}")
+
+    def grab(self, widget: QWidget, name: str, theme: str) -> None:
+        widget.show()
+        widget.raise_()
+        widget.activateWindow()
+        _settle()
+        _wait(400)  # let the window manager map and place it
+        self.check_fit(widget, name)
+        _save(widget, self.path(name, theme))
+        self.taken.append(self.path(name, theme))
+
+    def grab_modal(self, name: str, theme: str, run: Callable[[], object]) -> None:
+        """Run ``run`` (which opens a modal dialog with exec()); grab the dialog, then reject it."""
+        def shoot() -> None:
+            dialog = QApplication.activeModalWidget()
+            if dialog is None:
+                QTimer.singleShot(100, shoot)
+                return
+            self.check_fit(dialog, name)
+            _save(dialog, self.path(name, theme))
+            self.taken.append(self.path(name, theme))
+            dialog.reject()
+        QTimer.singleShot(600, shoot)
+        run()
+
+
+def main(out: Path, suffix: str, check: bool) -> int:
     out.mkdir(parents=True, exist_ok=True)
     wm = None
     if os.environ.get("QT_QPA_PLATFORM") == "xcb" and shutil.which("openbox"):
         wm = subprocess.Popen(["openbox"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if wm is not None:
+        _wait(300)  # the window manager takes over the screen
+    app.setApplicationName("cathlog-screenshots")
+    app.setOrganizationName("cathlog-screenshots")
     app.setStyle("Fusion")
     clock = MovableClock()
+    shots = Shooter(out, suffix)
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ["XDG_CONFIG_HOME"] = tmp  # remembered window sizes go to the throwaway folder
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
         services = Services(Store.open(Path(tmp) / "demo.db"), clock)
-        apply_theme(app, "light")
-        if not suffix:
+        for theme in ("light", "dim"):
+            apply_theme(app, theme)
             first = FirstRunDialog(services, "~/.local/share/cathlog/cathlog.db")
-            _grab(first, out / "first-run.png")
+            shots.grab(first, "first-run", theme)
             first.close()
         admin = services.auth.create_first_admin("admin", "Ada Admin", PASSWORD)
         services.demo.load(admin, 25, seed=21)
         services.auth.add_user(admin, "kwalsh", "RN Kate Walsh", Role.NURSE, PASSWORD)
+        services.auth.add_user(admin, "ddoc", "Dr. Dora Doc", Role.PHYSICIAN, PASSWORD)
         nurse = services.auth.sign_in("kwalsh", PASSWORD)
+        doc = services.auth.sign_in("ddoc", PASSWORD)
         staged = _staged_case(services, clock, nurse)
+        closed = next(c.procedure_id for c in services.cases.list_cases(doc, status="closed"))
         for theme in ("light", "dim"):
             apply_theme(app, theme)
+            sign_in = SignInDialog(services, "~/.local/share/cathlog/cathlog.db")
+            shots.grab(sign_in, "sign-in", theme)
+            sign_in.close()
             window = MainWindow(services, nurse, "cathlog.db", settings=settings)
             window.cases.case_view.selectRow(0)
-            _grab(window, out / f"case-list-{theme}{suffix}.png")
+            shots.grab(window, "case-list", theme)
+            dialog = NewCaseDialog(services, nurse, window)
+            shots.grab(dialog, "new-case", theme)
+            dialog.close()
             window.open_case(staged)
             void_row = next(i for i in range(window.live.model.rowCount())
                             if window.live.model.row_object(i).current.voided)
             window.live.timeline.selectRow(void_row)
-            _grab(window, out / f"live-log-{theme}{suffix}.png")
-            _grab_modal(out / f"close-checklist-{theme}{suffix}.png", window.live.close_case)
+            shots.grab(window, "live-log", theme)
+            shots.grab_modal("close-checklist", theme, window.live.close_case)
             window.live.scan.setText(AMBIGUOUS_SCAN)
-            _grab_modal(out / f"scan-choice-{theme}{suffix}.png", window.live.scanned)
+            shots.grab_modal("scan-choice", theme, window.live.scanned)
+            window.hide()
+            doc_window = MainWindow(services, doc, "cathlog.db", settings=settings)
+            doc_window.show()
+            review = ReviewDialog(services, doc, closed, doc_window)
             if theme == "light":
-                dialog = NewCaseDialog(services, nurse, window)
-                _grab(dialog, out / f"new-case{suffix}.png")
-                dialog.close()
-                services.auth.add_user(admin, "ddoc", "Dr. Dora Doc", Role.PHYSICIAN, PASSWORD)
-                doc = services.auth.sign_in("ddoc", PASSWORD)
-                closed = next(c.procedure_id for c in services.cases.list_cases(doc, status="closed"))
-                review = ReviewDialog(services, doc, closed, window)
                 review.success.setCurrentIndex(review.success.findData(True))
                 review.residual.setText("0")
                 review.plan.fill([PlanDrug.planned("aspirin", "81 mg once daily", None, DurationUnit.INDEFINITE),
                                   PlanDrug.planned("Plavix", "75 mg once daily", 6, DurationUnit.MONTHS)])
                 review.save_review()
-                _grab(review, out / f"review{suffix}.png")
-                review.close()
-            window.hide()
-        if not suffix:
-            apply_theme(app, "light")
-            sign_in = SignInDialog(services, "~/.local/share/cathlog/cathlog.db")
-            _grab(sign_in, out / "sign-in.png")
+            shots.grab(review, "review", theme)
+            review.close()
+            doc_window.hide()
+            admin_window = MainWindow(services, admin, "cathlog.db", settings=settings)
+            admin_window.show()
+            for name, make in (("users", lambda: UsersDialog(services, admin, admin_window)),
+                               ("audit", lambda: AuditDialog(services, admin, admin_window)),
+                               ("export", lambda: ExportDialog(services, admin, admin_window))):
+                dialog = make()
+                shots.grab(dialog, name, theme)
+                dialog.close()
+            admin_window.hide()
         services.store.close()
+    for line in shots.misfits:
+        print(f"DOES NOT FIT: {line}", file=sys.stderr)
     sys.stdout.flush()
+    sys.stderr.flush()
     if wm is not None:
         wm.terminate()
-    os._exit(0)  # skip interpreter teardown of the many top-level widgets made here
+    os._exit(1 if check and shots.misfits else 0)  # skip interpreter teardown of the many top-level widgets
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("--suffix=")]
-    suffix = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--suffix=")), "")
-    main(Path(args[0] if args else "screenshots"), suffix)
+    parser = argparse.ArgumentParser(description="Screenshots of every cathlog screen, in both themes.")
+    parser.add_argument("out", nargs="?", default="screenshots", help="folder for the PNG files")
+    parser.add_argument("--suffix", default="", help="added to each file name, e.g. -1920")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a window does not fit the screen")
+    args = parser.parse_args()
+    main(Path(args.out), args.suffix, args.check)
