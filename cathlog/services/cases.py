@@ -31,9 +31,11 @@ from cathlog.domain.records import (
 )
 from cathlog.rules import case_facts, validation
 from cathlog.rules.permissions import Action
-from cathlog.services.base import Confirm, ServiceBase, new_id, require_confirmed
+from cathlog.services.base import Clock, Confirm, ServiceBase, new_id, require_confirmed, system_clock
+from cathlog.services.case_events import CurrentEvents
 from cathlog.services.implants import check_removal
 from cathlog.store import records as rec
+from cathlog.store.db import Store
 
 # How far an entry may be back-dated before the case start, or lie ahead of the clock.
 BACKDATE_LIMIT = timedelta(hours=24)
@@ -70,6 +72,10 @@ def _timestamp(value: datetime | str | None, default: str, field: str = "occurre
 
 
 class CaseService(ServiceBase):
+    def __init__(self, store: Store, clock: Clock = system_clock):
+        super().__init__(store, clock)
+        self._events = CurrentEvents(store)
+
     # --- patients ------------------------------------------------------------
 
     def find_patient(self, actor: Actor, mrn: str) -> Patient | None:
@@ -281,7 +287,7 @@ class CaseService(ServiceBase):
 
     def _context(self, proc: Procedure, occurred_at: str, editing: str | None = None) -> validation.EventContext:
         patient = rec.get_patient(self.store, proc.patient_id, proc.patient_version)
-        events = {h.current.event_id: h.current for h in rec.procedure_events(self.store, proc.procedure_id)}
+        events = self._events.of(proc.procedure_id)  # read row by row: a save costs the same at any case size
         # The entry's date on this workstation's calendar, not UTC's: a device that expired
         # "yesterday" locally must be caught at 00:30 too.
         local_day = parse_utc_iso(occurred_at).astimezone().date()

@@ -232,6 +232,24 @@ def insert_event_version(store: Store, ev: EventVersion) -> None:
 
 
 @translated
+def event_versions_after(store: Store, procedure_id: str, after_row_id: int) -> list[tuple[int, EventVersion]]:
+    """The versions of a case's entries stored after row ``after_row_id``, oldest first, with their rows."""
+    return [(row["row_id"], _event(row)) for row in store.db.query(
+        "SELECT * FROM event_versions WHERE procedure_id = ? AND row_id > ? ORDER BY row_id",
+        [procedure_id, after_row_id])]
+
+
+@translated
+def event_rows_seen(store: Store, procedure_id: str, up_to_row_id: int) -> tuple[int, str | None]:
+    """How many versions of a case's entries lie at or before row ``up_to_row_id`` (read from the index), and
+    which entry that row holds: what a reader that stopped at that row saw, if the file is still the same."""
+    row = store.db.conn.execute(
+        "SELECT (SELECT count(*) FROM event_versions WHERE procedure_id = ? AND row_id <= ?), "
+        "(SELECT event_id FROM event_versions WHERE row_id = ?)", [procedure_id, up_to_row_id, up_to_row_id]).fetchone()
+    return int(row[0]), row[1]
+
+
+@translated
 def event_history(store: Store, event_id: str) -> EventHistory | None:
     versions = tuple(_event(r) for r in store.db.query(
         "SELECT * FROM event_versions WHERE event_id = ? ORDER BY version", [event_id]))
