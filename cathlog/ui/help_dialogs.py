@@ -8,7 +8,7 @@ from importlib import metadata
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QPlainTextEdit, \
     QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget
 
@@ -48,12 +48,13 @@ def library_licence(name: str) -> tuple[str, str]:
         meta = metadata.metadata(name)
     except metadata.PackageNotFoundError:
         return "not installed", ""
-    licence = meta.get("License-Expression") or ""
+    licence = str((meta.get_all("License-Expression") or [""])[0])
     if not licence:
         classifiers = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
         licence = ", ".join(classifiers)
-    if not licence and meta.get("License"):
-        licence = meta["License"].splitlines()[0]
+    free_text = str((meta.get_all("License") or [""])[0]).strip()
+    if not licence and free_text:
+        licence = free_text.splitlines()[0]
     return meta["Version"], licence or "see the package's licence file"
 
 
@@ -87,6 +88,7 @@ class AboutDialog(QDialog):
         tabs.addTab(self.texts, "Licence texts")
         layout.addWidget(tabs, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setIcon(QIcon())
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         _fit(self, 820, 600)
@@ -192,9 +194,10 @@ class KeyboardReferenceDialog(QDialog):
         self.table.setAccessibleName("keyboard shortcuts")
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setIcon(QIcon())
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        _fit(self, 760, 640)
+        _fit(self, 900, 680)
 
 
 def _f_order(key: str) -> tuple[int, str]:

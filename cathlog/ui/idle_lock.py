@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtGui import QIcon, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLayout, QLineEdit, \
     QVBoxLayout, QWidget
 
@@ -67,8 +67,8 @@ class IdleWatch(QObject):
 
 
 LOCK_REASONS = {
-    "idle": "🔒 Locked after inactivity",
-    "lock": "🔒 Locked",
+    "idle": "Locked after inactivity",
+    "lock": "Locked",
     "switch": "Switch user",
 }
 
@@ -124,6 +124,9 @@ class LockDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.unlock_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.unlock_button.setText("Sign in" if reason == "switch" else "Unlock")
+        self.unlock_button.setIcon(QIcon())
+        for field in (self.username, self.password):
+            field.setMinimumWidth(340)
         buttons.accepted.connect(self.submit)
         layout.addWidget(buttons)
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QGridLayout, QGroupBox, QLabel, QLineEdit, \
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, \
     QVBoxLayout, QWidget
 
 from cathlog.domain.enums import Action
@@ -40,7 +41,7 @@ class SettingsDialog(QDialog):
         self.admin = services.auth.may(actor, Action.MANAGE_SETTINGS)
         self.errors: dict[str, QLabel] = {}
         self.setWindowTitle("cathlog — settings")
-        layout = QVBoxLayout(self)
+        layout = self.outer = QVBoxLayout(self)
         layout.setSpacing(12)
         if not self.admin:
             note = QLabel("You may choose the theme. The other values are set by an administrator.")
@@ -49,32 +50,31 @@ class SettingsDialog(QDialog):
             layout.addWidget(note)
 
         here = QGroupBox("This computer  (kept in this computer's settings; other computers keep their own)")
-        grid = QGridLayout(here)
-        self.idle = self._line(grid, 0, IDLE_LOCK_S_KEY, "Idle lock after", str(lab.idle_lock_s),
-                               "the window locks after this long without a key or mouse")
-        self.recheck = self._line(grid, 2, ACT_RECHECK_MIN_KEY, "ACT recheck every", str(lab.act_recheck_min),
-                                  "a new ACT is due this long after the last one")
+        box = QVBoxLayout(here)
+        box.setSpacing(4)
+        self.idle = self._line(box, IDLE_LOCK_S_KEY, "Idle lock after", str(lab.idle_lock_s),
+                               "The window locks after this long without a key press or mouse movement.")
+        self.recheck = self._line(box, ACT_RECHECK_MIN_KEY, "ACT recheck every", str(lab.act_recheck_min),
+                                  "A new ACT reading is due this long after the last one.")
         self.theme = QComboBox()
         self.theme.setObjectName("theme")
         self.theme.setAccessibleName("theme")
         for name in THEMES:
             self.theme.addItem(name.capitalize(), name)
         self.theme.setCurrentIndex(self.theme.findData(lab.theme))
-        grid.addWidget(QLabel("Theme"), 4, 0)
-        grid.addWidget(self.theme, 4, 1)
-        grid.addWidget(self._hint("light for a bright room; dim for a darkened lab"), 4, 2)
-        grid.setColumnStretch(2, 1)
+        self._block(box, "Theme", self.theme, "", "Light for a bright room; dim for a darkened lab.")
         layout.addWidget(here)
 
         lab_box = QGroupBox("The whole lab  (kept in the database for every computer; each change is audited)")
-        lab_grid = QGridLayout(lab_box)
+        lab_layout = QVBoxLayout(lab_box)
+        lab_layout.setSpacing(4)
         values = services.settings.values(actor)
         self.lab_fields: dict[str, QLineEdit] = {}
-        for n, key in enumerate(LAB_KEYS):
+        for key in LAB_KEYS:
             label = "Lab name" if key == "lab_name" else "Lab phone"
-            self.lab_fields[key] = self._line(lab_grid, 2 * n, key, label, values.get(key, ""),
-                                              f"{SPECS[key].label}: {SPECS[key].allowed}")
-        lab_grid.setColumnStretch(2, 1)
+            spec = SPECS[key]
+            self.lab_fields[key] = self._line(lab_layout, key, label, values.get(key, ""),
+                                              f"{spec.label[0].upper()}{spec.label[1:]}: {spec.allowed}.")
         layout.addWidget(lab_box)
         layout.addStretch(1)
 
@@ -88,40 +88,52 @@ class SettingsDialog(QDialog):
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        for button in buttons.buttons():
+            button.setIcon(QIcon())
         layout.addWidget(buttons)
-        self.setMinimumWidth(min(760, self._screen_width()))
+        self.setMinimumWidth(min(940, self._screen_width()))
 
     def _screen_width(self) -> int:
         screen = self.screen()
-        return int(screen.availableGeometry().width() * 0.95) if screen is not None else 760
+        return int(screen.availableGeometry().width() * 0.95) if screen is not None else 940
 
-    @staticmethod
-    def _hint(text: str) -> QLabel:
-        hint = QLabel(text)
-        hint.setObjectName("Hint")
-        hint.setWordWrap(True)
-        return hint
-
-    def _line(self, grid: QGridLayout, row: int, key: str, label: str, value: str, hint: str) -> QLineEdit:
-        """One field: label, line edit, unit and bounds beside it, and its own error line below the hint."""
-        edit = QLineEdit(value)
-        edit.setObjectName(key)
-        edit.setAccessibleName(label.lower())
-        edit.setMaximumWidth(320 if key in LAB_KEYS else 90)
-        bounds = ""
-        if key in BOUNDS:
-            low, high = BOUNDS[key]
-            bounds = f"{UNITS[key]} ({low}–{high}) · "
-        grid.addWidget(QLabel(label), row, 0)
-        grid.addWidget(edit, row, 1)
-        grid.addWidget(self._hint(bounds + hint), row, 2)
+    def _block(self, box: QVBoxLayout, label: str, editor: QWidget, unit: str, hint: str) -> QLabel:
+        """Label and hint above; the editor, its unit and its error message beside it."""
+        title = QLabel(f"<b>{label}</b>")
+        title.setBuddy(editor)
+        note = QLabel(hint)
+        note.setObjectName("Hint")
+        note.setWordWrap(True)
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addWidget(note, 1)
+        box.addSpacing(8)
+        box.addLayout(heading)
+        row = QHBoxLayout()
+        row.addWidget(editor)
+        if unit:
+            row.addWidget(QLabel(unit))
         error = QLabel("")
         error.setObjectName("Error")
         error.setWordWrap(True)
         error.setAccessibleName(f"{label.lower()} error")
         error.hide()
-        grid.addWidget(error, row + 1, 1, 1, 2)
-        self.errors[key] = error
+        row.addWidget(error, 1)
+        row.addStretch(0)  # keeps the editor at the left while there is no message
+        box.addLayout(row)
+        return error
+
+    def _line(self, box: QVBoxLayout, key: str, label: str, value: str, hint: str) -> QLineEdit:
+        """One field: its label above, the line edit with its unit and bounds and its error beside it."""
+        edit = QLineEdit(value)
+        edit.setObjectName(key)
+        edit.setAccessibleName(label.lower())
+        edit.setFixedWidth(340 if key in LAB_KEYS else 90)
+        unit = ""
+        if key in BOUNDS:
+            low, high = BOUNDS[key]
+            unit = f"{UNITS[key]}  ({low} to {high})"
+        self.errors[key] = self._block(box, label, edit, unit, hint)
         if not self.admin:
             edit.setReadOnly(True)
             edit.setEnabled(False)
@@ -156,6 +168,8 @@ class SettingsDialog(QDialog):
                 except CathlogError:
                     self._error(key, f"refused: {SPECS[key].allowed}")
                     ok = False
+        self.outer.activate()
+        self.adjustSize()  # room for the messages now shown
         if not ok:
             return None
         theme = str(self.theme.currentData())

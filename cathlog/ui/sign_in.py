@@ -64,7 +64,7 @@ class _Base(QDialog):
         self.fields: list[QLineEdit] = []  # in the order Enter and Tab go through them
         self.setWindowTitle(f"cathlog — {title}")
         self.setMinimumWidth(520)
-        layout = QVBoxLayout(self)
+        layout = self.outer = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
         # Fixed to its contents: the window manager then draws no resize handle, the stray line
@@ -97,6 +97,7 @@ class _Base(QDialog):
         layout.addWidget(self.buttons)
 
     def add_field(self, label: str, edit: QLineEdit) -> QLineEdit:
+        edit.setMinimumWidth(340)  # the dialog is fixed to its contents: its width comes from here
         self.form.addRow(label, edit)
         self.fields.append(edit)
         return edit
@@ -177,6 +178,8 @@ class FirstRunDialog(_Base):
         self.step_label = QLabel("")
         self.step_label.setObjectName("FormTitle")
         self.form.addRow(self.step_label)
+        self.outer.removeWidget(self.intro)  # below the step's title, not above it
+        self.form.addRow(self.intro)
         self.done_label = QLabel("")
         self.done_label.setObjectName("Hint")
         self.done_label.setWordWrap(True)
@@ -188,7 +191,9 @@ class FirstRunDialog(_Base):
         self.display_name.setPlaceholderText("as it appears on reports, e.g. RN Kate Walsh")
         self.password = self.add_field("Password (8 or more characters)", _line("password", password=True))
         self.password_again = self.add_field("Password again", _line("password_again", password=True))
-        self.demo = QCheckBox("Also load 25 demo cases (synthetic patients) to try cathlog")
+        for field in self.fields:  # the same width at every step
+            field.setMinimumWidth(380)
+        self.demo = QCheckBox("Also load 25 demo cases (synthetic patients)")
         self.demo.setAccessibleName("load demo cases")
         self.form.addRow("", self.demo)
         self._show_step()
