@@ -167,3 +167,29 @@ def test_switch_user_dialog_starts_empty_for_the_next_user(qtbot, services, nurs
     with qtbot.waitSignal(dialog.accepted, timeout=3000):
         _type_and_enter(qtbot, dialog, PASSWORD)
     assert dialog.actor.username == "doc"
+
+
+@pytest.mark.parametrize("quit_answer", [QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No])
+def test_start_up_never_quits_without_a_word(qtbot, tmp_path, monkeypatch, quit_answer):
+    """Escape in the first-run dialog at start-up asks "Quit cathlog?"; No keeps the dialog open."""
+    from cathlog import app
+    from cathlog.ui import crash
+
+    monkeypatch.setattr(crash, "install", lambda path: None)
+    monkeypatch.setattr(app, "_quiet_offscreen_warnings", lambda: None)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or quit_answer)
+    states = []
+
+    def exec_(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Escape)
+        states.append(dialog.isVisible())
+        dialog.done(0)
+        return dialog.result()
+
+    monkeypatch.setattr(FirstRunDialog, "exec", exec_)
+    assert app.run_gui(["--db", str(tmp_path / "new.db")]) == 0
+    assert len(asked) == 1 and QUIT_QUESTION in asked[0]
+    assert states == [quit_answer == QMessageBox.StandardButton.No]
