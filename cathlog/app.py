@@ -63,7 +63,7 @@ def run_gui(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
 
     from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QDialog
 
     from cathlog.paths import backup_dir, default_db_path, log_dir
     from cathlog.ui import crash
@@ -91,13 +91,16 @@ def run_gui(argv: Sequence[str]) -> int:
     def warm_up() -> None:  # open the database while the user types
         ready = services()
         if ready is None:
-            dialog.reject()
+            dialog.done(QDialog.DialogCode.Rejected.value)  # not reject(): that asks whether to quit
         elif existing and not ready.auth.has_users():  # a database whose first run was cancelled
             needs_first_run.append(True)
-            dialog.reject()
+            dialog.done(QDialog.DialogCode.Rejected.value)
 
     QTimer.singleShot(0, warm_up)
-    actor = dialog.actor if dialog.exec() == dialog.DialogCode.Accepted else None
+    # FirstRunDialog: the admin once created (the nurse and physician may be skipped); SignInDialog:
+    # whoever signed in. Cancelling either asks "Quit cathlog?" first (sign_in._Base.reject).
+    dialog.exec()
+    actor = dialog.actor
     if needs_first_run:
         actor = FirstRunDialog.ask(services, label)
     ready = services()

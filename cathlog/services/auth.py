@@ -229,6 +229,40 @@ class AuthService(ServiceBase):
             user_store.update_user(self.store, username, password_hash=hashed, failed_logins=0)
             self.audit(admin, "reset_password", "user", username)
 
+    def change_own_password(self, actor: Actor, old_password: str, new_password: str) -> None:
+        """Any signed-in user sets a new password for their own account, after typing the old one.
+
+        The old password is checked as at sign-in, and a wrong one counts as a failed sign-in (audited
+        ``sign_in_failed``, the same delay after repeated failures), so the dialog cannot be used to
+        guess the password of an unlocked workstation's user. The new password follows the same rules
+        as any other and must differ from the old one. Audited ``change_own_password`` (never the
+        password); the failed sign-ins are cleared."""
+        username = actor.username
+        refused = AuthenticationFailed("the old password is wrong (or you must wait after repeated failed "
+                                       "attempts: try again in a few minutes)")
+        user = user_store.get_user(self.store, username) if is_encodable(username) else None
+        stored = user_store.password_hash(self.store, username) if user is not None else None
+        if user is None or stored is None or not user.active:
+            raise PermissionDenied(f"{username} is not an active account")
+        me = Actor(user.username, user.display_name, user.role, actor.workstation)
+        if self._wait_s(username):
+            with self.store.write():
+                self._refuse_waiting(me, username)
+            raise refused
+        if not self._matches(stored, normalise_password(old_password)) and not self._matches(stored, old_password):
+            with self.store.write():
+                failures = user_store.add_failed_sign_in(self.store, username)
+                self.audit(me, "sign_in_failed", "user", username,
+                           reason=f"{WRONG_PASSWORD} ({failures}) when changing their own password")
+            raise refused
+        check_password_policy(username, new_password)
+        if normalise_password(new_password) == normalise_password(old_password):
+            raise Conflict("the new password is the same as the old one; choose another")
+        hashed = self._hasher.hash(normalise_password(new_password))
+        with self.store.write():
+            user_store.update_user(self.store, username, password_hash=hashed, failed_logins=0)
+            self.audit(me, "change_own_password", "user", username)
+
     def recover_admin(self, username: str, new_password: str, *, display_name: str | None = None,
                       operator: str = "unknown", reason: str | None = None) -> User:
         """Local recovery when no admin can sign in: make ``username`` an active admin with a new password.

@@ -12,11 +12,14 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
+from PySide6.QtGui import QIcon, QKeyEvent, QShowEvent
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLayout, QLineEdit, \
+    QVBoxLayout, QWidget
 
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.services import Services
+from cathlog.ui.enter_flow import focus_first_empty, handle_enter
 from cathlog.ui.lab_settings import DEFAULT_IDLE_S
 
 _ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
@@ -63,25 +66,48 @@ class IdleWatch(QObject):
             app.removeEventFilter(self)
 
 
-class LockDialog(QDialog):
-    """Covers the window; returns the Actor who signed in (the same or another)."""
+LOCK_REASONS = {
+    "idle": "Locked after inactivity",
+    "lock": "Locked",
+    "switch": "Switch user",
+}
 
-    def __init__(self, services: Services, locked_for: Actor, parent=None):
+
+class LockDialog(QDialog):
+    """Covers the window; returns the Actor who signed in (the same or another).
+
+    ``reason``: "idle" (the idle lock), "lock" (Lock now) or "switch" (Switch user: the user name
+    starts empty for the next user). Opens with focus on the first empty field; Enter moves on and
+    unlocks only when both fields are filled (``enter_flow``)."""
+
+    def __init__(self, services: Services, locked_for: Actor, parent: QWidget | None = None, reason: str = "idle"):
         super().__init__(parent)
         self.services = services
         self.actor: Actor | None = None
         self.setWindowTitle("cathlog — locked")
         self.setModal(True)
         layout = QVBoxLayout(self)
-        title = QLabel("🔒 Locked after inactivity")
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)  # no resize handle (a stray line)
+        title = QLabel(LOCK_REASONS.get(reason, LOCK_REASONS["lock"]))
         title.setObjectName("Title")
         layout.addWidget(title)
-        text = QLabel(f"{locked_for.display_name} can continue with their password. Another user may sign in: "
-                      "they get their own view, and nothing half-typed is shown to them.")
+        if reason == "switch":
+            words = (f"{locked_for.display_name}'s work stays as it was, hidden. The next user signs in with "
+                     f"their own name and password and gets their own view; {locked_for.display_name} can "
+                     "come back the same way.")
+        else:
+            words = (f"{locked_for.display_name} can continue with their password. Another user may sign in: "
+                     "they get their own view, and nothing half-typed is shown to them.")
+        text = QLabel(words)
+        text.setObjectName("Subtitle")
         text.setWordWrap(True)
+        text.setMinimumWidth(460)
         layout.addWidget(text)
         form = QFormLayout()
-        self.username = QLineEdit(locked_for.username)
+        form.setVerticalSpacing(10)
+        self.username = QLineEdit("" if reason == "switch" else locked_for.username)
         self.username.setAccessibleName("user name")
         self.password = QLineEdit()
         self.password.setAccessibleName("password")
@@ -91,13 +117,30 @@ class LockDialog(QDialog):
         layout.addLayout(form)
         self.error = QLabel("")
         self.error.setObjectName("Error")
+        self.error.setWordWrap(True)
         self.error.setAccessibleName("error message")
+        self.error.hide()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
+        self.unlock_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.unlock_button.setText("Sign in" if reason == "switch" else "Unlock")
+        self.unlock_button.setIcon(QIcon())
+        for field in (self.username, self.password):
+            field.setMinimumWidth(340)
         buttons.accepted.connect(self.submit)
         layout.addWidget(buttons)
-        self.password.setFocus()
+
+    @property
+    def fields(self) -> list[QLineEdit]:
+        return [self.username, self.password]
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        focus_first_empty(self, self.fields)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if not handle_enter(self, event, self.fields, self.submit):
+            super().keyPressEvent(event)
 
     def reject(self) -> None:  # Escape must not unlock
         return
@@ -107,6 +150,8 @@ class LockDialog(QDialog):
             self.actor = self.services.auth.sign_in(self.username.text().strip(), self.password.text())
         except CathlogError as exc:
             self.error.setText(f"⚠ {exc}")
+            self.error.show()
+            self.password.setFocus()
             return
         finally:
             self.password.clear()

@@ -1,6 +1,6 @@
 """The lab's settings, read once at start-up into one small typed object.
 
-Kept in QSettings (per computer, set by the lab's administrator). Each value
+Kept in QSettings (per computer, set by the lab's administrator in File → Settings…). Each value
 is checked against its stated bounds when read; a missing value is the
 default, a bad one (out of bounds, not a number, unknown name) is logged and
 replaced by the default, so a typo in a settings file never stops the lab.
@@ -74,3 +74,34 @@ def _choice(settings: QSettings, key: str, default: str, choices: tuple[str, ...
     if raw not in choices:
         return _fallback(key, raw, default, f"not one of {', '.join(choices)}")
     return str(raw)
+
+
+# --- checking and saving what an admin types in the Settings screen (never clamped) ---------------
+
+IDLE_LOCK_S_KEY, ACT_RECHECK_MIN_KEY, THEME_KEY = "idle_lock_s", "act_recheck_min", "theme"
+BOUNDS = {IDLE_LOCK_S_KEY: IDLE_LOCK_S_BOUNDS, ACT_RECHECK_MIN_KEY: ACT_RECHECK_MIN_BOUNDS}
+UNITS = {IDLE_LOCK_S_KEY: "seconds", ACT_RECHECK_MIN_KEY: "minutes"}
+
+
+def check_bounded(key: str, text: str) -> int:
+    """The whole number typed for ``key`` (idle_lock_s or act_recheck_min); ValueError saying the
+    bounds when it is not a whole number or outside them (nothing is clamped)."""
+    low, high = BOUNDS[key]
+    allowed = f"a whole number of {UNITS[key]} from {low} to {high}"
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValueError(f"{text.strip() or 'nothing'} is not {allowed}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{value} is outside the bounds: {allowed}")
+    return value
+
+
+def save(settings: QSettings, lab: LabSettings) -> None:
+    """Keep ``lab`` on this computer, each value checked again (ValueError when one is out of bounds)."""
+    for key in BOUNDS:
+        check_bounded(key, str(getattr(lab, key)))
+    save_theme(settings, lab.theme)
+    settings.setValue(IDLE_LOCK_S_KEY, lab.idle_lock_s)
+    settings.setValue(ACT_RECHECK_MIN_KEY, lab.act_recheck_min)
+    settings.sync()

@@ -1,34 +1,47 @@
 """The main window, a shell: menus (each enabled by what the signed-in user
-may do), two pages (the case list and the live log of the open case), the
-idle lock and switching users. The pages are their own modules; backups and
-the background check are the ``Housekeeping`` collaborator; the lab's
-settings arrive read once, as a ``LabSettings``."""
+may do; a disabled item says why in its tooltip), two pages (the case list and
+the live log of the open case), the idle lock, Lock now, Switch user, Sign out
+and Change my password, Settings and Help. The pages are their own modules;
+backups and the background check are the ``Housekeeping`` collaborator; the
+lab's settings arrive read once, as a ``LabSettings``, and change only through
+File → Settings… (``apply_lab``). Menu keys come from ``shortcuts``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu, QMessageBox, QStackedWidget, QVBoxLayout, \
-    QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QMenu, QMessageBox, QStackedWidget, \
+    QVBoxLayout, QWidget
 
 from cathlog.catalog import Catalog, load_catalog
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.domain.enums import Action
 from cathlog.services import Services
+from cathlog.ui import shortcuts
+from cathlog.ui.account import ChangePasswordDialog
 from cathlog.ui.admin import AuditDialog, ExportDialog, UsersDialog
 from cathlog.ui.case_list import CaseListPage
 from cathlog.ui.housekeeping import Housekeeping
+from cathlog.ui.help_dialogs import AboutDialog, KeyboardReferenceDialog
 from cathlog.ui.idle_lock import IdleWatch, LockDialog
 from cathlog.ui.lab_settings import LabSettings, save_theme
 from cathlog.ui.live_log import LiveLogPage
 from cathlog.ui.new_case import NewCaseDialog
 from cathlog.ui.review import ReviewDialog
+from cathlog.ui.settings_dialog import SettingsDialog
+from cathlog.ui.sign_in import SignInDialog
 from cathlog.ui.theme import THEMES, apply_theme
+
+# Why a menu item is disabled for the signed-in role (shown in its tooltip).
+WHY_NOT = {
+    Action.OPEN_CASE: "Only a nurse or physician opens cases",
+}
 
 
 class MainWindow(QMainWindow):
@@ -47,6 +60,7 @@ class MainWindow(QMainWindow):
         self.lab = lab or LabSettings()
         self.settings = settings or QSettings()
         self._menu_objects: list[QMenu] = []
+        self._lock_reason = "idle"  # what the lock dialog says: idle, lock (Lock now) or switch (Switch user)
         self.drafts: dict[str, dict] = {}  # half-typed entries kept for their authors across an idle lock
         self.housekeeping = Housekeeping(services, self, backup_folder)
         self.housekeeping.message.connect(self.statusBar().showMessage)
@@ -105,22 +119,37 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         may = self._may
 
-        def action(menu: QMenu, text: str, slot: Callable[[], object], shortcut: QKeySequence | str | None = None,
-                   enabled: bool = True) -> None:
+        def action(menu: QMenu, text: str, slot: Callable[[], object],
+                   shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                   enabled: bool = True, why_not: str = "") -> None:
             act = QAction(text, menu)
             if shortcut:
                 act.setShortcut(QKeySequence(shortcut))
             act.triggered.connect(lambda _=False: slot())
             act.setEnabled(enabled)
+            if not enabled and why_not:
+                act.setToolTip(why_not)
+                act.setStatusTip(why_not)
             menu.addAction(act)
 
         file_menu = bar.addMenu("&File")
         self._menu_objects = [file_menu]
-        action(file_menu, "&New case…", self.new_case, "Ctrl+N", enabled=may(Action.OPEN_CASE))
-        action(file_menu, "&Refresh", self.cases.reload, "Ctrl+R")  # not F5: F5 is the inflation timer
+        action(file_menu, "&New case…", self.new_case, shortcuts.NEW_CASE, enabled=may(Action.OPEN_CASE),
+               why_not=WHY_NOT[Action.OPEN_CASE])
+        action(file_menu, "&Refresh", self.cases.reload, shortcuts.REFRESH)
         if may(Action.LOAD_DEMO):
             action(file_menu, "Load &demo cases…", self.load_demo)
-        action(file_menu, "&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
+        file_menu.addSeparator()
+        action(file_menu, "&Settings…", self.open_settings)
+        file_menu.addSeparator()
+        action(file_menu, "&Quit", self.close, shortcuts.QUIT)
+        account = bar.addMenu("A&ccount")
+        self._menu_objects.append(account)
+        action(account, "&Lock now", partial(self.lock, "lock"), shortcuts.LOCK_NOW)
+        action(account, "S&witch user…", partial(self.lock, "switch"))
+        action(account, "Sign &out…", self.sign_out)
+        account.addSeparator()
+        action(account, "&Change my password…", self.change_password)
         admin_actions = [
             ("&Users and roles…", lambda: UsersDialog(self.services, self.actor, self).exec(), Action.MANAGE_USERS),
             ("&Audit trail…", lambda: AuditDialog(self.services, self.actor, self).exec(), Action.VIEW_AUDIT),
@@ -138,6 +167,12 @@ class MainWindow(QMainWindow):
         self._menu_objects.append(view)
         for name in THEMES:
             action(view, f"{name.capitalize()} theme", partial(self.set_theme, name))
+        help_menu = bar.addMenu("&Help")
+        self._menu_objects.append(help_menu)
+        action(help_menu, "&Keyboard reference…", lambda: KeyboardReferenceDialog(self).exec())
+        action(help_menu, "&About cathlog…", lambda: AboutDialog(self.db_label, self).exec())
+        for menu in self._menu_objects:  # a disabled item's tooltip says why
+            menu.setToolTipsVisible(True)
 
     def _may(self, action: Action) -> bool:
         return self.services.auth.may(self.actor, action)
@@ -146,11 +181,17 @@ class MainWindow(QMainWindow):
 
     def ask_unlock(self) -> Actor | None:
         """The lock dialog (tests replace this)."""
-        dialog = LockDialog(self.services, self.actor, self)
+        dialog = LockDialog(self.services, self.actor, self, reason=self._lock_reason)
         dialog.exec()
         return dialog.actor
 
-    def lock(self) -> None:
+    def lock(self, reason: str = "idle") -> None:
+        """Hide the pages until someone signs in: the same user finds everything as it was, another
+        gets their own view (``switch_user``). ``reason``: idle (the idle lock), lock (Lock now) or
+        switch (Switch user)."""
+        if self.idle_watch is not None:
+            self.idle_watch.locked = True  # no second lock on top of this one
+        self._lock_reason = reason
         self.pages.hide()
         self.setWindowTitle("cathlog — locked")
         self.locked.emit()
@@ -165,6 +206,58 @@ class MainWindow(QMainWindow):
             self.idle_watch.unlocked()
         self.unlocked.emit(self.actor.username)
 
+    def ask_sign_in(self) -> Actor | None:
+        """The sign-in dialog after Sign out, or None when cancelled and quitting was confirmed
+        (tests replace this)."""
+        dialog = SignInDialog(self.services, self.db_label)
+        return dialog.actor if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def sign_out(self) -> None:
+        """Sign out: the window goes and the sign-in dialog comes back; whoever signs in next gets
+        their own view (a half-typed entry is kept for its author, as at the lock). Cancelling the
+        sign-in asks whether to quit, and quitting closes the window."""
+        if self.idle_watch is not None:
+            self.idle_watch.locked = True
+        self.locked.emit()
+        self.hide()
+        self.setWindowTitle("cathlog — signed out")
+        actor = self.ask_sign_in()
+        if actor is None:
+            self.close()
+            return
+        if actor.username != self.actor.username:
+            self.switch_user(actor)
+        self.setWindowTitle(self._title())
+        self.show()
+        if self.idle_watch is not None:
+            self.idle_watch.unlocked()
+        self.unlocked.emit(self.actor.username)
+        self.statusBar().showMessage(f"Signed in as {self.actor.display_name}", 5000)
+
+    def change_password(self) -> None:
+        dialog = ChangePasswordDialog(self.services, self.actor, self)
+        dialog.exec()
+        if dialog.changed:
+            self.statusBar().showMessage("Your password was changed.", 10000)
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.services, self.actor, self.settings, self.lab, self)
+        dialog.exec()
+        if dialog.saved is not None:
+            self.apply_lab(dialog.saved)
+            self.statusBar().showMessage("Settings saved.", 5000)
+
+    def apply_lab(self, lab: LabSettings) -> None:
+        """New settings take effect at once: the idle lock's limit, the ACT recheck interval of the
+        live log, the theme."""
+        self.lab = lab
+        if self.idle_watch is not None:
+            self.idle_watch.limit_s = lab.idle_lock_s
+        self.live.recheck_min = lab.act_recheck_min
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, lab.theme)
+
     def switch_user(self, actor: Actor) -> None:
         """Another user's own view; the previous user's half-typed entry is kept for them alone."""
         draft = self.live.form.draft() if self.live.form.isVisible() or self.live.form.kind else None
@@ -178,6 +271,7 @@ class MainWindow(QMainWindow):
         old.deleteLater()
         self._set_banner()
         self._menus()
+        self.setWindowTitle(self._title())
         self.pages.setCurrentIndex(0)
         self.cases.set_actor(actor)
         mine = self.drafts.pop(actor.username, None)
@@ -196,6 +290,7 @@ class MainWindow(QMainWindow):
 
     def set_theme(self, name: str) -> None:
         save_theme(self.settings, name)
+        self.lab = replace(self.lab, theme=name)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, name)
