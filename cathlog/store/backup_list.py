@@ -1,0 +1,110 @@
+"""What the restore screen shows of each backup, read from the backup files read-only,
+and what the live database holds that a backup does not.
+
+A backup's moment is the checkpoint stamped into it when it was written
+(``checkpoint.stamp_backup``), else the time in an automatic backup's name,
+else the newest audit row inside it, else the file's modification time. Only
+base tables are read (never a view, which a crafted file could redefine), and
+nothing is written to the file; a file that cannot be read is listed with the
+reason instead of its counts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cathlog.store import checkpoint
+from cathlog.store.backup import BACKUP_SUFFIX, _stamp
+from cathlog.store.db import Store, connect
+from cathlog.store.errors import translated
+from cathlog.store.schema import APPLICATION_ID
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    path: Path
+    size_bytes: int
+    taken_at: str  # UTC ISO 8601: when the content was copied
+    taken_from: str  # how taken_at is known: "checkpoint", "file name", "audit trail", "file time"
+    cases: int | None  # None when the file could not be read
+    entries: int | None  # log entries (first versions) in it
+    problem: str | None = None  # why the counts are missing
+
+
+@dataclass(frozen=True)
+class SinceBackup:
+    """The audited actions of the live database after ``since`` (what a restore to that moment loses)."""
+
+    since: str
+    actions: dict[str, int]  # audit action -> how many rows after ``since``
+    cases: int  # distinct cases those rows touch
+    rows: int  # audit rows after ``since``
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def backup_files(folder: Path) -> list[Path]:
+    """The automatic backups in ``folder`` and any other ``*.db`` beside them, newest name first."""
+    if not folder.is_dir():
+        return []
+    found = {p for p in folder.glob(f"*{BACKUP_SUFFIX}")} | {p for p in folder.glob("*.db") if p.is_file()}
+    return sorted((p for p in found if p.is_file()), key=lambda p: p.name, reverse=True)
+
+
+def summarise(path: Path) -> BackupSummary:
+    """Size, moment, cases and entries of one backup file, read-only (see the module doc)."""
+    path = Path(path)
+    size = path.stat().st_size
+    mark = checkpoint.from_backup(path)
+    taken, source = (mark.at, "checkpoint") if mark is not None else (None, "")
+    if taken is None and (stamp := _stamp(path)) is not None:
+        taken, source = _utc(stamp), "file name"
+    cases = entries = None
+    problem = None
+    try:
+        conn = connect(path, read_only=True)
+        try:
+            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                raise sqlite3.DatabaseError("not a cathlog database")
+            cases = conn.execute("SELECT count(*) FROM procedure_versions WHERE version = 1").fetchone()[0]
+            entries = conn.execute("SELECT count(*) FROM event_versions WHERE version = 1").fetchone()[0]
+            if taken is None:
+                newest = conn.execute("SELECT max(at) FROM audit").fetchone()[0]
+                if newest:
+                    taken, source = str(newest), "audit trail"
+        finally:
+            conn.close()
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
+        problem = f"cannot be read ({exc})"
+    if taken is None:
+        taken, source = _utc(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)), "file time"
+    return BackupSummary(path, size, taken, source, cases, entries, problem)
+
+
+@translated
+def recorded_since(store: Store, since: str) -> SinceBackup:
+    """The live database's audit rows after the UTC time ``since``, counted by action, and the
+    cases they touch. Every change is audited, so this is what was recorded since.
+
+    Walks the trail backwards from its newest row and stops at the first row at or before
+    ``since`` (the trail is written in time order), so a recent backup costs a few rows."""
+    actions: dict[str, int] = {}
+    cases: set[str] = set()
+    rows = 0
+    cursor = store.db.conn.execute("SELECT at, action, procedure_id FROM audit ORDER BY seq DESC")
+    try:
+        for at, action, procedure_id in cursor:
+            if at <= since:
+                break
+            rows += 1
+            actions[action] = actions.get(action, 0) + 1
+            if procedure_id:
+                cases.add(procedure_id)
+    finally:
+        cursor.close()
+    return SinceBackup(since, actions, len(cases), rows)

@@ -1,0 +1,246 @@
+"""Restore from a backup: the backups in the backup folder with their date (local),
+size, cases and entries (read from each file by the admin services), whether
+each passes verification (checked beside the screen, one file after another),
+what restoring the selected one takes out of the live database, a confirmation
+that defaults to No, and afterwards where the replaced database is kept.
+"Choose another file…" adds any backup file to the list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
+
+from cathlog.domain.errors import CathlogError
+from cathlog.domain.records import Actor
+from cathlog.services import Services
+from cathlog.ui.admin_base import NO_SELECTION_TIP, AdminDialog, confirm, fill, fit_to_screen, make_table, selected_row
+
+CHECKING = "checking…"
+VERIFIED = "✔ verified"
+
+
+def local_time(utc_iso: str) -> str:
+    """'2026-11-21T09:00:00Z' on this computer's clock, 'YYYY-MM-DD HH:MM'."""
+    try:
+        moment = datetime.fromisoformat(utc_iso.replace("Z", "+00:00"))
+    except ValueError:
+        return utc_iso
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def size_text(size_bytes: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
+        if size_bytes >= scale:
+            return f"{size_bytes / scale:.1f} {unit}"
+    return f"{size_bytes} bytes"
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+class _Verifier(QThread):
+    """Verifies the listed files one after another, off the GUI thread (each check reads a whole file)."""
+
+    checked = Signal(str, object)  # path, None when sound else why not
+
+    def __init__(self, check: Callable[[Path], str | None], paths: list[Path]):
+        super().__init__()
+        self._check, self._paths = check, paths
+
+    def run(self) -> None:
+        for path in self._paths:
+            if self.isInterruptionRequested():
+                return
+            self.checked.emit(str(path), self._check(path))
+
+
+class RestoreDialog(AdminDialog):
+    restored = Signal(object)  # the Path where the replaced database is kept
+    all_checked = Signal()
+
+    HEADERS = ("Taken (local time)", "Size", "Cases", "Entries", "Verified", "File")
+
+    def __init__(self, services: Services, actor: Actor, folder: Path | None, parent: QWidget | None = None):
+        super().__init__(services, actor, "Restore from a backup", parent)
+        fit_to_screen(self, 1100, 650)
+        self.folder = folder
+        self.backups: list = []
+        self.verified: dict[str, str | None] = {}  # path -> None (sound) or the problem; absent: not yet
+        self._threads: list[_Verifier] = []
+        where = QLabel(f"Backups in {folder}" if folder else "No backup folder is set: choose a backup file.")
+        where.setObjectName("Hint")
+        where.setWordWrap(True)
+        self.layout_.addWidget(where)
+        self.table = make_table("backups", self.HEADERS)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.layout_.addWidget(self.table, 1)
+        self.loss = QLabel("")
+        self.loss.setAccessibleName("what restoring loses")
+        self.loss.setWordWrap(True)
+        self.layout_.addWidget(self.loss)
+        row, (self.restore_button, self.choose_button, close) = self.buttons(
+            ("Restore the selected backup…", self.restore_selected), ("Choose another file…", self.choose_file),
+            ("Close", self.reject))
+        self.layout_.addLayout(row)
+        self.kept = QLabel("")
+        self.kept.setAccessibleName("kept copy of the replaced database")
+        self.kept.setWordWrap(True)
+        self.kept.setTextInteractionFlags(self.message.textInteractionFlags())
+        self.layout_.addWidget(self.kept)
+        self.layout_.addWidget(self.message)
+        self.reload()
+
+    # --- the list -----------------------------------------------------------------------
+
+    def reload(self, select: Path | None = None) -> None:
+        extra = [b for b in self.backups if self.folder is None or b.path.parent != self.folder]
+        try:
+            found = self.services.admin.list_backups(self.actor, self.folder) if self.folder else []
+        except (CathlogError, OSError) as exc:
+            self.say(str(exc), error=True)
+            found = []
+        self.backups = extra + found
+        self._show(select)
+        self._verify([b.path for b in self.backups if str(b.path) not in self.verified])
+        if not self.backups:
+            self.say("No backup found in the backup folder: use “Choose another file…”.")
+
+    def _show(self, select: Path | None = None) -> None:
+        keep = select or (self.selected().path if self.selected() else None)
+        self.table.clearSelection()
+        fill(self.table, [(local_time(b.taken_at), size_text(b.size_bytes), "—" if b.cases is None else b.cases,
+                           "—" if b.entries is None else b.entries, self._verified_text(b), b.path.name)
+                          for b in self.backups])
+        for i, b in enumerate(self.backups):
+            self.table.item(i, 5).setToolTip(str(b.path))
+        paths = [b.path for b in self.backups]
+        if keep in paths:
+            self.table.selectRow(paths.index(keep))
+        self._selection_changed()
+
+    def _verified_text(self, backup) -> str:
+        if backup.problem:
+            return f"✖ {backup.problem}"
+        if str(backup.path) not in self.verified:
+            return CHECKING
+        problem = self.verified[str(backup.path)]
+        return VERIFIED if problem is None else f"✖ {problem}"
+
+    def _verify(self, paths: list[Path]) -> None:
+        if not paths:
+            return
+        try:
+            check = self.services.admin.backup_verifier(self.actor)
+        except CathlogError as exc:
+            self.say(str(exc), error=True)
+            return
+        worker = _Verifier(check, paths)
+        worker.checked.connect(self._checked)
+        worker.finished.connect(self._worker_done)
+        self._threads.append(worker)
+        worker.start()
+
+    def _checked(self, path: str, problem: object) -> None:
+        self.verified[path] = None if problem is None else str(problem)
+        for i, b in enumerate(self.backups):
+            if str(b.path) == path:
+                self.table.item(i, 4).setText(self._verified_text(b))
+        self._selection_changed()
+
+    def _worker_done(self) -> None:
+        if all(not t.isRunning() for t in self._threads):
+            self.all_checked.emit()
+
+    def wait_for_checks(self) -> None:
+        for worker in self._threads:
+            worker.requestInterruption()
+            worker.wait()
+
+    def done(self, result: int) -> None:  # closing: the checks' threads must end before the dialog goes
+        self.wait_for_checks()
+        super().done(result)
+
+    # --- the selection and what it would lose -------------------------------------------------
+
+    def selected(self):
+        row = selected_row(self.table)
+        return self.backups[row] if row is not None and row < len(self.backups) else None
+
+    def _loss_text(self, backup) -> str:
+        loss = self.services.admin.lost_by_restoring(self.actor, backup.taken_at)
+        when = local_time(backup.taken_at)
+        if loss.nothing:
+            return f"Nothing was recorded in the live database after this backup was taken ({when})."
+        parts = [_plural(loss.new_cases, "case") + " opened or imported",
+                 _plural(loss.entries, "log entry", "log entries") + " recorded, corrected or voided",
+                 _plural(loss.signing, "review, signature or addendum", "reviews, signatures and addenda")]
+        return (f"Restoring it takes out of the live database everything recorded after {when}: "
+                f"{', '.join(parts)}, in {_plural(loss.cases, 'case')} ({_plural(loss.rows, 'audited action')} "
+                "in all). They stay in the kept copy of the replaced database, not in the restored one.")
+
+    def _selection_changed(self) -> None:
+        backup = self.selected()
+        problem = None
+        if backup is not None:
+            problem = backup.problem or self.verified.get(str(backup.path))
+        usable = backup is not None and problem is None
+        self.restore_button.setEnabled(usable)
+        self.restore_button.setToolTip(NO_SELECTION_TIP if backup is None else
+                                       f"This file cannot be restored: {problem}" if problem else "")
+        if backup is None:
+            self.loss.setText("Select a backup to see what restoring it would take out of the live database.")
+            return
+        try:
+            self.loss.setText(self._loss_text(backup))
+        except CathlogError as exc:
+            self.loss.setText(f"✖ {exc}")
+
+    # --- the actions --------------------------------------------------------------------------
+
+    def choose_file(self, path: str | None = None) -> None:
+        start = str(self.folder) if self.folder else ""
+        path = path or QFileDialog.getOpenFileName(self, "Restore from a backup", start,
+                                                   "cathlog databases (*.db);;All files (*)")[0]
+        if not path:
+            return
+        try:
+            summary = self.services.admin.backup_summary(self.actor, Path(path))
+        except (CathlogError, OSError) as exc:
+            self.say(f"{Path(path).name}: {exc}", error=True)
+            return
+        self.backups = [summary] + [b for b in self.backups if b.path != summary.path]
+        self._show(select=summary.path)
+        self._verify([summary.path])
+
+    def restore_selected(self) -> Path | None:
+        backup = self.selected()
+        if backup is None:
+            self.say("Select a backup first.", error=True)
+            return None
+        try:
+            loss = self._loss_text(backup)
+        except CathlogError as exc:
+            self.say(str(exc), error=True)
+            return None
+        if not confirm(self, "Restore this backup?",
+                       f"Replace the database with the backup taken {local_time(backup.taken_at)} "
+                       f"({backup.path.name}, {_plural(backup.cases or 0, 'case')})?\n\n{loss}\n\n"
+                       "Everyone working in cathlog sees the restored database at once; a half-typed entry stays "
+                       "in its form.", yes="Restore"):
+            self.say("Not restored.")
+            return None
+        try:
+            kept = self.services.admin.restore(self.actor, backup.path)
+        except (CathlogError, OSError, ValueError) as exc:
+            self.say(f"Not restored: {exc}", error=True)
+            return None
+        self.kept.setText(f"The replaced database is kept as: {kept}")
+        self.say(f"Restored from {backup.path.name}.")
+        self.restored.emit(kept)
+        self.reload(select=backup.path)
+        return kept
