@@ -46,7 +46,8 @@ class RestoreLoss:
     """What the live database holds that was recorded after a backup was taken: what restoring it
     takes out of the live file (it stays in the kept copy of the replaced file)."""
 
-    since: str  # the backup's moment, UTC ISO 8601
+    since: str  # the moment compared against, UTC ISO 8601
+    exact: bool  # the live trail holds the backup's newest row: these are exactly the rows after it
     cases: int  # cases touched after it
     new_cases: int  # cases opened or imported after it
     entries: int  # log entries recorded, corrected or voided after it
@@ -141,15 +142,15 @@ class AdminService(ServiceBase):
 
         return check
 
-    def lost_by_restoring(self, actor: Actor, since: str) -> RestoreLoss:
-        """What restoring a backup taken at ``since`` (UTC ISO 8601) takes out of the live database."""
+    def lost_by_restoring(self, actor: Actor, backup: backup_list.BackupSummary) -> RestoreLoss:
+        """What restoring ``backup`` (from :meth:`list_backups`) takes out of the live database."""
         self.require(actor, Action.RESTORE)
-        found = backup_list.recorded_since(self.store, since)
+        found = backup_list.recorded_since(self.store, backup)
 
         def count(actions: frozenset[str]) -> int:
             return sum(n for action, n in found.actions.items() if action in actions)
 
-        return RestoreLoss(since, found.cases, count(NEW_CASE_ACTIONS), count(ENTRY_ACTIONS),
+        return RestoreLoss(found.since, found.exact, found.cases, count(NEW_CASE_ACTIONS), count(ENTRY_ACTIONS),
                            count(SIGNING_ACTIONS), found.rows)
 
     # --- the audit trail ------------------------------------------------------------

@@ -1,9 +1,13 @@
 """What the restore screen shows of each backup, read from the backup files read-only,
 and what the live database holds that a backup does not.
 
-A backup's moment is the checkpoint stamped into it when it was written
-(``checkpoint.stamp_backup``), else the time in an automatic backup's name,
-else the newest audit row inside it, else the file's modification time. Only
+A backup's moment is the time in an automatic backup's name, else the
+checkpoint stamped into it when it was written (``checkpoint.stamp_backup``),
+else the newest audit row inside it, else the file's modification time.
+
+What a restore loses is what the live trail holds after the backup's newest
+audit row: found by its sequence number and hash when the live trail holds
+that very row (the backup is of this database), else by its time. Only
 base tables are read (never a view, which a crafted file could redefine), and
 nothing is written to the file; a file that cannot be read is listed with the
 reason instead of its counts.
@@ -32,13 +36,17 @@ class BackupSummary:
     cases: int | None  # None when the file could not be read
     entries: int | None  # log entries (first versions) in it
     problem: str | None = None  # why the counts are missing
+    last_seq: int | None = None  # the newest audit row inside the backup: where the live trail goes on
+    last_hash: str | None = None
+    last_at: str | None = None
 
 
 @dataclass(frozen=True)
 class SinceBackup:
     """The audited actions of the live database after ``since`` (what a restore to that moment loses)."""
 
-    since: str
+    since: str  # the moment compared against (UTC ISO 8601)
+    exact: bool  # True: the live trail holds the backup's newest row, so the rows after it are exactly what is lost
     actions: dict[str, int]  # audit action -> how many rows after ``since``
     cases: int  # distinct cases those rows touch
     rows: int  # audit rows after ``since``
@@ -60,11 +68,14 @@ def summarise(path: Path) -> BackupSummary:
     """Size, moment, cases and entries of one backup file, read-only (see the module doc)."""
     path = Path(path)
     size = path.stat().st_size
-    mark = checkpoint.from_backup(path)
-    taken, source = (mark.at, "checkpoint") if mark is not None else (None, "")
-    if taken is None and (stamp := _stamp(path)) is not None:
+    taken: str | None = None
+    source = ""
+    if (stamp := _stamp(path)) is not None:
         taken, source = _utc(stamp), "file name"
+    elif (mark := checkpoint.from_backup(path)) is not None:
+        taken, source = mark.at, "checkpoint"
     cases = entries = None
+    last: tuple[int, str, str] | None = None
     problem = None
     try:
         conn = connect(path, read_only=True)
@@ -73,33 +84,38 @@ def summarise(path: Path) -> BackupSummary:
                 raise sqlite3.DatabaseError("not a cathlog database")
             cases = conn.execute("SELECT count(*) FROM procedure_versions WHERE version = 1").fetchone()[0]
             entries = conn.execute("SELECT count(*) FROM event_versions WHERE version = 1").fetchone()[0]
-            if taken is None:
-                newest = conn.execute("SELECT max(at) FROM audit").fetchone()[0]
-                if newest:
-                    taken, source = str(newest), "audit trail"
+            last = conn.execute("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            if taken is None and last is not None:
+                taken, source = str(last[2]), "audit trail"
         finally:
             conn.close()
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         problem = f"cannot be read ({exc})"
     if taken is None:
         taken, source = _utc(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)), "file time"
-    return BackupSummary(path, size, taken, source, cases, entries, problem)
+    seq, digest, at = last if last is not None else (None, None, None)
+    return BackupSummary(path, size, taken, source, cases, entries, problem, seq, digest, at)
 
 
 @translated
-def recorded_since(store: Store, since: str) -> SinceBackup:
-    """The live database's audit rows after the UTC time ``since``, counted by action, and the
+def recorded_since(store: Store, backup: BackupSummary) -> SinceBackup:
+    """The live database's audit rows after ``backup``'s newest one, counted by action, and the
     cases they touch. Every change is audited, so this is what was recorded since.
 
-    Walks the trail backwards from its newest row and stops at the first row at or before
-    ``since`` (the trail is written in time order), so a recent backup costs a few rows."""
+    After the very row when the live trail holds it (same sequence number and hash), else
+    after its time (or the backup's moment). Walks the trail backwards from its newest row
+    and stops at the first row not after that point, so a recent backup costs a few rows."""
+    conn = store.db.conn
+    exact = backup.last_seq is not None and conn.execute(
+        "SELECT 1 FROM audit WHERE seq = ? AND hash = ?", [backup.last_seq, backup.last_hash]).fetchone() is not None
+    since = backup.last_at or backup.taken_at
     actions: dict[str, int] = {}
     cases: set[str] = set()
     rows = 0
-    cursor = store.db.conn.execute("SELECT at, action, procedure_id FROM audit ORDER BY seq DESC")
+    cursor = conn.execute("SELECT seq, at, action, procedure_id FROM audit ORDER BY seq DESC")
     try:
-        for at, action, procedure_id in cursor:
-            if at <= since:
+        for seq, at, action, procedure_id in cursor:
+            if (seq <= backup.last_seq) if exact else (at <= since):  # type: ignore[operator]
                 break
             rows += 1
             actions[action] = actions.get(action, 0) + 1
@@ -107,4 +123,4 @@ def recorded_since(store: Store, since: str) -> SinceBackup:
                 cases.add(procedure_id)
     finally:
         cursor.close()
-    return SinceBackup(since, actions, len(cases), rows)
+    return SinceBackup(since, exact, actions, len(cases), rows)

@@ -13,7 +13,7 @@ from cathlog.domain.enums import Category, ProcedureStatus
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.services import Services
-from cathlog.ui.admin_base import AdminDialog, DateBound, day_bounds, documents_folder
+from cathlog.ui.admin_base import AdminDialog, DateBound, day_bounds, documents_folder, fit_to_screen
 
 COUNT_DELAY_MS = 250  # typing an operator's name recounts once the typing pauses
 SUFFIX = {"csv": "zip", "xlsx": "xlsx", "json": "json", "fhir": "fhir.json"}
@@ -24,6 +24,7 @@ class ExportDialog(AdminDialog):
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None):
         super().__init__(services, actor, "Export records", parent)
+        fit_to_screen(self, 760, 560)
         self.count: int | None = None
         form = QFormLayout()
         self.format = QComboBox()
@@ -42,8 +43,9 @@ class ExportDialog(AdminDialog):
             self.status.addItem(s.value, s.value)
         self.operator = QLineEdit()
         self.operator.setPlaceholderText("part of a team member's name (optional)")
-        self.deidentify = QCheckBox("De-identify (HIPAA Safe Harbor: no names, MRNs, exact dates, serials, "
-                                    "free text)")
+        self.deidentify = QCheckBox("De-identify (HIPAA Safe Harbor)")
+        self.deidentify.setToolTip("No names, MRNs, exact dates, serial numbers or free text; patients get "
+                                   "pseudonyms keyed with this installation's de-identification key.")
         for label, widget, name in (("Format", self.format, "format"), ("Cases started", self.since, ""),
                                     ("", self.until, ""), ("Category", self.category, "category"),
                                     ("Status", self.status, "status"), ("Operator", self.operator, "operator"),

@@ -172,16 +172,22 @@ class RestoreDialog(AdminDialog):
         return self.backups[row] if row is not None and row < len(self.backups) else None
 
     def _loss_text(self, backup) -> str:
-        loss = self.services.admin.lost_by_restoring(self.actor, backup.taken_at)
-        when = local_time(backup.taken_at)
+        loss = self.services.admin.lost_by_restoring(self.actor, backup)
+        when = local_time(loss.since)
         if loss.nothing:
             return f"Nothing was recorded in the live database after this backup was taken ({when})."
-        parts = [_plural(loss.new_cases, "case") + " opened or imported",
-                 _plural(loss.entries, "log entry", "log entries") + " recorded, corrected or voided",
-                 _plural(loss.signing, "review, signature or addendum", "reviews, signatures and addenda")]
-        return (f"Restoring it takes out of the live database everything recorded after {when}: "
-                f"{', '.join(parts)}, in {_plural(loss.cases, 'case')} ({_plural(loss.rows, 'audited action')} "
-                "in all). They stay in the kept copy of the replaced database, not in the restored one.")
+        parts = [text for n, text in (
+            (loss.new_cases, _plural(loss.new_cases, "case") + " opened or imported"),
+            (loss.entries, _plural(loss.entries, "log entry", "log entries") + " recorded, corrected or voided"),
+            (loss.signing, _plural(loss.signing, "review, signature or addendum", "reviews, signatures and addenda")),
+        ) if n]
+        if not parts and not loss.cases:
+            return (f"No case was changed after this backup was taken ({when}); only "
+                    f"{_plural(loss.rows, 'other audited action')} (sign-ins, views, exports, backups) are not in it.")
+        what = ", ".join(parts) or "changes"
+        return (f"Restoring it takes out of the live database everything recorded after {when}: {what}, in "
+                f"{_plural(loss.cases, 'case')} ({_plural(loss.rows, 'audited action')} in all). They stay in the "
+                "kept copy of the replaced database, not in the restored one.")
 
     def _selection_changed(self) -> None:
         backup = self.selected()
