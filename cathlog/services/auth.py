@@ -183,10 +183,10 @@ class AuthService(ServiceBase):
         check_password_policy(username, password)
         user = User(username, clean_display_name(display_name, username), Role(role), True, self.now())
         with self.store.write():
-            if user_store.removed_at(self.store, username):
-                raise Conflict(f"the name {username!r} belonged to an account that was removed; a removed name is "
-                               "never given to someone else (the audit trail still names it): choose another")
             if user_store.get_user(self.store, username):
+                if user_store.removed_at(self.store, username):
+                    raise Conflict(f"the name {username!r} belonged to an account that was removed; a removed name "
+                                   "is never given to someone else (the audit trail still names it): choose another")
                 raise Conflict(f"user {username!r} already exists")
             user_store.insert_user(self.store, user, self._hasher.hash(normalise_password(password)))
             self.audit(admin, "add_user", "user", username, new={"role": user.role.value,

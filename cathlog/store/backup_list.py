@@ -115,7 +115,7 @@ def recorded_since(store: Store, backup: BackupSummary) -> SinceBackup:
     cursor = conn.execute("SELECT seq, at, action, procedure_id FROM audit ORDER BY seq DESC")
     try:
         for seq, at, action, procedure_id in cursor:
-            if (seq <= backup.last_seq) if exact else (at <= since):  # type: ignore[operator]
+            if (seq <= (backup.last_seq or 0)) if exact else (at <= since):
                 break
             rows += 1
             actions[action] = actions.get(action, 0) + 1

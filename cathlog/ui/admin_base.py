@@ -122,7 +122,10 @@ class DateBound(QWidget):
         row.addStretch(1)
 
     def value(self) -> date | None:
-        return self.edit.date().toPython() if self.check.isChecked() else None
+        if not self.check.isChecked():
+            return None
+        day = self.edit.date()
+        return date(day.year(), day.month(), day.day())
 
     def set_value(self, day: date | None) -> None:
         if day is not None:

@@ -117,7 +117,9 @@ class RestoreDialog(AdminDialog):
                            "—" if b.entries is None else b.entries, self._verified_text(b), b.path.name)
                           for b in self.backups])
         for i, b in enumerate(self.backups):
-            self.table.item(i, 5).setToolTip(str(b.path))
+            cell = self.table.item(i, 5)
+            if cell is not None:
+                cell.setToolTip(str(b.path))
         paths = [b.path for b in self.backups]
         if keep in paths:
             self.table.selectRow(paths.index(keep))
@@ -148,8 +150,9 @@ class RestoreDialog(AdminDialog):
     def _checked(self, path: str, problem: object) -> None:
         self.verified[path] = None if problem is None else str(problem)
         for i, b in enumerate(self.backups):
-            if str(b.path) == path:
-                self.table.item(i, 4).setText(self._verified_text(b))
+            cell = self.table.item(i, 4)
+            if str(b.path) == path and cell is not None:
+                cell.setText(self._verified_text(b))
         self._selection_changed()
 
     def _worker_done(self) -> None:

@@ -52,7 +52,8 @@ class UsersDialog(AdminDialog):
 
     def reload(self, select: str | None = None) -> None:
         """Read the users again; ``select`` (default: the one selected now) stays selected."""
-        keep = select if select is not None else (self.selected_user().username if self.selected_user() else None)
+        current = self.selected_user()
+        keep = select if select is not None else (current.username if current else None)
         try:
             self.users = self.services.auth.list_users(self.actor)
         except CathlogError as exc:
