@@ -68,7 +68,7 @@ class AuditDialog(AdminDialog):
         self.table = make_table("audit", self.HEADERS)
         self.layout_.addWidget(self.table, 1)
         row, _ = self.buttons(("Filter", self.reload), ("Verify the hash chain", self.verify),
-                              ("Export CSV…", lambda: self.export()))
+                              ("Export CSV…", self.export_chosen))
         self.layout_.addLayout(row)
         self.layout_.addWidget(self.message)
         self.reload()
@@ -101,6 +101,10 @@ class AuditDialog(AdminDialog):
             self.say(f"✔ Hash chain intact: {report.rows_checked} rows checked.")
         else:  # the key, the chain, every record against its seal, the checkpoints
             self.say("Audit check FAILED: " + "; ".join(report.problems[:3]), error=True)
+
+    def export_chosen(self) -> None:
+        """The Export CSV button: ask where, then write."""
+        self.export()
 
     def export(self, path: str | None = None) -> Path | None:
         """Write the rows the filters select now (counted and named in the file dialog's title first)."""

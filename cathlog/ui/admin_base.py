@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QGuiApplication, QIcon, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -97,6 +97,17 @@ def local_day_start_utc(day: date) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class _DateEdit(QDateEdit):
+    """A date picker the mouse wheel changes only once it has focus (scrolling the form past it
+    must not change a date nobody chose)."""
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
 class DateBound(QWidget):
     """An optional date: a check box says whether the bound applies, a date picker (calendar
     popup, written YYYY-MM-DD) says which day. Unchecked means open-ended."""
@@ -109,7 +120,8 @@ class DateBound(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         self.check = QCheckBox(label)
         self.check.setAccessibleName(f"{accessible} applies")
-        self.edit = QDateEdit(QDate.currentDate())
+        self.edit = _DateEdit(QDate.currentDate())
+        self.edit.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("yyyy-MM-dd")
         self.edit.setAccessibleName(accessible)
@@ -166,13 +178,16 @@ class AdminDialog(QDialog):
         self.message.style().polish(self.message)
 
     def buttons(self, *items: tuple[str, Callable[[], object]]) -> tuple[QHBoxLayout, list[QPushButton]]:
+        """A row of buttons; each slot takes no argument (the "checked" flag is not passed on)."""
         row = QHBoxLayout()
         made = []
         for text, slot in items:
             button = QPushButton(text)
             button.setAutoDefault(False)
             button.setIcon(QIcon())
-            button.clicked.connect(lambda _=False, slot=slot: slot())
+            # A bound method, not a lambda around it: PySide keeps no strong reference to the dialog
+            # then, so a closed dialog is freed at once rather than by the garbage collector at exit.
+            button.clicked.connect(slot)
             row.addWidget(button)
             made.append(button)
         row.addStretch(1)

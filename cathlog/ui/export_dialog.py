@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFormLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from cathlog.domain.enums import Category, ProcedureStatus
 from cathlog.domain.errors import CathlogError
@@ -46,8 +46,14 @@ class ExportDialog(AdminDialog):
         self.deidentify = QCheckBox("De-identify (HIPAA Safe Harbor)")
         self.deidentify.setToolTip("No names, MRNs, exact dates, serial numbers or free text; patients get "
                                    "pseudonyms keyed with this installation's de-identification key.")
-        for label, widget, name in (("Format", self.format, "format"), ("Cases started", self.since, ""),
-                                    ("", self.until, ""), ("Category", self.category, "category"),
+        days = QWidget()
+        days_row = QHBoxLayout(days)
+        days_row.setContentsMargins(0, 0, 0, 0)
+        days_row.addWidget(self.since)
+        days_row.addWidget(self.until)
+        days_row.addStretch(1)
+        for label, widget, name in (("Format", self.format, "format"), ("Cases started", days, ""),
+                                    ("Category", self.category, "category"),
                                     ("Status", self.status, "status"), ("Operator", self.operator, "operator"),
                                     ("", self.deidentify, "de-identify")):
             if name:
@@ -58,7 +64,7 @@ class ExportDialog(AdminDialog):
         self.count_line.setObjectName("FormTitle")
         self.count_line.setAccessibleName("cases to export")
         self.layout_.addWidget(self.count_line)
-        row, (self.export_button,) = self.buttons(("Export…", lambda: self.export()))
+        row, (self.export_button,) = self.buttons(("Export…", self.export_chosen))
         self.layout_.addLayout(row)
         self.layout_.addWidget(self.message)
         self.layout_.addStretch(1)
@@ -98,6 +104,10 @@ class ExportDialog(AdminDialog):
         if first is None and last is None:
             return "all"
         return f"{f'{first:%Y%m%d}' if first else 'start'}-{f'{last:%Y%m%d}' if last else 'now'}"
+
+    def export_chosen(self) -> None:
+        """The Export button: ask where, then write."""
+        self.export()
 
     def export(self, path: str | None = None) -> Path | None:
         from cathlog.exchange.export import export

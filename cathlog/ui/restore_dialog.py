@@ -48,8 +48,8 @@ class _Verifier(QThread):
 
     checked = Signal(str, object)  # path, None when sound else why not
 
-    def __init__(self, check: Callable[[Path], str | None], paths: list[Path]):
-        super().__init__()
+    def __init__(self, check: Callable[[Path], str | None], paths: list[Path], parent: QWidget):
+        super().__init__(parent)
         self._check, self._paths = check, paths
 
     def run(self) -> None:
@@ -84,7 +84,7 @@ class RestoreDialog(AdminDialog):
         self.loss.setWordWrap(True)
         self.layout_.addWidget(self.loss)
         row, (self.restore_button, self.choose_button, close) = self.buttons(
-            ("Restore the selected backup…", self.restore_selected), ("Choose another file…", self.choose_file),
+            ("Restore the selected backup…", self.restore_chosen), ("Choose another file…", self.choose_another),
             ("Close", self.reject))
         self.layout_.addLayout(row)
         self.kept = QLabel("")
@@ -141,7 +141,7 @@ class RestoreDialog(AdminDialog):
         except CathlogError as exc:
             self.say(str(exc), error=True)
             return
-        worker = _Verifier(check, paths)
+        worker = _Verifier(check, paths, self)
         worker.checked.connect(self._checked)
         worker.finished.connect(self._worker_done)
         self._threads.append(worker)
@@ -210,6 +210,12 @@ class RestoreDialog(AdminDialog):
             self.loss.setText(f"✖ {exc}")
 
     # --- the actions --------------------------------------------------------------------------
+
+    def choose_another(self) -> None:
+        self.choose_file()
+
+    def restore_chosen(self) -> None:
+        self.restore_selected()
 
     def choose_file(self, path: str | None = None) -> None:
         start = str(self.folder) if self.folder else ""

@@ -117,3 +117,31 @@ def test_the_audit_trail_is_filtered_by_local_days(qtbot, services, admin, clock
     dialog.since.set_value(today)
     dialog.reload()
     assert "before the start date" in dialog.message.text()
+
+
+def test_the_mouse_wheel_changes_a_date_only_once_it_has_focus(qtbot, services, admin):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    dialog = ExportDialog(services, admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.since.set_value(date(2026, 11, 10))
+    edit = dialog.since.edit
+    dialog.operator.setFocus()
+
+    def wheel():
+        centre = QPointF(edit.rect().center())
+        QApplication.sendEvent(edit, QWheelEvent(centre, QPointF(edit.mapToGlobal(centre.toPoint())), QPoint(),
+                                                 QPoint(0, 120), Qt.MouseButton.NoButton,
+                                                 Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                                                 False))
+
+    wheel()
+    assert dialog.since.value() == date(2026, 11, 10)
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    wheel()
+    assert dialog.since.value() != date(2026, 11, 10)
