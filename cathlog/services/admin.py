@@ -111,17 +111,22 @@ class AdminService(ServiceBase):
     # --- choosing a backup to restore ----------------------------------------------
 
     def list_backups(self, actor: Actor, folder: Path) -> list[backup_list.BackupSummary]:
-        """The backups in ``folder`` (automatic ones and other ``*.db`` files), newest first, each
-        with its size, moment, and its cases and entries read from the file itself, read-only.
-        Not verified here (a full check reads every page): see :meth:`verify_backup`."""
+        """The backups in ``folder`` (automatic ones and other ``*.db`` files), newest first, with
+        their size and moment only (instant, ``read`` False): :meth:`backup_reader` reads each
+        file's cases and entries, :meth:`backup_verifier` checks it, both beside the screen."""
         self.require(actor, Action.RESTORE)
-        found = [self.backup_summary(actor, p) for p in backup_list.backup_files(Path(folder))]
+        found = [backup_list.first_look(p) for p in backup_list.backup_files(Path(folder))]
         return sorted(found, key=lambda b: b.taken_at, reverse=True)
 
     def backup_summary(self, actor: Actor, path: Path) -> backup_list.BackupSummary:
-        """One file's summary (for a backup chosen elsewhere than the backup folder)."""
+        """One file's size, moment, cases and entries, read from it read-only."""
+        return self.backup_reader(actor)(Path(path))
+
+    def backup_reader(self, actor: Actor) -> Callable[[Path], backup_list.BackupSummary]:
+        """For reading many backups beside the screen: the role is checked once, here; the function
+        returned opens only the backup file, read-only (safe on a worker thread)."""
         self.require(actor, Action.RESTORE)
-        return backup_list.summarise(Path(path))
+        return lambda path: backup_list.summarise(Path(path))
 
     def verify_backup(self, actor: Actor, path: Path) -> str | None:
         """None when ``path`` is a sound cathlog database this program can restore, else why not.

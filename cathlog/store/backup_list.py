@@ -39,6 +39,7 @@ class BackupSummary:
     last_seq: int | None = None  # the newest audit row inside the backup: where the live trail goes on
     last_hash: str | None = None
     last_at: str | None = None
+    read: bool = False  # False: only the file's name, size and time were looked at (first_look)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,21 @@ def backup_files(folder: Path) -> list[Path]:
         return []
     found = {p for p in folder.glob(f"*{BACKUP_SUFFIX}")} | {p for p in folder.glob("*.db") if p.is_file()}
     return sorted((p for p in found if p.is_file()), key=lambda p: p.name, reverse=True)
+
+
+def _moment(path: Path) -> tuple[str, str]:
+    stamp = _stamp(path)
+    if stamp is not None:
+        return _utc(stamp), "file name"
+    return _utc(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)), "file time"
+
+
+def first_look(path: Path) -> BackupSummary:
+    """Size and moment from the file system and the name only (instant; no counts): what a list
+    shows while :func:`summarise` reads each file."""
+    path = Path(path)
+    taken, source = _moment(path)
+    return BackupSummary(path, path.stat().st_size, taken, source, None, None)
 
 
 def summarise(path: Path) -> BackupSummary:
@@ -92,9 +108,9 @@ def summarise(path: Path) -> BackupSummary:
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         problem = f"cannot be read ({exc})"
     if taken is None:
-        taken, source = _utc(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)), "file time"
+        taken, source = _moment(path)
     seq, digest, at = last if last is not None else (None, None, None)
-    return BackupSummary(path, size, taken, source, cases, entries, problem, seq, digest, at)
+    return BackupSummary(path, size, taken, source, cases, entries, problem, seq, digest, at, read=True)
 
 
 @translated

@@ -20,6 +20,7 @@ from cathlog.services import Services
 from cathlog.ui.admin_base import NO_SELECTION_TIP, AdminDialog, confirm, fill, fit_to_screen, make_table, selected_row
 
 CHECKING = "checking…"
+READING = "reading…"
 VERIFIED = "✔ verified"
 
 
@@ -43,17 +44,24 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-class _Verifier(QThread):
-    """Verifies the listed files one after another, off the GUI thread (each check reads a whole file)."""
+class _Reader(QThread):
+    """Off the GUI thread, one file after another: reads each backup's counts (quick), then
+    verifies each (slow: the integrity check reads the whole file)."""
 
+    summarised = Signal(str, object)  # path, BackupSummary
     checked = Signal(str, object)  # path, None when sound else why not
 
-    def __init__(self, check: Callable[[Path], str | None], paths: list[Path], parent: QWidget):
+    def __init__(self, read: Callable[[Path], object], check: Callable[[Path], str | None],
+                 to_read: list[Path], to_check: list[Path], parent: QWidget):
         super().__init__(parent)
-        self._check, self._paths = check, paths
+        self._read, self._check, self._to_read, self._to_check = read, check, to_read, to_check
 
     def run(self) -> None:
-        for path in self._paths:
+        for path in self._to_read:
+            if self.isInterruptionRequested():
+                return
+            self.summarised.emit(str(path), self._read(path))
+        for path in self._to_check:
             if self.isInterruptionRequested():
                 return
             self.checked.emit(str(path), self._check(path))
@@ -71,7 +79,8 @@ class RestoreDialog(AdminDialog):
         self.folder = folder
         self.backups: list = []
         self.verified: dict[str, str | None] = {}  # path -> None (sound) or the problem; absent: not yet
-        self._threads: list[_Verifier] = []
+        self._threads: list[_Reader] = []
+        self._working: set[int] = set()  # the workers not finished yet
         where = QLabel(f"Backups in {folder}" if folder else "No backup folder is set: choose a backup file.")
         where.setObjectName("Hint")
         where.setWordWrap(True)
@@ -106,16 +115,14 @@ class RestoreDialog(AdminDialog):
             found = []
         self.backups = extra + found
         self._show(select)
-        self._verify([b.path for b in self.backups if str(b.path) not in self.verified])
+        self._read([b.path for b in found], [b.path for b in self.backups if str(b.path) not in self.verified])
         if not self.backups:
             self.say("No backup found in the backup folder: use “Choose another file…”.")
 
     def _show(self, select: Path | None = None) -> None:
         keep = select or (self.selected().path if self.selected() else None)
         self.table.clearSelection()
-        fill(self.table, [(local_time(b.taken_at), size_text(b.size_bytes), "—" if b.cases is None else b.cases,
-                           "—" if b.entries is None else b.entries, self._verified_text(b), b.path.name)
-                          for b in self.backups])
+        fill(self.table, [self._cells(b) for b in self.backups])
         for i, b in enumerate(self.backups):
             cell = self.table.item(i, 5)
             if cell is not None:
@@ -125,6 +132,11 @@ class RestoreDialog(AdminDialog):
             self.table.selectRow(paths.index(keep))
         self._selection_changed()
 
+    def _cells(self, b) -> tuple:
+        counts = (b.cases, b.entries) if b.read else (READING, READING)
+        return (local_time(b.taken_at), size_text(b.size_bytes), "—" if counts[0] is None else counts[0],
+                "—" if counts[1] is None else counts[1], self._verified_text(b), b.path.name)
+
     def _verified_text(self, backup) -> str:
         if backup.problem:
             return f"✖ {backup.problem}"
@@ -133,19 +145,33 @@ class RestoreDialog(AdminDialog):
         problem = self.verified[str(backup.path)]
         return VERIFIED if problem is None else f"✖ {problem}"
 
-    def _verify(self, paths: list[Path]) -> None:
-        if not paths:
+    def _read(self, to_read: list[Path], to_check: list[Path]) -> None:
+        """Read the counts of ``to_read``, then verify ``to_check``, beside the screen."""
+        if not to_read and not to_check:
             return
         try:
+            read = self.services.admin.backup_reader(self.actor)
             check = self.services.admin.backup_verifier(self.actor)
         except CathlogError as exc:
             self.say(str(exc), error=True)
             return
-        worker = _Verifier(check, paths, self)
+        worker = _Reader(read, check, to_read, to_check, self)
+        worker.summarised.connect(self._summarised)
         worker.checked.connect(self._checked)
         worker.finished.connect(self._worker_done)
         self._threads.append(worker)
+        self._working.add(id(worker))
         worker.start()
+
+    def _summarised(self, path: str, summary: object) -> None:
+        for i, b in enumerate(self.backups):
+            if str(b.path) == path:
+                self.backups[i] = summary
+                for column, text in enumerate(self._cells(summary)):
+                    cell = self.table.item(i, column)
+                    if cell is not None:
+                        cell.setText(str(text))
+        self._selection_changed()
 
     def _checked(self, path: str, problem: object) -> None:
         self.verified[path] = None if problem is None else str(problem)
@@ -156,7 +182,8 @@ class RestoreDialog(AdminDialog):
         self._selection_changed()
 
     def _worker_done(self) -> None:
-        if all(not t.isRunning() for t in self._threads):
+        self._working.discard(id(self.sender()))
+        if not self._working:
             self.all_checked.emit()
 
     def wait_for_checks(self) -> None:
@@ -197,12 +224,16 @@ class RestoreDialog(AdminDialog):
         problem = None
         if backup is not None:
             problem = backup.problem or self.verified.get(str(backup.path))
-        usable = backup is not None and problem is None
+        usable = backup is not None and problem is None and backup.read
         self.restore_button.setEnabled(usable)
         self.restore_button.setToolTip(NO_SELECTION_TIP if backup is None else
                                        f"This file cannot be restored: {problem}" if problem else "")
         if backup is None:
             self.loss.setText("Select a backup to see what restoring it would take out of the live database.")
+            return
+        if not backup.read:
+            self.restore_button.setToolTip("Reading the backup…")
+            self.loss.setText("Reading the backup…")
             return
         try:
             self.loss.setText(self._loss_text(backup))
@@ -230,12 +261,13 @@ class RestoreDialog(AdminDialog):
             return
         self.backups = [summary] + [b for b in self.backups if b.path != summary.path]
         self._show(select=summary.path)
-        self._verify([summary.path])
+        self._read([], [summary.path])
 
     def restore_selected(self) -> Path | None:
         backup = self.selected()
-        if backup is None:
-            self.say("Select a backup first.", error=True)
+        if backup is None or not backup.read:
+            self.say("Select a backup first." if backup is None else "The backup is still being read; a moment.",
+                     error=True)
             return None
         try:
             loss = self._loss_text(backup)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from cathlog.ui.restore_dialog import VERIFIED, RestoreDialog
+from cathlog.ui.restore_dialog import CHECKING, READING, VERIFIED, RestoreDialog
 from tests.ui.test_admin_users import Boxes
 
 
@@ -31,7 +31,7 @@ def _dialog(qtbot, services, admin, folder) -> RestoreDialog:
     dialog = RestoreDialog(services, admin, folder)
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.waitUntil(lambda: all(dialog.table.item(i, 4).text() != "checking…"
+    qtbot.waitUntil(lambda: all(dialog.table.item(i, 4).text() != CHECKING and dialog.table.item(i, 2).text() != READING
                                 for i in range(dialog.table.rowCount())), timeout=10000)
     return dialog
 
@@ -95,3 +95,18 @@ def test_another_file_can_be_chosen(qtbot, services, admin, folder, tmp_path, mo
     # only the backup's own audit row came after it
     assert dialog.restore_button.isEnabled() and "No case was changed" in dialog.loss.text()
     assert "1 other audited action" in dialog.loss.text()
+
+
+def test_the_list_shows_at_once_and_fills_in_beside_the_screen(qtbot, services, admin, folder):
+    """Opening reads no backup on the GUI thread: the files are listed by name and size at once,
+    their counts and verification arrive from the worker (each reading a whole file)."""
+    dialog = RestoreDialog(services, admin, folder)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 3 and not any(b.read for b in dialog.backups)
+    assert dialog.table.item(0, 2).text() == READING and dialog.table.item(0, 4).text() == CHECKING
+    dialog.table.selectRow(0)
+    assert not dialog.restore_button.isEnabled() and dialog.loss.text() == "Reading the backup…"
+    with qtbot.waitSignal(dialog.all_checked, timeout=10000):
+        pass
+    assert dialog.table.item(0, 2).text() == "3" and dialog.restore_button.isEnabled()
+    assert "1 case opened or imported" in dialog.loss.text()
