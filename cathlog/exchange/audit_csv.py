@@ -28,16 +28,17 @@ def write_rows(fh: IO[str], rows: Iterable[Any]) -> int:
 
 
 def _filters(procedure_id: str | None, username: str | None, since: str | None,
-             action: str | None) -> dict[str, str]:
-    given = {"procedure_id": procedure_id, "username": username, "since": since, "action": action}
+             action: str | None, until: str | None = None) -> dict[str, str]:
+    given = {"procedure_id": procedure_id, "username": username, "since": since, "action": action, "until": until}
     return {k: v for k, v in given.items() if v is not None}
 
 
 def export_audit(services: Services, actor: Actor, out: Path, *, procedure_id: str | None = None,
-                 username: str | None = None, since: str | None = None, action: str | None = None) -> int:
+                 username: str | None = None, since: str | None = None, action: str | None = None,
+                 until: str | None = None) -> int:
     """Write the audit rows matching the filters to ``out`` (atomically), then audit
-    the export; returns how many rows were written."""
-    filters = _filters(procedure_id, username, since, action)
+    the export; returns how many rows were written. ``until`` (UTC) is not included."""
+    filters = _filters(procedure_id, username, since, action, until)
     rows = services.admin.audit_rows(actor, **filters)
     with atomic_write(out) as fh:
         count = write_rows(fh, rows)

@@ -9,11 +9,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.rules.permissions import Action
 from cathlog.services.base import Clock, ServiceBase, system_clock
 from cathlog.store import audit, checkpoint, keys
 from cathlog.store import backup as backups
+from cathlog.store import backup_list
 from cathlog.store.db import Store, quick_check_file
 
 
@@ -31,6 +33,30 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.problems and self.chain.ok and not self.tamper and not self.signatures
+
+
+# How the audit actions after a backup are told to the person about to restore it.
+ENTRY_ACTIONS = frozenset({"record_event", "correct_event", "void_event"})
+NEW_CASE_ACTIONS = frozenset({"open_case", "import_procedure"})
+SIGNING_ACTIONS = frozenset({"sign", "addendum", "save_review"})
+
+
+@dataclass(frozen=True)
+class RestoreLoss:
+    """What the live database holds that was recorded after a backup was taken: what restoring it
+    takes out of the live file (it stays in the kept copy of the replaced file)."""
+
+    since: str  # the moment compared against, UTC ISO 8601
+    exact: bool  # the live trail holds the backup's newest row: these are exactly the rows after it
+    cases: int  # cases touched after it
+    new_cases: int  # cases opened or imported after it
+    entries: int  # log entries recorded, corrected or voided after it
+    signing: int  # reviews saved, signatures, addenda after it
+    rows: int  # every audited action after it (sign-ins, views, exports included)
+
+    @property
+    def nothing(self) -> bool:
+        return self.rows == 0
 
 
 class AdminService(ServiceBase):
@@ -82,6 +108,56 @@ class AdminService(ServiceBase):
         returns where the replaced file is kept."""
         return backups.restore(Path(source), Path(live), now=now)
 
+    # --- choosing a backup to restore ----------------------------------------------
+
+    def list_backups(self, actor: Actor, folder: Path) -> list[backup_list.BackupSummary]:
+        """The backups in ``folder`` (automatic ones and other ``*.db`` files), newest first, with
+        their size and moment only (instant, ``read`` False): :meth:`backup_reader` reads each
+        file's cases and entries, :meth:`backup_verifier` checks it, both beside the screen."""
+        self.require(actor, Action.RESTORE)
+        found = [backup_list.first_look(p) for p in backup_list.backup_files(Path(folder))]
+        return sorted(found, key=lambda b: b.taken_at, reverse=True)
+
+    def backup_summary(self, actor: Actor, path: Path) -> backup_list.BackupSummary:
+        """One file's size, moment, cases and entries, read from it read-only."""
+        return self.backup_reader(actor)(Path(path))
+
+    def backup_reader(self, actor: Actor) -> Callable[[Path], backup_list.BackupSummary]:
+        """For reading many backups beside the screen: the role is checked once, here; the function
+        returned opens only the backup file, read-only (safe on a worker thread)."""
+        self.require(actor, Action.RESTORE)
+        return lambda path: backup_list.summarise(Path(path))
+
+    def verify_backup(self, actor: Actor, path: Path) -> str | None:
+        """None when ``path`` is a sound cathlog database this program can restore, else why not.
+        Reads the whole file (``integrity_check``): run it beside the screen, not in front of it."""
+        return self.backup_verifier(actor)(Path(path))
+
+    def backup_verifier(self, actor: Actor) -> Callable[[Path], str | None]:
+        """For checking many files beside the screen: the role is checked once, here, and the
+        function returned touches only the files (safe on a worker thread; no database access)."""
+        self.require(actor, Action.RESTORE)
+
+        def check(path: Path) -> str | None:
+            try:
+                backups.verify_file(Path(path))
+            except (CathlogError, OSError) as exc:
+                return str(exc)
+            return None
+
+        return check
+
+    def lost_by_restoring(self, actor: Actor, backup: backup_list.BackupSummary) -> RestoreLoss:
+        """What restoring ``backup`` (from :meth:`list_backups`) takes out of the live database."""
+        self.require(actor, Action.RESTORE)
+        found = backup_list.recorded_since(self.store, backup)
+
+        def count(actions: frozenset[str]) -> int:
+            return sum(n for action, n in found.actions.items() if action in actions)
+
+        return RestoreLoss(found.since, found.exact, found.cases, count(NEW_CASE_ACTIONS), count(ENTRY_ACTIONS),
+                           count(SIGNING_ACTIONS), found.rows)
+
     # --- the audit trail ------------------------------------------------------------
 
     def log_audit_export(self, actor: Actor, filters: Mapping[str, Any], count: int, target: str) -> None:
@@ -92,10 +168,12 @@ class AdminService(ServiceBase):
                                                                       "rows": count})
 
     def audit_rows(self, actor: Actor, *, procedure_id: str | None = None, username: str | None = None,
-                   since: str | None = None, action: str | None = None) -> list[audit.AuditRow]:
+                   since: str | None = None, action: str | None = None,
+                   until: str | None = None) -> list[audit.AuditRow]:
+        """The audit rows matching every filter given (``since`` included, ``until`` not: UTC ISO 8601)."""
         self.require(actor, Action.VIEW_AUDIT)
         rows = audit.rows(self.store, procedure_id=procedure_id, username=username, since=since)
-        return [r for r in rows if action is None or r.action == action]
+        return [r for r in rows if (action is None or r.action == action) and (until is None or r.at < until)]
 
     def verify_audit(self, actor: Actor, backup_folder: Path | None = None) -> audit.ChainReport:
         """The chain, every version row against its seal, the key and the checkpoints

@@ -54,6 +54,15 @@ SIGN_IN_REFUSED = ("wrong user name or password (or the account is disabled, or 
 UNKNOWN_USER = "(unknown user name)"
 WRONG_PASSWORD = "wrong password"
 RECOVERY_ACTOR = "local-recovery"
+# A user's own audited actions that record nothing (remove_user): signing in and out, locking,
+# changing one's own password, viewing a record. Any other action of theirs keeps the account.
+NOT_RECORDING_ACTIONS = frozenset({"sign_in", "sign_in_failed", "sign_out", "switch_user", "lock", "unlock",
+                                   "lock_screen", "unlock_screen", "change_password", "change_own_password",
+                                   "view_record"})
+
+
+def _counted(found: dict[str, int]) -> str:
+    return ", ".join(f"{count} {what}{'' if count == 1 else '(s)'}" for what, count in found.items())
 
 
 class AuthService(ServiceBase):
@@ -175,6 +184,9 @@ class AuthService(ServiceBase):
         user = User(username, clean_display_name(display_name, username), Role(role), True, self.now())
         with self.store.write():
             if user_store.get_user(self.store, username):
+                if user_store.removed_at(self.store, username):
+                    raise Conflict(f"the name {username!r} belonged to an account that was removed; a removed name "
+                                   "is never given to someone else (the audit trail still names it): choose another")
                 raise Conflict(f"user {username!r} already exists")
             user_store.insert_user(self.store, user, self._hasher.hash(normalise_password(password)))
             self.audit(admin, "add_user", "user", username, new={"role": user.role.value,
@@ -189,6 +201,8 @@ class AuthService(ServiceBase):
         user = user_store.get_user(self.store, username)
         if user is None:
             raise NotFound(f"there is no user {username!r}")
+        if user_store.removed_at(self.store, username):
+            raise NotFound(f"the account {username!r} was removed; it cannot be changed")
         return user
 
     def _guard_last_admin(self, user: User) -> None:
@@ -218,6 +232,43 @@ class AuthService(ServiceBase):
             user_store.update_user(self.store, username, role=role.value)
             self.audit(admin, "set_role", "user", username, old={"role": user.role.value},
                        new={"role": role.value}, reason=reason)
+
+    def remove_user(self, admin: Actor, username: str, reason: str) -> None:
+        """Remove an account created by mistake, while it has recorded nothing.
+
+        "Recorded nothing": no row of any record table names it as author (log entries,
+        patients, cases, reviews, reminders, signatures, imports) and the audit trail holds
+        none of its own actions except signing in and out, locking, changing its own password
+        and viewing records (``NOT_RECORDING_ACTIONS``). Otherwise it is refused, naming what
+        the account recorded: disable it instead.
+
+        Nothing is deleted: the row stays, inactive and marked removed (it leaves the user
+        list), and the name is never reused, so the audit trail's rows naming it keep meaning
+        one person. Audited as ``remove_user`` with the reason (required)."""
+        self.require(admin, Action.MANAGE_USERS)
+        why = (reason or "").strip()
+        if not why:
+            raise ValueError("say why the account is removed (kept in the audit trail)")
+        if username == admin.username:
+            raise Conflict("you cannot remove your own account")
+        with self.store.write():
+            user = self._existing(username)
+            self._guard_last_admin(user)
+            recorded = user_store.what_user_recorded(self.store, username, NOT_RECORDING_ACTIONS)
+            if recorded:
+                raise Conflict(f"{username!r} has recorded {_counted(recorded)}; an account that recorded anything "
+                               "is never removed: disable it instead")
+            user_store.mark_removed(self.store, username, self.now())
+            self.audit(admin, "remove_user", "user", username,
+                       old={"role": user.role.value, "display_name": user.display_name, "active": user.active},
+                       new={"removed": True, "active": False}, reason=why)
+
+    def what_user_recorded(self, admin: Actor, username: str) -> dict[str, int]:
+        """For the admin screen, before asking to confirm a removal: what ``username`` has
+        recorded, counted by kind ({} when nothing; see :meth:`remove_user`)."""
+        self.require(admin, Action.MANAGE_USERS)
+        self._existing(username)
+        return user_store.what_user_recorded(self.store, username, NOT_RECORDING_ACTIONS)
 
     def reset_password(self, admin: Actor, username: str, new_password: str) -> None:
         """Set a new password and clear the failed sign-ins (the password is never audited)."""
@@ -279,6 +330,8 @@ class AuthService(ServiceBase):
         why = f"local recovery by operating-system user {operator!r}" + (f": {reason}" if reason else "")
         with self.store.write():
             user = user_store.get_user(self.store, username)
+            if user_store.removed_at(self.store, username):
+                raise Conflict(f"the account {username!r} was removed and cannot come back; recover with another name")
             if user is None:
                 user = User(username, clean_display_name(display_name or "", username), Role.ADMIN, True, self.now())
                 user_store.insert_user(self.store, user, hashed)

@@ -41,6 +41,12 @@ class ExchangeService(ServiceBase):
         filters = ExportFilters(since=since, until=until, category=category, status=status, operator=operator)
         return self._records(list(export_rows.selected_procedure_ids(self.store, filters)))
 
+    def count_cases(self, actor: Actor, filters: ExportFilters | Mapping[str, Any] | None = None) -> int:
+        """How many cases an export with ``filters`` writes (the same selection as the export's),
+        for the export screen to show before anything is written."""
+        self.require(actor, Action.EXPORT)
+        return sum(1 for _ in export_rows.selected_procedure_ids(self.store, ExportFilters.of(filters)))
+
     def _records(self, procedure_ids: list[str]) -> Iterator[ProcedureRecord]:
         for procedure_id in procedure_ids:
             proc = rec.get_procedure(self.store, procedure_id)

@@ -26,10 +26,12 @@ from cathlog.domain.fields import (
 )
 from cathlog.domain.vocab_base import Vocab
 from cathlog.store import event_checks
-from cathlog.store.timestamps import TIMESTAMP_COLUMNS, trigger_sql
+from cathlog.store.timestamps import TIMESTAMP_COLUMNS, real_timestamp_sql, trigger_sql
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 10  # PRAGMA user_version after the last migration below.
+# PRAGMA user_version after the last migration below (the number of migrations). On this branch
+# 0013_removed_users follows 0010 directly; merged after 0011 and 0012 it is 13.
+SCHEMA_VERSION = 11
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events", "seals")
 
@@ -448,3 +450,18 @@ def device_removal(db: Database) -> None:
     for table, col in TIMESTAMP_COLUMNS:
         if table == "event_versions":
             db.execute(trigger_sql(table, col))
+
+
+@migrations(name="0013_removed_users")
+def removed_users(db: Database) -> None:
+    """A user created by mistake can be removed (issue 12 item 12): a new state, not a DELETE.
+
+    The account row stays, marked with ``removed_at``, so every audit row that names it still
+    names one person and the name is never given to someone else. Users are never deleted (a
+    trigger refuses DELETE), and a removed account stays removed: no later UPDATE touches it."""
+    db.execute("ALTER TABLE users ADD COLUMN removed_at TEXT "
+               f"CHECK (removed_at IS NULL OR ({real_timestamp_sql('removed_at')}))")
+    db.execute("CREATE TRIGGER users_no_delete BEFORE DELETE ON users "
+               "BEGIN SELECT RAISE(ABORT, 'users are never deleted; remove or disable the account'); END")
+    db.execute("CREATE TRIGGER users_removed_stays_removed BEFORE UPDATE ON users WHEN OLD.removed_at IS NOT NULL "
+               "BEGIN SELECT RAISE(ABORT, 'a removed account cannot be changed'); END")

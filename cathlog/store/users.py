@@ -1,6 +1,9 @@
 """The users table: accounts, roles, password hashes (Argon2id PHC strings).
 
-Users are never deleted: disabling keeps the name that signed old entries.
+Users are never deleted: disabling keeps the name that signed old entries. An
+account created by mistake that recorded nothing can be *removed* (migration
+0013): its row stays, marked ``removed_at``, hidden from the user list, and its
+name is never reused, so every audit row naming it still means one person.
 """
 
 from __future__ import annotations
@@ -74,8 +77,55 @@ def last_audited_at(store: Store, *, action: str, entity_id: str, reason_prefix:
 
 
 @translated
-def list_users(store: Store) -> list[User]:
-    return [_user(r) for r in store.db.query("SELECT * FROM users ORDER BY username")]
+def list_users(store: Store, *, include_removed: bool = False) -> list[User]:
+    """The accounts, by name; removed ones only when asked for."""
+    where = "" if include_removed else " WHERE removed_at IS NULL"
+    return [_user(r) for r in store.db.query(f"SELECT * FROM users{where} ORDER BY username")]  # noqa: S608
+
+
+@translated
+def removed_at(store: Store, username: str) -> str | None:
+    """When the account was removed (UTC ISO 8601), or None (not removed, or no such account)."""
+    row = store.db.conn.execute("SELECT removed_at FROM users WHERE username = ?", [username]).fetchone()
+    return row[0] if row else None
+
+
+def mark_removed(store: Store, username: str, at: str) -> None:
+    """Remove an account: inactive, marked with the time; the row stays (audited by the caller)."""
+    store.db.conn.execute("UPDATE users SET active = 0, removed_at = ? WHERE username = ? AND removed_at IS NULL",
+                          [at, username])
+
+
+# Where a user's name is stored as the author of something: (table, column, what a person calls it).
+_AUTHOR_COLUMNS = (
+    ("event_versions", "recorded_by", "log entry version"),
+    ("patient_versions", "changed_by", "patient record version"),
+    ("procedure_versions", "changed_by", "case version"),
+    ("review_versions", "changed_by", "review version"),
+    ("reminder_versions", "changed_by", "reminder version"),
+    ("signature_events", "username", "signature event"),
+    ("import_jobs", "username", "import"),
+)
+
+
+@translated
+def what_user_recorded(store: Store, username: str, harmless_actions: frozenset[str]) -> dict[str, int]:
+    """What ``username`` has put into the database, counted by kind: rows of the record tables
+    that name them as author, and audit rows of their own actions other than ``harmless_actions``
+    (e.g. signing in, viewing). {} when they recorded nothing. Scans the tables (no index on
+    the author columns): for a rare admin action, not for every screen refresh."""
+    conn = store.db.conn
+    found: dict[str, int] = {}
+    for table, column, noun in _AUTHOR_COLUMNS:
+        count = conn.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", [username]).fetchone()[0]  # noqa: S608
+        if count:
+            found[noun] = count
+    marks = ",".join("?" * len(harmless_actions)) or "NULL"
+    for action, count in conn.execute(
+            f"SELECT action, count(*) FROM audit WHERE username = ? AND action NOT IN ({marks}) "  # noqa: S608
+            "GROUP BY action ORDER BY action", [username, *sorted(harmless_actions)]):
+        found[f"audited action {action!r}"] = count
+    return found
 
 
 @translated

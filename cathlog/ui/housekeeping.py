@@ -1,6 +1,6 @@
 """Housekeeping beside the main window: automatic backups (daily while the
 program stays open, and on close), the background integrity check, the
-admin's "back up as" and "restore" dialogs, noticing a restore made by
+admin's "back up as" dialog and the restore screen (ui/restore_dialog.py), noticing a restore made by
 another window or the command line, and the session's private temporary
 folder (the PDFs handed to the system viewer to print), removed at exit.
 
@@ -24,6 +24,7 @@ from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.fileio import SessionTemp
 from cathlog.services import Services
+from cathlog.ui.restore_dialog import RestoreDialog
 
 DAILY_MS = 24 * 3600 * 1000
 RESTORE_POLL_MS = 3000  # how often a window asks whether the database was restored under it (one small read)
@@ -151,7 +152,10 @@ class Housekeeping(QObject):
         self.message.emit(f"Backup ({why}) written: {info.path.name}", 10000)
 
     def backup_as(self, actor: Actor) -> None:
-        path = QFileDialog.getSaveFileName(self.parent_widget, "Back up to", "cathlog-backup.db")[0]
+        from cathlog.ui.admin_base import documents_folder
+
+        suggested = documents_folder() / f"cathlog-backup-{datetime.now():%Y%m%d-%H%M}.db"
+        path = QFileDialog.getSaveFileName(self.parent_widget, "Back up to", str(suggested))[0]
         if not path:
             return
         try:
@@ -162,19 +166,16 @@ class Housekeeping(QObject):
         QMessageBox.information(self.parent_widget, "cathlog", f"Backed up to {info.path} ({info.size_bytes} bytes); "
                                                         "integrity checked.")
 
+    def restore_dialog(self, actor: Actor) -> RestoreDialog:
+        """The restore screen over the backup folder; a restore made there reloads this window."""
+        dialog = RestoreDialog(self.services, actor, self.backup_folder, self.parent_widget)
+        dialog.restored.connect(self._restored_here)
+        return dialog
+
     def restore_from(self, actor: Actor) -> None:
-        path = QFileDialog.getOpenFileName(self.parent_widget, "Restore from a backup", "", "cathlog databases (*.db)")[0]
-        if not path:
-            return
-        answer = QMessageBox.question(self.parent_widget, "Restore", "Replace the database with this backup? Entries made "
-                                      "after it was taken are not in it; the current file is kept under a new name.")
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        try:
-            kept = self.services.admin.restore(actor, Path(path))
-        except (CathlogError, OSError) as exc:
-            QMessageBox.warning(self.parent_widget, "cathlog", str(exc))
-            return
+        self.restore_dialog(actor).exec()
+
+    def _restored_here(self, kept: Path) -> None:
         self._token = self._current_token()  # this window's own restore: reloaded here, not again by the watch
         self.restored.emit()
-        QMessageBox.information(self.parent_widget, "cathlog", f"Restored. The replaced file is kept as {kept}.")
+        self.message.emit(f"Restored from a backup; the replaced database is kept as {kept}", 0)

@@ -33,10 +33,10 @@ QLabel#FormMessages, QLabel#ClockWarning {{ color: {caution}; font-weight: 600; 
 QLabel#Empty {{ color: {muted}; font-size: 13pt; padding: 24px; }}
 QLabel#LiveMessage {{ color: {muted}; }}
 QLabel#ScanLabel {{ font-weight: 600; }}
-QLineEdit, QComboBox, QPlainTextEdit, QListWidget {{ padding: 6px; min-height: 28px; border: 1px solid {border};
+QLineEdit, QComboBox, QDateEdit, QPlainTextEdit, QListWidget {{ padding: 6px; min-height: 28px; border: 1px solid {border};
     border-radius: 4px; background: {field}; color: {fg}; }}
-QLineEdit:focus, QComboBox:focus, QPlainTextEdit:focus {{ border: 2px solid {accent}; }}
-QLineEdit:disabled, QComboBox:disabled {{ color: {muted}; }}
+QLineEdit:focus, QComboBox:focus, QDateEdit:focus, QPlainTextEdit:focus {{ border: 2px solid {accent}; }}
+QLineEdit:disabled, QComboBox:disabled, QDateEdit:disabled {{ color: {muted}; }}
 QComboBox QAbstractItemView {{ background: {field}; color: {fg}; selection-background-color: {accent}; }}
 QPushButton {{ padding: 8px 16px; min-height: 28px; border-radius: 4px; border: 1px solid {border};
     background: {button}; color: {fg}; }}

@@ -252,7 +252,7 @@ CREATE TABLE users (
   active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
   failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),
   created_at TEXT NOT NULL CHECK (created_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z')
-) STRICT;
+, removed_at TEXT CHECK (removed_at IS NULL OR (strftime('%Y-%m-%dT%H:%M:%SZ', removed_at, '+0 seconds') IS removed_at))) STRICT;
 
 -- trigger audit_at_real_time
 CREATE TRIGGER audit_at_real_time BEFORE INSERT ON audit
@@ -370,6 +370,12 @@ CREATE TRIGGER signature_events_no_update BEFORE UPDATE ON signature_events BEGI
 CREATE TRIGGER users_created_at_real_time BEFORE INSERT ON users
 WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.created_at, '+0 seconds') IS NEW.created_at)
 BEGIN SELECT RAISE(ABORT, 'users.created_at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
+
+-- trigger users_no_delete
+CREATE TRIGGER users_no_delete BEFORE DELETE ON users BEGIN SELECT RAISE(ABORT, 'users are never deleted; remove or disable the account'); END;
+
+-- trigger users_removed_stays_removed
+CREATE TRIGGER users_removed_stays_removed BEFORE UPDATE ON users WHEN OLD.removed_at IS NOT NULL BEGIN SELECT RAISE(ABORT, 'a removed account cannot be changed'); END;
 
 -- view current_events
 CREATE VIEW current_events AS

@@ -96,11 +96,15 @@ def test_restore_reloads_the_case_list(qtbot, tmp_path, services, admin, monkeyp
     services.demo.load(admin, 3, seed=5)
     window.cases.reload()
     assert window.cases.case_model.rowCount() == 3
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(backup), ""))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog = window.housekeeping.restore_dialog(admin)  # the restore screen (tests/ui/test_admin_restore.py)
+    qtbot.addWidget(dialog)
+    dialog.choose_file(str(backup))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: box.setProperty("answered", True)
+                        or next(b for b in box.buttons() if b.text() == "Restore").click())
     with qtbot.waitSignal(window.cases.cases_loaded, timeout=3000) as blocker:
-        window.housekeeping.restore_from(admin)
-    assert blocker.args == [0] and "Restored" in told[-1]
+        dialog.restore_selected()
+    assert blocker.args == [0] and "kept as" in window.statusBar().currentMessage()
+    dialog.wait_for_checks()
 
 
 def test_case_list_page_asks_the_window_through_signals(qtbot, services, admin):

@@ -1,0 +1,36 @@
+"""The admin services behind the restore and export screens: role checks, and counts that
+match what is written."""
+
+import pytest
+
+from cathlog.domain.errors import PermissionDenied
+
+
+def test_only_a_restorer_lists_reads_or_verifies_backups(tmp_path, services, admin, nurse):
+    services.demo.load(admin, 2, seed=1)
+    folder = tmp_path / "b"
+    services.admin.automatic_backup(folder)
+    (listed,) = services.admin.list_backups(admin, folder)
+    assert not listed.read and listed.cases is None  # instant: name, size and moment only
+    read = services.admin.backup_reader(admin)(listed.path)
+    assert read.read and read.cases == 2 and services.admin.verify_backup(admin, listed.path) is None
+    assert services.admin.lost_by_restoring(admin, read).nothing
+    for call in (lambda: services.admin.list_backups(nurse, folder), lambda: services.admin.backup_reader(nurse),
+                 lambda: services.admin.backup_verifier(nurse), lambda: services.admin.lost_by_restoring(nurse, read)):
+        with pytest.raises(PermissionDenied):
+            call()
+
+
+def test_a_damaged_backup_is_named_not_raised(tmp_path, services, admin):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"\0" * 8192)
+    assert services.admin.verify_backup(admin, junk)
+
+
+def test_the_case_count_is_the_exports_selection(services, admin, nurse):
+    services.demo.load(admin, 6, seed=4)
+    assert services.exchange.count_cases(admin) == 6 == len(list(services.exchange.iter_records(admin)))
+    venous = {"category": "venous"}
+    assert services.exchange.count_cases(admin, venous) == len(list(services.exchange.iter_records(admin, **venous)))
+    with pytest.raises(PermissionDenied):
+        services.exchange.count_cases(nurse)
