@@ -1,0 +1,241 @@
+"""The summary as it will print, inside the review dialog (issue 12 item 11).
+
+The real summary PDF is made (``cathlog.reports.make.render``, the same code that
+writes and prints it) and its pages are rasterised with PDFium (pypdfium2), both
+on one worker thread so the dialog never waits on them; a newer request makes an
+older result stale and it is dropped. Nothing is written to disk and nothing
+leaves the program, so no report audit row is made (opening the review is logged
+as a view). Pages are shown one at a time, fitted to the width of the pane or as
+a whole page, with page buttons and PgUp / PgDn.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cathlog.domain.followup import CaseFile
+
+RENDER_SCALE = 2.0  # pixels per PDF point: 144 dpi, an A4 page 1191 px wide (sharp at fit-width on 1920 px)
+RENDER_LOCK = threading.Lock()  # ReportLab and PDFium are used by one thread at a time (the dialog's PDFs too)
+
+
+def summary_pages(case: CaseFile, scale: float = RENDER_SCALE) -> tuple[bytes, list[QImage]]:
+    """The summary PDF of ``case`` and its pages as images (any thread; serialised by RENDER_LOCK)."""
+    import pypdfium2  # type: ignore[import-untyped]  # PDFium: loads with the first preview
+
+    from cathlog.reports.make import render  # ReportLab loads when the first PDF is made
+
+    with RENDER_LOCK:
+        pdf = render(case, "summary")
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            images = []
+            for index in range(len(document)):
+                page = document[index]
+                bitmap = page.render(scale=scale, rev_byteorder=True)  # RGB, on white
+                try:
+                    fmt = QImage.Format.Format_RGB888 if bitmap.n_channels == 3 else QImage.Format.Format_RGBX8888
+                    images.append(QImage(bytes(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride,
+                                         fmt).copy())  # copy: the image owns its pixels
+                finally:
+                    bitmap.close()
+                    page.close()
+        finally:
+            document.close()
+    return pdf, images
+
+
+@dataclass(frozen=True)
+class Rendered:
+    generation: int
+    pdf: bytes
+    pages: list[QImage]
+    error: str = ""
+
+
+class _Relay(QObject):
+    """Carries a worker's result to the GUI thread (a queued signal)."""
+
+    done = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, preview: SummaryPreview, case: CaseFile, generation: int):
+        super().__init__()
+        self.relay, self.case, self.generation = preview._relay, case, generation
+        self.latest = preview._latest_generation
+
+    def run(self) -> None:
+        if self.latest() != self.generation:
+            return  # a newer request is queued: skip this one
+        try:
+            pdf, pages = summary_pages(self.case)
+            result = Rendered(self.generation, pdf, pages)
+        except Exception as exc:  # noqa: BLE001 - shown in the pane, never lost in a thread
+            result = Rendered(self.generation, b"", [], f"{type(exc).__name__}: {exc}")
+        try:
+            self.relay.done.emit(result)
+        except RuntimeError:  # the dialog was closed while this page was drawn
+            pass
+
+
+class SummaryPreview(QWidget):
+    """The summary's pages; :meth:`show_case` asks for a new rendering (off the GUI thread)."""
+
+    rendered = Signal(int)  # number of pages, once a rendering is on screen
+    failed = Signal(str)
+
+    FIT_WIDTH, WHOLE_PAGE = "fit width", "whole page"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("summary_preview")
+        self.pages: list[QImage] = []
+        self.pdf = b""
+        self.page = 0
+        self._generation = 0
+        self._pool = QThreadPool(self)  # its own single thread: renderings run in order, one at a time
+        self._pool.setMaxThreadCount(1)
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._show_result)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.caption = QLabel("Summary as it will print (what is saved)")
+        self.caption.setObjectName("PreviewCaption")
+        self.caption.setWordWrap(True)
+        self.previous = QPushButton("◀")
+        self.previous.setAccessibleName("previous page")
+        self.previous.setToolTip("Previous page (PgUp)")
+        self.previous.clicked.connect(lambda: self.go(self.page - 1))
+        self.page_label = QLabel("")
+        self.page_label.setAccessibleName("page number")
+        self.next = QPushButton("▶")
+        self.next.setAccessibleName("next page")
+        self.next.setToolTip("Next page (PgDn)")
+        self.next.clicked.connect(lambda: self.go(self.page + 1))
+        self.zoom = QComboBox()
+        self.zoom.setAccessibleName("zoom")
+        self.zoom.addItems([self.FIT_WIDTH, self.WHOLE_PAGE])
+        self.zoom.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no change under a passing mouse wheel
+        self.zoom.currentIndexChanged.connect(lambda _i: self._place())
+        for w in (self.previous, self.page_label, self.next):
+            bar.addWidget(w)
+        bar.addWidget(self.zoom)
+        bar.addStretch(1)
+        layout.addWidget(self.caption)
+        layout.addLayout(bar)
+        self.status = QLabel("Making the summary…")
+        self.status.setObjectName("FormMessages")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("preview status")
+        layout.addWidget(self.status)
+        self.image = QLabel()
+        self.image.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.image.setAccessibleName("summary page")
+        self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.view = QScrollArea()
+        self.view.setWidgetResizable(True)
+        self.view.setWidget(self.image)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.view.setMinimumSize(260, 200)
+        layout.addWidget(self.view, 1)
+        for key, step in ((QKeySequence.StandardKey.MoveToPreviousPage, -1),
+                          (QKeySequence.StandardKey.MoveToNextPage, 1)):
+            QShortcut(key, self, lambda step=step: self.go(self.page + step),
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._buttons()
+
+    # --- rendering ---------------------------------------------------------------
+
+    def _latest_generation(self) -> int:
+        return self._generation
+
+    def show_case(self, case: CaseFile) -> None:
+        """Render ``case``'s summary on the worker thread; the pane shows it when done."""
+        self._generation += 1
+        self.status.setProperty("error", False)
+        self.status.setText("Updating the summary…" if self.pages else "Making the summary…")
+        self._pool.start(_Job(self, case, self._generation))
+
+    def busy(self) -> bool:
+        return self.status.text().startswith(("Updating", "Making"))
+
+    def _show_result(self, result: Rendered) -> None:
+        if result.generation != self._generation:
+            return  # stale: a newer rendering follows
+        if result.error:
+            self.status.setProperty("error", True)
+            self.status.setText(f"✖ The summary could not be shown: {result.error}")
+            self._repolish()
+            self.failed.emit(result.error)
+            return
+        self.status.setText("")
+        self._repolish()
+        self.pdf, self.pages = result.pdf, result.pages
+        self.page = min(self.page, len(self.pages) - 1) if self.pages else 0
+        self._place()
+        self._buttons()
+        self.rendered.emit(len(self.pages))
+
+    def stop(self) -> None:
+        """Drop pending renderings and wait for the running one (the dialog is closing)."""
+        self._generation += 1
+        self._pool.clear()
+        self._pool.waitForDone()
+
+    # --- showing -----------------------------------------------------------------
+
+    def go(self, page: int) -> None:
+        if self.pages and 0 <= page < len(self.pages):
+            self.page = page
+            self._place()
+            self.view.verticalScrollBar().setValue(0)
+            self._buttons()
+
+    def _buttons(self) -> None:
+        count = len(self.pages)
+        self.page_label.setText(f"Page {self.page + 1} of {count}" if count else "")
+        self.previous.setEnabled(self.page > 0)
+        self.next.setEnabled(self.page < count - 1)
+
+    def _place(self) -> None:
+        if not self.pages:
+            return
+        image = self.pages[self.page]
+        ratio = self.devicePixelRatioF()
+        room = self.view.viewport().size()
+        bar = self.view.verticalScrollBar().sizeHint().width()
+        if self.zoom.currentText() == self.FIT_WIDTH:  # leave room for the vertical scroll bar it will need
+            size = image.size().scaled(int(max(50, room.width() - bar) * ratio), 10**6,
+                                       Qt.AspectRatioMode.KeepAspectRatio)
+        else:
+            size = image.size().scaled(int(max(50, room.width()) * ratio), int(max(50, room.height()) * ratio),
+                                       Qt.AspectRatioMode.KeepAspectRatio)
+        pixmap = QPixmap.fromImage(image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.SmoothTransformation))
+        pixmap.setDevicePixelRatio(ratio)
+        self.image.setPixmap(pixmap)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._place()
+
+    def _repolish(self) -> None:
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
