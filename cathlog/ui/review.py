@@ -39,7 +39,7 @@ from cathlog.services import Services
 from cathlog.ui import review_text
 from cathlog.ui.review_outcome import OutcomeBox
 from cathlog.ui.review_preview import RENDER_LOCK, SummaryPreview
-from cathlog.ui.review_sign import SignBox, SignaturesBox, addenda, signatures_text
+from cathlog.ui.review_sign import SignBox, SignaturesBox, signatures_text
 from cathlog.ui.review_text import TextField
 
 
@@ -78,6 +78,7 @@ class ReviewDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setAccessibleName("messages")
         self.preview = SummaryPreview()
+        self._pdf_buttons()
         self.signatures = SignaturesBox()
         form = QWidget()
         column = QVBoxLayout(form)
@@ -158,6 +159,8 @@ class ReviewDialog(QDialog):
         self.accepted_table.setAccessibleName("decided reminders")
         self.accepted_table.setHorizontalHeaderLabels(("Due", "What", "Status"))
         _columns(self.accepted_table, stretch=1)
+        self.suggested.setMinimumHeight(150)
+        self.accepted_table.setMinimumHeight(150)
         layout.addWidget(QLabel("Accepted or dismissed"))
         layout.addWidget(self.accepted_table, 1)
         return box
@@ -169,9 +172,18 @@ class ReviewDialog(QDialog):
         self.sign_button.clicked.connect(self.sign)
         self.password.returnPressed.connect(self.sign)  # Enter signs, exactly as the Sign button does
         self.addendum_button.clicked.connect(self.addendum)
-        box.pdfs_button.clicked.connect(lambda: self.save_pdfs())
-        box.print_button.clicked.connect(self.print_summary)
         return box
+
+    def _pdf_buttons(self) -> None:
+        """Save PDFs… and Print… beside the page buttons of the preview: they give out what it shows."""
+        pdfs = QPushButton("Save PDFs…")
+        pdfs.setToolTip("Save the summary, the follow-up list and the patient sheet as PDF files")
+        pdfs.clicked.connect(lambda: self.save_pdfs())
+        print_button = QPushButton("Print…")
+        print_button.setAccessibleName("open the summary PDF to print it")
+        print_button.clicked.connect(self.print_summary)
+        self.preview.bar.addWidget(pdfs)
+        self.preview.bar.addWidget(print_button)
 
     # --- state -------------------------------------------------------------------
 
@@ -210,7 +222,7 @@ class ReviewDialog(QDialog):
             for j, text in enumerate((r.due_date, f"{r.rule_id}: {r.text}", r.status.value)):
                 self.accepted_table.setItem(i, j, QTableWidgetItem(text))
         self.accepted_table.resizeRowsToContents()
-        self.signatures.text.setText(signatures_text(case.signatures, addenda(record))
+        self.signatures.text.setText(signatures_text(case.signatures, record)
                                      or ("Not signed." if status is not ProcedureStatus.OPEN
                                          else "Close the case before review."))
         self.preview.show_case(case)

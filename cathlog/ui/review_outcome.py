@@ -33,6 +33,7 @@ class OutcomeBox(QGroupBox):
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Outcome and discharge plan", parent)
         form = QFormLayout(self)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow pane puts a field under its label
         self.success = QComboBox()
         self.success.setObjectName("technical_success")
         self.success.setAccessibleName("technical success")
@@ -47,7 +48,8 @@ class OutcomeBox(QGroupBox):
         for n in range(4):
             self.timi.addItem(str(n), n)
         self.angio = _line("completion_angiography")
-        self.hbr = QCheckBox("High bleeding risk (shortens DAPT review dates)")
+        self.hbr = QCheckBox("High bleeding risk")
+        self.hbr.setToolTip("High bleeding risk shortens the DAPT review dates")
         self.hbr.setAccessibleName("high bleeding risk")
         self.stockings = _line("compression_stockings")
         self.notes = _line("follow_up_notes")
@@ -55,7 +57,7 @@ class OutcomeBox(QGroupBox):
         form.addRow("Residual stenosis (%)", self.residual)
         form.addRow("Final TIMI flow", self.timi)
         form.addRow("Completion angiography", self.angio)
-        form.addRow("", self.hbr)
+        form.addRow("Bleeding risk", self.hbr)
         form.addRow("Compression stockings", self.stockings)
         form.addRow("Follow-up plan", self.notes)
         self.plan = PlanTable()

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -93,7 +94,7 @@ class _Job(QRunnable):
             pass
 
 
-class SummaryPreview(QWidget):
+class SummaryPreview(QGroupBox):
     """The summary's pages; :meth:`show_case` asks for a new rendering (off the GUI thread)."""
 
     rendered = Signal(int)  # number of pages, once a rendering is on screen
@@ -102,7 +103,7 @@ class SummaryPreview(QWidget):
     FIT_WIDTH, WHOLE_PAGE = "fit width", "whole page"
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__("Summary as it will print (from what is saved)", parent)
         self.setObjectName("summary_preview")
         self.pages: list[QImage] = []
         self.pdf = b""
@@ -114,11 +115,8 @@ class SummaryPreview(QWidget):
         self._relay.done.connect(self._show_result)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
-        self.caption = QLabel("Summary as it will print (what is saved)")
-        self.caption.setObjectName("PreviewCaption")
-        self.caption.setWordWrap(True)
+        layout.setContentsMargins(6, 4, 6, 6)
+        self.bar = bar = QHBoxLayout()  # the dialog adds its PDF buttons at the end
         self.previous = QPushButton("◀")
         self.previous.setAccessibleName("previous page")
         self.previous.setToolTip("Previous page (PgUp)")
@@ -138,7 +136,6 @@ class SummaryPreview(QWidget):
             bar.addWidget(w)
         bar.addWidget(self.zoom)
         bar.addStretch(1)
-        layout.addWidget(self.caption)
         layout.addLayout(bar)
         self.status = QLabel("Making the summary…")
         self.status.setObjectName("FormMessages")
@@ -171,6 +168,7 @@ class SummaryPreview(QWidget):
         self._generation += 1
         self.status.setProperty("error", False)
         self.status.setText("Updating the summary…" if self.pages else "Making the summary…")
+        self.status.show()
         self._pool.start(_Job(self, case, self._generation))
 
     def busy(self) -> bool:
@@ -182,10 +180,12 @@ class SummaryPreview(QWidget):
         if result.error:
             self.status.setProperty("error", True)
             self.status.setText(f"✖ The summary could not be shown: {result.error}")
+            self.status.show()
             self._repolish()
             self.failed.emit(result.error)
             return
         self.status.setText("")
+        self.status.hide()
         self._repolish()
         self.pdf, self.pages = result.pdf, result.pages
         self.page = min(self.page, len(self.pages) - 1) if self.pages else 0

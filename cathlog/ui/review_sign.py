@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -19,10 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cathlog.domain.enums import EventKind
 from cathlog.domain.followup import Signature, SignatureMeaning
-from cathlog.domain.records import EventVersion, ProcedureRecord, parse_utc_iso
-from cathlog.reports.data import ADDENDUM_PREFIX
+from cathlog.domain.records import ProcedureRecord, parse_utc_iso
+from cathlog.reports.data import ADDENDUM_PREFIX, addenda_of, superseding_addendum
 from cathlog.ui.local_zone import local_zone
 
 
@@ -31,27 +29,22 @@ def local_time(utc: str) -> str:
     return parse_utc_iso(utc).astimezone(local_zone()).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def addenda(record: ProcedureRecord) -> list[EventVersion]:
-    """The case's addenda (notes written through Review → Addendum), oldest first."""
-    return sorted((ev for ev in record.current_events(EventKind.NOTE)
-                   if str(ev.data.get("text", "")).startswith(ADDENDUM_PREFIX)), key=lambda ev: ev.recorded_at)
-
-
 def signature_state(s: Signature) -> str:
     return "superseded by an addendum" if s.superseded else ("valid" if s.valid else "CHANGED AFTER SIGNING")
 
 
-def signatures_text(signatures: Sequence[Signature], notes: Sequence[EventVersion]) -> str:
-    """Each signature, and under it the addenda written after it (an addendum supersedes every
-    signature made before it), as the summary prints them on its first page."""
+def signatures_text(signatures: Sequence[Signature], record: ProcedureRecord) -> str:
+    """Each signature, and under a superseded one the addendum that superseded it, as the summary
+    prints them on its first page (``reports.data``)."""
+    notes = addenda_of(record)
     lines: list[str] = []
     for s in signatures:
         lines.append(f"{s.meaning.value.capitalize()} by {s.display_name} ({s.username}), "
                      f"{local_time(s.signed_at)} — {signature_state(s)}")
-        for ev in notes:
-            if s.superseded and ev.recorded_at >= s.signed_at:
-                body = str(ev.data["text"])[len(ADDENDUM_PREFIX):].replace("\n", "\n      ")
-                lines.append(f"    ↳ Addendum, {local_time(ev.recorded_at)}, by {ev.recorded_by}:\n      {body}")
+        ev = superseding_addendum(s, notes)
+        if ev is not None:
+            body = str(ev.data["text"])[len(ADDENDUM_PREFIX):].replace("\n", "\n      ")
+            lines.append(f"    ↳ Addendum, {local_time(ev.recorded_at)}, by {ev.recorded_by}:\n      {body}")
     return "\n".join(lines)
 
 
@@ -69,8 +62,8 @@ class SignaturesBox(QGroupBox):
 
 
 class SignBox(QGroupBox):
-    """Meaning, password and Sign (Enter in the password signs too), then the addendum and the PDFs.
-    Always visible: it sits under the scrolling form, never inside it."""
+    """Meaning, password and Sign (Enter in the password signs too), and the addendum. Always
+    visible: it sits under the scrolling form, never inside it."""
 
     def __init__(self, signer: str, parent: QWidget | None = None):
         super().__init__("Sign", parent)
@@ -90,19 +83,12 @@ class SignBox(QGroupBox):
         self.password.setPlaceholderText("your password, Enter signs")
         self.sign_button = QPushButton("Sign")
         self.sign_button.setObjectName("Primary")
-        grid.addWidget(self.statement, 0, 0, 1, 3)
-        grid.addWidget(self.meaning, 1, 0)
-        grid.addWidget(self.password, 1, 1)
-        grid.addWidget(self.sign_button, 1, 2)
-        grid.setColumnStretch(1, 1)
-        row = QHBoxLayout()
         self.addendum_button = QPushButton("Addendum…")
         self.addendum_button.setToolTip("Add to a signed case: the signature is superseded and the case "
                                         "needs a new one")
-        self.pdfs_button = QPushButton("Save PDFs…")
-        self.print_button = QPushButton("Print…")
-        self.print_button.setAccessibleName("open the summary PDF to print it")
-        for b in (self.addendum_button, self.pdfs_button, self.print_button):
-            row.addWidget(b)
-        row.addStretch(1)
-        grid.addLayout(row, 2, 0, 1, 3)
+        grid.addWidget(self.statement, 0, 0, 1, 4)
+        grid.addWidget(self.meaning, 1, 0)
+        grid.addWidget(self.password, 1, 1)
+        grid.addWidget(self.sign_button, 1, 2)
+        grid.addWidget(self.addendum_button, 1, 3)
+        grid.setColumnStretch(1, 1)
