@@ -34,38 +34,46 @@ RENDER_SCALE = 2.0  # pixels per PDF point: 144 dpi, an A4 page 1191 px wide (sh
 RENDER_LOCK = threading.Lock()  # ReportLab and PDFium are used by one thread at a time (the dialog's PDFs too)
 
 
-def summary_pages(case: CaseFile, scale: float = RENDER_SCALE) -> tuple[bytes, list[QImage]]:
-    """The summary PDF of ``case`` and its pages as images (any thread; serialised by RENDER_LOCK)."""
-    import pypdfium2  # type: ignore[import-untyped]  # PDFium: loads with the first preview
-
+def summary_pdf(case: CaseFile) -> bytes:
+    """The summary PDF of ``case``, by the code that saves and prints it (any thread)."""
     from cathlog.reports.make import render  # ReportLab loads when the first PDF is made
 
     with RENDER_LOCK:
-        pdf = render(case, "summary")
+        return render(case, "summary")
+
+
+def page_image(pdf: bytes, index: int, scale: float = RENDER_SCALE) -> tuple[int, int, QImage]:
+    """Page ``index`` of ``pdf`` (clamped to its pages) as an image: (page count, index, image). Any thread."""
+    import pypdfium2  # type: ignore[import-untyped]  # PDFium: loads with the first preview
+
+    with RENDER_LOCK:
         document = pypdfium2.PdfDocument(pdf)
         try:
-            images = []
-            for index in range(len(document)):
-                page = document[index]
-                bitmap = page.render(scale=scale, rev_byteorder=True)  # RGB, on white
-                try:
-                    fmt = QImage.Format.Format_RGB888 if bitmap.n_channels == 3 else QImage.Format.Format_RGBX8888
-                    images.append(QImage(bytes(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride,
-                                         fmt).copy())  # copy: the image owns its pixels
-                finally:
-                    bitmap.close()
-                    page.close()
+            count = len(document)
+            index = max(0, min(index, count - 1))
+            page = document[index]
+            bitmap = page.render(scale=scale, rev_byteorder=True)  # RGB on white
+            try:
+                fmt = QImage.Format.Format_RGB888 if bitmap.n_channels == 3 else QImage.Format.Format_RGBX8888
+                image = QImage(bytes(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride,
+                               fmt).copy()  # copy: the image owns its pixels
+            finally:
+                bitmap.close()
+                page.close()
         finally:
             document.close()
-    return pdf, images
+    return count, index, image
 
 
 @dataclass(frozen=True)
 class Rendered:
     generation: int
     pdf: bytes
-    pages: list[QImage]
+    count: int = 0
+    index: int = 0
+    image: QImage | None = None
     error: str = ""
+    new_pdf: bool = True  # False: one more page of the PDF already shown
 
 
 class _Relay(QObject):
@@ -75,19 +83,23 @@ class _Relay(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, preview: SummaryPreview, case: CaseFile, generation: int):
+    """Make the summary of ``case`` and draw page ``index`` of it; or, with ``pdf``, draw only that page."""
+
+    def __init__(self, preview: SummaryPreview, generation: int, index: int, case: CaseFile | None = None,
+                 pdf: bytes = b""):
         super().__init__()
-        self.relay, self.case, self.generation = preview._relay, case, generation
+        self.relay, self.generation, self.index, self.case, self.pdf = preview._relay, generation, index, case, pdf
         self.latest = preview._latest_generation
 
     def run(self) -> None:
         if self.latest() != self.generation:
-            return  # a newer request is queued: skip this one
+            return  # a newer summary is queued: skip this one
         try:
-            pdf, pages = summary_pages(self.case)
-            result = Rendered(self.generation, pdf, pages)
+            pdf = self.pdf if self.case is None else summary_pdf(self.case)
+            count, index, image = page_image(pdf, self.index)
+            result = Rendered(self.generation, pdf, count, index, image, new_pdf=self.case is not None)
         except Exception as exc:  # noqa: BLE001 - shown in the pane, never lost in a thread
-            result = Rendered(self.generation, b"", [], f"{type(exc).__name__}: {exc}")
+            result = Rendered(self.generation, b"", error=f"{type(exc).__name__}: {exc}")
         try:
             self.relay.done.emit(result)
         except RuntimeError:  # the dialog was closed while this page was drawn
@@ -97,15 +109,18 @@ class _Job(QRunnable):
 class SummaryPreview(QGroupBox):
     """The summary's pages; :meth:`show_case` asks for a new rendering (off the GUI thread)."""
 
-    rendered = Signal(int)  # number of pages, once a rendering is on screen
+    rendered = Signal(int)  # number of pages, once a new summary's page is on screen
+    page_shown = Signal(int)  # the index of a page drawn on request (page buttons)
     failed = Signal(str)
+    KEEP_PAGES = 6  # page images kept for going back and forth; others are drawn again when asked for
 
     FIT_WIDTH, WHOLE_PAGE = "fit width", "whole page"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Summary as it will print (from what is saved)", parent)
         self.setObjectName("summary_preview")
-        self.pages: list[QImage] = []
+        self.images: dict[int, QImage] = {}  # page index -> image, of the PDF shown
+        self.page_count = 0
         self.pdf = b""
         self.page = 0
         self._generation = 0
@@ -164,34 +179,52 @@ class SummaryPreview(QGroupBox):
         return self._generation
 
     def show_case(self, case: CaseFile) -> None:
-        """Render ``case``'s summary on the worker thread; the pane shows it when done."""
+        """Make ``case``'s summary and draw its current page on the worker thread; shown when done."""
         self._generation += 1
-        self.status.setProperty("error", False)
-        self.status.setText("Updating the summary…" if self.pages else "Making the summary…")
-        self.status.show()
-        self._pool.start(_Job(self, case, self._generation))
+        self._working("Updating the summary…" if self.page_count else "Making the summary…")
+        self._pool.start(_Job(self, self._generation, self.page, case=case))
 
     def busy(self) -> bool:
-        return self.status.text().startswith(("Updating", "Making"))
+        return not self.status.isHidden() and not self.status.property("error")
+
+    def _working(self, text: str) -> None:
+        self.status.setProperty("error", False)
+        self.status.setText(text)
+        self.status.show()
+        self._repolish()
 
     def _show_result(self, result: Rendered) -> None:
         if result.generation != self._generation:
-            return  # stale: a newer rendering follows
-        if result.error:
+            return  # stale: a newer summary follows
+        if result.error or result.image is None:
             self.status.setProperty("error", True)
             self.status.setText(f"✖ The summary could not be shown: {result.error}")
             self.status.show()
             self._repolish()
             self.failed.emit(result.error)
             return
-        self.status.setText("")
-        self.status.hide()
-        self._repolish()
-        self.pdf, self.pages = result.pdf, result.pages
-        self.page = min(self.page, len(self.pages) - 1) if self.pages else 0
-        self._place()
+        if result.new_pdf:
+            self.pdf, self.page_count, self.images = result.pdf, result.count, {}
+            if not 0 <= self.page < result.count:
+                self.page = result.index
+        elif result.pdf is not self.pdf:
+            return  # a page of the summary shown before this one
+        self.images[result.index] = result.image
+        for index in sorted(self.images, key=lambda i: -abs(i - self.page))[:max(0, len(self.images)
+                                                                                 - self.KEEP_PAGES)]:
+            del self.images[index]  # the pages farthest from the one shown
         self._buttons()
-        self.rendered.emit(len(self.pages))
+        if self.page not in self.images:  # the reader went to another page while this one was drawn
+            self._pool.start(_Job(self, self._generation, self.page, pdf=self.pdf))
+        elif result.index == self.page:
+            self.status.hide()
+            self._place()
+            if not result.new_pdf:
+                self.view.verticalScrollBar().setValue(0)
+        if result.new_pdf:
+            self.rendered.emit(self.page_count)
+        else:
+            self.page_shown.emit(result.index)
 
     def stop(self) -> None:
         """Drop pending renderings and wait for the running one (the dialog is closing)."""
@@ -202,22 +235,27 @@ class SummaryPreview(QGroupBox):
     # --- showing -----------------------------------------------------------------
 
     def go(self, page: int) -> None:
-        if self.pages and 0 <= page < len(self.pages):
-            self.page = page
+        if not 0 <= page < self.page_count:
+            return
+        self.page = page
+        self._buttons()
+        if page in self.images:
             self._place()
             self.view.verticalScrollBar().setValue(0)
-            self._buttons()
+            return
+        self._working(f"Drawing page {page + 1}…")
+        self._pool.start(_Job(self, self._generation, page, pdf=self.pdf))
 
     def _buttons(self) -> None:
-        count = len(self.pages)
+        count = self.page_count
         self.page_label.setText(f"Page {self.page + 1} of {count}" if count else "")
         self.previous.setEnabled(self.page > 0)
         self.next.setEnabled(self.page < count - 1)
 
     def _place(self) -> None:
-        if not self.pages:
+        image = self.images.get(self.page)
+        if image is None:
             return
-        image = self.pages[self.page]
         ratio = self.devicePixelRatioF()
         room = self.view.viewport().size()
         bar = self.view.verticalScrollBar().sizeHint().width()

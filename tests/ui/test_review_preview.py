@@ -25,7 +25,7 @@ def _page_count(pdf: bytes) -> int:
 
 
 def _wait_for_preview(qtbot, dialog):
-    qtbot.waitUntil(lambda: bool(dialog.preview.pages) and not dialog.preview.busy(), timeout=20000)
+    qtbot.waitUntil(lambda: dialog.preview.page_count > 0 and not dialog.preview.busy(), timeout=20000)
 
 
 def _ink(image) -> int:
@@ -46,15 +46,22 @@ def test_the_preview_shows_every_page_of_the_summary_pdf(qtbot, review, services
     _wait_for_preview(qtbot, review)
     preview = review.preview
     made = render(services.review.case_file(physician, review.procedure_id), "summary")  # as saved or printed
-    assert len(preview.pages) == _page_count(made) == _page_count(preview.pdf) >= 2
+    assert preview.page_count == _page_count(made) == _page_count(preview.pdf) >= 2
     record = services.cases.get_record(physician, review.procedure_id)
     first = _pdf_text(preview.pdf)
     assert "Procedure summary" in first or record.patient.mrn in first
     assert record.patient.mrn in first and "PRELIMINARY" in first
-    assert all(image.width() > 1000 and _ink(image) > 100 for image in preview.pages)
+    assert preview.page_label.text() == f"Page 1 of {preview.page_count}"
     shown = preview.image.pixmap()
     assert not shown.isNull() and _ink(shown.toImage()) > 20
-    assert preview.page_label.text() == f"Page 1 of {len(preview.pages)}"
+    for page in range(preview.page_count):  # every page drawn, none blank
+        if page not in preview.images:
+            with qtbot.waitSignal(preview.page_shown, timeout=20000):
+                preview.go(page)
+        else:
+            preview.go(page)
+        assert preview.images[page].width() > 1000 and _ink(preview.images[page]) > 100
+        assert preview.page_label.text() == f"Page {page + 1} of {preview.page_count}"
 
 
 def test_page_buttons_and_zoom(qtbot, review):
@@ -64,8 +71,10 @@ def test_page_buttons_and_zoom(qtbot, review):
     _wait_for_preview(qtbot, review)
     preview = review.preview
     assert not preview.previous.isEnabled() and preview.next.isEnabled()
-    qtbot.mouseClick(preview.next, Qt.MouseButton.LeftButton)
-    assert preview.page == 1 and preview.page_label.text().startswith("Page 2 of")
+    with qtbot.waitSignal(preview.page_shown, timeout=20000):
+        qtbot.mouseClick(preview.next, Qt.MouseButton.LeftButton)
+    assert preview.page == 1 and preview.page_label.text().startswith("Page 2 of") and not preview.busy()
+    assert preview.image.pixmap().cacheKey() != 0 and preview.images[1] is not preview.images[0]
     preview.view.setFocus()
     qtbot.keyClick(preview.view, Qt.Key.Key_PageUp)
     assert preview.page == 0
