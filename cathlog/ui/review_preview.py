@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -115,6 +114,7 @@ class SummaryPreview(QGroupBox):
     KEEP_PAGES = 6  # page images kept for going back and forth; others are drawn again when asked for
 
     FIT_WIDTH, WHOLE_PAGE = "fit width", "whole page"
+    SIZES = {"100 %": 1.0, "150 %": 1.5, "200 %": 2.0}  # of the printed size, at the screen's logical dpi
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Summary as it will print (from what is saved)", parent)
@@ -144,7 +144,7 @@ class SummaryPreview(QGroupBox):
         self.next.clicked.connect(lambda: self.go(self.page + 1))
         self.zoom = QComboBox()
         self.zoom.setAccessibleName("zoom")
-        self.zoom.addItems([self.FIT_WIDTH, self.WHOLE_PAGE])
+        self.zoom.addItems([self.FIT_WIDTH, self.WHOLE_PAGE, *self.SIZES])
         self.zoom.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no change under a passing mouse wheel
         self.zoom.currentIndexChanged.connect(lambda _i: self._place())
         for w in (self.previous, self.page_label, self.next):
@@ -160,9 +160,9 @@ class SummaryPreview(QGroupBox):
         self.image = QLabel()
         self.image.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.image.setAccessibleName("summary page")
-        self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.view = QScrollArea()
-        self.view.setWidgetResizable(True)
+        self.view.setWidgetResizable(False)  # the page is as large as the zoom makes it; the view scrolls
+        self.view.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.view.setWidget(self.image)
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.view.setMinimumSize(260, 200)
@@ -259,16 +259,21 @@ class SummaryPreview(QGroupBox):
         ratio = self.devicePixelRatioF()
         room = self.view.viewport().size()
         bar = self.view.verticalScrollBar().sizeHint().width()
-        if self.zoom.currentText() == self.FIT_WIDTH:  # leave room for the vertical scroll bar it will need
+        zoom = self.zoom.currentText()
+        if zoom == self.FIT_WIDTH:  # leave room for the vertical scroll bar it will need
             size = image.size().scaled(int(max(50, room.width() - bar) * ratio), 10**6,
                                        Qt.AspectRatioMode.KeepAspectRatio)
-        else:
+        elif zoom == self.WHOLE_PAGE:
             size = image.size().scaled(int(max(50, room.width()) * ratio), int(max(50, room.height()) * ratio),
                                        Qt.AspectRatioMode.KeepAspectRatio)
+        else:  # the image is RENDER_SCALE pixels per point; a point is 1/72 inch
+            factor = self.SIZES[zoom] * self.logicalDpiX() / 72 / RENDER_SCALE * ratio
+            size = image.size() * factor
         pixmap = QPixmap.fromImage(image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
                                                 Qt.TransformationMode.SmoothTransformation))
         pixmap.setDevicePixelRatio(ratio)
         self.image.setPixmap(pixmap)
+        self.image.resize(pixmap.deviceIndependentSize().toSize())
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

@@ -81,9 +81,16 @@ def test_page_buttons_and_zoom(qtbot, review):
     room = preview.view.viewport().width()
     fit = preview.image.pixmap().deviceIndependentSize()
     assert room - 40 <= fit.width() <= room  # fits the width of the pane
+    assert preview.view.verticalScrollBar().maximum() > 0  # and scrolls down the page
+    assert preview.view.horizontalScrollBar().maximum() == 0
     preview.zoom.setCurrentText(preview.WHOLE_PAGE)
     whole = preview.image.pixmap().deviceIndependentSize()
     assert whole.height() <= preview.view.viewport().height() and whole.width() < fit.width()
+    assert preview.view.verticalScrollBar().maximum() == 0
+    preview.zoom.setCurrentText("150 %")  # 144 dpi on a 96 dpi screen: the page image as drawn
+    big = preview.image.pixmap().deviceIndependentSize()
+    expected = preview.images[0].width() * 1.5 * preview.logicalDpiX() / 72 / 2
+    assert abs(big.width() - expected) <= 2 and preview.view.horizontalScrollBar().maximum() > 0
 
 
 def test_saving_the_outcome_makes_the_preview_again(qtbot, review):
