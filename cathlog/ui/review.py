@@ -111,6 +111,8 @@ class ReviewDialog(QDialog):
             button.setIcon(QIcon())
         self._size_to_screen()
         self.load()
+        # the physician starts on the first outcome field; a reader on the pages
+        (self.success if self.save_button.isEnabled() else self.preview.view).setFocus()
         try:  # the access log: opening the review is a view of the record
             self.services.access.record_view(actor, procedure_id, "review")
         except CathlogError as exc:

@@ -87,6 +87,12 @@ def test_review_accept_sign_and_save_pdfs(qtbot, review, services, physician, tm
     assert [p.name.rsplit("-", 1)[1] for p in paths] == ["summary.pdf", "followup.pdf", "patient.pdf"]
 
 
+def test_the_dialog_opens_on_the_first_outcome_field(qtbot, review):
+    review.show()
+    qtbot.waitExposed(review)
+    qtbot.waitUntil(lambda: review.focusWidget() is review.success)
+
+
 def test_enter_in_the_password_box_signs(qtbot, review, services, physician):
     _saved_review(qtbot, review)
     review.accept_all()
