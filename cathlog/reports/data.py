@@ -68,7 +68,7 @@ class LogRow:
 
 @dataclass(frozen=True)
 class SignatureLine:
-    """A signature as printed, with the addenda that superseded it (printed beside it on page 1)."""
+    """A signature as printed, with the addendum that superseded it (printed beside it on page 1)."""
 
     text: str
     addenda: tuple[str, ...] = ()
@@ -127,17 +127,31 @@ def _preliminary(record: ProcedureRecord, signatures: list[Signature]) -> str:
     return "PRELIMINARY — not signed"
 
 
+def addenda_of(record: ProcedureRecord) -> list[EventVersion]:
+    """The case's addenda (notes written as an addendum to a signed case), oldest first."""
+    return sorted((ev for ev in record.current_events(EventKind.NOTE)
+                   if str(ev.data.get("text", "")).startswith(ADDENDUM_PREFIX)),
+                  key=lambda ev: parse_utc_iso(ev.recorded_at))
+
+
+def superseding_addendum(signature: Signature, addenda: Sequence[EventVersion]) -> EventVersion | None:
+    """The addendum that superseded ``signature``: the first one written at or after it (an addendum
+    is only made on a signed case, so each one supersedes the signatures since the one before it)."""
+    if not signature.superseded:
+        return None
+    signed = parse_utc_iso(signature.signed_at)
+    return next((ev for ev in addenda if parse_utc_iso(ev.recorded_at) >= signed), None)
+
+
 def _signature_lines(record: ProcedureRecord, signatures: list[Signature]) -> list[SignatureLine]:
-    """Each signature; a superseded one with the addenda written after it (an addendum supersedes
-    every signature made before it)."""
-    addenda = [ev for ev in record.current_events(EventKind.NOTE)
-               if str(ev.data.get("text", "")).startswith(ADDENDUM_PREFIX)]
+    """Each signature; a superseded one with the addendum that superseded it."""
+    addenda = addenda_of(record)
     lines = []
     for s in signatures:
         state = "SUPERSEDED by an addendum" if s.superseded else ("valid" if s.valid else "CONTENT CHANGED AFTER SIGNING")
-        later = tuple(f"Addendum, {_datetime(ev.recorded_at)}, by {ev.recorded_by}: "
-                      + ev.data["text"][len(ADDENDUM_PREFIX):]
-                      for ev in addenda if s.superseded and ev.recorded_at >= s.signed_at)
+        ev = superseding_addendum(s, addenda)
+        later = () if ev is None else (f"Addendum, {_datetime(ev.recorded_at)}, by {ev.recorded_by}: "
+                                       + ev.data["text"][len(ADDENDUM_PREFIX):],)
         lines.append(SignatureLine(f"{s.meaning.value.capitalize()} by {s.display_name} ({s.username}), "
                                    f"{_datetime(s.signed_at)} — {state}", later))
     return lines or [SignatureLine("Not signed.")]

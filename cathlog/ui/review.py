@@ -1,5 +1,10 @@
-"""Review and sign (physician): outcome, discharge plan, follow-up reminders
-to accept, edit or dismiss, e-signature, and the PDFs to save or print."""
+"""Review and sign (physician): the summary as it will print (``ui/review_preview.py``)
+beside the outcome, discharge plan, follow-up reminders to accept, edit or dismiss,
+the signatures and addenda, and the sign box (``ui/review_sign.py``), always in view
+at the bottom; the PDFs to save or print.
+
+Fits a 1366x768 screen: a splitter, the preview on the left, the form on the right in
+a scroll area above the sign box."""
 
 from __future__ import annotations
 
@@ -9,42 +14,33 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QIcon
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDialog,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from cathlog.domain.enums import ProcedureStatus
-from cathlog.domain.errors import CathlogError, ValidationError, Issue
+from cathlog.domain.enums import Action, ProcedureStatus
+from cathlog.domain.errors import CathlogError
 from cathlog.domain.followup import Review, SignatureMeaning
 from cathlog.domain.records import Actor
-from cathlog.domain.enums import Action
 from cathlog.services import Services
-from cathlog.ui.plan_editor import PlanTable
-
-
-
-
-def _line(name: str, text: str = "") -> QLineEdit:
-    edit = QLineEdit(text)
-    edit.setObjectName(name)
-    edit.setAccessibleName(name.replace("_", " "))
-    return edit
+from cathlog.ui import review_text
+from cathlog.ui.review_outcome import OutcomeBox
+from cathlog.ui.review_preview import RENDER_LOCK, SummaryPreview
+from cathlog.ui.review_sign import SignBox, SignaturesBox, signatures_text
+from cathlog.ui.review_text import TextField
 
 
 def _columns(table: QTableWidget, stretch: int) -> None:
@@ -71,75 +67,73 @@ class ReviewDialog(QDialog):
         self._temp_folder = temp_folder
         self._own_temp: list[Path] = []
         self.setWindowTitle(f"cathlog — review and sign {procedure_id}")
-        self.resize(1100, 900)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
         self.title = QLabel("")
         self.title.setObjectName("Title")
+        self.title.setWordWrap(True)
         layout.addWidget(self.title)
         self.message = QLabel("")
         self.message.setObjectName("FormMessages")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("messages")
-        row = QHBoxLayout()
-        row.addWidget(self._outcome_box(), 2)
-        row.addWidget(self._reminder_box(), 3)
-        layout.addLayout(row, 1)
-        layout.addWidget(self._sign_box())
-        layout.addWidget(self.message)
+        self.preview = SummaryPreview()
+        self._pdf_buttons()
+        self.signatures = SignaturesBox()
+        form = QWidget()
+        column = QVBoxLayout(form)
+        column.setContentsMargins(0, 0, 4, 0)
+        for box in (self._outcome_box(), self._reminder_box(), self.signatures):
+            column.addWidget(box)
+        column.addStretch(1)
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setWidget(form)
+        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form_scroll.setMinimumWidth(form.minimumSizeHint().width()
+                                         + self.form_scroll.verticalScrollBar().sizeHint().width() + 4)
+        self.sign_box = self._sign_box()
+        right = QWidget()
+        side = QVBoxLayout(right)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.form_scroll, 1)
+        side.addWidget(self.sign_box)
+        side.addWidget(self.message)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.preview)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 6)
+        layout.addWidget(self.splitter, 1)
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(False)  # Enter in a field must not press Sign or Add drug
             button.setIcon(QIcon())
+        self._size_to_screen()
         self.load()
+        # the physician starts on the first outcome field; a reader on the pages
+        (self.success if self.save_button.isEnabled() else self.preview.view).setFocus()
         try:  # the access log: opening the review is a view of the record
             self.services.access.record_view(actor, procedure_id, "review")
         except CathlogError as exc:
             self.say(f"This view could not be logged: {exc}", error=True)
 
+    def _size_to_screen(self) -> None:
+        """Open as large as is useful on this screen (at most 1600x1000), never larger than it."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry()
+        self.resize(min(1600, room.width() - 40), min(1000, room.height() - 40))
+        self.splitter.setSizes([self.width() * 5 // 11, self.width() * 6 // 11])
+
     # --- layout ----------------------------------------------------------------
 
-    def _outcome_box(self) -> QGroupBox:
-        box = QGroupBox("Outcome and discharge plan")
-        form = QFormLayout(box)
-        self.success = QComboBox()
-        self.success.setObjectName("technical_success")
-        self.success.setAccessibleName("technical success")
-        for text, value in (("— choose —", None), ("yes", True), ("no", False)):
-            self.success.addItem(text, value)
-        self.residual = _line("residual_stenosis_pct")
-        self.residual.setPlaceholderText("0-100, whole number")
-        self.timi = QComboBox()
-        self.timi.setObjectName("final_timi")
-        self.timi.setAccessibleName("final TIMI flow")
-        self.timi.addItem("— (not coronary) —", None)
-        for n in range(4):
-            self.timi.addItem(str(n), n)
-        self.angio = _line("completion_angiography")
-        self.hbr = QCheckBox("High bleeding risk (shortens DAPT review dates)")
-        self.hbr.setAccessibleName("high bleeding risk")
-        self.stockings = _line("compression_stockings")
-        self.notes = _line("follow_up_notes")
-        form.addRow("Technical success", self.success)
-        form.addRow("Residual stenosis (%)", self.residual)
-        form.addRow("Final TIMI flow", self.timi)
-        form.addRow("Completion angiography", self.angio)
-        form.addRow("", self.hbr)
-        form.addRow("Compression stockings", self.stockings)
-        form.addRow("Follow-up plan", self.notes)
-        self.plan = PlanTable()
-        form.addRow(QLabel("Discharge antithrombotic plan: drugs, doses and durations are yours to enter"))
-        form.addRow(self.plan)
-        buttons = QHBoxLayout()
-        add = QPushButton("Add drug")
-        add.setObjectName("add_plan_drug")
-        add.clicked.connect(lambda: self.plan.add_line())
-        remove = QPushButton("Remove selected")
-        remove.clicked.connect(lambda: self.plan.removeRow(self.plan.currentRow()))
-        self.save_button = QPushButton("Save review")
-        self.save_button.setObjectName("Primary")
+    def _outcome_box(self) -> OutcomeBox:
+        box = self.outcome = OutcomeBox()
+        # the form's fields under their names (tests, screenshots)
+        self.success, self.residual, self.timi, self.angio = box.success, box.residual, box.timi, box.angio
+        self.hbr, self.stockings, self.notes, self.plan = box.hbr, box.stockings, box.notes, box.plan
+        self.save_button = box.save_button
         self.save_button.clicked.connect(self.save_review)
-        for b in (add, remove, self.save_button):
-            buttons.addWidget(b)
-        form.addRow(buttons)
         return box
 
     def _reminder_box(self) -> QGroupBox:
@@ -167,38 +161,31 @@ class ReviewDialog(QDialog):
         self.accepted_table.setAccessibleName("decided reminders")
         self.accepted_table.setHorizontalHeaderLabels(("Due", "What", "Status"))
         _columns(self.accepted_table, stretch=1)
+        self.suggested.setMinimumHeight(150)
+        self.accepted_table.setMinimumHeight(150)
         layout.addWidget(QLabel("Accepted or dismissed"))
         layout.addWidget(self.accepted_table, 1)
         return box
 
-    def _sign_box(self) -> QGroupBox:
-        box = QGroupBox("Signature")
-        row = QHBoxLayout(box)
-        self.signatures = QLabel("")
-        self.signatures.setWordWrap(True)
-        self.signatures.setAccessibleName("signatures")
-        self.meaning = QComboBox()
-        self.meaning.setAccessibleName("meaning of the signature")
-        for m in SignatureMeaning:
-            self.meaning.addItem(m.value, m.value)
-        self.meaning.setCurrentIndex(self.meaning.findData("approved"))
-        self.password = _line("password")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("your password, to sign")
-        self.sign_button = QPushButton("Sign")
-        self.sign_button.setObjectName("Primary")
+    def _sign_box(self) -> SignBox:
+        box = SignBox(self.actor.display_name)
+        self.meaning, self.password, self.sign_button = box.meaning, box.password, box.sign_button
+        self.addendum_button = box.addendum_button
         self.sign_button.clicked.connect(self.sign)
-        self.addendum_button = QPushButton("Addendum…")
+        self.password.returnPressed.connect(self.sign)  # Enter signs, exactly as the Sign button does
         self.addendum_button.clicked.connect(self.addendum)
+        return box
+
+    def _pdf_buttons(self) -> None:
+        """Save PDFs… and Print… beside the page buttons of the preview: they give out what it shows."""
         pdfs = QPushButton("Save PDFs…")
+        pdfs.setToolTip("Save the summary, the follow-up list and the patient sheet as PDF files")
         pdfs.clicked.connect(lambda: self.save_pdfs())
         print_button = QPushButton("Print…")
         print_button.setAccessibleName("open the summary PDF to print it")
         print_button.clicked.connect(self.print_summary)
-        for w in (self.signatures, self.meaning, self.password, self.sign_button, self.addendum_button, pdfs,
-                  print_button):
-            row.addWidget(w, 2 if w is self.signatures else 0)
-        return box
+        self.preview.bar.addWidget(pdfs)
+        self.preview.bar.addWidget(print_button)
 
     # --- state -------------------------------------------------------------------
 
@@ -208,14 +195,18 @@ class ReviewDialog(QDialog):
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)
 
-    def load(self) -> None:
-        record = self.services.cases.get_record(self.actor, self.procedure_id)
+    def load(self, refill: bool = True) -> None:
+        """Read the case again and show it; ``refill`` puts the saved review into the form (at opening
+        and after saving it; other actions keep what is typed there). The preview is made again."""
+        case = self.services.review.case_file(self.actor, self.procedure_id)
+        record = case.record
         status = record.procedure.status
         self.title.setText(f"{record.patient.display_name} · MRN {record.patient.mrn} · {self.procedure_id} · "
                            f"{status.value}")
-        review = self.services.review.get_review(self.actor, self.procedure_id)
-        if review:
-            self._fill(review)
+        if refill:
+            if case.review:
+                self.outcome.fill(case.review)
+            self._baseline = self.outcome.snapshot()
         editable = status is ProcedureStatus.CLOSED and self.services.auth.may(self.actor, Action.SIGN_CASE)
         for w in (self.save_button, self.sign_button, self.password, self.meaning, self.suggested):
             w.setEnabled(editable)
@@ -228,57 +219,38 @@ class ReviewDialog(QDialog):
                 item.setToolTip(f"{s.rule_id} {s.title}\n{s.text}\nSource: {s.source}")
                 self.suggested.setItem(i, j, item)
         self.suggested.resizeRowsToContents()
-        decided = self.services.review.reminders(self.actor, self.procedure_id)
-        self.accepted_table.setRowCount(len(decided))
-        for i, r in enumerate(decided):
+        self.accepted_table.setRowCount(len(case.reminders))
+        for i, r in enumerate(case.reminders):
             for j, text in enumerate((r.due_date, f"{r.rule_id}: {r.text}", r.status.value)):
                 self.accepted_table.setItem(i, j, QTableWidgetItem(text))
         self.accepted_table.resizeRowsToContents()
-        sigs = self.services.review.signatures(self.actor, self.procedure_id)
-        self.signatures.setText("\n".join(
-            f"{s.meaning.value} by {s.display_name} at {s.signed_at} — "
-            + ("superseded" if s.superseded else ("valid" if s.valid else "CHANGED AFTER SIGNING")) for s in sigs)
-            or ("Not signed." if status is not ProcedureStatus.OPEN else "Close the case before review."))
-
-    def _fill(self, review: Review) -> None:
-        self.success.setCurrentIndex(self.success.findData(review.technical_success))
-        self.residual.setText("" if review.residual_stenosis_pct is None else str(review.residual_stenosis_pct))
-        self.timi.setCurrentIndex(max(0, self.timi.findData(review.final_timi)))
-        self.angio.setText(review.completion_angiography or "")
-        self.hbr.setChecked(review.high_bleeding_risk)
-        self.stockings.setText(review.compression_stockings or "")
-        self.notes.setText(review.follow_up_notes or "")
-        self.plan.fill(review.plan)
+        self.signatures.text.setText(signatures_text(case.signatures, record)
+                                     or ("Not signed." if status is not ProcedureStatus.OPEN
+                                         else "Close the case before review."))
+        self.preview.show_case(case)
 
     def collect(self) -> Review:
-        plan = self.plan.lines()
-        residual = self.residual.text().strip()
-        if residual and not residual.isdigit():
-            raise ValidationError([Issue("residual_stenosis_pct", residual,
-                                         f"residual stenosis {residual!r} must be a whole number 0-100")])
-        return Review(technical_success=self.success.currentData(),
-                      residual_stenosis_pct=int(residual) if residual else None,
-                      final_timi=self.timi.currentData(), completion_angiography=self.angio.text().strip() or None,
-                      plan=tuple(plan), high_bleeding_risk=self.hbr.isChecked(),
-                      compression_stockings=self.stockings.text().strip() or None,
-                      follow_up_notes=self.notes.text().strip() or None)
+        return self.outcome.collect()
+
+    def unsaved(self) -> bool:
+        return self.outcome.snapshot() != self._baseline
 
     # --- actions -----------------------------------------------------------------
 
-    def _do(self, action, success: str) -> bool:
+    def _do(self, action, success: str, refill: bool = False) -> bool:
         try:
             action()
         except CathlogError as exc:
             self.say(str(exc), error=True)
             return False
-        self.load()
+        self.load(refill)
         self.say(success)
         self.changed.emit()
         return True
 
     def save_review(self) -> bool:
         return self._do(lambda: self.services.review.save_review(self.actor, self.procedure_id, self.collect()),
-                        "Review saved; suggestions updated from it.")
+                        "Review saved; suggestions and the summary updated from it.", refill=True)
 
     def _selected_suggestion(self):
         row = self.suggested.currentRow()
@@ -303,41 +275,56 @@ class ReviewDialog(QDialog):
         s = self._selected_suggestion()
         if not s:
             return
-        due, ok = QInputDialog.getText(self, "Edit reminder", "Due date (YYYY-MM-DD):", text=s.due_date)
-        if not ok:
-            return
-        text, ok = QInputDialog.getText(self, "Edit reminder", "What:", text=s.text)
-        if not ok:
-            return
-        reason, ok = QInputDialog.getText(self, "Edit reminder", "Why the change (kept in the audit trail):")
-        if ok:
+        answer = review_text.ask(
+            self, "Edit reminder", f"{s.rule_id} {s.title}. The reminder is accepted as you edit it.",
+            TextField("due_date", "Due date (YYYY-MM-DD)", s.due_date),
+            TextField("text", "What", s.text, lines=4),
+            TextField("reason", "Why the change (kept in the audit trail)", lines=3))
+        if answer:
             self._do(lambda: self.services.review.decide(self.actor, self.procedure_id, s, accept=True,
-                                                         due_date=due.strip(), text=text, reason=reason),
+                                                         due_date=answer["due_date"], text=answer["text"],
+                                                         reason=answer["reason"]),
                      "Reminder accepted as edited.")
 
     def dismiss_selected(self) -> None:
         s = self._selected_suggestion()
         if not s:
             return
-        reason, ok = QInputDialog.getText(self, "Dismiss reminder", "Why is it not needed? (kept in the audit trail)")
-        if ok:
+        answer = review_text.ask(self, "Dismiss reminder", f"{s.rule_id} {s.title}: {s.text}",
+                                 TextField("reason", "Why is it not needed? (kept in the audit trail)", lines=3))
+        if answer:
             self._do(lambda: self.services.review.decide(self.actor, self.procedure_id, s, accept=False,
-                                                         reason=reason), "Suggestion dismissed.")
+                                                         reason=answer["reason"]), "Suggestion dismissed.")
 
-    def sign(self) -> None:
+    def sign(self) -> bool:
+        """Sign what is saved (the summary on the left) with the password typed; Enter in the password
+        box comes here too. Unsaved changes in the form are not signed: say so and sign nothing. A
+        wrong password is said and the text kept (selected, so typing replaces it)."""
+        if not self.sign_button.isEnabled():
+            return False
+        if self.unsaved():
+            self.say("The outcome and plan have changes that are not saved: Save review first (the signature "
+                     "covers what is saved, as the summary on the left shows).", error=True)
+            return False
         password = self.password.text()
-        self.password.clear()
-        self._do(lambda: self.services.review.sign(self.actor, self.procedure_id, password,
-                                                   SignatureMeaning(self.meaning.currentData())),
-                 "Signed. The case changes now only by an addendum.")
+        signed = self._do(lambda: self.services.review.sign(self.actor, self.procedure_id, password,
+                                                            SignatureMeaning(self.meaning.currentData())),
+                          "Signed. The case changes now only by an addendum.")
+        if signed:
+            self.password.clear()
+        else:
+            self.password.selectAll()
+            self.password.setFocus()
+        return signed
 
     def addendum(self) -> None:
-        text, ok = QInputDialog.getText(self, "Addendum", "Addendum text:")
-        if not ok:
-            return
-        reason, ok = QInputDialog.getText(self, "Addendum", "Reason:")
-        if ok:
-            self._do(lambda: self.services.review.addendum(self.actor, self.procedure_id, text, reason),
+        answer = review_text.ask(
+            self, "Addendum", "An addendum is added to the signed case and printed on the summary's first page "
+            "beside the signature it supersedes; the case then needs a new signature.",
+            TextField("text", "Addendum text", lines=8), TextField("reason", "Reason", lines=2))
+        if answer:
+            self._do(lambda: self.services.review.addendum(self.actor, self.procedure_id, answer["text"],
+                                                           answer["reason"]),
                      "Addendum recorded; the signature is superseded and the case needs a new one.")
 
     def save_pdfs(self, folder: str | None = None) -> list[Path]:
@@ -347,7 +334,8 @@ class ReviewDialog(QDialog):
         from cathlog.reports.make import write_reports  # ReportLab loads when the first PDF is made
 
         try:
-            paths = write_reports(self.services, self.actor, self.procedure_id, Path(folder))
+            with RENDER_LOCK:  # not while the preview is being drawn (one PDF renderer at a time)
+                paths = write_reports(self.services, self.actor, self.procedure_id, Path(folder))
         except (CathlogError, OSError) as exc:
             self.say(f"PDFs not saved: {exc}", error=True)
             return []
@@ -362,7 +350,8 @@ class ReviewDialog(QDialog):
 
         try:
             folder = self._print_folder()
-            path = print_file(self.services, self.actor, self.procedure_id, folder)
+            with RENDER_LOCK:  # not while the preview is being drawn (one PDF renderer at a time)
+                path = print_file(self.services, self.actor, self.procedure_id, folder)
         except (CathlogError, OSError) as exc:
             self.say(f"Not printed: {exc}", error=True)
             return None
@@ -380,6 +369,7 @@ class ReviewDialog(QDialog):
         return folder
 
     def done(self, result: int) -> None:  # noqa: D102 - QDialog's: the dialog's own print folders go
+        self.preview.stop()
         for folder in self._own_temp:
             shutil.rmtree(folder, ignore_errors=True)
         self._own_temp.clear()
