@@ -68,8 +68,8 @@ def setup_log_view(view: LogView) -> None:
     header = view.horizontalHeader()
     view.ensurePolished()  # the theme's font, not the default one, sets the widths
     width = view.fontMetrics().horizontalAdvance
-    for column, sample in ((0, "00:00  "), (1, "▣ " + max(KIND_TITLES.values(), key=len) + "  "),
-                           (3, "demo.nurse (late) ")):
+    for column, sample in ((0, "00:00  "), (1, max(KIND_TITLES.values(), key=len) + "  "),
+                           (3, "k.walsh (late)")):  # longer ones wrap
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(column, width(sample) + 16)
     header.setSectionResizeMode(DETAILS, QHeaderView.ResizeMode.Stretch)

@@ -83,8 +83,9 @@ def _table_setup(view: QTableView, name: str) -> None:
     view.setWordWrap(False)
 
 
-def patient_header(record: ProcedureRecord, today: date) -> str:
-    """'Doe, Jane · MRN 00123 · 72 y F · 80 kg · Cr 1.4 mg/dL · eGFR 48 · ALLERGY: ...'"""
+def patient_header(record: ProcedureRecord, today: date, allergies: bool = True) -> str:
+    """'Doe, Jane · MRN 00123 · 72 y F · 80 kg · Cr 1.4 mg/dL · eGFR 48 · ALLERGY: ...'
+    (``allergies=False``: where the allergy banner shows them, "no known allergies" still shows)."""
     p, proc = record.patient, record.procedure
     parts = [p.display_name, f"MRN {p.mrn}", f"{p.age_years(today)} y {p.sex[:1].upper()}"]
     if p.weight_kg is not None:
@@ -95,7 +96,10 @@ def patient_header(record: ProcedureRecord, today: date) -> str:
         parts.append(f"eGFR {format_quantity(p.egfr_ml_min, None, 1)}")
     if p.anticoagulation and p.anticoagulation != "none":
         parts.append(f"on {Anticoagulation(p.anticoagulation).label}")
-    parts.append(f"⚠ ALLERGY: {p.allergies}" if p.allergies else "no known allergies")
+    if not p.allergies:
+        parts.append("no known allergies")
+    elif allergies:
+        parts.append(f"⚠ ALLERGY: {p.allergies}")
     line2 = (f"{proc.procedure_id} · {Category(proc.category).label} · {proc.indication_detail or proc.indication} · "
              f"{proc.room or 'room not set'} · started {local_time(proc.started_at)} · {proc.status.value}")
     return " · ".join(parts) + "\n" + line2
