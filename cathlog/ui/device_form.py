@@ -9,6 +9,7 @@ state follows the device type until the nurse chooses one herself."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -61,46 +62,47 @@ def field_group(title: str, rows: Sequence[Sequence[QWidget]]) -> QFrame:
 class CatalogChoice(QWidget):
     """The catalog item and size combos; choosing fills the form's fields via ``fill``."""
 
-    def __init__(self, catalog: Catalog, fill: Callable[[Mapping[str, object]], None]):
+    def __init__(self, catalog: Catalog, fill: Callable[[dict[str, Any]], None]):
         super().__init__()
         self.catalog, self._fill = catalog, fill
-        self.model = narrow_combo(QComboBox(), 14)
-        self.model.setObjectName("catalog_item")
-        self.model.setAccessibleName("catalog device")
-        self.model.addItem("— from the catalog —", None)
+        self.model_combo = narrow_combo(QComboBox(), 14)
+        self.model_combo.setObjectName("catalog_item")
+        self.model_combo.setAccessibleName("catalog device")
+        self.model_combo.addItem("— from the catalog —", None)
         for item in catalog.items:
-            self.model.addItem(f"{item.device_type.label}: {item.label}", item.id)
-        self.size = narrow_combo(QComboBox(), 8)
-        self.size.setObjectName("catalog_size")
-        self.size.setAccessibleName("catalog size")
-        self.model.currentIndexChanged.connect(self._item_changed)
-        self.size.activated.connect(self._size_chosen)
+            self.model_combo.addItem(f"{item.device_type.label}: {item.label}", item.id)
+        self.size_combo = narrow_combo(QComboBox(), 8)
+        self.size_combo.setObjectName("catalog_size")
+        self.size_combo.setAccessibleName("catalog size")
+        self.model_combo.currentIndexChanged.connect(self._item_changed)
+        self.size_combo.activated.connect(self._size_chosen)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        self.model_block = FieldBlock("Catalog device", self.model, self.model)
-        self.size_block = FieldBlock("Size", self.size, self.size)
+        self.model_block = FieldBlock("Catalog device", self.model_combo, self.model_combo)
+        self.size_block = FieldBlock("Size", self.size_combo, self.size_combo)
         layout.addWidget(self.model_block)
         layout.addWidget(self.size_block)
 
     def item(self) -> CatalogItem | None:
-        item_id = self.model.currentData()
+        item_id = self.model_combo.currentData()
         return next((i for i in self.catalog.items if i.id == item_id), None)
 
     def _item_changed(self) -> None:
         item = self.item()
-        self.size.clear()
+        self.size_combo.clear()
         if item is None:
             return
-        sizes = [(d, ln) for d in item.diameters_mm for ln in item.lengths_mm] or [(d, None) for d in item.diameters_mm]
+        sizes: list[tuple[float, float | None]] = [(d, ln) for d in item.diameters_mm for ln in item.lengths_mm] \
+            or [(d, None) for d in item.diameters_mm]
         for d, ln in sizes:
             text = f"{format_number(d, 2)} × {format_number(ln, 1)} mm" if ln else f"{format_number(d, 2)} mm"
-            self.size.addItem(text, size_key(d, ln))
+            self.size_combo.addItem(text, size_key(d, ln))
         self._fill(item.entry(None, None))
 
     def _size_chosen(self) -> None:
         item = self.item()
-        key = self.size.currentData()
+        key = self.size_combo.currentData()
         if item and key:
             diameter, _, length = key.partition("x")
             self._fill(item.entry(float(diameter), float(length) if length else None))

@@ -79,14 +79,14 @@ class EntryForm(QGroupBox):
         self.heading.setAccessibleName("entry form title")
         self.heading.setWordWrap(True)
         outer.addWidget(self.heading)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("FormScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.fields_scroll = QScrollArea()
+        self.fields_scroll.setObjectName("FormScroll")
+        self.fields_scroll.setWidgetResizable(True)
+        self.fields_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.body = QWidget()
-        self.scroll.setWidget(self.body)
-        outer.addWidget(self.scroll, 1)
+        self.fields_scroll.setWidget(self.body)
+        outer.addWidget(self.fields_scroll, 1)
         self.messages = QLabel("")
         self.messages.setObjectName("FormMessages")
         self.messages.setWordWrap(True)
@@ -190,7 +190,7 @@ class EntryForm(QGroupBox):
             self.blocks["reason"] = FieldBlock("Reason for correction *", self.reason, self.reason)
             column.addWidget(self.blocks["reason"])
         column.addStretch(1)
-        self.scroll.setWidget(self.body)  # the old body goes with it
+        self.fields_scroll.setWidget(self.body)  # the old body goes with it
         if self.kind is EventKind.MEDICATION:
             self.inputs["drug"].combo.currentIndexChanged.connect(self._drug_changed)
             self.inputs["dose"].line.textChanged.connect(self._update_hint)
@@ -214,12 +214,12 @@ class EntryForm(QGroupBox):
     @property
     def catalog_model(self) -> QComboBox:
         assert self.catalog_choice is not None, "the catalog is offered on a device entry only"
-        return self.catalog_choice.model
+        return self.catalog_choice.model_combo
 
     @property
     def catalog_size(self) -> QComboBox:
         assert self.catalog_choice is not None, "the catalog is offered on a device entry only"
-        return self.catalog_choice.size
+        return self.catalog_choice.size_combo
 
     def is_dirty(self) -> bool:
         """Something was typed or chosen since the form opened (its prefill does not count)."""
@@ -243,7 +243,7 @@ class EntryForm(QGroupBox):
         widget: QWidget | None = new
         while widget is not None and not isinstance(widget, FieldBlock):
             widget = widget.parentWidget()
-        self.scroll.ensureWidgetVisible(widget if widget is not None and self.body.isAncestorOf(widget) else new,
+        self.fields_scroll.ensureWidgetVisible(widget if widget is not None and self.body.isAncestorOf(widget) else new,
                                         0, 6)
 
     def _fill_from_catalog(self, values: dict[str, Any]) -> None:
@@ -332,7 +332,7 @@ class EntryForm(QGroupBox):
         if block is not None:
             editor = block.label.buddy() or block.field
             editor.setFocus()
-            self.scroll.ensureWidgetVisible(block, 0, 6)
+            self.fields_scroll.ensureWidgetVisible(block, 0, 6)
 
     def submit(self) -> None:
         if self.kind is None or self.record is None:

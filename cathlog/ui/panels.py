@@ -40,6 +40,7 @@ class Panel(QFrame):
         self.layout_.setContentsMargins(12, 8, 12, 8)
         head = QLabel(title)
         head.setObjectName("PanelTitle")
+        head.setWordWrap(True)  # a long title must not widen the panel column
         self.layout_.addWidget(head)
         self.value = QLabel("—")
         self.value.setObjectName("PanelValue")
@@ -154,7 +155,7 @@ class TimerPanel(Panel):
     def __init__(self):
         super().__init__("Inflation / atherectomy timer  [F5]", "timer panel")
         row = QHBoxLayout()
-        self.device = narrow_combo(QComboBox(), 8)  # long device names must not widen the panel column
+        self.device = narrow_combo(QComboBox(), 5)  # long device names must not widen the panel column
         self.device.setObjectName("timer_device")
         self.device.setAccessibleName("device to time")
         self.button = QPushButton("START  F5")
