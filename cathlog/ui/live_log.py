@@ -127,7 +127,8 @@ class LiveLogPage(CaseActions):
         split.addWidget(self.form)
         split.addWidget(self._panel_column())
         split.setSizes([640, 360, 330])
-        split.setStretchFactor(0, 1)
+        for column, stretch in enumerate((2, 1, 1)):  # a wide screen widens the form and panels too
+            split.setStretchFactor(column, stretch)
         split.setChildrenCollapsible(False)
         root.addWidget(split, 1)
         root.addLayout(self._quick_row())

@@ -10,6 +10,7 @@ each save would cost a layout of the whole case per entry."""
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QTableView
 
 from cathlog.domain.describe import KIND_TITLES
@@ -68,10 +69,12 @@ def setup_log_view(view: LogView) -> None:
     header = view.horizontalHeader()
     view.ensurePolished()  # the theme's font, not the default one, sets the widths
     width = view.fontMetrics().horizontalAdvance
-    for column, sample in ((0, "00:00  "), (1, max(KIND_TITLES.values(), key=len) + "  "),
-                           (3, "k.walsh (late)")):  # longer ones wrap
+    bold = view.font()
+    bold.setBold(True)
+    kind_width = max(width(max(KIND_TITLES.values(), key=len)), QFontMetrics(bold).horizontalAdvance("⚠ COMPLICATION"))
+    for column, needed in ((0, width("00:00  ")), (1, kind_width), (3, width("k.walsh (late)"))):  # longer ones wrap
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(column, width(sample) + 16)
+        header.resizeSection(column, needed + 16)
     header.setSectionResizeMode(DETAILS, QHeaderView.ResizeMode.Stretch)
     view.setWordWrap(True)
     view.setTextElideMode(Qt.TextElideMode.ElideNone)
