@@ -221,6 +221,10 @@ class EntryForm(QGroupBox):
         assert self.catalog_choice is not None, "the catalog is offered on a device entry only"
         return self.catalog_choice.size_combo
 
+    def mark_unsaved(self) -> None:
+        """What the form opened with is itself news (a scan, a timed inflation): dropping it asks too."""
+        self._clean = None
+
     def is_dirty(self) -> bool:
         """Something was typed or chosen since the form opened (its prefill does not count)."""
         return self.kind is not None and self.isVisible() and self.draft() != self._clean

@@ -363,6 +363,8 @@ class LiveLogPage(CaseActions):
             return
         remembered = last_used(self.record, kind)  # the ACT analyser, cartridge, contrast agent used last
         self.form.start(self.record, kind, {**remembered, **(prefill or {})} if remembered else prefill)
+        if prefill:  # a scan's or the timer's values: not typed, but lost as surely as typing
+            self.form.mark_unsaved()
 
     def _on_saved(self, ev: EventVersion) -> None:
         self.reload()

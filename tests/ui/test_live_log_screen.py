@@ -192,6 +192,19 @@ def test_a_scan_over_a_half_typed_entry_asks_and_keeps_it(qtbot, window, case, m
     assert "Scan not used" in live.message.text()
 
 
+def test_a_scanned_device_not_yet_saved_is_not_dropped_silently(qtbot, window, case, monkeypatch):
+    asked = []
+    monkeypatch.setattr(entry_drafts, "ask_discard", lambda *a: asked.append(a[1:]) or False)
+    window.open_case(case)
+    live = window.live
+    live.scan.setText("(01)08809630000389(17)290101(10)LOT1")
+    live.scanned()
+    assert live.form.kind is EventKind.DEVICE and live.form.inputs["lot"].value() == "LOT1"
+    qtbot.keyClick(live.timeline, Qt.Key.Key_F3)
+    assert asked == [("device", "start a new act entry")]
+    assert live.form.kind is EventKind.DEVICE and live.form.inputs["lot"].value() == "LOT1"
+
+
 def test_the_wheel_cannot_change_a_form_choice_nobody_focused(qtbot, window, case):
     window.open_case(case)
     live = window.live
