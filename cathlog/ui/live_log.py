@@ -20,13 +20,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -45,7 +44,7 @@ from cathlog.services import Services
 from cathlog.ui import entry_drafts
 from cathlog.ui.case_widgets import AllergyBanner, DrugTotalsPanel
 from cathlog.ui.entry_form import EntryForm
-from cathlog.ui.live_log_actions import CaseActions
+from cathlog.ui.live_log_actions import CaseActions, ScanField
 from cathlog.ui.models import EventTableModel, ObjectRole, local_time
 from cathlog.ui.panels import ActPanel, ContrastPanel, RadiationPanel, TimerPanel
 from cathlog.ui.theme import set_tone
@@ -57,19 +56,6 @@ QUICK_KEYS = [
     ("F9", EventKind.COMPLICATION), ("F10", EventKind.NOTE),
 ]
 CLOSE_KEY, REOPEN_KEY, BACK_KEYS = "Ctrl+Shift+C", "Ctrl+Shift+O", ("Esc", "Alt+Left")
-
-
-class ScanField(QLineEdit):
-    """A line edit that keeps the GS1 group separator a scanner types (Ctrl+] or the
-    raw 0x1D character), which QLineEdit would drop, as the visible "␝"."""
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        ctrl_bracket = event.key() == Qt.Key.Key_BracketRight and \
-            event.modifiers() & Qt.KeyboardModifier.ControlModifier
-        if event.text() == "\x1d" or ctrl_bracket:
-            self.insert("␝")
-            return
-        super().keyPressEvent(event)
 
 
 def _key_button(text: str, key: str, name: str, tip: str) -> QPushButton:

@@ -1,12 +1,14 @@
-"""What the live log does beyond logging entries: void an entry, read a scan,
-set the ACT target band, close and reopen the case. Mixed into LiveLogPage
+"""What the live log does beyond logging entries: the scan field and reading a scan,
+void an entry, set the ACT target band, close and reopen the case. Mixed into LiveLogPage
 (cathlog.ui.live_log), whose widgets and helpers these use."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from cathlog.catalog import Catalog
 from cathlog.domain.enums import Action, EventKind, ProcedureStatus
@@ -16,9 +18,20 @@ from cathlog.rules.case_facts import missing_at_close, scan_check
 from cathlog.services import Services
 
 if TYPE_CHECKING:  # biip loads on the first scan, not at start-up
-    from PySide6.QtWidgets import QLineEdit
-
     from cathlog.rules.barcode import ScannedUdi
+
+
+class ScanField(QLineEdit):
+    """A line edit that keeps the GS1 group separator a scanner types (Ctrl+] or the
+    raw 0x1D character), which QLineEdit would drop, as the visible "␝"."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        ctrl_bracket = event.key() == Qt.Key.Key_BracketRight and \
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        if event.text() == "\x1d" or ctrl_bracket:
+            self.insert("␝")
+            return
+        super().keyPressEvent(event)
 
 
 class CaseActions(QWidget):
