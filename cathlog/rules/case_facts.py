@@ -356,13 +356,16 @@ LATE_AFTER = timedelta(minutes=5)
 
 
 def entry_delay(history: EventHistory) -> timedelta:
-    """How long after it happened the entry was first entered. A correction (or a void) is
-    not lateness: the entry's own first recording counts, against its corrected time."""
-    return parse_utc_iso(history.versions[0].recorded_at) - parse_utc_iso(history.current.occurred_at)
+    """How long after the time it gave the entry was first entered: the first version's
+    recording against its own time. A correction (or a void) is judged by nothing but that:
+    correcting an entry later is not lateness, and a time moved by a correction does not make
+    an entry that was typed at once "late" after the fact (nor a late one timely)."""
+    first = history.versions[0]
+    return parse_utc_iso(first.recorded_at) - parse_utc_iso(first.occurred_at)
 
 
 def is_late(history: EventHistory) -> bool:
-    """Entered more than 5 minutes after it happened."""
+    """First entered more than 5 minutes after the time it was entered for."""
     return entry_delay(history) > LATE_AFTER
 
 

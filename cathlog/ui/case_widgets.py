@@ -30,6 +30,11 @@ class AllergyBanner(QLabel):
         self.setStyleSheet(BANNER_STYLE)
         self.hide()
 
+    @staticmethod
+    def shows(record: ProcedureRecord) -> bool:
+        """The banner is shown for this record (its allergies need not be repeated elsewhere)."""
+        return bool((record.patient.allergies or "").strip())
+
     def refresh(self, record: ProcedureRecord) -> None:
         allergies = (record.patient.allergies or "").strip()
         if not allergies:

@@ -2,8 +2,14 @@
 built from the data dictionary.
 
 Save (Enter) writes through the services at once. A refused value is named
-under its field and the input is kept; unusual values are listed and Save
+right under its field and the input is kept; unusual values are listed and Save
 becomes "Confirm and save". Time defaults to now and can be back-dated.
+
+Labels sit above their fields and the fields scroll inside the form (up and
+down only, never sideways), so the form fits a laptop screen's column; the title,
+the messages and Save / Cancel stay in view. The device form's grouping is in
+cathlog.ui.device_form. ``is_dirty`` tells whether anything was typed since the
+form opened, so the live log never throws typing away without asking.
 """
 
 from __future__ import annotations
@@ -13,55 +19,37 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
-    QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from cathlog.catalog import Catalog
-from cathlog.domain.describe import describe, device_name, kind_title
+from cathlog.domain.describe import kind_title
 from cathlog.domain.drugs import DRUGS
-from cathlog.domain.enums import Drug, EventKind, default_state
+from cathlog.domain.enums import Drug, EventKind
 from cathlog.domain.errors import CathlogError, ConfirmationRequired, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS, FieldType, shown_for
-from cathlog.domain.implants import PatientImplant
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
-from cathlog.rules.case_facts import PER_KG_DRUGS, AmbiguousTimeError, dose_per_kg, timed_devices, typed_moment
+from cathlog.rules.case_facts import PER_KG_DRUGS, AmbiguousTimeError, dose_per_kg, typed_moment
 from cathlog.services import Services
-from cathlog.ui.fields import FieldError, FieldInput
-from cathlog.ui.radiation_input import ConvertedInput, field_input
+from cathlog.ui.device_form import CatalogChoice, DeviceState, device_layout
+from cathlog.ui.entry_drafts import fill_draft, form_draft, implant_choices, ref_choices
+from cathlog.ui.fields import FieldBlock, FieldError, FieldInput
 from cathlog.ui.local_zone import local_zone
-
-
-
-def _ref_choices(record: ProcedureRecord, kind: EventKind, field: str) -> list[tuple[str, str]]:
-    others = {h.current.event_id: h.current for h in record.events}
-    timed = {t.event.event_id for t in timed_devices(record, kind)} \
-        if kind in (EventKind.INFLATION, EventKind.ATHERECTOMY) else None
-    out = []
-    for ev in record.current_events():
-        if field == "lesion_event_id" and ev.kind is EventKind.LESION:
-            out.append((ev.event_id, describe(ev, others)))
-        elif field in ("device_event_id", "delivered_with_event_id", "treated_with_event_id") \
-                and ev.kind is EventKind.DEVICE:
-            if timed is not None and ev.event_id not in timed:
-                continue
-            out.append((ev.event_id, device_name(ev.data) + (f", lot {ev.data['lot']}" if ev.data.get("lot") else "")))
-    return out
-
-
-def size_key(diameter_mm: float, length_mm: float | None) -> str:
-    """The catalog size combo's item data: '2.5x150' (Qt keeps strings as they are)."""
-    return f"{format_number(diameter_mm, 2)}x{format_number(length_mm, 1)}" if length_mm else format_number(diameter_mm, 2)
+from cathlog.ui.radiation_input import field_input
+from cathlog.ui.theme import set_tone
 
 
 class EntryForm(QGroupBox):
@@ -77,17 +65,28 @@ class EntryForm(QGroupBox):
         self.record: ProcedureRecord | None = None
         self.correcting: EventVersion | None = None
         self.inputs: dict[str, FieldInput] = {}
+        self.blocks: dict[str, FieldBlock] = {}  # by field name, and "occurred_at", "reason"
+        self.catalog_choice: CatalogChoice | None = None
         self._pending_confirm: tuple[tuple[str, ...], str] | None = None
+        self._clean: dict[str, Any] | None = None  # the form as it opened (with its prefill)
         self.tz: tzinfo | None = local_zone()  # the lab's zone with its DST rules (tests inject one)
         self._time_choice: tuple[str, int] | None = None  # (typed time, fold) the nurse chose
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.setSpacing(4)
         self.heading = QLabel("")
         self.heading.setObjectName("FormTitle")
         self.heading.setAccessibleName("entry form title")
+        self.heading.setWordWrap(True)
         outer.addWidget(self.heading)
+        self.fields_scroll = QScrollArea()
+        self.fields_scroll.setObjectName("FormScroll")
+        self.fields_scroll.setWidgetResizable(True)
+        self.fields_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.body = QWidget()
-        outer.addWidget(self.body)
-        self._body_index = 1
+        self.fields_scroll.setWidget(self.body)
+        outer.addWidget(self.fields_scroll, 1)
         self.messages = QLabel("")
         self.messages.setObjectName("FormMessages")
         self.messages.setWordWrap(True)
@@ -105,11 +104,20 @@ class EntryForm(QGroupBox):
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
         outer.addLayout(buttons)
-        outer.addStretch(1)
         for key in ("Return", "Enter"):
             QShortcut(QKeySequence(key), self, self.submit, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        QShortcut(QKeySequence("Escape"), self, self.cancel, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_moved)
         self.hide()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        # Esc cancels. (In the live log the page's own Esc shortcut gets there first and cancels
+        # through the same method: one Esc for "close the form, else back to the cases".)
+        if event.key() == Qt.Key.Key_Escape:
+            self.cancel()
+            return
+        super().keyPressEvent(event)
 
     # --- building ----------------------------------------------------------------
 
@@ -118,58 +126,74 @@ class EntryForm(QGroupBox):
         self.record, self.kind, self.correcting = record, EventKind(kind), correcting
         self._pending_confirm = None
         self._time_choice = None
-        old = self.body
         self.body = QWidget()
-        outer = self.layout()
-        assert outer is not None  # set in __init__
-        outer.replaceWidget(old, self.body)
-        old.deleteLater()
-        form = QFormLayout(self.body)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        column = QVBoxLayout(self.body)
+        column.setContentsMargins(0, 0, 4, 0)
+        column.setSpacing(6)
         self.heading.setText(("Correct: " if correcting else "New: ") + kind_title(self.kind))
         self.time = QLineEdit()
         self.time.setObjectName("occurred_at")
         self.time.setAccessibleName("time of the entry (HH:MM)")
         self.time.setPlaceholderText("HH:MM")
+        self.time.setMinimumWidth(60)
         now = QPushButton("Now")
         now.setAccessibleName("set time to now")
         now.clicked.connect(lambda: self.time.setText(self._now().strftime("%H:%M")))
-        row = QHBoxLayout()
+        time_row = QWidget()
+        row = QHBoxLayout(time_row)
+        row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.time, 1)
         row.addWidget(now)
-        form.addRow("Time", row)
         self.performed_by = QLineEdit()
         self.performed_by.setObjectName("performed_by")
         self.performed_by.setAccessibleName("performed by")
         self.performed_by.setPlaceholderText("who did it (blank: not recorded)")
-        form.addRow("Performed by", self.performed_by)
-        if self.kind is EventKind.DEVICE:
-            self._catalog_row(form)
+        self.performed_by.setMinimumWidth(60)
+        self.blocks = {"occurred_at": FieldBlock("Time", time_row, self.time),
+                       "performed_by": FieldBlock("Performed by", self.performed_by, self.performed_by)}
         self.inputs = {}
+        field_blocks: dict[str, FieldBlock] = {}
         for spec in EVENT_FIELDS[self.kind]:
             if not shown_for(spec, record.procedure.category):  # lesion forms by category (issue 11 item 9)
                 continue
-            refs = _ref_choices(record, self.kind, spec.name) if spec.type is FieldType.REF else ()
+            refs = ref_choices(record, self.kind, spec.name) if spec.type is FieldType.REF else ()
             if spec.name == "removes_event_id":  # a choice among the patient's implants still in place
-                spec, refs = replace(spec, type=FieldType.REF), self._implant_choices(record, correcting)
+                spec, refs = replace(spec, type=FieldType.REF), implant_choices(self.services, self.actor, record, correcting)
             field = field_input(spec, refs)
             self.inputs[spec.name] = field
-            form.addRow(field.label, field)
+            field_blocks[spec.name] = FieldBlock(field.label, field, field.editor)
+        self.blocks.update(field_blocks)
         self.hint = QLabel("")
         self.hint.setObjectName("Hint")
         self.hint.setAccessibleName("calculation")
-        form.addRow("", self.hint)
+        self.hint.setWordWrap(True)
         self.reason = QLineEdit()
         self.reason.setObjectName("reason")
         self.reason.setAccessibleName("reason for the correction")
+        self.reason.setMinimumWidth(60)
+        column.addWidget(self.blocks["occurred_at"])
+        column.addWidget(self.blocks["performed_by"])
+        self.catalog_choice = None
+        self.device_state: DeviceState | None = None
+        if self.kind is EventKind.DEVICE:
+            self.device_state = DeviceState(self.inputs)
+            self.catalog_choice = CatalogChoice(self.catalog, self._fill_from_catalog)
+            if not correcting:
+                self.inputs["device_type"].combo.currentIndexChanged.connect(self.device_state.type_changed)
+            for widget in device_layout(field_blocks, self.catalog_choice):
+                column.addWidget(widget)
+        else:
+            for block in field_blocks.values():
+                column.addWidget(block)
+        column.addWidget(self.hint)
         if correcting:
-            form.addRow("Reason for correction *", self.reason)
+            self.blocks["reason"] = FieldBlock("Reason for correction *", self.reason, self.reason)
+            column.addWidget(self.blocks["reason"])
+        column.addStretch(1)
+        self.fields_scroll.setWidget(self.body)  # the old body goes with it
         if self.kind is EventKind.MEDICATION:
             self.inputs["drug"].combo.currentIndexChanged.connect(self._drug_changed)
             self.inputs["dose"].line.textChanged.connect(self._update_hint)
-        self._auto_state: str | None = None
-        if self.kind is EventKind.DEVICE and not correcting:
-            self.inputs["device_type"].combo.currentIndexChanged.connect(self._device_type_changed)
         values = dict(correcting.data) if correcting else {}
         values.update(prefill or {})
         for name, value in values.items():
@@ -180,11 +204,30 @@ class EntryForm(QGroupBox):
                           else self._now().strftime("%H:%M"))
         if correcting and correcting.performed_by:
             self.performed_by.setText(correcting.performed_by)
-        self.messages.setText("")
+        self._show([])
         self.save_button.setText("Save (Enter)")
         self.show()
         self.visibility_changed.emit(True)
+        self._clean = self.draft()
         self._focus_first_empty()
+
+    @property
+    def catalog_model(self) -> QComboBox:
+        assert self.catalog_choice is not None, "the catalog is offered on a device entry only"
+        return self.catalog_choice.model_combo
+
+    @property
+    def catalog_size(self) -> QComboBox:
+        assert self.catalog_choice is not None, "the catalog is offered on a device entry only"
+        return self.catalog_choice.size_combo
+
+    def mark_unsaved(self) -> None:
+        """What the form opened with is itself news (a scan, a timed inflation): dropping it asks too."""
+        self._clean = None
+
+    def is_dirty(self) -> bool:
+        """Something was typed or chosen since the form opened (its prefill does not count)."""
+        return self.kind is not None and self.isVisible() and self.draft() != self._clean
 
     def _focus_first_empty(self) -> None:
         for field in self.inputs.values():
@@ -197,72 +240,22 @@ class EntryForm(QGroupBox):
                 return
         self.save_button.setFocus()
 
-    def _catalog_row(self, form: QFormLayout) -> None:
-        self.catalog_model = QComboBox()
-        self.catalog_model.setObjectName("catalog_item")
-        self.catalog_model.setAccessibleName("catalog device")
-        self.catalog_model.addItem("— from the catalog —", None)
-        for item in self.catalog.items:
-            self.catalog_model.addItem(f"{item.device_type.label}: {item.label}", item.id)
-        self.catalog_size = QComboBox()
-        self.catalog_size.setObjectName("catalog_size")
-        self.catalog_size.setAccessibleName("catalog size")
-        self.catalog_model.currentIndexChanged.connect(self._catalog_item_changed)
-        self.catalog_size.activated.connect(self._catalog_size_chosen)
-        row = QHBoxLayout()
-        row.addWidget(self.catalog_model, 2)
-        row.addWidget(self.catalog_size, 1)
-        form.addRow("Catalog", row)
-
-    def _catalog_item(self):
-        item_id = self.catalog_model.currentData()
-        return next((i for i in self.catalog.items if i.id == item_id), None)
-
-    def _catalog_item_changed(self) -> None:
-        item = self._catalog_item()
-        self.catalog_size.clear()
-        if item is None:
+    def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Tabbing scrolls the whole field into view, its label too, not only the editor."""
+        if new is None or self.kind is None or not self.body.isAncestorOf(new):
             return
-        sizes = [(d, ln) for d in item.diameters_mm for ln in item.lengths_mm] or [(d, None) for d in item.diameters_mm]
-        for d, ln in sizes:
-            text = f"{format_number(d, 2)} × {format_number(ln, 1)} mm" if ln else f"{format_number(d, 2)} mm"
-            self.catalog_size.addItem(text, size_key(d, ln))
-        self._fill_from_catalog(item, None, None)
+        widget: QWidget | None = new
+        while widget is not None and not isinstance(widget, FieldBlock):
+            widget = widget.parentWidget()
+        self.fields_scroll.ensureWidgetVisible(widget if widget is not None and self.body.isAncestorOf(widget) else new,
+                                        0, 6)
 
-    def _catalog_size_chosen(self) -> None:
-        item = self._catalog_item()
-        key = self.catalog_size.currentData()
-        if item and key:
-            diameter, _, length = key.partition("x")
-            self._fill_from_catalog(item, float(diameter), float(length) if length else None)
-
-    def _fill_from_catalog(self, item, diameter, length) -> None:
-        for name, value in item.entry(diameter, length).items():
+    def _fill_from_catalog(self, values: dict[str, Any]) -> None:
+        for name, value in values.items():
             if name in self.inputs:
                 self.inputs[name].set_value(value)
-        self._device_type_changed()
-
-    def _device_type_changed(self) -> None:
-        """An implantable kind is stored implanted unless the nurse says otherwise: the state
-        follows the kind until the nurse chooses one herself (issue 11 item 1)."""
-        kind, state = self.inputs["device_type"].value(), self.inputs["state"].value()
-        if kind and (state is None or state == self._auto_state):
-            self._auto_state = default_state(kind).value
-            self.inputs["state"].set_value(self._auto_state)
-
-    def _implant_choices(self, record: ProcedureRecord, correcting: EventVersion | None) -> list[tuple[str, str]]:
-        """The patient's implants still in place (every case), for an entry that removes one."""
-        found: tuple[PatientImplant, ...] = ()
-        if record.patient.patient_id:
-            try:
-                found = self.services.implants.in_place(self.actor, record.patient.patient_id)
-            except CathlogError:
-                pass  # no list to choose from; the removal can still be recorded without the link
-        choices = [(i.event.event_id, i.title) for i in found]
-        old = correcting.data.get("removes_event_id") if correcting else None
-        if old and old not in {c[0] for c in choices}:
-            choices.append((old, f"implant {old[:8]} (already removed)"))
-        return choices
+        if self.device_state is not None:
+            self.device_state.type_changed()
 
     def _drug_changed(self) -> None:
         drug = self.inputs["drug"].value()
@@ -315,55 +308,52 @@ class EntryForm(QGroupBox):
 
     def draft(self) -> dict[str, Any] | None:
         """What is typed so far, as typed (for the idle lock to keep for its author)."""
-        if self.kind is None or self.record is None:
-            return None
-        fields = {}
-        for name, field in self.inputs.items():
-            e = field.editor
-            if hasattr(e, "currentData"):
-                fields[name] = e.currentData()
-            elif hasattr(e, "isChecked"):
-                fields[name] = e.isChecked()
-            elif hasattr(e, "toPlainText"):
-                fields[name] = e.toPlainText()
-            else:
-                fields[name] = e.text()
-        return {"procedure_id": self.record.procedure.procedure_id, "kind": self.kind.value,
-                "correcting": self.correcting, "time": self.time.text(), "performed_by": self.performed_by.text(),
-                "reason": self.reason.text(), "fields": fields,
-                "units": {n: f.units.currentData() for n, f in self.inputs.items() if isinstance(f, ConvertedInput)}}
+        return form_draft(self)
 
     def restore_draft(self, record: ProcedureRecord, draft: dict[str, Any]) -> None:
         self.start(record, EventKind(draft["kind"]), correcting=draft["correcting"])
-        for name, value in draft["fields"].items():
-            e = self.inputs[name].editor
-            if isinstance(e, QComboBox):
-                e.setCurrentIndex(max(0, e.findData(value)))
-            elif hasattr(e, "setChecked"):
-                e.setChecked(bool(value))
-            elif hasattr(e, "setPlainText"):
-                e.setPlainText(value)
-            else:
-                e.setText(value)
-        for name, unit in draft.get("units", {}).items():  # a radiation value typed in a chosen unit
-            field = self.inputs[name]
-            if isinstance(field, ConvertedInput):
-                field.units.setCurrentIndex(field.units.findData(unit))
-        self.time.setText(draft["time"])
-        self.performed_by.setText(draft["performed_by"])
-        self.reason.setText(draft["reason"])
+        fill_draft(self, draft)
 
     def collect(self) -> dict[str, Any]:
-        return {name: field.value() for name, field in self.inputs.items()}
+        """Every field's value; a FieldError naming each unreadable one (each also under its field)."""
+        values, errors = {}, []
+        for name, field in self.inputs.items():
+            try:
+                values[name] = field.value()
+            except FieldError as exc:
+                self.blocks[name].set_error(str(exc))
+                errors.append(str(exc))
+        if errors:
+            raise FieldError("; ".join(errors))
+        return values
+
+    def _clear_errors(self) -> None:
+        for block in self.blocks.values():
+            block.set_error("")
+
+    def _focus_error(self) -> None:
+        block = next((b for b in self.blocks.values() if b.error.isVisibleTo(self)), None)
+        if block is not None:
+            editor = block.label.buddy() or block.field
+            editor.setFocus()
+            self.fields_scroll.ensureWidgetVisible(block, 0, 6)
 
     def submit(self) -> None:
         if self.kind is None or self.record is None:
             return
+        self._clear_errors()
         try:
             data = self.collect()
-            when = self._occurred_at()
         except FieldError as exc:
             self._show([str(exc)], error=True)
+            self._focus_error()
+            return
+        try:
+            when = self._occurred_at()
+        except FieldError as exc:
+            self.blocks["occurred_at"].set_error(str(exc))
+            self._show([str(exc)], error=True)
+            self._focus_error()
             return
         data = {k: v for k, v in data.items() if v is not None and v is not False}
         fingerprint = repr((sorted(data.items()), when))
@@ -386,28 +376,32 @@ class EntryForm(QGroupBox):
             return
         except ValidationError as exc:
             self._pending_confirm = None
+            for issue in exc.issues:
+                block = self.blocks.get(issue.field)
+                if block is not None:
+                    block.set_error(issue.message)
             self._show([i.message for i in exc.issues], error=True)
-            field = next((self.inputs[i.field] for i in exc.issues if i.field in self.inputs), None)
-            if field:
-                field.editor.setFocus()
+            self._focus_error()
             return
         except CathlogError as exc:
             self._show([str(exc)], error=True)
             return
-        self.hide()
-        self.visibility_changed.emit(False)
-        self.kind = None
+        self._close()
         self.saved.emit(ev)
 
     def _show(self, lines: list[str], error: bool = False) -> None:
+        """The form's message line: a refusal (alert colour), a question to confirm (caution), or nothing."""
         prefix = "✖ Not saved: " if error else "Please check, then confirm: "
         self.messages.setProperty("error", error)
-        self.messages.setText(prefix + "\n".join(lines))
-        self.messages.style().unpolish(self.messages)
-        self.messages.style().polish(self.messages)
+        self.messages.setText(prefix + "\n".join(lines) if lines else "")
+        set_tone(self.messages, "error" if error else "caution" if lines else None)
 
-    def cancel(self) -> None:
+    def _close(self) -> None:
         self.hide()
         self.visibility_changed.emit(False)
         self.kind = None
+        self._clean = None
+
+    def cancel(self) -> None:
+        self._close()
         self.closed.emit()

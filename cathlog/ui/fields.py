@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -34,14 +37,30 @@ class FieldError(ValueError):
     """What a person typed cannot be read as this field's type."""
 
 
+def narrow_combo(combo: QComboBox, chars: int = 10) -> QComboBox:
+    """A combo that asks for the width of ``chars`` characters, not of its longest item: a form of
+    long catalog names still fits a laptop screen without scrolling sideways (the open list shows
+    the items in full)."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    combo.view().setTextElideMode(Qt.TextElideMode.ElideNone)
+    return combo
+
+
 class FieldInput(QWidget):
-    """One labelled input: ``value()`` reads it, ``set_value()`` fills it."""
+    """One input: ``value()`` reads it, ``set_value()`` fills it. The editor and its unit sit in
+    ``row``; ``column`` holds the row and anything shown under it (a conversion)."""
 
     def __init__(self, spec: FieldSpec, refs: Sequence[tuple[str, str]] = (), parent: QWidget | None = None):
         super().__init__(parent)
         self.spec = spec
-        layout = QHBoxLayout(self)
+        self.column = QVBoxLayout(self)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.column.setSpacing(2)
+        layout = self.row = QHBoxLayout()
         layout.setContentsMargins(0, 0, 0, 0)
+        self.column.addLayout(layout)
         name = spec.label + (f" ({spec.unit})" if spec.unit else "")
         t = spec.type
         if t is FieldType.BOOL:
@@ -53,7 +72,7 @@ class FieldInput(QWidget):
             items = refs if t is FieldType.REF else list(zip(spec.choices, spec.choice_labels or spec.choices))
             for value, text in items:
                 combo.addItem(text, value)
-            self.editor = combo
+            self.editor = narrow_combo(combo)
         elif spec.multiline:
             box = QPlainTextEdit()
             box.setTabChangesFocus(True)
@@ -61,6 +80,7 @@ class FieldInput(QWidget):
             self.editor = box
         else:
             edit = QLineEdit()
+            edit.setMinimumWidth(60)
             if spec.is_number:
                 low, high = spec.hard or (None, None)
                 places = "whole number" if spec.type is FieldType.INT or not spec.decimals else (
@@ -77,7 +97,6 @@ class FieldInput(QWidget):
         if spec.unit:
             unit = QLabel(spec.unit)
             unit.setObjectName("Unit")
-            unit.setFixedWidth(120)
             layout.addWidget(unit)
 
     @property
@@ -131,3 +150,34 @@ class FieldInput(QWidget):
             e.setText(format_number(value, 0 if self.spec.type is FieldType.INT else self.spec.decimals))
         else:
             e.setText("" if value is None else str(value))
+
+
+class FieldBlock(QWidget):
+    """A field as the forms lay it out: its label above it, its own error right under it (the
+    form names a refused value where it was typed), so a narrow form never scrolls sideways and
+    the label never scrolls away from its field."""
+
+    def __init__(self, text: str, field: QWidget, editor: QWidget | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("FieldBlock")
+        self.field = field
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        self.label = QLabel(text)
+        self.label.setObjectName("FieldLabel")
+        self.label.setWordWrap(True)
+        if editor is not None:
+            self.label.setBuddy(editor)
+        layout.addWidget(self.label)
+        layout.addWidget(field)
+        self.error = QLabel("")
+        self.error.setObjectName("FieldError")
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName(f"{text.rstrip(' *')}: error")
+        self.error.hide()
+        layout.addWidget(self.error)
+
+    def set_error(self, text: str) -> None:
+        self.error.setText(f"✖ {text}" if text else "")
+        self.error.setVisible(bool(text))

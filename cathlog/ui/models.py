@@ -14,6 +14,7 @@ from cathlog.domain.enums import Category, EventKind
 from cathlog.domain.records import CaseSummary, EventHistory, EventVersion, parse_utc_iso
 from cathlog.rules.case_facts import dose_per_kg, is_late
 from cathlog.rules.implant_facts import implant_tag
+from cathlog.ui.theme import colour
 
 ObjectRole = Qt.ItemDataRole.UserRole
 T = TypeVar("T")
@@ -136,23 +137,38 @@ class CaseTableModel(ListTableModel[CaseSummary]):
 
 
 class EventTableModel(ListTableModel[EventHistory]):
-    """The timeline: voided entries struck through, corrected ones marked."""
+    """The timeline: voided entries struck through, corrected ones marked; complications and
+    implants stand out by an icon and a word in the Entry column, bold text and a tinted row
+    (colour is never the only sign)."""
 
     def __init__(self, parent=None):
         self._others: dict[str, EventVersion] = {}
         super().__init__([
             Column("Time", lambda h: local_time(h.current.occurred_at, "%H:%M")),
-            Column("Entry", lambda h: kind_title(h.current.kind)),
+            Column("Entry", self._entry),
             Column("Details", self._details),
             Column("Recorded by", lambda h: self._recorded(h)),
         ], parent)
+        self._strike = QFont()
+        self._strike.setStrikeOut(True)
+        self._bold = QFont()
+        self._bold.setBold(True)
 
     def set_rows(self, rows: Sequence[EventHistory], weight_kg: float | None = None) -> None:
         self._others = {h.current.event_id: h.current for h in rows}
         self._weight_kg = weight_kg
         super().set_rows(rows)
-        self._strike = QFont()
-        self._strike.setStrikeOut(True)
+
+    @staticmethod
+    def _entry(history: EventHistory) -> str:
+        ev = history.current
+        if ev.voided:
+            return kind_title(ev.kind)
+        if ev.kind is EventKind.COMPLICATION:
+            return "⚠ " + kind_title(ev.kind).upper()
+        if implant_tag(ev):
+            return "▣ " + kind_title(ev.kind)
+        return kind_title(ev.kind)
 
     def _details(self, history: EventHistory) -> str:
         text = describe(history.current, self._others)
@@ -163,7 +179,8 @@ class EventTableModel(ListTableModel[EventHistory]):
             text += f" ({per_kg:.0f} {ev.data['dose_unit']}/kg)"
         tag = implant_tag(ev)
         if tag:
-            text = f"▣ {tag}: {text}"
+            serial = f", serial {ev.data['serial']}" if ev.data.get("serial") else ""
+            text = f"▣ {tag}: {text}{serial}"  # the serial names the implant on the patient's card
         if history.current.voided:
             return f"VOID: {text} (reason: {history.current.reason})"
         if history.corrected:
@@ -175,15 +192,36 @@ class EventTableModel(ListTableModel[EventHistory]):
 
     @staticmethod
     def _recorded(history: EventHistory) -> str:
-        # Entered more than 5 minutes after it happened: marked, the exact time is in the tooltip.
-        return history.current.recorded_by + (" (late)" if is_late(history) else "")
+        """Who first entered it, marked "(late)" when that was more than 5 minutes after the time
+        it gave (the exact times are in the tooltip); a later corrector or voider is named apart,
+        so "late" never reads as said of the correction."""
+        first, current = history.versions[0], history.current
+        text = first.recorded_by + (" (late)" if is_late(history) else "")
+        if len(history.versions) > 1 and current.recorded_by != first.recorded_by:
+            text += f"; {'voided' if current.voided else 'corrected'} by {current.recorded_by}"
+        return text
+
+    @staticmethod
+    def _stands_out(ev: EventVersion) -> str | None:
+        if ev.voided:
+            return None
+        if ev.kind is EventKind.COMPLICATION:
+            return "alert"
+        return "implant" if implant_tag(ev) else None
 
     def extra_data(self, obj: EventHistory, role: int) -> Any:
-        if role == Qt.ItemDataRole.FontRole and obj.current.voided:
-            return self._strike
+        if role == Qt.ItemDataRole.FontRole:
+            if obj.current.voided:
+                return self._strike
+            return self._bold if self._stands_out(obj.current) else None
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            tone = self._stands_out(obj.current)
+            if tone is None:
+                return None
+            return colour(f"{tone}_bg" if role == Qt.ItemDataRole.BackgroundRole else tone)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(f"v{v.version} entered {local_time(v.recorded_at)} by {v.recorded_by}: "
+            return "\n".join(f"v{v.version} entered {local_time(v.recorded_at)} by {v.recorded_by}"
+                             f" for {local_time(v.occurred_at, '%H:%M')}: "
                              f"{'VOID' if v.voided else describe(v, self._others)}"
                              + (f" — {v.reason}" if v.reason else "") for v in obj.versions)
         return None
-

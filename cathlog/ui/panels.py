@@ -17,6 +17,7 @@ from cathlog.domain.units import format_number
 from cathlog.rules import alerts
 from cathlog.rules.alerts import Level
 from cathlog.rules.case_facts import ActVerdict, act_band_now, act_series, timed_devices
+from cathlog.ui.fields import narrow_combo
 from cathlog.ui.models import local_time
 
 ICONS = {Level.NONE: "○", Level.OK: "✔", Level.CAUTION: "▲", Level.ALERT: "⚠"}
@@ -39,6 +40,7 @@ class Panel(QFrame):
         self.layout_.setContentsMargins(12, 8, 12, 8)
         head = QLabel(title)
         head.setObjectName("PanelTitle")
+        head.setWordWrap(True)  # a long title must not widen the panel column
         self.layout_.addWidget(head)
         self.value = QLabel("—")
         self.value.setObjectName("PanelValue")
@@ -58,6 +60,7 @@ class Panel(QFrame):
         self.style().polish(self)
 
 
+TREND_SHOWN = 5  # the latest readings in the panel (the newest always in view); all of them in its tooltip
 VERDICT_ICONS = {ActVerdict.BELOW: "▼", ActVerdict.IN: "✔", ActVerdict.ABOVE: "▲"}
 
 
@@ -93,7 +96,12 @@ class ActPanel(Panel):
         self.set_level(status.level, status.message)
         set_by = "set for this case" if band.physician_set else (
             f"default for {ActDevice(band.device).label}" if band.device else "default")
-        self.trend.setText("\n".join(act_trend_lines(record)))
+        lines = act_trend_lines(record)
+        earlier = len(lines) - TREND_SHOWN
+        shown = ([f"… {earlier} earlier reading{'s' if earlier > 1 else ''} (hover for all)"] if earlier > 0 else []) \
+            + lines[-TREND_SHOWN:]
+        self.trend.setText("\n".join(shown))
+        self.trend.setToolTip("Every ACT of the case, oldest first:\n" + "\n".join(lines) if lines else "")
         self.setToolTip(f"Target band ({set_by}): {status.source}. Recheck every {recheck_min} min.")
         return status
 
@@ -147,7 +155,7 @@ class TimerPanel(Panel):
     def __init__(self):
         super().__init__("Inflation / atherectomy timer  [F5]", "timer panel")
         row = QHBoxLayout()
-        self.device = QComboBox()
+        self.device = narrow_combo(QComboBox(), 5)  # long device names must not widen the panel column
         self.device.setObjectName("timer_device")
         self.device.setAccessibleName("device to time")
         self.button = QPushButton("START  F5")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QLabel, QLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from cathlog.domain.fields import FieldSpec
 from cathlog.domain.units import (
@@ -33,8 +33,7 @@ class ConvertedInput(FieldInput):
 
     def __init__(self, spec: FieldSpec, refs: Sequence[tuple[str, str]] = (), parent: QWidget | None = None):
         super().__init__(spec, refs, parent)
-        layout = self.layout()
-        assert isinstance(layout, QLayout)
+        layout = self.row
         fixed = self.findChild(QLabel, "Unit")
         if fixed is not None:
             layout.removeWidget(fixed)
@@ -47,9 +46,9 @@ class ConvertedInput(FieldInput):
         self.conversion = QLabel("")
         self.conversion.setObjectName(f"{spec.name}_conversion")
         self.conversion.setAccessibleName(f"{spec.label} in {spec.unit}")
-        self.conversion.setMinimumWidth(150)
+        self.conversion.setWordWrap(True)
         layout.addWidget(self.units)
-        layout.addWidget(self.conversion)
+        self.column.addWidget(self.conversion)  # under the typing: the form stays narrow
         self.line.setPlaceholderText("as the C-arm shows it")
         self.line.textChanged.connect(self._show_conversion)
         self.units.currentIndexChanged.connect(self._show_conversion)

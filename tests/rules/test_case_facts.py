@@ -193,8 +193,12 @@ def test_band_changes_reach_the_record_through_the_services(services, nurse, phy
     # a correction made an hour later is not a late entry: the entry was made in time
     ((ev("note", 0, eid="n", recorded=1, text="a"), ev("note", 0, eid="n", recorded=60, version=2, text="b")),
      False),
-    # a correction that moves the time earlier: the first entry came 20 minutes after it happened
+    # a correction that moves the time earlier is judged by the entry's own time, not the corrected one:
+    # typed at once, the entry is not "late" because someone later put its time 19 minutes back
     ((ev("note", 0, eid="n", recorded=1, text="a"), ev("note", -19, eid="n", recorded=30, version=2, text="a")),
+     False),
+    # nor is a late entry made timely by a correction that moves its time later
+    ((ev("note", 0, eid="n", recorded=30, text="a"), ev("note", 28, eid="n", recorded=31, version=2, text="a")),
      True),
     # a late entry stays late when corrected at once
     ((ev("note", 0, eid="n", recorded=30, text="a"), ev("note", 0, eid="n", recorded=31, version=2, text="b")),
