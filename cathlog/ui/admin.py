@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLineEdit, QW
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.services import Services
-from cathlog.ui.admin_base import AdminDialog, DateBound, day_bounds, documents_folder, fill, fit_to_screen, make_table
+from cathlog.ui.admin_base import AdminDialog, DateBound, day_bounds, documents_folder, fill, make_table
 from cathlog.ui.export_dialog import ExportDialog
 from cathlog.ui.users_dialog import UsersDialog
 
@@ -35,8 +35,7 @@ class AuditDialog(AdminDialog):
         self.reload()
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None):
-        super().__init__(services, actor, "Audit trail", parent)
-        fit_to_screen(self, 1300, 750)
+        super().__init__(services, actor, "Audit trail", parent, preferred=(1300, 750))
         self.rows: list = []
         form = QHBoxLayout()
         self.case = QLineEdit()

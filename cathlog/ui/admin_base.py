@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QIcon, QWheelEvent
+from PySide6.QtGui import QIcon, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 from cathlog.domain.records import Actor
 from cathlog.services import Services
 from cathlog.ui.local_zone import local_zone
+from cathlog.ui.screen_fit import fit_window
+from cathlog.ui.theme import set_tone
 
 NO_SELECTION_TIP = "Select a row in the list first: the button acts on the selected row only."
 
@@ -58,15 +60,6 @@ def selected_row(table: QTableWidget) -> int | None:
     """The selected row, or None: the current cell alone (no visible selection) does not count."""
     rows = table.selectionModel().selectedRows()
     return rows[0].row() if rows else None
-
-
-def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
-    """Open at ``width`` x ``height``, or smaller on a smaller screen (never past its edges)."""
-    screen = widget.screen() or QGuiApplication.primaryScreen()
-    if screen is not None:
-        room = screen.availableGeometry()
-        width, height = min(width, room.width() - 20), min(height, room.height() - 40)
-    widget.resize(width, height)
 
 
 def confirm(parent: QWidget | None, title: str, text: str, yes: str = "Yes") -> bool:
@@ -156,11 +149,12 @@ def day_bounds(start: DateBound, end: DateBound) -> tuple[str | None, str | None
 
 
 class AdminDialog(QDialog):
-    def __init__(self, services: Services, actor: Actor, title: str, parent: QWidget | None = None):
+    def __init__(self, services: Services, actor: Actor, title: str, parent: QWidget | None = None,
+                 preferred: tuple[int, int] = (1000, 650)):
         super().__init__(parent)
         self.services, self.actor = services, actor
         self.setWindowTitle(f"cathlog — {title}")
-        fit_to_screen(self, 1000, 650)
+        fit_window(self, type(self).__name__, preferred)  # within the screen, at the size its user left it
         self.layout_ = QVBoxLayout(self)
         heading = QLabel(title)
         heading.setObjectName("Title")
@@ -172,10 +166,8 @@ class AdminDialog(QDialog):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
     def say(self, text: str, error: bool = False) -> None:
-        self.message.setProperty("error", error)
         self.message.setText(("✖ " if error else "") + text)
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
+        set_tone(self.message, "error" if error else "ok" if text else None)
 
     def buttons(self, *items: tuple[str, Callable[[], object]]) -> tuple[QHBoxLayout, list[QPushButton]]:
         """A row of buttons; each slot takes no argument (the "checked" flag is not passed on)."""

@@ -392,7 +392,6 @@ class EntryForm(QGroupBox):
     def _show(self, lines: list[str], error: bool = False) -> None:
         """The form's message line: a refusal (alert colour), a question to confirm (caution), or nothing."""
         prefix = "✖ Not saved: " if error else "Please check, then confirm: "
-        self.messages.setProperty("error", error)
         self.messages.setText(prefix + "\n".join(lines) if lines else "")
         set_tone(self.messages, "error" if error else "caution" if lines else None)
 

@@ -13,7 +13,7 @@ from cathlog.domain.enums import Category, ProcedureStatus
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.services import Services
-from cathlog.ui.admin_base import AdminDialog, DateBound, day_bounds, documents_folder, fit_to_screen
+from cathlog.ui.admin_base import AdminDialog, DateBound, day_bounds, documents_folder
 
 COUNT_DELAY_MS = 250  # typing an operator's name recounts once the typing pauses
 SUFFIX = {"csv": "zip", "xlsx": "xlsx", "json": "json", "fhir": "fhir.json"}
@@ -23,8 +23,7 @@ class ExportDialog(AdminDialog):
     counted = Signal(int)  # the number of cases the current choice writes (-1: it cannot be counted)
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None):
-        super().__init__(services, actor, "Export records", parent)
-        fit_to_screen(self, 760, 560)
+        super().__init__(services, actor, "Export records", parent, preferred=(760, 560))
         self.count: int | None = None
         form = QFormLayout()
         self.format = QComboBox()

@@ -8,7 +8,7 @@ from importlib import metadata
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
-from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QPlainTextEdit, \
     QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget
 
@@ -17,6 +17,7 @@ from cathlog.domain.describe import kind_title
 from cathlog.resources import resource_path
 from cathlog.ui import shortcuts
 from cathlog.ui.shortcuts import KeyUse
+from cathlog.ui.screen_fit import fit_window
 
 LIBRARIES = ("PySide6-Essentials", "sqlite-utils", "reportlab", "argon2-cffi", "platformdirs", "jsonschema", "biip",
              "openpyxl", "fhir.resources")
@@ -31,15 +32,6 @@ BUNDLED = (
 )
 # A QShortcut is described by the screen it belongs to: the class name of its nearest page.
 WHERE = {"CaseListPage": "Case list", "LiveLogPage": "Live log", "EntryForm": "Entry form"}
-
-
-def _fit(dialog: QDialog, width: int, height: int) -> None:
-    """At most ``width`` x ``height``, never more than 90 % of the screen's free area."""
-    screen = QGuiApplication.primaryScreen()
-    if screen is not None:
-        free = screen.availableGeometry()
-        width, height = min(width, int(free.width() * 0.9)), min(height, int(free.height() * 0.9))
-    dialog.resize(width, height)
 
 
 def library_licence(name: str) -> tuple[str, str]:
@@ -91,7 +83,7 @@ class AboutDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Close).setIcon(QIcon())
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        _fit(self, 820, 600)
+        fit_window(self, "about", (820, 600))
 
 
 def licence_texts() -> str:
@@ -197,7 +189,7 @@ class KeyboardReferenceDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Close).setIcon(QIcon())
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        _fit(self, 900, 680)
+        fit_window(self, "keyboard_reference", (900, 680))
 
 
 def _f_order(key: str) -> tuple[int, str]:

@@ -41,7 +41,7 @@ from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_u
 from cathlog.rules.alerts import ACT_RECHECK_MIN
 from cathlog.rules.case_facts import clock_behind, last_used
 from cathlog.services import Services
-from cathlog.ui import entry_drafts
+from cathlog.ui import entry_drafts, shortcuts
 from cathlog.ui.case_widgets import AllergyBanner, DrugTotalsPanel
 from cathlog.ui.entry_form import EntryForm
 from cathlog.ui.live_log_actions import CaseActions, ScanField
@@ -55,7 +55,7 @@ QUICK_KEYS = [
     ("F5", None), ("F6", EventKind.CONTRAST), ("F7", EventKind.RADIATION), ("F8", EventKind.LESION),
     ("F9", EventKind.COMPLICATION), ("F10", EventKind.NOTE),
 ]
-CLOSE_KEY, REOPEN_KEY, BACK_KEYS = "Ctrl+Shift+C", "Ctrl+Shift+O", ("Esc", "Alt+Left")
+CLOSE_KEY, REOPEN_KEY, BACK_KEYS = shortcuts.CLOSE_CASE, shortcuts.REOPEN_CASE, shortcuts.BACK_TO_CASES
 
 
 def _key_button(text: str, key: str, name: str, tip: str) -> QPushButton:

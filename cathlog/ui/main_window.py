@@ -37,6 +37,7 @@ from cathlog.ui.review import ReviewDialog
 from cathlog.ui.settings_dialog import SettingsDialog
 from cathlog.ui.sign_in import SignInDialog
 from cathlog.ui.theme import THEMES, apply_theme
+from cathlog.ui.screen_fit import fit_window
 
 # Why a menu item is disabled for the signed-in role (shown in its tooltip).
 WHY_NOT = {
@@ -68,7 +69,7 @@ class MainWindow(QMainWindow):
         if idle_watch is not None:
             idle_watch.idle.connect(self.lock)
         self.setWindowTitle(self._title())
-        self.resize(1360, 860)
+        fit_window(self, "main", (1360, 860))  # within the screen; the user's size and maximized state kept
         self.cases = CaseListPage(services, actor)
         self.cases.message.connect(self.statusBar().showMessage)
         self.cases.open_requested.connect(self.open_case)

@@ -37,6 +37,7 @@ from cathlog.domain.records import Actor, Patient, TeamMember
 from cathlog.services import Services
 from cathlog.ui.fields import FieldError, FieldInput
 from cathlog.ui.screen_fit import fit_window
+from cathlog.ui.theme import set_tone
 
 UPDATABLE = ("weight_kg", "height_cm", "creatinine_mg_dl", "egfr_ml_min", "allergies", "anticoagulation")
 
@@ -192,10 +193,8 @@ class NewCaseDialog(QDialog):
                 if self.planned.item(i).checkState() == Qt.CheckState.Checked]
 
     def _show(self, text: str, error: bool = False) -> None:
-        self.messages.setProperty("error", error)
+        set_tone(self.messages, "error" if error else "caution")
         self.messages.setText(("✖ " if error else "Please check, then confirm: ") + text)
-        self.messages.style().unpolish(self.messages)
-        self.messages.style().polish(self.messages)
 
     def submit(self) -> None:
         try:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.services import Services
-from cathlog.ui.admin_base import NO_SELECTION_TIP, AdminDialog, confirm, fill, fit_to_screen, make_table, selected_row
+from cathlog.ui.admin_base import NO_SELECTION_TIP, AdminDialog, confirm, fill, make_table, selected_row
 
 CHECKING = "checking…"
 READING = "reading…"
@@ -74,8 +74,7 @@ class RestoreDialog(AdminDialog):
     HEADERS = ("Taken (local time)", "Size", "Cases", "Entries", "Verified", "File")
 
     def __init__(self, services: Services, actor: Actor, folder: Path | None, parent: QWidget | None = None):
-        super().__init__(services, actor, "Restore from a backup", parent)
-        fit_to_screen(self, 1100, 650)
+        super().__init__(services, actor, "Restore from a backup", parent, preferred=(1100, 650))
         self.folder = folder
         self.backups: list = []
         self.verified: dict[str, str | None] = {}  # path -> None (sound) or the problem; absent: not yet

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
+from PySide6.QtGui import QDesktopServices, QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -41,6 +41,8 @@ from cathlog.ui.review_outcome import OutcomeBox
 from cathlog.ui.review_preview import RENDER_LOCK, SummaryPreview
 from cathlog.ui.review_sign import SignBox, SignaturesBox, signatures_text
 from cathlog.ui.review_text import TextField
+from cathlog.ui.theme import set_tone
+from cathlog.ui.screen_fit import fit_window
 
 
 def _columns(table: QTableWidget, stretch: int) -> None:
@@ -119,10 +121,8 @@ class ReviewDialog(QDialog):
             self.say(f"This view could not be logged: {exc}", error=True)
 
     def _size_to_screen(self) -> None:
-        """Open as large as is useful on this screen (at most 1600x1000), never larger than it."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        room = screen.availableGeometry()
-        self.resize(min(1600, room.width() - 40), min(1000, room.height() - 40))
+        """Open as large as is useful (at most 1600x1000, or the user's last size) within the screen."""
+        fit_window(self, "review", (1600, 1000))
         self.splitter.setSizes([self.width() * 5 // 11, self.width() * 6 // 11])
 
     # --- layout ----------------------------------------------------------------
@@ -190,10 +190,8 @@ class ReviewDialog(QDialog):
     # --- state -------------------------------------------------------------------
 
     def say(self, text: str, error: bool = False) -> None:
-        self.message.setProperty("error", error)
         self.message.setText(("✖ " if error else "") + text)
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
+        set_tone(self.message, "error" if error else "ok" if text else None)
 
     def load(self, refill: bool = True) -> None:
         """Read the case again and show it; ``refill`` puts the saved review into the form (at opening

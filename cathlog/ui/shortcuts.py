@@ -18,6 +18,11 @@ REFRESH = "Ctrl+R"  # not F5: F5 is the inflation timer
 LOCK_NOW = "Ctrl+L"
 QUIT = "Ctrl+Q"  # explicit: the standard Quit key is empty on some platforms (offscreen, Windows)
 
+# --- live log keys (registered by the live log page) -----------------------------------------
+CLOSE_CASE = "Ctrl+Shift+C"
+REOPEN_CASE = "Ctrl+Shift+O"
+BACK_TO_CASES = ("Esc", "Alt+Left")  # Esc closes an open form first
+
 
 @dataclass(frozen=True)
 class KeyUse:
@@ -36,6 +41,9 @@ DESCRIBED: tuple[KeyUse, ...] = (
     KeyUse("Ctrl+Del", "Live log", "Void the selected entry (asks for a reason)"),
     KeyUse("Ctrl+B", "Live log", "Go to the barcode scan field"),
     KeyUse("Ctrl+Shift+O", "Live log", "Reopen this closed case (asks for a reason)"),
+    KeyUse("Ctrl+Shift+C", "Live log", "Close the case (the closing checklist first)"),
+    KeyUse("Esc", "Live log", "Back to the case list (when no entry form is open)"),
+    KeyUse("Alt+Left", "Live log", "Back to the case list"),
     KeyUse("Return", "Entry form", "Save the entry"),
     KeyUse("Enter", "Entry form", "Save the entry (keypad Enter)"),
     KeyUse("Esc", "Entry form", "Cancel the entry"),
