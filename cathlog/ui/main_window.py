@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu, QMessageBox, QStackedWidget, QVBoxLayout, \
     QWidget
@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self._menu_objects = [file_menu]
         action(file_menu, "&New case…", self.new_case, "Ctrl+N", enabled=may(Action.OPEN_CASE))
         action(file_menu, "&Refresh", self.cases.reload, "Ctrl+R")  # not F5: F5 is the inflation timer
+        action(file_menu, "Follow-up &worklist…", self.show_worklist, "Ctrl+W", enabled=may(Action.VIEW_RECORDS))
         if may(Action.LOAD_DEMO):
             action(file_menu, "Load &demo cases…", self.load_demo)
         action(file_menu, "&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
@@ -238,6 +239,24 @@ class MainWindow(QMainWindow):
         ReviewDialog.show_for(self.services, self.actor, procedure_id, self,
                               temp_folder=self.housekeeping.temp_folder)
         self.cases.reload()
+
+    def show_worklist(self) -> None:
+        """The follow-up worklist, a window of its own beside this one (one per signed-in user)."""
+        from cathlog.ui.worklist import WorklistWindow
+
+        old = getattr(self, "worklist", None)
+        if old is not None and old.actor.username != self.actor.username:
+            old.close()
+            old = None
+        if old is None:
+            old = self.worklist = WorklistWindow(self.services, self.actor, self,
+                                                 temp_folder=self.housekeeping.temp_folder)
+            old.open_case_requested.connect(self.open_case)
+            self.locked.connect(old.close)  # a locked screen shows no patient
+            old.destroyed.connect(lambda *_: setattr(self, "worklist", None))
+            old.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        old.show()
+        old.activateWindow()  # brought to the front when already open
 
     def new_case(self) -> None:
         procedure_id = NewCaseDialog.ask(self.services, self.actor, self)
