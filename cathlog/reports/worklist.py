@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
+import io
 
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Spacer
+from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from cathlog.domain.records import Actor
 from cathlog.domain.worklist import WorklistItem, WorklistQuery
@@ -23,14 +25,16 @@ from cathlog.services import Services
 
 TITLE = "Follow-up worklist"
 HEAD = ("Due", "Rule", "Patient", "Case", "Operator", "Status", "What (source)")
-WIDTHS = (0.09, 0.055, 0.16, 0.13, 0.115, 0.115, 0.335)
+WIDTHS = (0.08, 0.04, 0.15, 0.11, 0.1, 0.11, 0.41)
+PAGE = landscape(A4)  # a list of many columns reads across
 OVERDUE = "⚠ OVERDUE"
 NOT_REVIEWED = "not yet reviewed"
 
 
 def status_text(item: WorklistItem, today: str) -> str:
-    """The row's status in words: 'open', 'done', 'dismissed', with 'not yet reviewed' and '⚠ OVERDUE'."""
-    parts = [item.state.value] + ([NOT_REVIEWED] if item.pending else []) + ([OVERDUE] if item.overdue(today) else [])
+    """The row's status in words, one per line: '⚠ OVERDUE' first, then 'open', 'done' or 'dismissed', then
+    'not yet reviewed' for a filter window no physician has decided on."""
+    parts = ([OVERDUE] if item.overdue(today) else []) + [item.state.value] + ([NOT_REVIEWED] if item.pending else [])
     return "\n".join(parts)
 
 
@@ -52,7 +56,7 @@ def render_worklist(items: Sequence[WorklistItem], query: WorklistQuery, *, lab_
                     printed_by: str, today: str) -> bytes:
     """PDF bytes of the list. ``printed``: the local time of printing, as shown; ``today``: the lab's
     local date (YYYY-MM-DD) that decides "overdue"."""
-    width = A4[0] - 2 * pdf.MARGIN
+    width = PAGE[0] - 2 * pdf.MARGIN
     overdue = sum(i.overdue(today) for i in items)
     story: list = [pdf._p(TITLE, "title"),
                    pdf._p(f"{filters_text(query)}\nPrinted {printed} by {printed_by}. {len(items)} reminder(s)"
@@ -62,7 +66,20 @@ def render_worklist(items: Sequence[WorklistItem], query: WorklistQuery, *, lab_
         story.append(pdf._table(rows(items, today), [width * f for f in WIDTHS], HEAD))
     else:
         story.append(pdf._p("No reminders match these filters."))
-    return pdf._build(story, Header(lab_name or "cathlog", TITLE), TITLE)
+    return _build(story, Header(lab_name or "cathlog", TITLE), f"{TITLE} — {lab_name or 'cathlog'}")
+
+
+def _build(story: list, header: Header, title: str) -> bytes:
+    """As the case reports are built (``pdf._build``: embedded fonts, header and "page X of Y" on every
+    page), on a landscape page."""
+    pdf.styles()  # registers the fonts
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=PAGE, leftMargin=pdf.MARGIN, rightMargin=pdf.MARGIN,
+                            topMargin=pdf.MARGIN + 4 * mm, bottomMargin=pdf.MARGIN + 2 * mm, title=title,
+                            author="cathlog", subject=TITLE, lang=pdf.LANG, initialFontName=pdf.FONT)
+    canvas_class = cast(type[pdf._NumberedCanvas], type("Canvas", (pdf._NumberedCanvas,), {"header": header}))
+    doc.build(story, canvasmaker=canvas_class)
+    return buffer.getvalue()
 
 
 def write_worklist_pdf(services: Services, actor: Actor, query: WorklistQuery, target: Path, *, printed: str,

@@ -27,6 +27,8 @@ from cathlog.rules.case_facts import RETRIEVABLE_FILTER
 from cathlog.rules.permissions import Action
 from cathlog.services.base import Clock, ServiceBase, system_clock
 from cathlog.services.cases import _reason
+from cathlog.rules.implant_facts import patient_implants
+from cathlog.services.implants import _records as patient_records
 from cathlog.services.implants import implants_of
 from cathlog.services.review import ReviewService
 from cathlog.store import followup as fstore
@@ -83,11 +85,12 @@ class FollowupService(ServiceBase):
         if since == upto:
             return 0
         cases = wstore.touched_cases(self.store, since, upto)
-        for start in range(0, len(cases), REBUILD_BATCH):
-            with self.store.write():
-                self._rebuild(cases[start:start + REBUILD_BATCH])
-        with self.store.write():
-            wstore.set_marks(self.store, upto)
+        batches = [cases[start:start + REBUILD_BATCH] for start in range(0, len(cases), REBUILD_BATCH)] or [[]]
+        for i, batch in enumerate(batches):
+            with self.store.write():  # one short transaction per batch; the marks move with the last
+                self._rebuild(batch)
+                if i == len(batches) - 1:
+                    wstore.set_marks(self.store, upto)
         return len(cases)
 
     def _rebuild(self, procedure_ids: list[str]) -> None:
@@ -101,14 +104,17 @@ class FollowupService(ServiceBase):
             if case is not None:
                 rows += [self._row(case, r.reminder_id, r.version, r.rule_id, r.due_date, r.suggested_due,
                                    _STATE[r.status], False, r.title, r.text, r.source) for r in reminders]
-        for pid in sorted(wstore.with_implant(self.store, RETRIEVABLE_FILTER, procedure_ids)):
-            case = facts.get(pid)
-            if case is None:
-                continue
-            for s in reminder_rules.open_filter_windows(self._record(pid), decided.get(pid, ()),
-                                                        later=implants_of(self.store, case.patient_id)):
-                rows.append(self._row(case, None, None, s.rule_id, s.due_date, s.due_date, WorkState.OPEN, True,
-                                      s.title, s.text, s.source))
+        candidates = sorted(wstore.with_implant(self.store, RETRIEVABLE_FILTER, procedure_ids))
+        for patient_id in sorted({facts[p].patient_id for p in candidates if p in facts}):
+            records = {r.procedure.procedure_id: r for r in patient_records(self.store, patient_id)}  # read once
+            later = patient_implants(records.values())
+            for pid in candidates:
+                case, record = facts.get(pid), records.get(pid)
+                if case is None or record is None or case.patient_id != patient_id:
+                    continue
+                for s in reminder_rules.open_filter_windows(record, decided.get(pid, ()), later=later):
+                    rows.append(self._row(case, None, None, s.rule_id, s.due_date, s.due_date, WorkState.OPEN,
+                                          True, s.title, s.text, s.source))
         wstore.replace_rows(self.store, procedure_ids, rows)
 
     @staticmethod

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QMainWindow,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -49,7 +50,7 @@ DUE_PRESETS = (("Overdue and next 30 days", "soon"), ("Overdue", "overdue"), ("N
 STATUS_CHOICES = (("Open", "open"), ("Done", "done"), ("Dismissed", "dismissed"), ("All statuses", "all"))
 
 
-class WorklistWindow(QWidget):
+class WorklistWindow(QMainWindow):
     open_case_requested = Signal(str)  # the procedure id of the row to open
     loaded = Signal(int)  # rows now shown
     message = Signal(str)
@@ -59,7 +60,7 @@ class WorklistWindow(QWidget):
         """``temp_folder``: gives a private folder for a PDF to print (the main window's session folder);
         without it the window keeps its own and removes it when it closes. ``today``: this computer's
         local date (what "overdue" and the presets count from)."""
-        super().__init__(parent, Qt.WindowType.Window)
+        super().__init__(parent)  # a window of its own (a QMainWindow is one even with a parent)
         self.services, self.actor, self.today = services, actor, today
         self._temp_folder = temp_folder
         self._own_temp: list[tempfile.TemporaryDirectory] = []
@@ -91,7 +92,6 @@ class WorklistWindow(QWidget):
         edit.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         edit.setDate(QDate.currentDate())
         edit.dateChanged.connect(lambda _d: self.reload())
-        edit.setEnabled(False)
         return edit
 
     def _button(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
@@ -103,7 +103,9 @@ class WorklistWindow(QWidget):
         return button
 
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
+        central = QWidget()
+        self.setCentralWidget(central)
+        layout = QVBoxLayout(central)
         layout.setContentsMargins(10, 8, 10, 8)
         self.due_preset = self._combo("due_preset", DUE_PRESETS)
         self.due_from, self.due_to = self._date("due_from"), self._date("due_to")
@@ -117,6 +119,7 @@ class WorklistWindow(QWidget):
         self.pdf_button = self._button("Save PDF…", "save_pdf", self.save_pdf)
         self.csv_button = self._button("Export CSV…", "export_csv", self.export_csv)
         self.refresh_button = self._button("Refresh (Ctrl+R)", "refresh", self.refresh)
+        self._range_widgets: list[QWidget] = []  # shown for "Date range…" only
         rows = ((("Due", self.due_preset), ("from", self.due_from), ("to", self.due_to),
                  ("Status", self.status_filter), ("Order", self.order)),
                 (("Rule", self.rule_filter), ("Operator", self.operator_filter)))
@@ -125,6 +128,8 @@ class WorklistWindow(QWidget):
             for label, widget in pairs:
                 text = QLabel(label)
                 text.setBuddy(widget)
+                if widget in (self.due_from, self.due_to):
+                    self._range_widgets += [text, widget]
                 bar.addWidget(text)
                 bar.addWidget(widget, 1 if widget in (self.rule_filter, self.operator_filter) else 0)
             bar.addStretch(1 if i == 0 else 0)
@@ -138,10 +143,11 @@ class WorklistWindow(QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        self.view.ensurePolished()  # the theme's font, not the default one, sets the widths
         width = self.view.fontMetrics().horizontalAdvance
-        for column, sample in enumerate(("2026-12-31 ⚠", "R1a ", "Ivanova-Smith, Fatima", "MRN-000000",
-                                         "P20261231-B0000000", "Dr. A. Patel-Long", "open · not yet reviewed")):
-            header.resizeSection(column, width(sample) + 24)
+        for column, sample in enumerate(("2026-12-31", "R1a", "Ivanova-Smith, Fatima", "DEMO000000000",
+                                         "P20261231-0000", "Dr. S. Lindqvist", "⚠ OVERDUE · not yet reviewed")):
+            header.resizeSection(column, width(sample) + (44 if column == 0 else 20))  # the icon beside the date
         self.view.activated.connect(lambda _i: self.open_selected())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
         layout.addWidget(self.view, 1)
@@ -220,8 +226,8 @@ class WorklistWindow(QWidget):
     def query(self) -> WorklistQuery:
         today = self.today()
         preset = self.due_preset.currentData()
-        self.due_from.setEnabled(preset == "range")
-        self.due_to.setEnabled(preset == "range")
+        for widget in self._range_widgets:
+            widget.setVisible(preset == "range")
         soon = (today + timedelta(days=NEXT_DAYS)).isoformat()
         due_from, due_to = {
             "soon": (None, soon), "overdue": (None, (today - timedelta(days=1)).isoformat()),

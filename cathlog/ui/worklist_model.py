@@ -17,8 +17,10 @@ NOT_REVIEWED = "not yet reviewed"
 
 
 def status_text(item: WorklistItem, today: str) -> str:
-    parts = [item.state.value] + ([NOT_REVIEWED] if item.pending else []) + ([OVERDUE] if item.overdue(today) else [])
-    return " · ".join(parts)
+    """'⚠ OVERDUE · not yet reviewed', '⚠ OVERDUE', 'not yet reviewed', 'open', 'done', 'dismissed':
+    what matters first, so a narrow column still shows it."""
+    parts = ([OVERDUE] if item.overdue(today) else []) + ([NOT_REVIEWED] if item.pending else [])
+    return " · ".join(parts or [item.state.value])
 
 
 class WorklistModel(ListTableModel[WorklistItem]):
