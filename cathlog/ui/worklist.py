@@ -184,7 +184,8 @@ class WorklistWindow(QMainWindow):
         screen = self.screen() or QGuiApplication.primaryScreen()
         room = screen.availableGeometry() if screen else None
         if room is not None:
-            self.resize(min(1340, room.width() - 20), min(700, room.height() - 40))
+            self.resize(min(room.width() - 20, max(1340, room.width() * 85 // 100)),
+                        min(room.height() - 40, max(700, room.height() * 85 // 100)))
 
     # --- state -------------------------------------------------------------------------
 
