@@ -12,8 +12,8 @@ read and no transaction; the nurse's save path never calls it).
 Who may write what (``cathlog.rules.permissions``): a case's PDFs need
 ``WRITE_REPORT`` (physician, who reviews and prints; admin, who answers
 records requests), never a nurse; a CSV of the case list is an export
-(``EXPORT``, admin); the follow-up worklist CSV is a clinical tool
-(``VIEW_RECORDS``) and is audited.
+(``EXPORT``, admin); the follow-up worklist's CSV and printed list are a clinical
+tool (``VIEW_RECORDS``) and are audited (``export_reminders``, ``print_reminders``).
 """
 
 from __future__ import annotations

@@ -262,3 +262,17 @@ def test_fits_a_1366x768_screen(qtbot, services, physician, demo):
     assert hint.width() <= 1000 and hint.height() <= 600  # well inside 1366 x 730
     room = QApplication.primaryScreen().availableGeometry()  # 800 x 800 offscreen: as small as it may be
     assert win.width() <= max(room.width(), hint.width()) and win.height() <= room.height()
+
+
+def test_the_idle_lock_closes_the_worklist(qtbot, tmp_path, services, physician, demo, monkeypatch):
+    main = MainWindow(services, physician, "t", settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(main)
+    main.show()
+    main.show_worklist()
+    win = main.worklist
+    assert win.isVisible()
+    seen = []
+    monkeypatch.setattr(main, "ask_unlock", lambda: seen.append(win.isVisible()) or physician)
+    main.lock()
+    assert seen == [False]  # nobody's patients on a locked screen
+    qtbot.waitUntil(lambda: getattr(main, "worklist", None) is None)
