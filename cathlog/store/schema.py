@@ -477,11 +477,20 @@ CREATE TABLE worklist_items (
   source TEXT NOT NULL,
   CHECK (pending = 1 OR reminder_id IS NOT NULL)
 ) WITHOUT ROWID, STRICT""")
-    db.execute("CREATE INDEX worklist_by_priority ON worklist_items (state, priority, due_date, item_key)")
-    db.execute("CREATE INDEX worklist_by_due ON worklist_items (state, due_date, priority, item_key)")
-    db.execute("CREATE INDEX worklist_operator ON worklist_items (operator, state, priority, due_date, item_key)")
-    db.execute("CREATE INDEX worklist_rule ON worklist_items (rule_id, state, due_date, item_key)")
-    db.execute("CREATE INDEX worklist_procedure ON worklist_items (procedure_id)")
+    # One index per filter the screen offers, each in the order the list is shown, so the first page
+    # is an index walk that stops at the page (store.worklist.page picks the columns to match).
+    for name, cols in (("by_priority", "state, priority, due_date, item_key"),
+                       ("by_due", "state, due_date, priority, item_key"),
+                       ("all_by_priority", "priority, due_date, item_key"),
+                       ("all_by_due", "due_date, priority, item_key"),
+                       ("rule", "rule_id, state, due_date, item_key"),
+                       ("rule_all", "rule_id, due_date, item_key"),
+                       ("operator", "operator, state, priority, due_date, item_key"),
+                       ("operator_by_due", "operator, state, due_date, priority, item_key"),
+                       ("operator_all", "operator, priority, due_date, item_key"),
+                       ("operator_all_by_due", "operator, due_date, priority, item_key"),
+                       ("procedure", "procedure_id")):
+        db.execute(f"CREATE INDEX worklist_{name} ON worklist_items ({cols})")
     db.execute("""
 CREATE TABLE worklist_marks (
   tbl TEXT PRIMARY KEY CHECK (tbl IN ('event_versions', 'procedure_versions', 'reminder_versions')),

@@ -125,21 +125,46 @@ def replace_rows(store: Store, procedure_ids: Sequence[str], rows: Iterable[dict
                      [[row[c] for c in _ITEM_COLS] for row in rows])
 
 
+SPARSE_ROWS = 2000  # a due-date range with fewer open rows than this is read by date, then sorted
+
+
+def _every_state(query: WorklistQuery) -> bool:
+    return set(query.states) == set(WorkState)
+
+
 def _where(query: WorklistQuery) -> tuple[list[str], list[Any]]:
-    where: list[str] = [f"w.state IN ({', '.join('?' * len(query.states))})"]
-    params: list[Any] = [s.value for s in query.states]
+    where: list[str] = []
+    params: list[Any] = []
+    if not _every_state(query):  # every state: no condition, so the state-less indexes serve
+        where.append(f"w.state IN ({', '.join('?' * len(query.states))})")
+        params += [s.value for s in query.states]
     for clause, value in (("w.due_date >= ?", query.due_from), ("w.due_date <= ?", query.due_to),
                           ("w.rule_id = ?", query.rule_id), ("w.operator = ?", query.operator)):
         if value is not None:
             where.append(clause)
             params.append(value)
-    return where, params
+    return where or ["1"], params
 
 
 def _order(query: WorklistQuery) -> tuple[str, ...]:
+    """The order of the rows, as index columns: one rule has one priority, so its rows go by date."""
+    if query.rule_id is not None:
+        return "due_date", "item_key"
     if query.order is WorkOrder.DUE:
         return "due_date", "priority", "item_key"
     return "priority", "due_date", "item_key"
+
+
+def _by_date_first(store: Store, query: WorklistQuery, where: list[str], params: list[Any]) -> bool:
+    """A bounded due-date range (next 30 days, a month) in priority order: when few rows fall in it,
+    reading them by date and sorting them beats walking every open row in priority order."""
+    if query.order is not WorkOrder.PRIORITY or query.rule_id is not None or query.operator is not None \
+            or query.due_from is None or query.due_to is None:
+        return False
+    index = "worklist_all_by_due" if _every_state(query) else "worklist_by_due"
+    count = store.db.conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM worklist_items AS w INDEXED BY {index} "
+                                  f"WHERE {' AND '.join(where)} LIMIT {SPARSE_ROWS})", params).fetchone()[0]
+    return int(count) < SPARSE_ROWS
 
 
 @translated
@@ -149,10 +174,13 @@ def page(store: Store, query: WorklistQuery, after: WorklistItem | None, limit: 
     patients of just those rows."""
     where, params = _where(query)
     order = _order(query)
+    hint = ""
+    if _by_date_first(store, query, where[:], params[:]):
+        hint = "INDEXED BY worklist_all_by_due " if _every_state(query) else "INDEXED BY worklist_by_due "
     if after is not None:
         where.append(f"({', '.join('w.' + c for c in order)}) > ({', '.join('?' * len(order))})")
         params += [getattr(after, c) for c in order]
-    lean = (f"SELECT w.item_key FROM worklist_items AS w WHERE {' AND '.join(where)} "
+    lean = (f"SELECT w.item_key FROM worklist_items AS w {hint}WHERE {' AND '.join(where)} "
             f"ORDER BY {', '.join('w.' + c for c in order)} LIMIT ?")
     keys = [r[0] for r in store.db.conn.execute(lean, [*params, limit])]
     if not keys:

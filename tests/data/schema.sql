@@ -50,6 +50,12 @@ CREATE INDEX search_terms_procedure ON search_terms (procedure_id, term);
 -- index signature_events_procedure
 CREATE INDEX signature_events_procedure ON signature_events (procedure_id);
 
+-- index worklist_all_by_due
+CREATE INDEX worklist_all_by_due ON worklist_items (due_date, priority, item_key);
+
+-- index worklist_all_by_priority
+CREATE INDEX worklist_all_by_priority ON worklist_items (priority, due_date, item_key);
+
 -- index worklist_by_due
 CREATE INDEX worklist_by_due ON worklist_items (state, due_date, priority, item_key);
 
@@ -59,11 +65,23 @@ CREATE INDEX worklist_by_priority ON worklist_items (state, priority, due_date, 
 -- index worklist_operator
 CREATE INDEX worklist_operator ON worklist_items (operator, state, priority, due_date, item_key);
 
+-- index worklist_operator_all
+CREATE INDEX worklist_operator_all ON worklist_items (operator, priority, due_date, item_key);
+
+-- index worklist_operator_all_by_due
+CREATE INDEX worklist_operator_all_by_due ON worklist_items (operator, due_date, priority, item_key);
+
+-- index worklist_operator_by_due
+CREATE INDEX worklist_operator_by_due ON worklist_items (operator, state, due_date, priority, item_key);
+
 -- index worklist_procedure
 CREATE INDEX worklist_procedure ON worklist_items (procedure_id);
 
 -- index worklist_rule
 CREATE INDEX worklist_rule ON worklist_items (rule_id, state, due_date, item_key);
+
+-- index worklist_rule_all
+CREATE INDEX worklist_rule_all ON worklist_items (rule_id, due_date, item_key);
 
 -- table audit
 CREATE TABLE audit (

@@ -23,6 +23,14 @@ def _plan(store, query):
     WorklistQuery(states=(WorkState.DONE,), order=WorkOrder.DUE),
     WorklistQuery(due_to="2027-01-01", operator="Dr. A. Patel"),
     WorklistQuery(due_to="2027-01-01", order=WorkOrder.DUE),
+    WorklistQuery(states=tuple(WorkState)),
+    WorklistQuery(states=tuple(WorkState), order=WorkOrder.DUE),
+    WorklistQuery(rule_id="R7"),
+    WorklistQuery(rule_id="R5", due_to="2027-01-01", order=WorkOrder.DUE),
+    WorklistQuery(rule_id="R5", states=tuple(WorkState)),
+    WorklistQuery(operator="Dr. A. Patel", order=WorkOrder.DUE),
+    WorklistQuery(operator="Dr. A. Patel", states=tuple(WorkState)),
+    WorklistQuery(operator="Dr. A. Patel", states=tuple(WorkState), order=WorkOrder.DUE),
 ])
 def test_the_first_page_walks_an_index_in_order(store, query):
     plan = _plan(store, query)
@@ -31,8 +39,16 @@ def test_the_first_page_walks_an_index_in_order(store, query):
 
 
 def test_a_rule_filter_uses_its_index(store):
-    plan = _plan(store, WorklistQuery(rule_id="R5"))
-    assert "worklist_rule" in plan or "worklist_by" in plan, plan
+    assert "worklist_rule" in _plan(store, WorklistQuery(rule_id="R5"))
+    assert "worklist_rule_all" in _plan(store, WorklistQuery(rule_id="R5", states=tuple(WorkState)))
+
+
+def test_a_short_date_range_is_read_by_date(store):
+    """Next 30 days, in priority order: few rows, so read by date and sorted (not a walk of every open row)."""
+    query = WorklistQuery(due_from="2026-12-01", due_to="2026-12-31")
+    where, params = wstore._where(query)
+    assert wstore._by_date_first(store, query, where, params)
+    assert wstore.page(store, query, None, 10) == []
 
 
 def test_marks_start_at_zero_and_move(store):
