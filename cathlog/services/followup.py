@@ -13,7 +13,7 @@ save never waits long behind it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -76,9 +76,10 @@ class FollowupService(ServiceBase):
 
     # --- keeping the derived table up to date ------------------------------------------------
 
-    def refresh(self) -> int:
+    def refresh(self, progress: Callable[[int, int], object] | None = None) -> int:
         """Bring the worklist table up to date with the records; returns how many cases were rebuilt.
-        No role check: it shows nothing (callers that read it check)."""
+        ``progress(done, total)`` is called after each batch (the first build after the upgrade
+        reads every case: minutes at 100,000). No role check: it shows nothing (readers check)."""
         if self.store.read_only:
             return 0
         since, upto = wstore.marks(self.store), wstore.newest_rows(self.store)
@@ -91,6 +92,8 @@ class FollowupService(ServiceBase):
                 self._rebuild(batch)
                 if i == len(batches) - 1:
                     wstore.set_marks(self.store, upto)
+            if progress is not None:
+                progress(min((i + 1) * REBUILD_BATCH, len(cases)), len(cases))
         return len(cases)
 
     def _rebuild(self, procedure_ids: list[str]) -> None:

@@ -13,15 +13,14 @@ dialog or the system's viewer would appear.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 import tempfile
 
-from PySide6.QtCore import QDate, Qt, QUrl, Signal
+from PySide6.QtCore import QEventLoop, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -36,18 +35,16 @@ from PySide6.QtWidgets import (
 from cathlog.domain.enums import Action
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
-from cathlog.domain.worklist import WorklistItem, WorklistQuery, WorkOrder, WorkState
+from cathlog.domain.worklist import WorklistItem, WorklistQuery, WorkState
 from cathlog.services import Services
+from cathlog.services.followup import REBUILD_BATCH
 from cathlog.ui.models import ObjectRole
+from cathlog.ui.worklist_filters import DUE_PRESETS, ORDER_CHOICES, STATUS_CHOICES, build_query, combo, date_edit
 from cathlog.ui.worklist_model import OVERDUE, WorklistModel, status_text
 from cathlog.ui.widgets import make_table
 
 PAGE_ROWS = 200
-NEXT_DAYS = 30
-# (label, key) of the due-date presets; "range" enables the two date fields.
-DUE_PRESETS = (("Overdue and next 30 days", "soon"), ("Overdue", "overdue"), ("Next 30 days", "next"),
-               ("Any due date", "any"), ("Date range…", "range"))
-STATUS_CHOICES = (("Open", "open"), ("Done", "done"), ("Dismissed", "dismissed"), ("All statuses", "all"))
+
 
 
 class WorklistWindow(QMainWindow):
@@ -73,27 +70,6 @@ class WorklistWindow(QMainWindow):
 
     # --- layout ---------------------------------------------------------------------------
 
-    def _combo(self, name: str, items) -> QComboBox:
-        box = QComboBox()
-        box.setObjectName(name)
-        box.setAccessibleName(name.replace("_", " "))
-        box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a wheel over it does not change it unless focused
-        for label, value in items:
-            box.addItem(label, value)
-        box.currentIndexChanged.connect(lambda _i: self.reload())
-        return box
-
-    def _date(self, name: str) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setObjectName(name)
-        edit.setAccessibleName(name.replace("_", " "))
-        edit.setDisplayFormat("yyyy-MM-dd")
-        edit.setCalendarPopup(True)
-        edit.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        edit.setDate(QDate.currentDate())
-        edit.dateChanged.connect(lambda _d: self.reload())
-        return edit
-
     def _button(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(text)
         button.setObjectName(name)
@@ -107,14 +83,13 @@ class WorklistWindow(QMainWindow):
         self.setCentralWidget(central)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(10, 8, 10, 8)
-        self.due_preset = self._combo("due_preset", DUE_PRESETS)
-        self.due_from, self.due_to = self._date("due_from"), self._date("due_to")
-        self.rule_filter = self._combo("rule_filter", [("All rules", None)] + [
-            (f"{rid} · {title}", rid) for rid, title in self.services.followup.rules()])
-        self.operator_filter = self._combo("operator_filter", [("All operators", None)])
-        self.status_filter = self._combo("status_filter", STATUS_CHOICES)
-        self.order = self._combo("order", (("IVC filters first", WorkOrder.PRIORITY.value),
-                                           ("Soonest first", WorkOrder.DUE.value)))
+        self.due_preset = combo("due_preset", DUE_PRESETS, self.reload)
+        self.due_from, self.due_to = date_edit("due_from", self.reload), date_edit("due_to", self.reload)
+        self.rule_filter = combo("rule_filter", [("All rules", None)] + [
+            (f"{rid} · {title}", rid) for rid, title in self.services.followup.rules()], self.reload)
+        self.operator_filter = combo("operator_filter", [("All operators", None)], self.reload)
+        self.status_filter = combo("status_filter", STATUS_CHOICES, self.reload)
+        self.order = combo("order", ORDER_CHOICES, self.reload)
         self.print_button = self._button("Print…", "print", self.print_list)
         self.pdf_button = self._button("Save PDF…", "save_pdf", self.save_pdf)
         self.csv_button = self._button("Export CSV…", "export_csv", self.export_csv)
@@ -225,25 +200,24 @@ class WorklistWindow(QMainWindow):
         self.message.emit(text)
 
     def query(self) -> WorklistQuery:
-        today = self.today()
         preset = self.due_preset.currentData()
         for widget in self._range_widgets:
             widget.setVisible(preset == "range")
-        soon = (today + timedelta(days=NEXT_DAYS)).isoformat()
-        due_from, due_to = {
-            "soon": (None, soon), "overdue": (None, (today - timedelta(days=1)).isoformat()),
-            "next": (today.isoformat(), soon), "any": (None, None),
-            "range": (self.due_from.date().toString("yyyy-MM-dd"), self.due_to.date().toString("yyyy-MM-dd")),
-        }[preset]
-        return WorklistQuery(due_from, due_to, self.rule_filter.currentData(), self.operator_filter.currentData(),
-                             tuple(WorkState) if self.status_filter.currentData() == "all"
-                             else (WorkState(self.status_filter.currentData()),),
-                             WorkOrder(self.order.currentData()))
+        return build_query(self.today(), preset, self.due_from.date(), self.due_to.date(),
+                           self.rule_filter.currentData(), self.operator_filter.currentData(),
+                           self.status_filter.currentData(), self.order.currentData())
+
+    def _progress(self, done: int, total: int) -> None:
+        """The first build after an upgrade reads every case: say so while it runs (clicks wait)."""
+        if total > REBUILD_BATCH:
+            self.message_label.setText(f"Bringing the worklist up to date: {done:,} of {total:,} cases…")
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
     def reload(self) -> None:
         self.model.today = self.today().isoformat()
         keep = self.selected()
         try:
+            self.services.followup.refresh(self._progress)
             page = self.services.followup.page(self.actor, self.query(), limit=PAGE_ROWS)
         except CathlogError as exc:
             self.say(str(exc), error=True)

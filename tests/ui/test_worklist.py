@@ -276,3 +276,21 @@ def test_the_idle_lock_closes_the_worklist(qtbot, tmp_path, services, physician,
     main.lock()
     assert seen == [False]  # nobody's patients on a locked screen
     qtbot.waitUntil(lambda: getattr(main, "worklist", None) is None)
+
+
+def test_the_first_build_says_how_far_it_is(qtbot, services, physician, demo, monkeypatch):
+    """After the upgrade the table is built from every case, in batches, the window saying so."""
+    from cathlog.services import followup as followup_service
+
+    monkeypatch.setattr(followup_service, "REBUILD_BATCH", 2)
+    monkeypatch.setattr(worklist_ui, "REBUILD_BATCH", 2)
+    said = []
+    win = WorklistWindow(services, physician, today=lambda: TODAY)
+    qtbot.addWidget(win)
+    monkeypatch.setattr(win.message_label, "setText", lambda text: said.append(text))
+    with services.store.write():  # as the upgrade leaves it: empty, nothing marked
+        services.store.db.conn.execute("DELETE FROM worklist_items")
+        services.store.db.conn.execute("DELETE FROM worklist_marks")
+    win.reload()
+    assert said[0] == "Bringing the worklist up to date: 2 of 10 cases…" and said[-1].endswith("10 of 10 cases…")
+    assert {r.procedure_id for r in _rows(win) if r.pending} == set(demo["filters"])
