@@ -181,3 +181,20 @@ def test_the_table_is_rebuilt_from_scratch_identically(services, admin, physicia
     assert services.followup.refresh() == len(demo)
     assert services.followup.page(physician, EVERYTHING).items == before
     assert services.followup.refresh() == 0
+
+
+def test_a_pending_window_of_a_signed_case_is_listed_but_marked_only_through_an_addendum(
+        services, admin, physician, demo):
+    from cathlog.domain.followup import SignatureMeaning
+    from tests.conftest import PASSWORD
+
+    pid = _filter_cases(services, admin, demo)[0]
+    if services.cases.get_record(admin, pid).procedure.status.value == "open":
+        services.cases.close_case(physician, pid)
+    services.review.save_review(physician, pid, PLAN)
+    services.review.sign(physician, pid, PASSWORD, SignatureMeaning.APPROVED)  # R3 never decided
+    pending = [i for i in services.followup.page(physician, EVERYTHING).items if i.procedure_id == pid and i.pending]
+    assert len(pending) == 2  # a retrievable filter is not lost because its review skipped it
+    with pytest.raises(Conflict, match="signed"):
+        services.followup.mark(physician, pending[0].item_key, WorkState.DISMISSED, "left in place")
+    assert [r.valid for r in services.review.signatures(physician, pid)] == [True]
