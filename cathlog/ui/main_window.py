@@ -241,22 +241,22 @@ class MainWindow(QMainWindow):
         self.cases.reload()
 
     def show_worklist(self) -> None:
-        """The follow-up worklist, a window of its own beside this one (one per signed-in user)."""
+        """The follow-up worklist, a window of its own beside this one (one, of the signed-in user)."""
         from cathlog.ui.worklist import WorklistWindow
 
-        old = getattr(self, "worklist", None)
-        if old is not None and old.actor.username != self.actor.username:
-            old.close()
-            old = None
-        if old is None:
-            old = self.worklist = WorklistWindow(self.services, self.actor, self,
-                                                 temp_folder=self.housekeeping.temp_folder)
-            old.open_case_requested.connect(self.open_case)
-            self.locked.connect(old.close)  # a locked screen shows no patient
-            old.destroyed.connect(lambda *_: setattr(self, "worklist", None))
-            old.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        old.show()
-        old.activateWindow()  # brought to the front when already open
+        window = getattr(self, "worklist", None)
+        if window is not None and window.actor.username != self.actor.username:
+            window.close()
+            window = None
+        if window is None:
+            window = self.worklist = WorklistWindow(self.services, self.actor, self,
+                                                    temp_folder=self.housekeeping.temp_folder)
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            window.open_case_requested.connect(self.open_case)
+            self.locked.connect(window.close)  # a locked screen shows no patient
+            window.destroyed.connect(lambda *_: setattr(self, "worklist", None) if self.worklist is window else None)
+        window.show()
+        window.activateWindow()  # brought to the front when already open
 
     def new_case(self) -> None:
         procedure_id = NewCaseDialog.ask(self.services, self.actor, self)

@@ -21,6 +21,7 @@ from PySide6.QtCore import QEventLoop, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -88,6 +89,9 @@ class WorklistWindow(QMainWindow):
         self.rule_filter = combo("rule_filter", [("All rules", None)] + [
             (f"{rid} · {title}", rid) for rid, title in self.services.followup.rules()], self.reload)
         self.operator_filter = combo("operator_filter", [("All operators", None)], self.reload)
+        for box in (self.rule_filter, self.operator_filter):  # long rule titles do not widen the window
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(14)
         self.status_filter = combo("status_filter", STATUS_CHOICES, self.reload)
         self.order = combo("order", ORDER_CHOICES, self.reload)
         self.print_button = self._button("Print…", "print", self.print_list)

@@ -256,10 +256,20 @@ def test_print_writes_the_filtered_list_as_pdf_audited(qtbot, tmp_path, services
     assert win.save_pdf() == tmp_path / "saved.pdf" and (tmp_path / "saved.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_fits_a_1366x768_screen(qtbot, services, physician, demo):
-    win = _window(qtbot, services, physician)
-    hint = win.minimumSizeHint()
-    assert hint.width() <= 1000 and hint.height() <= 600  # well inside 1366 x 730
+@pytest.mark.parametrize("theme", ["light", "dim"])
+def test_fits_a_1366x768_screen(qtbot, services, physician, demo, theme):
+    from cathlog.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    before = app.styleSheet()
+    apply_theme(app, theme)  # the theme's 12 pt font, as the program runs
+    try:
+        win = _window(qtbot, services, physician)
+        _choose(win.due_preset, "range")  # the widest filter row
+        hint = win.minimumSizeHint()
+    finally:
+        app.setStyleSheet(before)
+    assert hint.width() <= 1200 and hint.height() <= 600  # inside 1366 x 730 with room to spare (1099 x 288 today)
     room = QApplication.primaryScreen().availableGeometry()  # 800 x 800 offscreen: as small as it may be
     assert win.width() <= max(room.width(), hint.width()) and win.height() <= room.height()
 
