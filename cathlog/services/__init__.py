@@ -22,6 +22,7 @@ from cathlog.services.base import Clock, system_clock
 from cathlog.services.cases import CaseService
 from cathlog.services.demo import DemoService
 from cathlog.services.exchange import ExchangeService
+from cathlog.services.followup import FollowupService
 from cathlog.services.implants import ImplantService
 from cathlog.services.review import ReviewService
 from cathlog.services.settings import SettingsService
@@ -37,6 +38,7 @@ class Services:
         self.implants = ImplantService(store, clock)
         self.exchange = ExchangeService(store, clock)
         self.review = ReviewService(store, clock, auth=self.auth, cases=self.cases)
+        self.followup = FollowupService(store, clock, review=self.review)  # the follow-up worklist
         self.admin = AdminService(store, clock, verify_signatures=self.review.verify_signatures)
         self.demo = DemoService(store, clock, auth=self.auth, cases=self.cases)
         self.access = AccessService(store, clock)  # who viewed which record; what patient data left

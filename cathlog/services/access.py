@@ -12,8 +12,8 @@ read and no transaction; the nurse's save path never calls it).
 Who may write what (``cathlog.rules.permissions``): a case's PDFs need
 ``WRITE_REPORT`` (physician, who reviews and prints; admin, who answers
 records requests), never a nurse; a CSV of the case list is an export
-(``EXPORT``, admin); the follow-up worklist CSV is a clinical tool
-(``VIEW_RECORDS``) and is audited.
+(``EXPORT``, admin); the follow-up worklist's CSV and printed list are a clinical
+tool (``VIEW_RECORDS``) and are audited (``export_reminders``, ``print_reminders``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ VIEW_WINDOW = timedelta(minutes=15)
 VIEW_ACTION = "view_record"
 # The audit actions that mean "patient data left cathlog" (the audit viewer's filter).
 OUTPUT_ACTIONS = ("export", "export_audit", "write_report", "print_report", "export_case_list",
-                  "export_reminders")
+                  "export_reminders", "print_reminders")
 
 
 class AccessService(ServiceBase):
@@ -100,4 +100,16 @@ class AccessService(ServiceBase):
         with self.store.write():
             self.audit(actor, "export_reminders", "reminder", target,
                        new={"format": "csv", "filters": {"due_before": due_before}, "records": len(procedure_ids),
+                            "procedure_ids": sorted(set(procedure_ids))})
+
+    def log_worklist(self, actor: Actor, fmt: str, filters: Mapping[str, Any], procedure_ids: Sequence[str],
+                     target: str) -> None:
+        """The follow-up worklist screen's list (patients' names and MRNs) was written to ``target``:
+        ``fmt`` "csv" (``export_reminders``) or "pdf" (``print_reminders``), with its filters."""
+        self.require(actor, Action.VIEW_RECORDS)
+        if fmt not in ("csv", "pdf"):
+            raise ValueError(f"unknown worklist format {fmt!r}")
+        with self.store.write():
+            self.audit(actor, "export_reminders" if fmt == "csv" else "print_reminders", "reminder", target,
+                       new={"format": fmt, "filters": dict(filters), "records": len(procedure_ids),
                             "procedure_ids": sorted(set(procedure_ids))})

@@ -13,7 +13,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QMenu, QMessageBox, QStackedWidget, \
     QVBoxLayout, QWidget
@@ -42,6 +42,7 @@ from cathlog.ui.screen_fit import fit_window
 # Why a menu item is disabled for the signed-in role (shown in its tooltip).
 WHY_NOT = {
     Action.OPEN_CASE: "Only a nurse or physician opens cases",
+    Action.VIEW_RECORDS: "Your role does not read clinical records",
 }
 
 
@@ -138,6 +139,8 @@ class MainWindow(QMainWindow):
         action(file_menu, "&New case…", self.new_case, shortcuts.NEW_CASE, enabled=may(Action.OPEN_CASE),
                why_not=WHY_NOT[Action.OPEN_CASE])
         action(file_menu, "&Refresh", self.cases.reload, shortcuts.REFRESH)
+        action(file_menu, "Follow-up &worklist…", self.show_worklist, shortcuts.WORKLIST,
+               enabled=may(Action.VIEW_RECORDS), why_not=WHY_NOT[Action.VIEW_RECORDS])
         if may(Action.LOAD_DEMO):
             action(file_menu, "Load &demo cases…", self.load_demo)
         file_menu.addSeparator()
@@ -334,6 +337,24 @@ class MainWindow(QMainWindow):
         ReviewDialog.show_for(self.services, self.actor, procedure_id, self,
                               temp_folder=self.housekeeping.temp_folder)
         self.cases.reload()
+
+    def show_worklist(self) -> None:
+        """The follow-up worklist, a window of its own beside this one (one, of the signed-in user)."""
+        from cathlog.ui.worklist import WorklistWindow
+
+        window = getattr(self, "worklist", None)
+        if window is not None and window.actor.username != self.actor.username:
+            window.close()
+            window = None
+        if window is None:
+            window = self.worklist = WorklistWindow(self.services, self.actor, self,
+                                                    temp_folder=self.housekeeping.temp_folder)
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            window.open_case_requested.connect(self.open_case)
+            self.locked.connect(window.close)  # a locked screen shows no patient
+            window.destroyed.connect(lambda *_: setattr(self, "worklist", None) if self.worklist is window else None)
+        window.show()
+        window.activateWindow()  # brought to the front when already open
 
     def new_case(self) -> None:
         procedure_id = NewCaseDialog.ask(self.services, self.actor, self)

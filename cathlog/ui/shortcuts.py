@@ -16,6 +16,7 @@ from dataclasses import dataclass
 NEW_CASE = "Ctrl+N"
 REFRESH = "Ctrl+R"  # not F5: F5 is the inflation timer
 LOCK_NOW = "Ctrl+L"
+WORKLIST = "Ctrl+W"
 QUIT = "Ctrl+Q"  # explicit: the standard Quit key is empty on some platforms (offscreen, Windows)
 
 # --- live log keys (registered by the live log page) -----------------------------------------

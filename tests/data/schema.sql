@@ -50,6 +50,39 @@ CREATE INDEX search_terms_procedure ON search_terms (procedure_id, term);
 -- index signature_events_procedure
 CREATE INDEX signature_events_procedure ON signature_events (procedure_id);
 
+-- index worklist_all_by_due
+CREATE INDEX worklist_all_by_due ON worklist_items (due_date, priority, item_key);
+
+-- index worklist_all_by_priority
+CREATE INDEX worklist_all_by_priority ON worklist_items (priority, due_date, item_key);
+
+-- index worklist_by_due
+CREATE INDEX worklist_by_due ON worklist_items (state, due_date, priority, item_key);
+
+-- index worklist_by_priority
+CREATE INDEX worklist_by_priority ON worklist_items (state, priority, due_date, item_key);
+
+-- index worklist_operator
+CREATE INDEX worklist_operator ON worklist_items (operator, state, priority, due_date, item_key);
+
+-- index worklist_operator_all
+CREATE INDEX worklist_operator_all ON worklist_items (operator, priority, due_date, item_key);
+
+-- index worklist_operator_all_by_due
+CREATE INDEX worklist_operator_all_by_due ON worklist_items (operator, due_date, priority, item_key);
+
+-- index worklist_operator_by_due
+CREATE INDEX worklist_operator_by_due ON worklist_items (operator, state, due_date, priority, item_key);
+
+-- index worklist_procedure
+CREATE INDEX worklist_procedure ON worklist_items (procedure_id);
+
+-- index worklist_rule
+CREATE INDEX worklist_rule ON worklist_items (rule_id, state, due_date, item_key);
+
+-- index worklist_rule_all
+CREATE INDEX worklist_rule_all ON worklist_items (rule_id, due_date, item_key);
+
 -- table audit
 CREATE TABLE audit (
   seq INTEGER PRIMARY KEY,
@@ -253,6 +286,32 @@ CREATE TABLE users (
   failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),
   created_at TEXT NOT NULL CHECK (created_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z')
 , removed_at TEXT CHECK (removed_at IS NULL OR (strftime('%Y-%m-%dT%H:%M:%SZ', removed_at, '+0 seconds') IS removed_at))) STRICT;
+
+-- table worklist_items
+CREATE TABLE worklist_items (
+  item_key TEXT PRIMARY KEY CHECK (length(item_key) BETWEEN 1 AND 200),
+  reminder_id TEXT CHECK (reminder_id IS NULL OR length(reminder_id) = 32),
+  version INTEGER CHECK (version IS NULL OR version >= 1),
+  procedure_id TEXT NOT NULL,
+  patient_id TEXT NOT NULL CHECK (length(patient_id) = 32),
+  rule_id TEXT NOT NULL CHECK (length(rule_id) BETWEEN 1 AND 10),
+  priority INTEGER NOT NULL CHECK (priority >= 0),
+  due_date TEXT NOT NULL CHECK (due_date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+  suggested_due TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open', 'done', 'dismissed')),
+  pending INTEGER NOT NULL CHECK (pending IN (0, 1)),
+  operator TEXT NOT NULL,
+  title TEXT NOT NULL,
+  text TEXT NOT NULL,
+  source TEXT NOT NULL,
+  CHECK (pending = 1 OR reminder_id IS NOT NULL)
+) WITHOUT ROWID, STRICT;
+
+-- table worklist_marks
+CREATE TABLE worklist_marks (
+  tbl TEXT PRIMARY KEY CHECK (tbl IN ('event_versions', 'procedure_versions', 'reminder_versions')),
+  row_id INTEGER NOT NULL CHECK (row_id >= 0)
+) WITHOUT ROWID, STRICT;
 
 -- trigger audit_at_real_time
 CREATE TRIGGER audit_at_real_time BEFORE INSERT ON audit
