@@ -33,12 +33,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
-from cathlog.domain.enums import Role, TeamRole  # noqa: E402
-from cathlog.domain.followup import DurationUnit, PlanDrug  # noqa: E402
+from cathlog.domain.enums import ProcedureStatus, Role, TeamRole  # noqa: E402
+from cathlog.domain.followup import DurationUnit, PlanDrug, Review  # noqa: E402
+from cathlog.domain.worklist import WorklistQuery, WorkState  # noqa: E402
 from cathlog.domain.records import Patient, TeamMember  # noqa: E402
 from cathlog.services import Services  # noqa: E402
 from cathlog.store.db import Store  # noqa: E402
-from cathlog.ui.admin import AuditDialog, ExportDialog, UsersDialog  # noqa: E402
+from cathlog.ui.admin import AuditDialog  # noqa: E402
+from cathlog.ui.export_dialog import ExportDialog  # noqa: E402
+from cathlog.ui.help_dialogs import AboutDialog, KeyboardReferenceDialog  # noqa: E402
+from cathlog.ui.idle_lock import LockDialog  # noqa: E402
+from cathlog.ui.lab_settings import LabSettings  # noqa: E402
+from cathlog.ui.restore_dialog import CHECKING, RestoreDialog  # noqa: E402
+from cathlog.ui.settings_dialog import SettingsDialog  # noqa: E402
+from cathlog.ui.users_dialog import UsersDialog  # noqa: E402
+from cathlog.ui.widgets import install_wheel_guard  # noqa: E402
 from cathlog.ui.sign_in import FirstRunDialog, SignInDialog  # noqa: E402
 from cathlog.ui.main_window import MainWindow  # noqa: E402
 from cathlog.ui.new_case import NewCaseDialog  # noqa: E402
@@ -47,6 +56,9 @@ from cathlog.ui.theme import apply_theme  # noqa: E402
 
 AMBIGUOUS_SCAN = "01006141419999961727063010AB211721XY9"  # GTIN, expiry, lot and serial run together
 PASSWORD = "correct horse battery"
+PLAN = Review(technical_success=True, residual_stenosis_pct=0, final_timi=3,
+              plan=(PlanDrug.planned("aspirin", "81 mg once daily", None, DurationUnit.INDEFINITE),
+                    PlanDrug.planned("clopidogrel", "75 mg once daily", 1, DurationUnit.MONTHS)))
 
 
 class MovableClock:
@@ -188,6 +200,106 @@ class Shooter:
         run()
 
 
+def _worklist_cases(services: Services, clock: MovableClock, admin, doc) -> Path:
+    """Demo cases ten weeks old (filter windows and DAPT reviews overdue), two thirds reviewed with their
+    reminders accepted, one reminder done; two automatic backups a day apart (the restore screen)."""
+    folder = Path(tempfile.mkdtemp(prefix="cathlog-shots-backups-"))
+    clock.now -= timedelta(days=70)
+    ids = services.demo.load(admin, 25, seed=21)
+    services.admin.automatic_backup(folder)
+    for n, pid in enumerate(ids):
+        status = services.cases.get_record(doc, pid).procedure.status
+        if status is ProcedureStatus.OPEN:
+            services.cases.close_case(doc, pid, reason="demo")
+        if n % 3 and status is not ProcedureStatus.SIGNED:
+            services.review.save_review(doc, pid, PLAN)
+            for suggestion in services.review.suggestions(doc, pid):
+                services.review.decide(doc, pid, suggestion, accept=True)
+    clock.advance(24 * 60)
+    services.demo.load(admin, 3, seed=22)
+    services.admin.automatic_backup(folder)
+    clock.now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=75)
+    first = next(i for i in services.followup.page(doc, WorklistQuery()).items if not i.pending)
+    services.followup.mark(doc, first.item_key, WorkState.DONE, "seen in clinic")
+    return folder
+
+
+def _nurse_screens(shots: Shooter, services: Services, nurse, staged: str, settings: QSettings, theme: str) -> None:
+    window = MainWindow(services, nurse, "cathlog.db", settings=settings)
+    window.cases.case_view.selectRow(0)
+    shots.grab(window, "case-list", theme)
+    dialog = NewCaseDialog(services, nurse, window)
+    shots.grab(dialog, "new-case", theme)
+    dialog.close()
+    window.open_case(staged)
+    void_row = next(i for i in range(window.live.model.rowCount())
+                    if window.live.model.row_object(i).current.voided)
+    window.live.timeline.selectRow(void_row)
+    shots.grab(window, "live-log", theme)
+    window.live.quick_buttons["F4"].click()  # the device form
+    shots.grab(window, "device-form", theme)
+    window.live.form.cancel()
+    shots.grab_modal("close-checklist", theme, window.live.close_case)
+    window.live.scan.setText(AMBIGUOUS_SCAN)
+    shots.grab_modal("scan-choice", theme, window.live.scanned)
+    shots.grab_modal("change-password", theme, window.change_password)
+    lock = LockDialog(services, nurse, window, reason="lock")
+    shots.grab(lock, "lock", theme)
+    lock.hide()  # a lock is closed only by signing in
+    lock.deleteLater()
+    keys = KeyboardReferenceDialog(window)
+    shots.grab(keys, "keyboard-reference", theme)
+    keys.close()
+    window.hide()
+
+
+def _physician_screens(shots: Shooter, services: Services, doc, settings: QSettings, theme: str) -> None:
+    window = MainWindow(services, doc, "cathlog.db", settings=settings)
+    window.show()
+    closed = next(c.procedure_id for c in services.cases.list_cases(doc, status="closed"))
+    review = ReviewDialog(services, doc, closed, window)
+    review.show()
+    for _ in range(100):  # the summary's pages are drawn beside the screen
+        if not review.preview.busy():
+            break
+        _wait(100)
+    shots.grab(review, "review", theme)
+    review.close()
+    window.show_worklist()
+    window.worklist.view.selectRow(0)
+    shots.grab(window.worklist, "worklist", theme)
+    window.worklist.close()
+    window.hide()
+
+
+def _admin_screens(shots: Shooter, services: Services, admin, folder: Path, settings: QSettings, theme: str) -> None:
+    window = MainWindow(services, admin, "cathlog.db", settings=settings)
+    window.show()
+    users = UsersDialog(services, admin, window)
+    names = [u.username for u in users.users]
+    users.table.selectRow(names.index("kwalsh") if "kwalsh" in names else 0)
+    shots.grab(users, "users", theme)
+    users.close()
+    restore = RestoreDialog(services, admin, folder, window)
+    restore.show()
+    for _ in range(200):  # the backups are verified beside the screen
+        if all(restore.table.item(i, 4).text() != CHECKING for i in range(restore.table.rowCount())):
+            break
+        _wait(50)
+    restore.table.selectRow(min(1, restore.table.rowCount() - 1))
+    shots.grab(restore, "restore", theme)
+    restore.wait_for_checks()
+    restore.close()
+    for name, make in (("export", lambda: ExportDialog(services, admin, window)),
+                       ("audit", lambda: AuditDialog(services, admin, window)),
+                       ("settings", lambda: SettingsDialog(services, admin, settings, LabSettings(), window)),
+                       ("about", lambda: AboutDialog("~/.local/share/cathlog/cathlog.db", window))):
+        dialog = make()
+        shots.grab(dialog, name, theme)
+        dialog.close()
+    window.hide()
+
+
 def main(out: Path, suffix: str, check: bool) -> int:
     out.mkdir(parents=True, exist_ok=True)
     wm = None
@@ -199,6 +311,7 @@ def main(out: Path, suffix: str, check: bool) -> int:
     app.setApplicationName("cathlog-screenshots")
     app.setOrganizationName("cathlog-screenshots")
     app.setStyle("Fusion")
+    install_wheel_guard(app)
     clock = MovableClock()
     shots = Shooter(out, suffix)
     with tempfile.TemporaryDirectory() as tmp:
@@ -211,55 +324,23 @@ def main(out: Path, suffix: str, check: bool) -> int:
             shots.grab(first, "first-run", theme)
             first.close()
         admin = services.auth.create_first_admin("admin", "Ada Admin", PASSWORD)
-        services.demo.load(admin, 25, seed=21)
+        services.settings.set(admin, "lab_name", "St. Elsewhere Cath Lab")
         services.auth.add_user(admin, "kwalsh", "RN Kate Walsh", Role.NURSE, PASSWORD)
         services.auth.add_user(admin, "ddoc", "Dr. Dora Doc", Role.PHYSICIAN, PASSWORD)
         nurse = services.auth.sign_in("kwalsh", PASSWORD)
         doc = services.auth.sign_in("ddoc", PASSWORD)
+        folder = _worklist_cases(services, clock, admin, doc)
         staged = _staged_case(services, clock, nurse)
-        closed = next(c.procedure_id for c in services.cases.list_cases(doc, status="closed"))
         for theme in ("light", "dim"):
             apply_theme(app, theme)
             sign_in = SignInDialog(services, "~/.local/share/cathlog/cathlog.db")
             shots.grab(sign_in, "sign-in", theme)
             sign_in.close()
-            window = MainWindow(services, nurse, "cathlog.db", settings=settings)
-            window.cases.case_view.selectRow(0)
-            shots.grab(window, "case-list", theme)
-            dialog = NewCaseDialog(services, nurse, window)
-            shots.grab(dialog, "new-case", theme)
-            dialog.close()
-            window.open_case(staged)
-            void_row = next(i for i in range(window.live.model.rowCount())
-                            if window.live.model.row_object(i).current.voided)
-            window.live.timeline.selectRow(void_row)
-            shots.grab(window, "live-log", theme)
-            shots.grab_modal("close-checklist", theme, window.live.close_case)
-            window.live.scan.setText(AMBIGUOUS_SCAN)
-            shots.grab_modal("scan-choice", theme, window.live.scanned)
-            window.hide()
-            doc_window = MainWindow(services, doc, "cathlog.db", settings=settings)
-            doc_window.show()
-            review = ReviewDialog(services, doc, closed, doc_window)
-            if theme == "light":
-                review.success.setCurrentIndex(review.success.findData(True))
-                review.residual.setText("0")
-                review.plan.fill([PlanDrug.planned("aspirin", "81 mg once daily", None, DurationUnit.INDEFINITE),
-                                  PlanDrug.planned("Plavix", "75 mg once daily", 6, DurationUnit.MONTHS)])
-                review.save_review()
-            shots.grab(review, "review", theme)
-            review.close()
-            doc_window.hide()
-            admin_window = MainWindow(services, admin, "cathlog.db", settings=settings)
-            admin_window.show()
-            for name, make in (("users", lambda: UsersDialog(services, admin, admin_window)),
-                               ("audit", lambda: AuditDialog(services, admin, admin_window)),
-                               ("export", lambda: ExportDialog(services, admin, admin_window))):
-                dialog = make()
-                shots.grab(dialog, name, theme)
-                dialog.close()
-            admin_window.hide()
+            _nurse_screens(shots, services, nurse, staged, settings, theme)
+            _physician_screens(shots, services, doc, settings, theme)
+            _admin_screens(shots, services, admin, folder, settings, theme)
         services.store.close()
+        shutil.rmtree(folder, ignore_errors=True)
     for line in shots.misfits:
         print(f"DOES NOT FIT: {line}", file=sys.stderr)
     sys.stdout.flush()

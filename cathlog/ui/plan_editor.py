@@ -13,7 +13,11 @@ from PySide6.QtWidgets import QComboBox, QHeaderView, QTableWidget, QTableWidget
 from cathlog.domain.errors import Issue, ValidationError
 from cathlog.domain.followup import DurationUnit, PlanDrug, PlanDrugName
 
-PLAN_COLUMNS = ("Drug (generic or brand)", "Dose", "Duration", "Unit", "As written before")
+PLAN_COLUMNS = ("Drug", "Dose", "Duration", "Unit", "As written before")
+_HEADER_TIPS = ("The drug's generic or brand name (a brand becomes its generic on saving)",
+                "The dose in your words, e.g. 75 mg once daily", "How long: a whole number",
+                "Days, weeks or months (the review date follows from it)",
+                "An older review's duration, kept as it was written until you choose a unit")
 _AS_WRITTEN = 4
 
 
@@ -25,13 +29,24 @@ class PlanTable(QTableWidget):
         self.setObjectName("plan")
         self.setAccessibleName("discharge antithrombotic plan")
         self.setHorizontalHeaderLabels(PLAN_COLUMNS)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for column, tip in enumerate(_HEADER_TIPS):
+            self.horizontalHeaderItem(column).setToolTip(tip)
+        header = self.horizontalHeader()
+        header.setMinimumSectionSize(60)
+        for column, mode in enumerate((QHeaderView.ResizeMode.Stretch, QHeaderView.ResizeMode.Stretch,
+                                       QHeaderView.ResizeMode.ResizeToContents,
+                                       QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch)):
+            header.setSectionResizeMode(column, mode)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # columns share the width
+        self.setColumnHidden(_AS_WRITTEN, True)  # shown only when an older review's line has text there
         self.setMinimumHeight(150)
 
     def fill(self, plan: Iterable[PlanDrug]) -> None:
         self.setRowCount(0)
-        for line in plan:
+        lines = list(plan)
+        for line in lines:
             self.add_line(line)
+        self.setColumnHidden(_AS_WRITTEN, all(line.structured for line in lines))
 
     def lines(self) -> list[PlanDrug]:
         return [line for i in range(self.rowCount()) if (line := self.line(i)) is not None]

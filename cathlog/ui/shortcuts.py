@@ -47,11 +47,11 @@ DESCRIBED: tuple[KeyUse, ...] = (
     KeyUse("Alt+Left", "Live log", "Back to the case list"),
     KeyUse("Return", "Entry form", "Save the entry"),
     KeyUse("Enter", "Entry form", "Save the entry (keypad Enter)"),
-    KeyUse("Esc", "Entry form", "Cancel the entry"),
 )
 
 # Keys handled without a QShortcut (by a view or a dialog), listed as they are.
 UNREGISTERED: tuple[KeyUse, ...] = (
+    KeyUse("Esc", "Entry form", "Cancel the entry (asks first when something is typed)"),
     KeyUse("Enter", "Case list", "Open the selected case's log"),
     KeyUse("Ctrl+]", "Live log, scan field", "Type the GS1 group separator (as a scanner does)"),
     KeyUse("Enter", "Sign-in, lock and first-run dialogs", "Go to the next empty field; sign in when all are filled"),
