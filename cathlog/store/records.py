@@ -42,7 +42,8 @@ def insert_patient_version(store: Store, patient: Patient, *, changed_at: str, c
     row.update(mrn_norm=normalize_mrn(patient.mrn), changed_at=changed_at, changed_by=changed_by, reason=reason)
     store.db.table("patient_versions").insert(row)
     seal_last(store, "patient_versions")
-    case_search.index_patient(store.db.conn, patient.patient_id)
+    if patient.patient_id is not None:
+        case_search.index_patient(store.db.conn, patient.patient_id)
 
 
 def reserve_mrn(store: Store, mrn: str, patient_id: str) -> None:
@@ -132,16 +133,17 @@ def list_cases(store: Store, *, search: str | None = None, filters: case_search.
                                    descending=descending, limit=limit, offset=offset)
         if not ids:
             return []
-        sql = ("SELECT pr.*, pa.mrn, pa.family_name, pa.given_name FROM current_procedures AS pr "
+        # Only the columns shown, as plain tuples: building full records was most of the time.
+        sql = ("SELECT pr.procedure_id, pr.started_at, pa.mrn, pa.family_name, pa.given_name, pr.category, "
+               "pr.status, pr.team, pr.room FROM current_procedures AS pr "
                "JOIN current_patients AS pa ON pa.patient_id = pr.patient_id "
                f"WHERE pr.procedure_id IN ({', '.join('?' * len(ids))})")
         found = {}
-        for row in store.db.query(sql, ids):
-            proc = _procedure(row)
-            name = f"{row['family_name']}, {row['given_name']}" if row["given_name"] else row["family_name"]
-            found[proc.procedure_id] = CaseSummary(proc.procedure_id, proc.started_at, row["mrn"], name,
-                                                   proc.category, proc.status.value, proc.primary_operator,
-                                                   proc.room)
+        for pid, started, mrn, family, given, category, status, team, room in store.db.conn.execute(sql, ids):
+            operator = next((m["name"] for m in json.loads(team) if m["role"] == TeamRole.PRIMARY_OPERATOR.value),
+                            None)
+            found[pid] = CaseSummary(pid, started, mrn, f"{family}, {given}" if given else family, category,
+                                     ProcedureStatus(status).value, operator, room)
     return [found[i] for i in ids if i in found]
 
 

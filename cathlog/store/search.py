@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone, tzinfo
+from typing import Any
 
 SLOTS = 4096  # cases that may start in the same second
 _EXTRA_LETTERS = str.maketrans({"ı": "i", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ß": "ss", "ẞ": "ss",
@@ -37,6 +38,8 @@ _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "ae", "Ö": "
 _WORD = re.compile(r"[^\W_]+")
 _APOSTROPHES = re.compile(r"(?<=\w)['’`´](?=\w)")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
+_DATED_ID = re.compile(r"^([a-z]+)\d{5,}$")
+_TYPED_ID_PREFIX = re.compile(r"^[a-z]+\d{4,7}$")
 _YEAR = re.compile(r"^(19[89]\d|20\d\d)$")
 # Sort keys a caller may ask for -> the case_index column (every one has an index ending in doc_id).
 SORT_COLUMNS = {"started_at": "doc_id", "procedure_id": "procedure_id", "patient": "name_key",
@@ -132,7 +135,7 @@ class _Doc:
     mrn_parts: str
 
 
-def _doc(proc: sqlite3.Row | tuple, patients: Sequence[tuple[str, str, str | None]]) -> _Doc:
+def _doc(proc: Sequence[Any], patients: Sequence[tuple[str, str, str | None]]) -> _Doc:
     """The index row of a case; ``patients``: (mrn, family, given) of each patient version, oldest first."""
     procedure_id, started_at, category, status, room, team_json = proc
     team = json.loads(team_json)
@@ -140,11 +143,19 @@ def _doc(proc: sqlite3.Row | tuple, patients: Sequence[tuple[str, str, str | Non
     operator = next((m["name"] for m in team if m.get("role") == "primary_operator"), "")
     names = _unique(w for _, fam, giv in patients for w in name_words(f"{fam} {giv or ''}"))
     people = _unique(w for m in team for w in name_words(m["name"]))
-    ids = _unique(words(procedure_id) + ["".join(words(procedure_id)[:2])] + words(room or "")
-                  + [w for m, _, _ in patients for w in words(m)])
+    id_words = words(procedure_id)
+    ids = _unique(id_words + ["".join(id_words[:2])] + _dated_id_prefixes(id_words[0] if id_words else "")
+                  + words(room or "") + [w for m, _, _ in patients for w in words(m)])
     parts = _unique(p for m, _, _ in patients for p in mrn_parts(m).split())
     return _Doc(procedure_id, started_at, f"{fold(family)}\x1f{fold(given or '')}", fold(mrn), category, status,
                 fold(operator), fold(room or ""), room or "", names, people, ids, parts)
+
+
+def _dated_id_prefixes(word: str) -> list[str]:
+    """'p20250114' gives 'p2025', 'p20250', 'p202501', 'p2025011': a case id's year or month typed
+    is then one exact token, not a prefix FTS5 would have to merge from hundreds of day tokens."""
+    m = _DATED_ID.match(word)
+    return [word[:k] for k in range(len(m.group(1)) + 4, len(word))] if m else []
 
 
 def _patients_of(conn: sqlite3.Connection, patient_id: str) -> list[tuple[str, str, str | None]]:
@@ -296,6 +307,8 @@ def _date_range(word: str, zone: tzinfo | None) -> tuple[int, int] | None:
 
 def _term(word: str, prefix: bool) -> str:
     star = "*" if prefix else ""
+    if _TYPED_ID_PREFIX.match(word):  # a case id's start ('P2025'): its exact prefix token, or an MRN part
+        return f'({{ids}} : "{word}" OR {{mrn_parts}} : "{word}"{star})'
     if any(c.isdigit() for c in word):
         return f'"{word}"{star}'  # a number may be an MRN fragment: every column
     return f'{_NOT_MRN} : "{word}"{star}'

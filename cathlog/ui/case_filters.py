@@ -27,6 +27,11 @@ class _WheelOnlyWithFocus(QObject):
         return False
 
 
+def _day(edit: QDateEdit) -> date:
+    picked = edit.date()
+    return date(picked.year(), picked.month(), picked.day())
+
+
 def local_midnight_utc(day: date) -> str:
     """The start of a local calendar day, as the UTC time the database compares."""
     return utc_iso(datetime(day.year, day.month, day.day).astimezone())
@@ -147,8 +152,8 @@ class CaseFilters(QWidget):
 
     def values(self) -> dict[str, Any]:
         """The filters as ``list_cases`` keywords; ValueError when the dates contradict each other."""
-        first = self.from_date.date().toPython() if self.use_from.isChecked() else None
-        last = self.to_date.date().toPython() if self.use_to.isChecked() else None
+        first = _day(self.from_date) if self.use_from.isChecked() else None
+        last = _day(self.to_date) if self.use_to.isChecked() else None
         if first and last and first > last:
             raise ValueError(f"the From date ({first}) is after the to date ({last}): no case can match")
         return {"since": local_midnight_utc(first) if first else None,

@@ -66,6 +66,9 @@ def test_operator_full_name_mrn_fragment_case_id_and_room(services, nurse):
     assert _ids(services, nurse, "mrn-0048213") == [a.procedure_id]
     assert _ids(services, nurse, a.procedure_id) == [a.procedure_id]
     assert _ids(services, nurse, a.procedure_id[:9].lower()) == [b.procedure_id, a.procedure_id]
+    for typed in ("P2026", "p20261", "P202611", "P2026112"):  # the year or month of a case id: exact tokens
+        assert _ids(services, nurse, typed) == [b.procedure_id, a.procedure_id], typed
+    assert _ids(services, nurse, "P2025") == []
     assert _ids(services, nurse, "hybrid") == [a.procedure_id]
     assert _ids(services, nurse, "Nguyen") == [a.procedure_id]
     assert _ids(services, nurse, "lab") == [b.procedure_id]  # Cath Lab 2
