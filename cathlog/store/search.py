@@ -31,6 +31,7 @@ from datetime import date, datetime, timezone, tzinfo
 from typing import Any
 
 SLOTS = 4096  # cases that may start in the same second
+MRN_MARK = "ß"  # begins every MRN-suffix token (fold() turns a typed ß into ss)
 _EXTRA_LETTERS = str.maketrans({"ı": "i", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ß": "ss", "ẞ": "ss",
                                 "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "đ": "d", "Đ": "d", "ð": "d",
                                 "Ð": "d", "þ": "th", "Þ": "th", "ħ": "h", "Ħ": "h"})
@@ -39,7 +40,7 @@ _WORD = re.compile(r"[^\W_]+")
 _APOSTROPHES = re.compile(r"(?<=\w)['’`´](?=\w)")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
 _DATED_ID = re.compile(r"^([a-z]+)\d{5,}$")
-_TYPED_ID_PREFIX = re.compile(r"^[a-z]+\d{4,7}$")
+_TYPED_ID_PREFIX = re.compile(r"^[a-z]+\d{4,}$")
 _YEAR = re.compile(r"^(19[89]\d|20\d\d)$")
 # Sort keys a caller may ask for -> the case_index column (every one has an index ending in doc_id).
 SORT_COLUMNS = {"started_at": "doc_id", "procedure_id": "procedure_id", "patient": "name_key",
@@ -106,9 +107,11 @@ def _unique(items: Iterable[str]) -> str:
 
 
 def mrn_parts(mrn: str) -> str:
-    """Every suffix of the MRN's letters and digits: 'AB-1234' gives 'ab1234 b1234 1234 234 34 4'."""
+    """Every suffix of the MRN's letters and digits, marked: 'AB-1234' gives 'ßab1234 ßb1234 ß1234 ß234 ß34 ß4'.
+    The mark (a letter :func:`fold` never leaves in typed text) keeps these tokens apart from
+    every other, so a prefix search over them never merges the case ids' or names' tokens."""
     compact = "".join(_WORD.findall(fold(mrn)))
-    return _unique(compact[i:] for i in range(len(compact)))
+    return _unique(MRN_MARK + compact[i:] for i in range(len(compact)))
 
 
 def epoch_seconds(utc_iso: str) -> int:
@@ -144,14 +147,14 @@ def _doc(proc: Sequence[Any], patients: Sequence[tuple[str, str, str | None]]) -
     names = _unique(w for _, fam, giv in patients for w in name_words(f"{fam} {giv or ''}"))
     people = _unique(w for m in team for w in name_words(m["name"]))
     id_words = words(procedure_id)
-    ids = _unique(id_words + ["".join(id_words[:2])] + _dated_id_prefixes(id_words[0] if id_words else "")
+    ids = _unique(id_words + ["".join(id_words[:2])] + [p for w in id_words for p in _id_prefixes(w)]
                   + words(room or "") + [w for m, _, _ in patients for w in words(m)])
     parts = _unique(p for m, _, _ in patients for p in mrn_parts(m).split())
     return _Doc(procedure_id, started_at, f"{fold(family)}\x1f{fold(given or '')}", fold(mrn), category, status,
                 fold(operator), fold(room or ""), room or "", names, people, ids, parts)
 
 
-def _dated_id_prefixes(word: str) -> list[str]:
+def _id_prefixes(word: str) -> list[str]:
     """'p20250114' gives 'p2025', 'p20250', 'p202501', 'p2025011': a case id's year or month typed
     is then one exact token, not a prefix FTS5 would have to merge from hundreds of day tokens."""
     m = _DATED_ID.match(word)
@@ -307,10 +310,11 @@ def _date_range(word: str, zone: tzinfo | None) -> tuple[int, int] | None:
 
 def _term(word: str, prefix: bool) -> str:
     star = "*" if prefix else ""
-    if _TYPED_ID_PREFIX.match(word):  # a case id's start ('P2025'): its exact prefix token, or an MRN part
-        return f'({{ids}} : "{word}" OR {{mrn_parts}} : "{word}"{star})'
+    mrn = f'"{MRN_MARK}{word}"{star}'  # a word with a digit may be a fragment of an MRN
+    if _TYPED_ID_PREFIX.match(word):  # a case id's start ('P2025'): its exact prefix token
+        return f'({{ids}} : "{word}" OR {mrn})'
     if any(c.isdigit() for c in word):
-        return f'"{word}"{star}'  # a number may be an MRN fragment: every column
+        return f'({_NOT_MRN} : "{word}"{star} OR {mrn})'
     return f'{_NOT_MRN} : "{word}"{star}'
 
 
@@ -393,8 +397,9 @@ def page_ids(conn: sqlite3.Connection, query: Query | None, filters: Filters, *,
         params += [lo, hi]
     if query is not None and query.match is not None:
         hits = "c.doc_id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)"
-        if query.or_range is not None:
-            where.append(f"((c.doc_id >= ? AND c.doc_id < ?) OR {hits})")
+        if query.or_range is not None:  # (unary + : walk the cases newest first and test each, not a union)
+            where.append("((+c.doc_id >= ? AND +c.doc_id < ?) OR +c.doc_id IN "
+                         "(SELECT rowid FROM case_search WHERE case_search MATCH ?))")
             params[len(params):] = [*query.or_range, query.match]
         else:
             where.append(hits)
@@ -406,5 +411,10 @@ def page_ids(conn: sqlite3.Connection, query: Query | None, filters: Filters, *,
 
 def rooms(conn: sqlite3.Connection) -> list[str]:
     """The rooms cases were done in (as recorded, most recent spelling), for the room filter."""
-    return [r[0] for r in conn.execute(
-        "SELECT max(room) FROM case_index WHERE room_key <> '' GROUP BY room_key ORDER BY room_key")]
+    # A skip-scan of the room index: one seek per distinct room, not a read of every case.
+    return [r[0] for r in conn.execute("""
+        WITH RECURSIVE r(k) AS (
+          SELECT min(room_key) FROM case_index WHERE room_key > ''
+          UNION ALL SELECT (SELECT min(room_key) FROM case_index WHERE room_key > r.k) FROM r WHERE r.k IS NOT NULL)
+        SELECT (SELECT room FROM case_index WHERE room_key = r.k ORDER BY doc_id DESC LIMIT 1) FROM r
+        WHERE r.k IS NOT NULL""")]

@@ -39,7 +39,7 @@ from cathlog.ui.models import EventTableModel, ObjectRole
 from cathlog.ui.widgets import make_log_view, make_table, patient_header
 
 SEARCH_DELAY_MS = 200
-LIST_LIMIT = 500  # the most cases the list shows
+LIST_LIMIT = 200  # the most cases the list shows (a search or a filter narrows them)
 NO_NEW_CASE = ("An administrator makes no clinical entries: a nurse or a physician starts a case. "
                "Add them under Admin → Users and roles.")
 # Column widths as samples of their widest useful text; the patient column takes what is left.

@@ -34,7 +34,7 @@ def test_fts5_is_there_and_sqlite_is_new_enough():
 def test_fold_and_words():
     assert search.fold("GARCÍA Müller Yılmaz Łukasz Søren Straße") == "garcia muller yilmaz lukasz soren strasse"
     assert search.words("O'Brien, Zoë") == ["o", "brien", "zoe", "obrien"]
-    assert search.mrn_parts("AB-12") == "ab12 b12 12 2"
+    assert search.mrn_parts("AB-12") == "ßab12 ßb12 ß12 ß2"
 
 
 @pytest.mark.parametrize("typed", ["Garcia", "GARCÍA", "garc", "María", "maria garcia", "Garcia Maria",
@@ -218,3 +218,11 @@ def test_any_name_is_found_folded_recased_and_in_any_order(services, nurse, fami
     for typed in (f"{plain_family.upper()} {plain_given}", f"{plain_given} {plain_family.upper()}",
                   f"{family.capitalize()}, {given_name.title()}", plain_family.swapcase()):
         assert proc.procedure_id in _ids(services, nurse, typed, limit=10 ** 6), typed
+
+
+def test_a_year_alone_finds_that_years_cases_and_mrns_containing_it(services, nurse):
+    this_year = open_case(services, nurse, mrn="100")  # the test clock: 2026-11-21
+    mrn_2025 = open_case(services, nurse, mrn="77-2025-1")
+    assert set(_ids(services, nurse, "2026")) == {this_year.procedure_id, mrn_2025.procedure_id}
+    assert _ids(services, nurse, "2025") == [mrn_2025.procedure_id]
+    assert _ids(services, nurse, "Doe 2025") == []  # with other words a year is the start date only
