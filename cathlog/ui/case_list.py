@@ -43,12 +43,20 @@ LIST_LIMIT = 200  # the most cases the list shows (a search or a filter narrows 
 NO_NEW_CASE = ("An administrator makes no clinical entries: a nurse or a physician starts a case. "
                "Add them under Admin → Users and roles.")
 # Column widths as samples of their widest useful text; the patient column takes what is left.
-_WIDTH_SAMPLES = {0: "2026-11-21 09:00", 2: "MRN00012345", 3: "Peripheral arter", 4: "closed",
-                  5: "Dr. S. Lindqvist", 6: "Cath Lab 2", 7: "P20261121-55R6"}
+# Started, the patient, the MRN and the status never shrink; the others share what is missing on a narrow screen.
+_WIDTH_SAMPLES = {0: "2026-11-21 09:00", 2: "DEMO123450001", 3: "Peripheral arterial", 4: "Dr. S. Lindqvist",
+                  5: "Cath Lab 2", 6: "closed"}
+_NEVER_SHRINK = (0, 2, 6)
 PATIENT_MIN_CHARS = "Papadopoulos, Chiamaka"
+_CELL_PADDING = 28
 _EMPTY_HINT = {Role.ADMIN: " Load demo cases from the File menu to try cathlog.",
                Role.NURSE: " Start one with New case (Ctrl+N).",
                Role.PHYSICIAN: " Start one with New case (Ctrl+N)."}
+
+
+def patient_min_width(view: QWidget) -> int:
+    """The patient column's least width: a long name, whole."""
+    return view.fontMetrics().horizontalAdvance(PATIENT_MIN_CHARS) + _CELL_PADDING
 
 
 class CaseListPage(QWidget):
@@ -101,9 +109,9 @@ class CaseListPage(QWidget):
         self.case_view.activated.connect(lambda _: self.open_selected())
         splitter.addWidget(self.case_view)
         splitter.addWidget(self._preview())
-        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([820, 520])
+        splitter.setSizes([960, 380])  # at 1366 wide: every column readable; the preview wraps its header
         layout.addWidget(splitter, 1)
 
     def _bar(self) -> QHBoxLayout:
@@ -155,15 +163,18 @@ class CaseListPage(QWidget):
 
     def _fit_columns(self) -> None:
         """Every column fits the list's width (no sideways scrolling): the fixed columns get their
-        sample's width, shrunk evenly when the list is narrow; the patient column the rest.
-        A cut text is whole in the cell's tooltip."""
+        sample's width, the shrinkable ones shrunk evenly when the list is narrow; the patient
+        column the rest. A cut text is whole in the cell's tooltip."""
+        self.case_view.ensurePolished()  # the theme's font, not the default one, sets the widths
         width = self.case_view.fontMetrics().horizontalAdvance
-        wanted = {col: width(sample) + 24 for col, sample in _WIDTH_SAMPLES.items()}
-        room = self.case_view.viewport().width() - (width(PATIENT_MIN_CHARS) + 24)
-        scale = min(1.0, room / sum(wanted.values())) if room > 0 else 0.3
+        wanted = {col: width(sample) + _CELL_PADDING for col, sample in _WIDTH_SAMPLES.items()}
+        fixed = sum(wanted[c] for c in _NEVER_SHRINK)
+        room = self.case_view.viewport().width() - patient_min_width(self.case_view) - fixed
+        shrinkable = sum(w for c, w in wanted.items() if c not in _NEVER_SHRINK)
+        scale = max(0.3, min(1.0, room / shrinkable))
         header = self.case_view.horizontalHeader()
         for col, w in wanted.items():
-            header.resizeSection(col, max(40, int(w * scale)))
+            header.resizeSection(col, w if col in _NEVER_SHRINK else max(40, int(w * scale)))
 
     def _show_buttons(self) -> None:
         may_open = self.services.auth.may(self.actor, Action.OPEN_CASE)
@@ -198,6 +209,10 @@ class CaseListPage(QWidget):
         self.header.setWordWrap(True)
         self.event_model = EventTableModel(self)
         self.event_view = make_log_view("case_log", self.event_model)
+        # A narrow read-only preview: who recorded each entry is in the row's tooltip, and the
+        # details column wraps instead of scrolling sideways (the open case shows every column).
+        self.event_view.setColumnHidden(3, True)
+        self.event_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.empty = QLabel("")
         self.empty.setObjectName("Empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -25,11 +25,10 @@ COLUMNS: list[tuple[Column[CaseSummary], str]] = [
     (Column("Patient", lambda c: c.patient_name), "patient"),
     (Column("MRN", lambda c: c.mrn), "mrn"),
     (Column("Procedure", _category), "category"),
-    (Column("Status", lambda c: c.status), "status"),
     (Column("Operator", lambda c: c.primary_operator or ""), "operator"),
     (Column("Room", lambda c: c.room or ""), "room"),
-    (Column("Case", lambda c: c.procedure_id), "procedure_id"),
-]
+    (Column("Status", lambda c: c.status), "status"),
+]  # the case id is in the patient's tooltip and the preview's header (and the search finds it)
 PATIENT_COLUMN = 1
 
 

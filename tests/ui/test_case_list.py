@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QDate, QPoint, Qt
 
 from cathlog.domain.followup import SignatureMeaning
-from cathlog.ui.case_list import PATIENT_MIN_CHARS, CaseListPage
+from cathlog.ui.case_list import CaseListPage, patient_min_width
 from tests.conftest import PASSWORD
 from tests.helpers import CORONARY, open_case
 from tests.services.test_review import PLAN
@@ -154,11 +154,12 @@ def test_columns_fit_without_sideways_scrolling_and_names_stay_readable(qtbot, s
     header = view.horizontalHeader()
     qtbot.waitUntil(lambda: header.length() <= view.viewport().width())
     assert view.horizontalScrollBar().maximum() == 0
-    assert header.sectionSize(1) >= view.fontMetrics().horizontalAdvance(PATIENT_MIN_CHARS)
+    assert header.sectionSize(1) >= patient_min_width(view)
+    assert header.sectionSize(0) >= view.fontMetrics().horizontalAdvance("2026-11-21 09:00")  # the time, whole
     case = page.case_model.row_object(0)
     assert page.case_model.data(page.case_model.index(0, 1), Qt.ItemDataRole.ToolTipRole).startswith(
         "Papadopoulos, Chiamaka-Alexandra · MRN")
-    assert page.case_model.data(page.case_model.index(0, 6), Qt.ItemDataRole.ToolTipRole) == case.room
+    assert page.case_model.data(page.case_model.index(0, 5), Qt.ItemDataRole.ToolTipRole) == case.room
 
 
 def test_a_wheel_over_an_unfocused_filter_changes_nothing(qtbot, services, nurse, three):
