@@ -34,7 +34,7 @@ from cathlog.rules.permissions import Action
 from cathlog.services.base import Confirm, ServiceBase, new_id, require_confirmed
 from cathlog.services.implants import check_removal
 from cathlog.store import records as rec
-from cathlog.store.search import SORT_COLUMNS, Filters
+from cathlog.store.search_query import SORT_COLUMNS, Filters
 
 # How far an entry may be back-dated before the case start, or lie ahead of the clock.
 BACKDATE_LIMIT = timedelta(hours=24)

@@ -24,6 +24,7 @@ from cathlog.domain.records import (
 from cathlog.store.db import Store
 from cathlog.store.errors import translated
 from cathlog.store import search as case_search
+from cathlog.store import search_query
 from cathlog.store.seals import seal_last
 
 _PATIENT_COLUMNS = ("patient_id", "version") + tuple(s.name for s in PATIENT_FIELDS)
@@ -117,7 +118,7 @@ def procedure_versions(store: Store, procedure_id: str) -> tuple[Procedure, ...]
 
 
 @translated
-def list_cases(store: Store, *, search: str | None = None, filters: case_search.Filters | None = None,
+def list_cases(store: Store, *, search: str | None = None, filters: search_query.Filters | None = None,
                sort: str = "started_at", descending: bool = True, limit: int = 500,
                offset: int = 0) -> list[CaseSummary]:
     """One page of cases, newest first unless ``sort`` says otherwise (see
@@ -125,11 +126,11 @@ def list_cases(store: Store, *, search: str | None = None, filters: case_search.
     case index; what is shown of them is read from the records themselves."""
     query = None
     if search and search.strip():
-        query = case_search.parse(search)
+        query = search_query.parse(search)
         if query.match is None and not query.ranges:
             return []  # only punctuation: nothing can match it
     with store.read():
-        ids = case_search.page_ids(store.db.conn, query, filters or case_search.Filters(), sort=sort,
+        ids = search_query.page_ids(store.db.conn, query, filters or search_query.Filters(), sort=sort,
                                    descending=descending, limit=limit, offset=offset)
         if not ids:
             return []
@@ -150,7 +151,7 @@ def list_cases(store: Store, *, search: str | None = None, filters: case_search.
 @translated
 def case_rooms(store: Store) -> list[str]:
     """The rooms cases were done in, for the case list's room filter."""
-    return case_search.rooms(store.db.conn)
+    return search_query.rooms(store.db.conn)
 
 
 @translated

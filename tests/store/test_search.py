@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from cathlog.domain.enums import TeamRole
 from cathlog.domain.errors import ValidationError
 from cathlog.domain.records import TeamMember
-from cathlog.store import schema, search
+from cathlog.store import schema, search, search_query
 from cathlog.store import records as rec
 from cathlog.store.db import Store
 from cathlog.store.schema_check import differences
@@ -104,14 +104,14 @@ def test_a_failed_write_leaves_the_index_as_it_was(services, nurse, store):
 
 def test_dates_are_local_days_and_months():
     utc = timezone.utc
-    day = search.parse("2026-11-21", zone=utc).ranges[0]
+    day = search_query.parse("2026-11-21", zone=utc).ranges[0]
     assert day == (search.epoch_seconds("2026-11-21T00:00:00Z") * 4096, search.epoch_seconds("2026-11-22T00:00:00Z")
                    * 4096)
-    plus2 = search.parse("2026-11-21", zone=timezone(timedelta(hours=2))).ranges[0]
+    plus2 = search_query.parse("2026-11-21", zone=timezone(timedelta(hours=2))).ranges[0]
     assert plus2[0] == day[0] - 2 * 3600 * 4096
-    assert search.parse("2026-12", zone=utc).ranges[0][1] == search.epoch_seconds("2027-01-01T00:00:00Z") * 4096
-    assert search.parse("2026", zone=utc).or_range is not None
-    assert search.parse("2026-02-30", zone=utc).ranges == ()
+    assert search_query.parse("2026-12", zone=utc).ranges[0][1] == search.epoch_seconds("2027-01-01T00:00:00Z") * 4096
+    assert search_query.parse("2026", zone=utc).or_range is not None
+    assert search_query.parse("2026-02-30", zone=utc).ranges == ()
 
 
 def test_sort_and_filters(services, nurse, clock):
