@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cathlog.domain.records import utc_iso  # noqa: E402
 from cathlog.services import Services  # noqa: E402
 from cathlog.services.demo import FAMILY, GIVEN_F, GIVEN_M, OPERATORS  # noqa: E402
+from cathlog.store import search  # noqa: E402
 from cathlog.store.db import Store  # noqa: E402
 
 PASSWORD = "benchmark password"
@@ -130,6 +131,8 @@ def generate(out: Path, procedures: int, seed: int = 1) -> None:
             flush()
     if batch_p:
         flush()
+    with services.store.write():  # the clones bypassed the store code that keeps the case index in step
+        search.rebuild(conn)
     conn.execute("ANALYZE")
     services.store.close()
     size = out.stat().st_size

@@ -119,7 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--procedure", metavar="ID", help="only this case")
     p.add_argument("--by", metavar="USER", help="only this user's actions")
 
-    add("check", cmd_check, "check the integrity of the database and of the audit chain", signs_in=False)
+    p = add("check", cmd_check, "check the integrity of the database, the audit chain and the search index",
+            signs_in=False)
+    p.add_argument("--rebuild-search", action="store_true",
+                   help="first rebuild the case search index from the records (derived data)")
 
     p = add("recover-admin", cmd_recover_admin,
             "when no admin can sign in: make NAME an active admin with a new password (needs write access to "

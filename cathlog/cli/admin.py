@@ -122,7 +122,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from cathlog.paths import backup_dir
 
-    report = open_services(args).admin.check(backup_folder=backup_dir(db_path(args)))
+    services = open_services(args)
+    if args.rebuild_search:
+        print(f"search index: rebuilt from the records ({services.admin.rebuild_search_index()} cases)")
+    report = services.admin.check(backup_folder=backup_dir(db_path(args)))
     print(f"database: {'ok' if not report.problems else 'DAMAGED'}")
     for problem in report.problems[:20]:
         print(f"  {problem}")
@@ -133,4 +136,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"signatures: {'ok' if not report.signatures else 'INVALID'}")
     for problem in report.signatures:
         print(f"  {problem}")
+    print(f"search index: {'ok' if not report.search_index else 'OUT OF STEP'}")
+    for problem in report.search_index[:20]:
+        print(f"  {problem}")
+    if report.search_index:
+        print("  (derived data, not the record: 'cathlog check --rebuild-search' rebuilds it from the records)")
     return EXIT_OK if report.ok else EXIT_FAIL

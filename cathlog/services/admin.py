@@ -13,7 +13,7 @@ from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.rules.permissions import Action
 from cathlog.services.base import Clock, ServiceBase, system_clock
-from cathlog.store import audit, checkpoint, keys
+from cathlog.store import audit, checkpoint, keys, records
 from cathlog.store import backup as backups
 from cathlog.store import backup_list
 from cathlog.store.db import Store, quick_check_file
@@ -29,10 +29,12 @@ class CheckReport:
     tamper: list[str] = field(default_factory=list)  # key, chain, seals, checkpoints (store.audit.verify_rows)
     signatures: list[str] = field(default_factory=list)  # signatures that no longer match their content
     key_file: str = ""
+    search_index: list[str] = field(default_factory=list)  # case index out of step with the records (derived)
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.chain.ok and not self.tamper and not self.signatures
+        return not self.problems and self.chain.ok and not self.tamper and not self.signatures \
+            and not self.search_index
 
 
 # How the audit actions after a backup are told to the person about to restore it.
@@ -77,7 +79,14 @@ class AdminService(ServiceBase):
         tamper = audit.verify_rows(self.store, backup_folder, chain=chain)
         key_trouble = any(p.startswith(("key missing", "wrong key")) for p in tamper)
         return CheckReport(self.store.integrity_check(), chain, tamper,
-                           [] if key_trouble else self._verify_signatures(), str(keys.key_path()))
+                           [] if key_trouble else self._verify_signatures(), str(keys.key_path()),
+                           records.search_index_problems(self.store))
+
+    def rebuild_search_index(self) -> int:
+        """Rebuild the case list's search index from the records (derived data: the records are
+        read, not changed, so like ``check`` it needs nobody signed in); the number of cases."""
+        with self.store.write():
+            return records.rebuild_search_index(self.store)
 
     def background_check(self) -> str | None:
         """``quick_check`` of the live file on its own connection (safe from a

@@ -36,6 +36,7 @@ from cathlog.services.case_events import CurrentEvents
 from cathlog.services.implants import check_removal
 from cathlog.store import records as rec
 from cathlog.store.db import Store
+from cathlog.store.search_query import SORT_COLUMNS, Filters
 
 # How far an entry may be back-dated before the case start, or lie ahead of the clock.
 BACKDATE_LIMIT = timedelta(hours=24)
@@ -409,8 +410,23 @@ class CaseService(ServiceBase):
                                procedure_history=rec.procedure_versions(self.store, procedure_id))
 
     def list_cases(self, actor: Actor, *, search: str | None = None, status: str | None = None,
-                   since: str | None = None, until: str | None = None, limit: int = 500,
-                   offset: int = 0) -> list[CaseSummary]:
+                   since: str | None = None, until: str | None = None, room: str | None = None,
+                   waiting_for_me: bool = False, sort: str = "started_at", descending: bool = True,
+                   limit: int = 500, offset: int = 0) -> list[CaseSummary]:
+        """One page of the case list. ``search``: words in any order, accents and case ignored
+        (names, MRN or a fragment of it, case id, team, room, a date); ``since``/``until``: UTC
+        bounds of the start; ``waiting_for_me``: closed cases without the actor's signature."""
         self.require(actor, Action.VIEW_RECORDS)
-        return rec.list_cases(self.store, search=search, status=status, since=since, until=until, limit=limit,
-                              offset=offset)
+        if waiting_for_me:
+            self.require(actor, Action.SIGN_CASE)
+        if sort not in SORT_COLUMNS:
+            raise ValidationError([Issue("sort", sort, f"the case list sorts by one of {', '.join(SORT_COLUMNS)}")])
+        filters = Filters(status=status, room=room, since=since, until=until,
+                          unsigned_by=actor.username if waiting_for_me else None)
+        return rec.list_cases(self.store, search=search, filters=filters, sort=sort, descending=descending,
+                              limit=limit, offset=offset)
+
+    def case_rooms(self, actor: Actor) -> list[str]:
+        """The rooms cases were done in (for the room filter)."""
+        self.require(actor, Action.VIEW_RECORDS)
+        return rec.case_rooms(self.store)

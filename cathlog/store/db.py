@@ -18,6 +18,7 @@ an older library is refused at the first connection with :class:`SQLiteTooOld`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import urllib.parse
@@ -53,6 +54,22 @@ def check_sqlite_version() -> None:
         have = ".".join(map(str, found))
         raise SQLiteTooOld(f"this Python uses SQLite {have}; cathlog needs SQLite {need} or newer "
                            "(Ubuntu 22.04, Debian 12 or newer). Nothing was opened or changed.")
+    if not _has_fts5():
+        raise SQLiteTooOld(f"this Python's SQLite {'.'.join(map(str, found))} was built without FTS5, which the "
+                           "case search needs (Debian's, Ubuntu's and python.org's builds have it). Nothing was "
+                           "opened or changed.")
+
+
+@functools.lru_cache(maxsize=1)
+def _has_fts5() -> bool:
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
 
 
 def sqlite_uri(path: str | Path, *, read_only: bool = False) -> str:

@@ -23,10 +23,10 @@ from cathlog.domain.records import (
 )
 from cathlog.store.db import Store
 from cathlog.store.errors import translated
+from cathlog.store import search as case_search
+from cathlog.store import search_query
 from cathlog.store.seals import seal_last
-from cathlog.store.schema import name_words
 
-DENSE_HITS = 2000  # from this many search hits on, scanning newest-first beats sorting them
 _PATIENT_COLUMNS = ("patient_id", "version") + tuple(s.name for s in PATIENT_FIELDS)
 
 
@@ -43,6 +43,8 @@ def insert_patient_version(store: Store, patient: Patient, *, changed_at: str, c
     row.update(mrn_norm=normalize_mrn(patient.mrn), changed_at=changed_at, changed_by=changed_by, reason=reason)
     store.db.table("patient_versions").insert(row)
     seal_last(store, "patient_versions")
+    if patient.patient_id is not None:
+        case_search.index_patient(store.db.conn, patient.patient_id)
 
 
 def reserve_mrn(store: Store, mrn: str, patient_id: str) -> None:
@@ -87,8 +89,6 @@ def _procedure(row: dict[str, Any]) -> Procedure:
 
 
 def insert_procedure_version(store: Store, proc: Procedure, *, reason: str | None = None) -> None:
-    store.db.conn.executemany("INSERT OR IGNORE INTO search_terms (term, procedure_id) VALUES (?, ?)",
-                              [(w, proc.procedure_id) for m in proc.team for w in sorted(name_words(m.name))])
     store.db.table("procedure_versions").insert({
         "procedure_id": proc.procedure_id, "version": proc.version, "patient_id": proc.patient_id,
         "category": proc.category, "planned": json.dumps(list(proc.planned)), "indication": proc.indication,
@@ -100,6 +100,7 @@ def insert_procedure_version(store: Store, proc: Procedure, *, reason: str | Non
         "changed_at": proc.changed_at, "changed_by": proc.changed_by, "reason": reason,
     })
     seal_last(store, "procedure_versions")
+    case_search.index_procedure(store.db.conn, proc.procedure_id)
 
 
 @translated
@@ -117,74 +118,52 @@ def procedure_versions(store: Store, procedure_id: str) -> tuple[Procedure, ...]
 
 
 @translated
-def list_cases(store: Store, *, search: str | None = None, status: str | None = None,
-               since: str | None = None, until: str | None = None, limit: int = 500,
+def list_cases(store: Store, *, search: str | None = None, filters: search_query.Filters | None = None,
+               sort: str = "started_at", descending: bool = True, limit: int = 500,
                offset: int = 0) -> list[CaseSummary]:
-    """Cases, newest first. ``search`` finds, by prefix, an MRN (normalised), a
-    family or given name, a team member's name word, a case id or a start date
-    (UTC, YYYY-MM-DD). Every branch is an index range, so a search stays fast
-    at 100,000 cases; the text is a bound value, never SQL."""
-    where, params = [], []
-    scan = ""
+    """One page of cases, newest first unless ``sort`` says otherwise (see
+    ``store/search.py`` for what a search finds). The page's ids come from the
+    case index; what is shown of them is read from the records themselves."""
+    query = None
     if search and search.strip():
-        text = search.strip()
-        end = "\U0010ffff"
-        mrn = normalize_mrn(text)
-        words = sorted(name_words(text))
-        term = words[0] if len(words) == 1 else text.casefold()
-        hits = """
-            SELECT v.procedure_id FROM procedure_versions AS v WHERE v.patient_id IN (
-                SELECT patient_id FROM patient_mrns WHERE mrn_norm >= ? AND mrn_norm < ?
-                UNION SELECT patient_id FROM patient_versions
-                      WHERE family_name >= ? COLLATE NOCASE AND family_name < ? COLLATE NOCASE
-                UNION SELECT patient_id FROM patient_versions
-                      WHERE given_name >= ? COLLATE NOCASE AND given_name < ? COLLATE NOCASE)
-            UNION SELECT procedure_id FROM procedure_versions WHERE procedure_id >= ? AND procedure_id < ?
-            UNION SELECT procedure_id FROM procedure_versions WHERE started_at >= ? AND started_at < ?
-            UNION SELECT procedure_id FROM search_terms WHERE term >= ? AND term < ?"""
-        hit_params = [mrn, mrn + end, text, text + end, text, text + end, text.upper(), text.upper() + end,
-                      text, text + end, term, term + end]
-        # Few hits (an MRN, a rare name): collect them, then sort. Many hits (a common name):
-        # walk the cases newest first, test each, stop at the page. Each is fast where the other is slow.
-        dense = store.db.conn.execute(f"SELECT count(*) FROM ({hits} LIMIT {DENSE_HITS})", hit_params).fetchone()[0]
-        if dense < DENSE_HITS:
-            where.append(f"pr.procedure_id IN ({hits})")
-            params += hit_params
-        else:
-            scan = "INDEXED BY procedure_versions_started "
-            where.append("""(
-                (pr.procedure_id >= ? AND pr.procedure_id < ?) OR (pr.started_at >= ? AND pr.started_at < ?)
-                OR EXISTS (SELECT 1 FROM search_terms AS t WHERE t.procedure_id = pr.procedure_id
-                           AND t.term >= ? AND t.term < ?)
-                OR EXISTS (SELECT 1 FROM patient_versions AS pa WHERE pa.patient_id = pr.patient_id AND (
-                           (pa.mrn_norm >= ? AND pa.mrn_norm < ?)
-                           OR (pa.family_name >= ? COLLATE NOCASE AND pa.family_name < ? COLLATE NOCASE)
-                           OR (pa.given_name >= ? COLLATE NOCASE AND pa.given_name < ? COLLATE NOCASE))))""")
-            params += [text.upper(), text.upper() + end, text, text + end, term, term + end, mrn, mrn + end,
-                       text, text + end, text, text + end]
-    for clause, value in (("pr.status = ?", status), ("pr.started_at >= ?", since), ("pr.started_at < ?", until)):
-        if value is not None:
-            where.append(clause)
-            params.append(value)
-    # Two steps: first the ids of the page (a lean query over the versions table and its
-    # indexes), then the details of just those rows. Sorting thousands of search hits with
-    # all their columns and views was what made a common name slow at 100,000 cases.
-    lean = (f"SELECT pr.procedure_id FROM procedure_versions AS pr {scan}WHERE NOT EXISTS (SELECT 1 FROM "
-            "procedure_versions AS n WHERE n.procedure_id = pr.procedure_id AND n.version > pr.version)"
-            + "".join(f" AND {w}" for w in where) + " ORDER BY pr.started_at DESC, pr.procedure_id LIMIT ? OFFSET ?")
-    ids = [r[0] for r in store.db.conn.execute(lean, params + [limit, offset])]
-    if not ids:
-        return []
-    sql = ("SELECT pr.*, pa.mrn, pa.family_name, pa.given_name FROM current_procedures AS pr "
-           "JOIN current_patients AS pa ON pa.patient_id = pr.patient_id "
-           f"WHERE pr.procedure_id IN ({', '.join('?' * len(ids))}) ORDER BY pr.started_at DESC, pr.procedure_id")
-    out = []
-    for row in store.db.query(sql, ids):
-        proc = _procedure(row)
-        name = f"{row['family_name']}, {row['given_name']}" if row["given_name"] else row["family_name"]
-        out.append(CaseSummary(proc.procedure_id, proc.started_at, row["mrn"], name, proc.category,
-                               proc.status.value, proc.primary_operator, proc.room))
-    return out
+        query = search_query.parse(search)
+        if query.match is None and not query.ranges:
+            return []  # only punctuation: nothing can match it
+    with store.read():
+        ids = search_query.page_ids(store.db.conn, query, filters or search_query.Filters(), sort=sort,
+                                   descending=descending, limit=limit, offset=offset)
+        if not ids:
+            return []
+        # Only the columns shown, as plain tuples: building full records was most of the time.
+        sql = ("SELECT pr.procedure_id, pr.started_at, pa.mrn, pa.family_name, pa.given_name, pr.category, "
+               "pr.status, pr.team, pr.room FROM current_procedures AS pr "
+               "JOIN current_patients AS pa ON pa.patient_id = pr.patient_id "
+               f"WHERE pr.procedure_id IN ({', '.join('?' * len(ids))})")
+        found = {}
+        for pid, started, mrn, family, given, category, status, team, room in store.db.conn.execute(sql, ids):
+            operator = next((m["name"] for m in json.loads(team) if m["role"] == TeamRole.PRIMARY_OPERATOR.value),
+                            None)
+            found[pid] = CaseSummary(pid, started, mrn, f"{family}, {given}" if given else family, category,
+                                     ProcedureStatus(status).value, operator, room)
+    return [found[i] for i in ids if i in found]
+
+
+@translated
+def case_rooms(store: Store) -> list[str]:
+    """The rooms cases were done in, for the case list's room filter."""
+    return search_query.rooms(store.db.conn)
+
+
+@translated
+def search_index_problems(store: Store) -> list[str]:
+    """Where the case index is out of step with the records ([] when in step)."""
+    with store.read():
+        return case_search.verify(store.db.conn)
+
+
+def rebuild_search_index(store: Store) -> int:
+    """Rebuild the case index from the records (inside ``store.write()``); the number of cases."""
+    return case_search.rebuild(store.db.conn)
 
 
 @translated

@@ -25,11 +25,11 @@ from cathlog.domain.fields import (
     fields_since,
 )
 from cathlog.domain.vocab_base import Vocab
-from cathlog.store import event_checks
+from cathlog.store import event_checks, search
 from cathlog.store.timestamps import TIMESTAMP_COLUMNS, real_timestamp_sql, trigger_sql
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 12  # PRAGMA user_version after the last migration below (the number of migrations).
+SCHEMA_VERSION = 13  # PRAGMA user_version after the last migration below (the number of migrations).
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events", "seals")
 
@@ -448,6 +448,20 @@ def device_removal(db: Database) -> None:
     for table, col in TIMESTAMP_COLUMNS:
         if table == "event_versions":
             db.execute(trigger_sql(table, col))
+
+
+@migrations(name="0011_case_search")
+def case_search(db: Database) -> None:
+    """Finding a case (issue 12 item 9): one row per case with its sort keys (``case_index``)
+    and an FTS5 index of its names, team, ids, room and MRN suffixes (``case_search``),
+    accent- and case-insensitive, kept in step by the store (``store/search.py``) in the
+    transaction that writes the case. Derived data: not append-only and not sealed;
+    ``cathlog check`` compares it with the records and can rebuild it. It replaces the
+    ``search_terms`` table of 0005 (derived data too)."""
+    for statement in search.SCHEMA_0011:
+        db.execute(statement)
+    db.execute("DROP TABLE search_terms")
+    search.rebuild(db.conn)
 
 
 @migrations(name="0012_worklist")

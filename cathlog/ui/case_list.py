@@ -1,5 +1,7 @@
-"""The case-list page: search, a status filter, the list of cases and a
-read-only preview of the selected case's log.
+"""The case-list page: search, filters (dates, room, status, waiting for my
+signature), the list of cases sorted by the database on a header click, and
+a read-only preview of the selected case's log. Down in the search box moves
+into the list; Enter opens the selected case.
 
 It asks the window, through signals, to open a case's live log, to review
 one, or to start a new one; it reports status-line text with ``message``.
@@ -9,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
+    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -26,19 +28,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cathlog.domain.enums import ProcedureStatus, Role
+from cathlog.domain.enums import Role
 from cathlog.domain.errors import CathlogError
-from cathlog.domain.records import Actor
+from cathlog.domain.records import Actor, CaseSummary
 from cathlog.domain.enums import Action
 from cathlog.services import Services
-from cathlog.ui.models import CaseTableModel, EventTableModel, ObjectRole
+from cathlog.ui.case_filters import CaseFilters
+from cathlog.ui.case_list_model import PATIENT_COLUMN, CaseTableModel
+from cathlog.ui.models import EventTableModel, ObjectRole
 from cathlog.ui.widgets import make_log_view, make_table, patient_header
 
 SEARCH_DELAY_MS = 200
-LIST_LIMIT = 500  # the most cases the list shows
+LIST_LIMIT = 200  # the most cases the list shows (a search or a filter narrows them)
+NO_NEW_CASE = ("An administrator makes no clinical entries: a nurse or a physician starts a case. "
+               "Add them under Admin → Users and roles.")
+# Column widths as samples of their widest useful text; the patient column takes what is left.
+# Started, the patient, the MRN and the status never shrink; the others share what is missing on a narrow screen.
+_WIDTH_SAMPLES = {0: "2026-11-21 09:00", 2: "DEMO123450001", 3: "Peripheral arterial", 4: "Dr. S. Lindqvist",
+                  5: "Cath Lab 2", 6: "closed"}
+_NEVER_SHRINK = (0, 2, 6)
+PATIENT_MIN_CHARS = "Papadopoulos, Chiamaka"
+_CELL_PADDING = 28
 _EMPTY_HINT = {Role.ADMIN: " Load demo cases from the File menu to try cathlog.",
                Role.NURSE: " Start one with New case (Ctrl+N).",
                Role.PHYSICIAN: " Start one with New case (Ctrl+N)."}
+
+
+def patient_min_width(view: QWidget) -> int:
+    """The patient column's least width: a long name, whole."""
+    return view.fontMetrics().horizontalAdvance(PATIENT_MIN_CHARS) + _CELL_PADDING
 
 
 class CaseListPage(QWidget):
@@ -65,19 +83,35 @@ class CaseListPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._bar())
+        self.filters = CaseFilters(self.services, self.actor)
+        self.filters.setContentsMargins(12, 4, 12, 0)
+        self.filters.changed.connect(self.reload)
+        layout.addWidget(self.filters)
+        self.status_filter = self.filters.status
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setContentsMargins(12, 8, 12, 12)
         self.case_model = CaseTableModel(self)
+        self.case_model.sort_requested.connect(self.reload)
         self.case_view = make_table("case_list")
         self.case_view.setModel(self.case_model)
+        self.case_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.case_view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.case_view.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.case_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(PATIENT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        header.setToolTip("Click a column title to sort all cases by it; click again to reverse")
+        self.case_view.setSortingEnabled(True)
+        self.case_view.viewport().installEventFilter(self)
         self.case_view.selectionModel().selectionChanged.connect(self._on_case_selection)
         self.case_view.activated.connect(lambda _: self.open_selected())
         splitter.addWidget(self.case_view)
         splitter.addWidget(self._preview())
-        splitter.setSizes([700, 640])
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([960, 380])  # at 1366 wide: every column readable; the preview wraps its header
         layout.addWidget(splitter, 1)
 
     def _bar(self) -> QHBoxLayout:
@@ -86,17 +120,14 @@ class CaseListPage(QWidget):
         self.search = QLineEdit()
         self.search.setObjectName("search")
         self.search.setAccessibleName("search cases")
-        self.search.setPlaceholderText("Search MRN, name, operator or case id  (Ctrl+F)")
+        self.search.setPlaceholderText("Search name, MRN or part of it, operator, case id, room or date  (Ctrl+F)")
+        self.search.setToolTip("Words in any order; accents and capitals do not matter. "
+                               "Down moves into the list, Enter opens the case.")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda _: self._search_timer.start())
+        self.search.returnPressed.connect(self._search_now)
+        self.search.installEventFilter(self)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, lambda: self.search.setFocus())
-        self.status_filter = QComboBox()
-        self.status_filter.setObjectName("status_filter")
-        self.status_filter.setAccessibleName("status filter")
-        self.status_filter.addItem("All statuses", None)
-        for status in ProcedureStatus:
-            self.status_filter.addItem(status.value.capitalize(), status.value)
-        self.status_filter.currentIndexChanged.connect(self.reload)
         self.open_button = QPushButton("Open log (Enter)")
         self.open_button.setAccessibleName("open the selected case's log")
         self.open_button.clicked.connect(self.open_selected)
@@ -114,13 +145,59 @@ class CaseListPage(QWidget):
         self.new_button.clicked.connect(self.new_requested.emit)
         bar.addWidget(QLabel("Cases"))
         bar.addWidget(self.search, 1)
-        bar.addWidget(QLabel("Status"))
-        bar.addWidget(self.status_filter)
         bar.addWidget(self.open_button)
         bar.addWidget(self.review_button)
         bar.addWidget(self.reopen_button)
         bar.addWidget(self.new_button)
         return bar
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.search and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Down:
+            self.focus_list()
+            return True
+        view = getattr(self, "case_view", None)
+        if view is not None and obj is view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(obj, event)
+
+    def _fit_columns(self) -> None:
+        """Every column fits the list's width (no sideways scrolling): the fixed columns get their
+        sample's width, the shrinkable ones shrunk evenly when the list is narrow; the patient
+        column the rest. A cut text is whole in the cell's tooltip."""
+        self.case_view.ensurePolished()  # the theme's font, not the default one, sets the widths
+        width = self.case_view.fontMetrics().horizontalAdvance
+        wanted = {col: width(sample) + _CELL_PADDING for col, sample in _WIDTH_SAMPLES.items()}
+        fixed = sum(wanted[c] for c in _NEVER_SHRINK)
+        room = self.case_view.viewport().width() - patient_min_width(self.case_view) - fixed
+        shrinkable = sum(w for c, w in wanted.items() if c not in _NEVER_SHRINK)
+        scale = max(0.3, min(1.0, room / shrinkable))
+        header = self.case_view.horizontalHeader()
+        for col, w in wanted.items():
+            header.resizeSection(col, w if col in _NEVER_SHRINK else max(40, int(w * scale)))
+
+    def _show_buttons(self) -> None:
+        may_open = self.services.auth.may(self.actor, Action.OPEN_CASE)
+        self.new_button.setEnabled(may_open)
+        self.new_button.setToolTip("Start a new case (Ctrl+N)" if may_open else NO_NEW_CASE)
+        self.review_button.setVisible(self.services.auth.may(self.actor, Action.SIGN_CASE))
+        self.reopen_button.setVisible(self.services.auth.may(self.actor, Action.REOPEN_CASE))
+
+    def focus_list(self) -> None:
+        """Into the list, on its first row (or the row already chosen)."""
+        if self._search_timer.isActive():
+            self._search_now()
+        if self.case_model.rowCount() == 0:
+            return
+        if not self.case_view.selectionModel().selectedRows():
+            self.case_view.selectRow(0)
+        self.case_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _search_now(self) -> None:
+        self._search_timer.stop()
+        self.reload()
+        if self.sender() is self.search:  # Enter in the search box: into the list, first row chosen
+            self.focus_list()
 
     def _preview(self) -> QWidget:
         right = QWidget()
@@ -132,6 +209,10 @@ class CaseListPage(QWidget):
         self.header.setWordWrap(True)
         self.event_model = EventTableModel(self)
         self.event_view = make_log_view("case_log", self.event_model)
+        # A narrow read-only preview: who recorded each entry is in the row's tooltip, and the
+        # details column wraps instead of scrolling sideways (the open case shows every column).
+        self.event_view.setColumnHidden(3, True)
+        self.event_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.empty = QLabel("")
         self.empty.setObjectName("Empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -147,36 +228,45 @@ class CaseListPage(QWidget):
         rl.addWidget(self.record_stack)
         return right
 
-    def _show_buttons(self) -> None:
-        self.new_button.setVisible(self.services.auth.may(self.actor, Action.OPEN_CASE))
-        self.review_button.setVisible(self.services.auth.may(self.actor, Action.SIGN_CASE))
-        self.reopen_button.setVisible(self.services.auth.may(self.actor, Action.REOPEN_CASE))
-
     # --- behaviour -------------------------------------------------------------------
 
     def set_actor(self, actor: Actor) -> None:
-        """Another user signed in at the lock: their buttons, their list."""
+        """Another user signed in at the lock: their buttons, their filters, their list."""
         self.actor = actor
         self._show_buttons()
+        self.filters.set_actor(actor)
         self.reload()
 
     def reload(self) -> None:
+        self._search_timer.stop()
+        try:
+            filters = self.filters.values()
+        except ValueError as exc:
+            self._show_cases([], f"No case shown: {exc}.")
+            return
         try:
             cases = self.services.cases.list_cases(self.actor, search=self.search.text() or None,
-                                                   status=self.status_filter.currentData(), limit=LIST_LIMIT)
+                                                   sort=self.case_model.sort_key,
+                                                   descending=self.case_model.descending,
+                                                   limit=LIST_LIMIT, **filters)
         except CathlogError as exc:
             QMessageBox.warning(self, "cathlog", str(exc))
             return
-        self.case_model.set_rows(cases)
-        shown = f" (first {LIST_LIMIT} shown)" if len(cases) == LIST_LIMIT else ""
-        self.message.emit(f"{len(cases)} case(s){shown}", 0)
         if not cases:
-            filtered = bool(self.search.text() or self.status_filter.currentData())
-            self.empty.setText("No case matches this search." if filtered
-                               else "No cases yet." + _EMPTY_HINT[self.actor.role])
+            filtered = bool(self.search.text().strip() or self.filters.active())
+            empty = ("No case matches this search and these filters." if filtered
+                     else "No cases yet." + _EMPTY_HINT[self.actor.role])
         else:
-            self.empty.setText("Select a case to see its log; Enter opens it.")
-        self.record_stack.setCurrentIndex(0)
+            empty = "Select a case to see its log; Enter opens it."
+        self._show_cases(cases, empty)
+
+    def _show_cases(self, cases: list[CaseSummary], empty: str) -> None:
+        self.case_model.set_rows(cases)
+        shown = f" (the first {LIST_LIMIT}: narrow the search or the filters)" if len(cases) == LIST_LIMIT else ""
+        self.message.emit(f"{len(cases)} case(s){shown}", 0)
+        self.empty.setText(empty)
+        if not self.case_view.selectionModel().selectedRows():
+            self.record_stack.setCurrentIndex(0)
         self.cases_loaded.emit(len(cases))
 
     def _on_case_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:

@@ -10,8 +10,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont
 
 from cathlog.domain.describe import describe, kind_title
-from cathlog.domain.enums import Category, EventKind
-from cathlog.domain.records import CaseSummary, EventHistory, EventVersion, parse_utc_iso
+from cathlog.domain.enums import EventKind
+from cathlog.domain.records import EventHistory, EventVersion, parse_utc_iso
 from cathlog.rules.case_facts import dose_per_kg, is_late
 from cathlog.rules.implant_facts import implant_tag
 from cathlog.ui.theme import colour
@@ -121,19 +121,6 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
                 and 0 <= section < len(self._columns):
             return self._columns[section].header
         return None
-
-
-class CaseTableModel(ListTableModel[CaseSummary]):
-    def __init__(self, parent=None):
-        super().__init__([
-            Column("Started", lambda c: local_time(c.started_at)),
-            Column("Patient", lambda c: c.patient_name),
-            Column("MRN", lambda c: c.mrn),
-            Column("Category", lambda c: Category(c.category).label),
-            Column("Status", lambda c: c.status),
-            Column("Operator", lambda c: c.primary_operator or ""),
-            Column("Case", lambda c: c.procedure_id),
-        ], parent)
 
 
 class EventTableModel(ListTableModel[EventHistory]):

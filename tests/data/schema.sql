@@ -1,6 +1,24 @@
 -- index audit_procedure
 CREATE INDEX audit_procedure ON audit (procedure_id);
 
+-- index case_index_category
+CREATE INDEX case_index_category ON case_index (category, doc_id);
+
+-- index case_index_mrn_key
+CREATE INDEX case_index_mrn_key ON case_index (mrn_key, doc_id);
+
+-- index case_index_name_key
+CREATE INDEX case_index_name_key ON case_index (name_key, doc_id);
+
+-- index case_index_operator_key
+CREATE INDEX case_index_operator_key ON case_index (operator_key, doc_id);
+
+-- index case_index_room_key
+CREATE INDEX case_index_room_key ON case_index (room_key, doc_id);
+
+-- index case_index_status
+CREATE INDEX case_index_status ON case_index (status, doc_id);
+
 -- index event_versions_id
 CREATE INDEX event_versions_id ON event_versions (event_id, version);
 
@@ -43,9 +61,6 @@ CREATE INDEX review_versions_procedure ON review_versions (procedure_id, version
 
 -- index seals_seq
 CREATE INDEX seals_seq ON seals (seq, tbl, rid, version);
-
--- index search_terms_procedure
-CREATE INDEX search_terms_procedure ON search_terms (procedure_id, term);
 
 -- index signature_events_procedure
 CREATE INDEX signature_events_procedure ON signature_events (procedure_id);
@@ -99,6 +114,42 @@ CREATE TABLE audit (
   prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
   hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
 ) STRICT;
+
+-- table case_index
+CREATE TABLE case_index (
+  doc_id INTEGER PRIMARY KEY,
+  procedure_id TEXT NOT NULL UNIQUE,
+  started_at TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  mrn_key TEXT NOT NULL,
+  category TEXT NOT NULL,
+  status TEXT NOT NULL,
+  operator_key TEXT NOT NULL,
+  room_key TEXT NOT NULL,
+  room TEXT NOT NULL,
+  names TEXT NOT NULL,
+  people TEXT NOT NULL,
+  ids TEXT NOT NULL,
+  mrn_parts TEXT NOT NULL
+) STRICT;
+
+-- table case_search
+CREATE VIRTUAL TABLE case_search USING fts5(
+  names, people, ids, mrn_parts,
+  content='case_index', content_rowid='doc_id',
+  tokenize='unicode61 remove_diacritics 2', prefix='1 2 3');
+
+-- table case_search_config
+CREATE TABLE 'case_search_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+-- table case_search_data
+CREATE TABLE 'case_search_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+-- table case_search_docsize
+CREATE TABLE 'case_search_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+-- table case_search_idx
+CREATE TABLE 'case_search_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
 
 -- table event_versions
 CREATE TABLE "event_versions" (
@@ -246,13 +297,6 @@ CREATE TABLE seals (
   seq INTEGER NOT NULL CHECK (seq >= 1),
   row_hash TEXT NOT NULL CHECK (length(row_hash) = 64),
   PRIMARY KEY (tbl, rid, version)
-) WITHOUT ROWID, STRICT;
-
--- table search_terms
-CREATE TABLE search_terms (
-  term TEXT NOT NULL,
-  procedure_id TEXT NOT NULL,
-  PRIMARY KEY (term, procedure_id)
 ) WITHOUT ROWID, STRICT;
 
 -- table settings

@@ -67,3 +67,10 @@ def test_the_minimum_and_newer_are_accepted(monkeypatch: pytest.MonkeyPatch, ver
     monkeypatch.setattr(store_db.sqlite3, "sqlite_version_info", version)
     check_sqlite_version()
 
+
+
+def test_a_sqlite_without_fts5_is_refused_in_one_line(monkeypatch) -> None:
+    """The case search (migration 0011) needs FTS5: a build without it is named, not a raw SQL error."""
+    monkeypatch.setattr(store_db, "_has_fts5", lambda: False)
+    with pytest.raises(SQLiteTooOld, match="without FTS5"):
+        check_sqlite_version()

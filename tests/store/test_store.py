@@ -30,8 +30,8 @@ def test_new_file_is_marked_as_cathlog(tmp_path):
     names = {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")}
     assert names == {"0001_initial_schema", "0002_review_reminders_signatures", "0003_procedure_patient_version",
                      "0004_settings", "0005_search_terms", "0006_seals_and_audit_key", "0007_import_jobs",
-                     "0008_event_details", "0009_strict_timestamps", "0010_device_removal", "0012_worklist",
-                     "0013_removed_users"}
+                     "0008_event_details", "0009_strict_timestamps", "0010_device_removal", "0011_case_search",
+                     "0012_worklist", "0013_removed_users"}
 
 
 def test_connection_pragmas(store):

@@ -71,7 +71,8 @@ def test_menus_follow_the_signed_in_user(qtbot, tmp_path, services, admin, nurse
                                "&Restore from a backup…"]
     assert "Load &demo cases…" in menus["&File"]
     new_case = next(a for a in window.menuBar().actions()[0].menu().actions() if a.text() == "&New case…")
-    assert not new_case.isEnabled() and not window.cases.new_button.isVisibleTo(window)
+    assert not new_case.isEnabled() and not window.cases.new_button.isEnabled()
+    assert "administrator makes no clinical entries" in window.cases.new_button.toolTip()
 
 
 def test_background_check_of_a_sound_file_says_ok(qtbot, tmp_path, services, nurse):

@@ -2,7 +2,8 @@
 dialog creates the admin, sign-in refuses a wrong password in the dialog."""
 from cathlog.ui.sign_in import FirstRunDialog, SignInDialog
 from cathlog.ui.main_window import MainWindow
-from cathlog.ui.models import CaseTableModel, EventTableModel
+from cathlog.ui.case_list_model import CaseTableModel
+from cathlog.ui.models import EventTableModel
 from tests.conftest import PASSWORD
 
 
