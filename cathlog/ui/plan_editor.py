@@ -30,7 +30,9 @@ class PlanTable(QTableWidget):
         self.setAccessibleName("discharge antithrombotic plan")
         self.setHorizontalHeaderLabels(PLAN_COLUMNS)
         for column, tip in enumerate(_HEADER_TIPS):
-            self.horizontalHeaderItem(column).setToolTip(tip)
+            item = self.horizontalHeaderItem(column)
+            if item is not None:
+                item.setToolTip(tip)
         header = self.horizontalHeader()
         header.setMinimumSectionSize(60)
         for column, mode in enumerate((QHeaderView.ResizeMode.Stretch, QHeaderView.ResizeMode.Stretch,
