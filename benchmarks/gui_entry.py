@@ -39,7 +39,7 @@ def main() -> None:
         window = MainWindow(services, nurse, "bench", settings=QSettings(str(Path(tmp) / "s.ini"),
                                                                          QSettings.Format.IniFormat))
         window.show()
-        case = next(c for c in window.case_model._rows if c.status == "open")
+        case = next(c for c in window.cases.case_model._rows if c.status == "open")
         window.open_case(case.procedure_id)
         live = window.live
         times = []

@@ -186,8 +186,7 @@ def band_changes(record: ProcedureRecord) -> tuple[BandChange, ...]:
     return tuple(out)
 
 
-def _physician_band_at(record: ProcedureRecord, moment: datetime) -> tuple[int, int] | None:
-    changes = band_changes(record)
+def _physician_band_at(changes: tuple[BandChange, ...], moment: datetime) -> tuple[int, int] | None:
     band = changes[0].band  # the band the case was opened with holds from its start
     for change in changes[1:]:
         if change.changed_at and parse_utc_iso(change.changed_at) <= moment:
@@ -195,16 +194,27 @@ def _physician_band_at(record: ProcedureRecord, moment: datetime) -> tuple[int, 
     return band
 
 
+def _first_gp_iib_iiia_at(record: ProcedureRecord) -> datetime | None:
+    """When the case's first GP IIb/IIIa inhibitor was given (voided doses excluded), if one was."""
+    return min((parse_utc_iso(ev.occurred_at) for ev in record.current_events(EventKind.MEDICATION)
+                if Drug(ev.data["drug"]) in GP_IIB_IIIA_DRUGS), default=None)
+
+
+def _band_at(at: datetime, device: str | None, first_gp: datetime | None,
+             changes: tuple[BandChange, ...]) -> ActBand:
+    gp = first_gp is not None and first_gp <= at
+    band = _physician_band_at(changes, at)
+    if band is None:
+        return ActBand(*device_act_target(gp, device), physician_set=False, gp_iib_iiia=gp, device=device)
+    return ActBand(*band, physician_set=True, gp_iib_iiia=gp, device=device)
+
+
 def act_band_at(record: ProcedureRecord, moment: str | datetime, device: str | None = None) -> ActBand:
     """The band in force at a moment: the physician's band set by then, else the default
     for the GP IIb/IIIa state then (a GP IIb/IIIa given later does not reach back) and the
     analyser ``device`` the sample ran on (Hemochron 300-350 s without GP IIb/IIIa)."""
     at = parse_utc_iso(moment) if isinstance(moment, str) else moment
-    gp = gp_iib_iiia_given(ev for ev in record.current_events() if parse_utc_iso(ev.occurred_at) <= at)
-    band = _physician_band_at(record, at)
-    if band is None:
-        return ActBand(*device_act_target(gp, device), physician_set=False, gp_iib_iiia=gp, device=device)
-    return ActBand(*band, physician_set=True, gp_iib_iiia=gp, device=device)
+    return _band_at(at, device, _first_gp_iib_iiia_at(record), band_changes(record))
 
 
 def last_act_device(record: ProcedureRecord) -> str | None:
@@ -235,8 +245,9 @@ class ActReading:
 def act_series(record: ProcedureRecord) -> tuple[ActReading, ...]:
     """Every ACT (voided ones excluded) in time order, judged against the band of its time."""
     out = []
+    first_gp, changes = _first_gp_iib_iiia_at(record), band_changes(record)  # once: linear in the case's size
     for ev in _in_time_order(record.current_events(EventKind.ACT)):
-        band = act_band_at(record, ev.occurred_at, ev.data.get("act_device"))
+        band = _band_at(parse_utc_iso(ev.occurred_at), ev.data.get("act_device"), first_gp, changes)
         out.append(ActReading(ev, ev.data["act_s"], band, act_verdict(ev.data["act_s"], band.band)))
     return tuple(out)
 
