@@ -16,6 +16,7 @@ from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.services import Services
 from cathlog.ui.enter_flow import focus_first_empty, handle_enter
+from cathlog.ui.widgets import error_label
 
 
 def _password(name: str) -> QLineEdit:
@@ -55,11 +56,7 @@ class ChangePasswordDialog(QDialog):
         form.addRow("New password", self.new)
         form.addRow("New password again", self.again)
         layout.addLayout(form)
-        self.error = QLabel("")
-        self.error.setObjectName("Error")
-        self.error.setWordWrap(True)
-        self.error.setAccessibleName("error message")
-        self.error.hide()
+        self.error = error_label()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)

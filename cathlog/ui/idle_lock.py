@@ -21,6 +21,7 @@ from cathlog.domain.records import Actor
 from cathlog.services import Services
 from cathlog.ui.enter_flow import focus_first_empty, handle_enter
 from cathlog.ui.lab_settings import DEFAULT_IDLE_S
+from cathlog.ui.widgets import error_label
 
 _ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
              QEvent.Type.TouchBegin}
@@ -115,11 +116,7 @@ class LockDialog(QDialog):
         form.addRow("User name", self.username)
         form.addRow("Password", self.password)
         layout.addLayout(form)
-        self.error = QLabel("")
-        self.error.setObjectName("Error")
-        self.error.setWordWrap(True)
-        self.error.setAccessibleName("error message")
-        self.error.hide()
+        self.error = error_label()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.unlock_button = buttons.button(QDialogButtonBox.StandardButton.Ok)

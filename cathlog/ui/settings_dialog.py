@@ -27,6 +27,7 @@ from cathlog.services.settings import SPECS, checked
 from cathlog.ui import lab_settings
 from cathlog.ui.lab_settings import ACT_RECHECK_MIN_KEY, BOUNDS, IDLE_LOCK_S_KEY, UNITS, LabSettings
 from cathlog.ui.theme import THEMES
+from cathlog.ui.widgets import error_label
 
 ADMIN_ONLY = "Only an administrator changes this"
 LAB_KEYS = ("lab_name", "lab_phone")
@@ -78,11 +79,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(lab_box)
         layout.addStretch(1)
 
-        self.message = QLabel("")
-        self.message.setObjectName("Error")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("settings message")
-        self.message.hide()
+        self.message = error_label("settings message")
         layout.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)

@@ -31,6 +31,7 @@ from cathlog.domain.enums import Role
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.ui.enter_flow import focus_first_empty, handle_enter
+from cathlog.ui.widgets import error_label
 if TYPE_CHECKING:
     from cathlog.services import Services
 
@@ -81,11 +82,7 @@ class _Base(QDialog):
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.form.setVerticalSpacing(10)
         layout.addLayout(self.form)
-        self.error = QLabel("")
-        self.error.setObjectName("Error")
-        self.error.setWordWrap(True)
-        self.error.setAccessibleName("error message")
-        self.error.hide()
+        self.error = error_label()
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtWidgets import (
@@ -10,6 +11,8 @@ from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
     QComboBox,
+    QLabel,
+    QProxyStyle,
     QTableView,
     QWidget,
 )
@@ -22,20 +25,14 @@ from cathlog.ui.timeline import LogView, setup_log_view
 
 
 class WheelGuard(QObject):
-    """App-wide: a combo box changes under the mouse wheel only while it has the keyboard focus
-    (scrolling a form once turned Anticoagulation from none to edoxaban). A wheel over an unfocused
-    combo scrolls the scroll area around it instead, as if the combo were not there. Combos also
-    take focus by Tab or click only (StrongFocus), never by the wheel."""
+    """A combo box changes under the mouse wheel only while it has the keyboard focus (scrolling a form
+    once turned Anticoagulation from none to edoxaban). A wheel over an unfocused combo scrolls the scroll
+    area around it instead, as if the combo were not there. Installed on each combo box by
+    :class:`GuardingStyle`, never on the whole application: a Python event filter on the application
+    crashed PySide6 (6.10-6.12) while it made the wrapper of an object the event was for."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if not isinstance(watched, QComboBox):
-            return False
-        kind = event.type()
-        if kind == QEvent.Type.Polish:
-            if watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:
-                watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            return False
-        if kind != QEvent.Type.Wheel or watched.hasFocus():
+        if event.type() != QEvent.Type.Wheel or not isinstance(watched, QComboBox) or watched.hasFocus():
             return False
         area = _scroll_area_around(watched)
         if area is not None:
@@ -52,17 +49,33 @@ def _scroll_area_around(widget: QWidget) -> QAbstractScrollArea | None:
     return None
 
 
+class GuardingStyle(QProxyStyle):
+    """The application's style (Fusion) with one addition: every combo box it polishes takes focus by Tab
+    or click only (StrongFocus, never by the wheel) and gets the :class:`WheelGuard`."""
+
+    def __init__(self, base: str = "Fusion"):
+        super().__init__(base)
+        self.guard = WheelGuard(self)
+        self.guard.setObjectName("WheelGuard")
+
+    def polish(self, target: Any) -> Any:  # noqa: D102 - QStyle's (for a widget, a palette or the application)
+        result = super().polish(target)
+        if isinstance(target, QComboBox):
+            if target.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+                target.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            target.installEventFilter(self.guard)  # installing it again is harmless: it runs once
+        return result
+
+
 def install_wheel_guard(app: QApplication) -> WheelGuard:
-    """Install the combo-box wheel guard on the whole application (once; calling again is harmless)."""
-    guard = app.findChild(WheelGuard, "WheelGuard")
-    if guard is None:
-        guard = WheelGuard(app)
-        guard.setObjectName("WheelGuard")
-        app.installEventFilter(guard)
-    for combo in app.allWidgets():  # combos made before the guard: StrongFocus now
-        if isinstance(combo, QComboBox) and combo.focusPolicy() == Qt.FocusPolicy.WheelFocus:
-            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-    return guard
+    """Give the application the guarding style (once; calling again is harmless); every combo box is
+    polished again with it, those made before included."""
+    style = app.findChild(GuardingStyle)  # the application owns the style it was given
+    if style is None:
+        current = app.style()  # (a style sheet's style wraps it: ask for the name of what it wraps)
+        style = GuardingStyle(current.name() if current is not None and current.name() else "Fusion")
+        app.setStyle(style)
+    return style.guard
 
 
 def make_table(name: str) -> QTableView:
@@ -112,3 +125,13 @@ def make_log_view(name: str, model: QAbstractItemModel) -> LogView:
     view.setModel(model)
     setup_log_view(view)
     return view
+
+
+def error_label(accessible_name: str = "error message") -> QLabel:
+    """The alert-coloured line under a dialog's fields that says why something was refused (hidden until then)."""
+    label = QLabel("")
+    label.setObjectName("Error")
+    label.setWordWrap(True)
+    label.setAccessibleName(accessible_name)
+    label.hide()
+    return label

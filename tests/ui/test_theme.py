@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QPalette, QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from cathlog.ui import theme
-from cathlog.ui.widgets import WheelGuard, install_wheel_guard
+from cathlog.ui.widgets import GuardingStyle, install_wheel_guard
 
 
 def _wheel(widget: QWidget, steps: int = -1) -> None:
@@ -67,7 +67,7 @@ def test_a_focused_combo_still_follows_the_wheel(qtbot, form_in_scroll):
 
 def test_the_guard_is_installed_once(qapp):
     install_wheel_guard(qapp)
-    assert len(qapp.findChildren(WheelGuard)) == 1
+    assert len(qapp.findChildren(GuardingStyle)) == 1 and install_wheel_guard(qapp) is qapp.findChild(GuardingStyle).guard
 
 
 @pytest.fixture
