@@ -70,7 +70,6 @@ def run_gui(argv: Sequence[str]) -> int:
     from cathlog.ui.lab_settings import LabSettings
     from cathlog.ui.sign_in import FirstRunDialog, SignInDialog
     from cathlog.ui.theme import apply_theme
-    from cathlog.ui.widgets import install_wheel_guard
 
     _quiet_offscreen_warnings()
     crash.install(log_dir() / "cathlog-gui.log")
@@ -81,7 +80,6 @@ def run_gui(argv: Sequence[str]) -> int:
     settings = QSettings()
     lab = LabSettings.read(settings)  # the lab's settings, read once and checked against their bounds
     apply_theme(app, lab.theme)
-    install_wheel_guard(app)  # no combo box changes under a scrolling wheel unless it has focus
 
     path = Path(args.db) if args.db else default_db_path()
     label = str(path)

@@ -47,7 +47,6 @@ from cathlog.ui.lab_settings import LabSettings  # noqa: E402
 from cathlog.ui.restore_dialog import CHECKING, RestoreDialog  # noqa: E402
 from cathlog.ui.settings_dialog import SettingsDialog  # noqa: E402
 from cathlog.ui.users_dialog import UsersDialog  # noqa: E402
-from cathlog.ui.widgets import install_wheel_guard  # noqa: E402
 from cathlog.ui.sign_in import FirstRunDialog, SignInDialog  # noqa: E402
 from cathlog.ui.main_window import MainWindow  # noqa: E402
 from cathlog.ui.new_case import NewCaseDialog  # noqa: E402
@@ -311,7 +310,6 @@ def main(out: Path, suffix: str, check: bool) -> int:
     app.setApplicationName("cathlog-screenshots")
     app.setOrganizationName("cathlog-screenshots")
     app.setStyle("Fusion")
-    install_wheel_guard(app)
     clock = MovableClock()
     shots = Shooter(out, suffix)
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QWidget
 
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
@@ -17,6 +17,7 @@ from cathlog.services import Services
 from cathlog.ui.admin_base import AdminDialog, DateBound, day_bounds, documents_folder, fill, make_table
 from cathlog.ui.export_dialog import ExportDialog
 from cathlog.ui.users_dialog import UsersDialog
+from cathlog.ui.combo import Combo
 
 __all__ = ["AuditDialog", "ExportDialog", "UsersDialog"]
 
@@ -47,7 +48,7 @@ class AuditDialog(AdminDialog):
         self.action = QLineEdit()
         self.action.setAccessibleName("filter by action")
         self.action.setPlaceholderText("action, e.g. correct_event")
-        self.show_only = QComboBox()  # the HIPAA access log: who viewed which record, what left
+        self.show_only = Combo()  # the HIPAA access log: who viewed which record, what left
         self.show_only.setAccessibleName("show only")
         for text, action in self.PRESETS:
             self.show_only.addItem(text, action)

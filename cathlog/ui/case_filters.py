@@ -15,6 +15,7 @@ from cathlog.domain.enums import Action, ProcedureStatus
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor, utc_iso
 from cathlog.services import Services
+from cathlog.ui.combo import Combo
 
 
 class _WheelOnlyWithFocus(QObject):
@@ -90,7 +91,7 @@ class CaseFilters(QWidget):
         return box, edit
 
     def _combo(self, name: str, accessible: str, everything: str) -> QComboBox:
-        combo = QComboBox()
+        combo = Combo()
         combo.setObjectName(name)
         combo.setAccessibleName(accessible)
         combo.addItem(everything, None)

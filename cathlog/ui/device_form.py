@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from cathlog.catalog import Catalog, CatalogItem
 from cathlog.domain.enums import default_state
 from cathlog.domain.units import format_number
 from cathlog.ui.fields import FieldBlock, FieldInput, narrow_combo
+from cathlog.ui.combo import Combo
 
 # (title, rows): a row of one field name, or two short ones side by side.
 DEVICE_GROUPS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
@@ -65,13 +66,13 @@ class CatalogChoice(QWidget):
     def __init__(self, catalog: Catalog, fill: Callable[[dict[str, Any]], None]):
         super().__init__()
         self.catalog, self._fill = catalog, fill
-        self.model_combo = narrow_combo(QComboBox(), 14)
+        self.model_combo = narrow_combo(Combo(), 14)
         self.model_combo.setObjectName("catalog_item")
         self.model_combo.setAccessibleName("catalog device")
         self.model_combo.addItem("— from the catalog —", None)
         for item in catalog.items:
             self.model_combo.addItem(f"{item.device_type.label}: {item.label}", item.id)
-        self.size_combo = narrow_combo(QComboBox(), 8)
+        self.size_combo = narrow_combo(Combo(), 8)
         self.size_combo.setObjectName("catalog_size")
         self.size_combo.setAccessibleName("catalog size")
         self.model_combo.currentIndexChanged.connect(self._item_changed)

@@ -7,13 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from cathlog.domain.enums import Category, ProcedureStatus
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.services import Services
 from cathlog.ui.admin_base import AdminDialog, DateBound, day_bounds, documents_folder
+from cathlog.ui.combo import Combo
 
 COUNT_DELAY_MS = 250  # typing an operator's name recounts once the typing pauses
 SUFFIX = {"csv": "zip", "xlsx": "xlsx", "json": "json", "fhir": "fhir.json"}
@@ -26,17 +27,17 @@ class ExportDialog(AdminDialog):
         super().__init__(services, actor, "Export records", parent, preferred=(760, 560))
         self.count: int | None = None
         form = QFormLayout()
-        self.format = QComboBox()
+        self.format = Combo()
         for text, value in (("CSV (zip, one file per table)", "csv"), ("Excel (sheet per table)", "xlsx"),
                             ("cathlog JSON records", "json"), ("HL7 FHIR R4 Bundle", "fhir")):
             self.format.addItem(text, value)
         self.since = DateBound("from", "from date")
         self.until = DateBound("to (included)", "to date")
-        self.category = QComboBox()
+        self.category = Combo()
         self.category.addItem("all", None)
         for c in Category:
             self.category.addItem(c.label, c.value)
-        self.status = QComboBox()
+        self.status = Combo()
         self.status.addItem("all", None)
         for s in ProcedureStatus:
             self.status.addItem(s.value, s.value)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from cathlog.domain.fields import FieldSpec, FieldType
 from cathlog.domain.units import QuantityError, format_number, parse_number
+from cathlog.ui.combo import Combo
 
 
 Editor = QCheckBox | QComboBox | QPlainTextEdit | QLineEdit
@@ -66,7 +67,7 @@ class FieldInput(QWidget):
         if t is FieldType.BOOL:
             self.editor: Editor = QCheckBox()
         elif t in (FieldType.ENUM, FieldType.REF):
-            combo = QComboBox()
+            combo = Combo()
             # A required choice starts empty too: a silent default ("female", "coronary") is a wrong entry.
             combo.addItem("— choose —" if spec.required else "—", None)
             items = refs if t is FieldType.REF else list(zip(spec.choices, spec.choice_labels or spec.choices))

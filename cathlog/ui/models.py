@@ -41,14 +41,34 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         self._columns = list(columns)
         self._rows: list[T] = []
         self._texts: list[tuple[str, ...]] = []
+        self._text_cache: dict[object, tuple[T, tuple[str, ...]]] = {}  # by row_key: the row and its texts
+
+    def _texts_of(self, row: T) -> tuple[str, ...]:
+        """The row's cell texts, made again only when the row differs from the one they were made for."""
+        key = self.row_key(row)
+        hit = self._text_cache.get(key) if key is not None else None
+        if hit is not None and hit[0] == row:
+            return hit[1]
+        texts = tuple(c.text(row) for c in self._columns)
+        if key is not None:
+            self._text_cache[key] = (row, texts)
+        return texts
+
+    def forget_texts(self) -> None:
+        """Make every row's texts again at the next update (what they depend on beyond the row changed)."""
+        self._text_cache.clear()
 
     def set_rows(self, rows: Sequence[T]) -> None:
         """Show ``rows``. When ``row_key`` identifies rows and the rows shown so far are all still
         there, in the same order, the new ones are inserted (rowsInserted) and changed ones updated
         (dataChanged), so a view keeps its selection and scroll position; otherwise the model resets."""
         new_rows = list(rows)
-        # Texts are computed once here, not on each of the thousands of data() calls a view makes.
-        new_texts = [tuple(c.text(r) for c in self._columns) for r in new_rows]
+        # Texts are computed once here, not on each of the thousands of data() calls a view makes, and
+        # only for rows that changed: a case of 300 entries does not format 300 rows for each new one.
+        new_texts = [self._texts_of(r) for r in new_rows]
+        if len(self._text_cache) > 2 * len(new_rows) + 100:  # rows that went away: let their texts go
+            keys = {self.row_key(r) for r in new_rows}
+            self._text_cache = {k: v for k, v in self._text_cache.items() if k in keys}
         if not self._update_in_place(new_rows, new_texts):
             self.beginResetModel()
             self._rows, self._texts = new_rows, new_texts
@@ -142,7 +162,13 @@ class EventTableModel(ListTableModel[EventHistory]):
         self._bold.setBold(True)
 
     def set_rows(self, rows: Sequence[EventHistory], weight_kg: float | None = None) -> None:
-        self._others = {h.current.event_id: h.current for h in rows}
+        others = {h.current.event_id: h.current for h in rows}
+        # A row's text also reads the weight (units/kg) and the entries it names (an inflation's balloon):
+        # when the weight or an entry already shown changed, every text is made again.
+        if weight_kg != getattr(self, "_weight_kg", None) or any(
+                others.get(event_id, ev) != ev for event_id, ev in self._others.items()):
+            self.forget_texts()
+        self._others = others
         self._weight_kg = weight_kg
         super().set_rows(rows)
 

@@ -38,6 +38,7 @@ from cathlog.services import Services
 from cathlog.ui.fields import FieldError, FieldInput
 from cathlog.ui.screen_fit import fit_window
 from cathlog.ui.theme import set_tone
+from cathlog.ui.combo import Combo
 
 UPDATABLE = ("weight_kg", "height_cm", "creatinine_mg_dl", "egfr_ml_min", "allergies", "anticoagulation")
 
@@ -101,7 +102,7 @@ class NewCaseDialog(QDialog):
             item.setCheckState(Qt.CheckState.Unchecked)
             self.planned.addItem(item)
         cform.addRow("Planned procedures *", self.planned)
-        self.indication = QComboBox()
+        self.indication = Combo()
         self.indication.setObjectName("indication")
         self.indication.setAccessibleName("indication")
         cform.addRow("Indication *", self.indication)

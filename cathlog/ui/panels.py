@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QElapsedTimer, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from cathlog.domain.describe import device_name
 from cathlog.domain.enums import ActDevice, EventKind
@@ -19,6 +19,7 @@ from cathlog.rules.alerts import Level
 from cathlog.rules.case_facts import ActVerdict, act_band_now, act_series, timed_devices
 from cathlog.ui.fields import narrow_combo
 from cathlog.ui.models import local_time
+from cathlog.ui.combo import Combo
 
 ICONS = {Level.NONE: "○", Level.OK: "✔", Level.CAUTION: "▲", Level.ALERT: "⚠"}
 
@@ -155,7 +156,7 @@ class TimerPanel(Panel):
     def __init__(self):
         super().__init__("Inflation / atherectomy timer  [F5]", "timer panel")
         row = QHBoxLayout()
-        self.device = narrow_combo(QComboBox(), 5)  # long device names must not widen the panel column
+        self.device = narrow_combo(Combo(), 5)  # long device names must not widen the panel column
         self.device.setObjectName("timer_device")
         self.device.setAccessibleName("device to time")
         self.button = QPushButton("START  F5")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QHeaderView, QTableWidget, QTableWidget
 
 from cathlog.domain.errors import Issue, ValidationError
 from cathlog.domain.followup import DurationUnit, PlanDrug, PlanDrugName
+from cathlog.ui.combo import Combo
 
 PLAN_COLUMNS = ("Drug", "Dose", "Duration", "Unit", "As written before")
 _HEADER_TIPS = ("The drug's generic or brand name (a brand becomes its generic on saving)",
@@ -59,7 +60,7 @@ class PlanTable(QTableWidget):
         free text under "As written before" and keeps it unless a unit is chosen."""
         row = self.rowCount()
         self.insertRow(row)
-        drug = QComboBox()
+        drug = Combo()
         drug.setEditable(True)
         drug.setObjectName(f"plan_drug_{row}")
         drug.setAccessibleName(f"plan line {row + 1} drug")
@@ -68,7 +69,7 @@ class PlanTable(QTableWidget):
             drug.addItem(name.label, name.value)
         drug.setCurrentText(line.drug if line else "")
         self.setCellWidget(row, 0, drug)
-        unit = QComboBox()
+        unit = Combo()
         unit.setObjectName(f"plan_unit_{row}")
         unit.setAccessibleName(f"plan line {row + 1} duration unit")
         unit.addItem("— unit —", None)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from cathlog.domain.fields import FieldSpec
 from cathlog.domain.units import (
@@ -24,6 +24,7 @@ from cathlog.domain.units import (
     parse_fluoro_time,
 )
 from cathlog.ui.fields import FieldError, FieldInput
+from cathlog.ui.combo import Combo
 
 CONVERTED_FIELDS = {"fluoro_time_s": FLUORO_UNITS, "dap_gy_cm2": DAP_UNITS}
 
@@ -38,7 +39,7 @@ class ConvertedInput(FieldInput):
         if fixed is not None:
             layout.removeWidget(fixed)
             fixed.deleteLater()
-        self.units = QComboBox()
+        self.units = Combo()
         self.units.setObjectName(f"{spec.name}_unit")
         self.units.setAccessibleName(f"{spec.label} unit")
         for unit in CONVERTED_FIELDS[spec.name]:

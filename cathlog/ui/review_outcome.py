@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from cathlog.domain.errors import Issue, ValidationError
 from cathlog.domain.followup import Review
 from cathlog.ui.plan_editor import PlanTable
+from cathlog.ui.combo import Combo
 
 
 def _line(name: str, text: str = "") -> QLineEdit:
@@ -34,14 +35,14 @@ class OutcomeBox(QGroupBox):
         super().__init__("Outcome and discharge plan", parent)
         form = QFormLayout(self)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow pane puts a field under its label
-        self.success = QComboBox()
+        self.success = Combo()
         self.success.setObjectName("technical_success")
         self.success.setAccessibleName("technical success")
         for text, value in (("— choose —", None), ("yes", True), ("no", False)):
             self.success.addItem(text, value)
         self.residual = _line("residual_stenosis_pct")
         self.residual.setPlaceholderText("0-100, whole number")
-        self.timi = QComboBox()
+        self.timi = Combo()
         self.timi.setObjectName("final_timi")
         self.timi.setAccessibleName("final TIMI flow")
         self.timi.addItem("— (not coronary) —", None)

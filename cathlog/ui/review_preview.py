@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from cathlog.domain.followup import CaseFile
+from cathlog.ui.combo import Combo
 
 RENDER_SCALE = 2.0  # pixels per PDF point: 144 dpi, an A4 page 1191 px wide (sharp at fit-width on 1920 px)
 RENDER_LOCK = threading.Lock()  # ReportLab and PDFium are used by one thread at a time (the dialog's PDFs too)
@@ -142,7 +142,7 @@ class SummaryPreview(QGroupBox):
         self.next.setAccessibleName("next page")
         self.next.setToolTip("Next page (PgDn)")
         self.next.clicked.connect(lambda: self.go(self.page + 1))
-        self.zoom = QComboBox()
+        self.zoom = Combo()
         self.zoom.setAccessibleName("zoom")
         self.zoom.addItems([self.FIT_WIDTH, self.WHOLE_PAGE, *self.SIZES])
         self.zoom.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no change under a passing mouse wheel

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QGridLayout,
     QGroupBox,
     QLabel,
@@ -22,6 +21,7 @@ from cathlog.domain.followup import Signature, SignatureMeaning
 from cathlog.domain.records import ProcedureRecord, parse_utc_iso
 from cathlog.reports.data import ADDENDUM_PREFIX, addenda_of, superseding_addendum
 from cathlog.ui.local_zone import local_zone
+from cathlog.ui.combo import Combo
 
 
 def local_time(utc: str) -> str:
@@ -71,7 +71,7 @@ class SignBox(QGroupBox):
         grid.setContentsMargins(8, 4, 8, 4)
         self.statement = QLabel(f"{signer} signs the summary as shown, meaning:")
         self.statement.setWordWrap(True)
-        self.meaning = QComboBox()
+        self.meaning = Combo()
         self.meaning.setAccessibleName("meaning of the signature")
         for m in SignatureMeaning:
             self.meaning.addItem(m.value, m.value)

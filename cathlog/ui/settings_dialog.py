@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, \
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, \
     QVBoxLayout, QWidget
 
 from cathlog.domain.enums import Action
@@ -28,6 +28,7 @@ from cathlog.ui import lab_settings
 from cathlog.ui.lab_settings import ACT_RECHECK_MIN_KEY, BOUNDS, IDLE_LOCK_S_KEY, UNITS, LabSettings
 from cathlog.ui.theme import THEMES
 from cathlog.ui.widgets import error_label
+from cathlog.ui.combo import Combo
 
 ADMIN_ONLY = "Only an administrator changes this"
 LAB_KEYS = ("lab_name", "lab_phone")
@@ -57,7 +58,7 @@ class SettingsDialog(QDialog):
                                "The window locks after this long without a key press or mouse movement.")
         self.recheck = self._line(box, ACT_RECHECK_MIN_KEY, "ACT recheck every", str(lab.act_recheck_min),
                                   "A new ACT reading is due this long after the last one.")
-        self.theme = QComboBox()
+        self.theme = Combo()
         self.theme.setObjectName("theme")
         self.theme.setAccessibleName("theme")
         for name in THEMES:

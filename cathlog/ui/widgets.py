@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QAbstractScrollArea,
-    QApplication,
-    QComboBox,
     QLabel,
-    QProxyStyle,
     QTableView,
     QWidget,
 )
@@ -22,60 +17,6 @@ from cathlog.domain.records import ProcedureRecord
 from cathlog.domain.units import format_quantity
 from cathlog.ui.models import local_time
 from cathlog.ui.timeline import LogView, setup_log_view
-
-
-class WheelGuard(QObject):
-    """A combo box changes under the mouse wheel only while it has the keyboard focus (scrolling a form
-    once turned Anticoagulation from none to edoxaban). A wheel over an unfocused combo scrolls the scroll
-    area around it instead, as if the combo were not there. Installed on each combo box by
-    :class:`GuardingStyle`, never on the whole application: a Python event filter on the application
-    crashed PySide6 (6.10-6.12) while it made the wrapper of an object the event was for."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() != QEvent.Type.Wheel or not isinstance(watched, QComboBox) or watched.hasFocus():
-            return False
-        area = _scroll_area_around(watched)
-        if area is not None:
-            QApplication.sendEvent(area.viewport(), event)
-        return True  # eaten: the value stays as it was
-
-
-def _scroll_area_around(widget: QWidget) -> QAbstractScrollArea | None:
-    parent = widget.parentWidget()
-    while parent is not None:
-        if isinstance(parent, QAbstractScrollArea):
-            return parent
-        parent = parent.parentWidget()
-    return None
-
-
-class GuardingStyle(QProxyStyle):
-    """The application's style (Fusion) with one addition: every combo box it polishes takes focus by Tab
-    or click only (StrongFocus, never by the wheel) and gets the :class:`WheelGuard`."""
-
-    def __init__(self, base: str = "Fusion"):
-        super().__init__(base)
-        self.guard = WheelGuard(self)
-        self.guard.setObjectName("WheelGuard")
-
-    def polish(self, target: Any) -> Any:  # noqa: D102 - QStyle's (for a widget, a palette or the application)
-        result = super().polish(target)
-        if isinstance(target, QComboBox):
-            if target.focusPolicy() == Qt.FocusPolicy.WheelFocus:
-                target.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            target.installEventFilter(self.guard)  # installing it again is harmless: it runs once
-        return result
-
-
-def install_wheel_guard(app: QApplication) -> WheelGuard:
-    """Give the application the guarding style (once; calling again is harmless); every combo box is
-    polished again with it, those made before included."""
-    style = app.findChild(GuardingStyle)  # the application owns the style it was given
-    if style is None:
-        current = app.style()  # (a style sheet's style wraps it: ask for the name of what it wraps)
-        style = GuardingStyle(current.name() if current is not None and current.name() else "Fusion")
-        app.setStyle(style)
-    return style.guard
 
 
 def make_table(name: str) -> QTableView:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QDateEdit
 
 from cathlog.domain.worklist import WorklistQuery, WorkOrder, WorkState
 from cathlog.rules.worklist import NEXT_DAYS
+from cathlog.ui.combo import Combo
 
 # (label, key) of the due-date presets; "range" shows the two date fields.
 DUE_PRESETS = (("Overdue and next 30 days", "soon"), ("Overdue", "overdue"), ("Next 30 days", "next"),
@@ -20,7 +21,7 @@ ORDER_CHOICES = (("IVC filters first", WorkOrder.PRIORITY.value), ("Soonest firs
 
 
 def combo(name: str, items: Sequence[tuple[str, object]], changed: Callable[[], object]) -> QComboBox:
-    box = QComboBox()
+    box = Combo()
     box.setObjectName(name)
     box.setAccessibleName(name.replace("_", " "))
     box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a wheel over it does not change it unless focused

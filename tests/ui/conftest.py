@@ -51,11 +51,3 @@ def no_leaked_windows(request, qapp):
         if not getattr(request.node, "cathlog_call_failed", False):
             pytest.fail(f"the test left {len(leaked)} window(s) open: {names}; "
                         "register them with qtbot.addWidget() or close them", pytrace=False)
-
-
-@pytest.fixture(autouse=True, scope="session")
-def wheel_guard(qapp):
-    """As the program does at start (cathlog.app): combos ignore the wheel unless focused."""
-    from cathlog.ui.widgets import install_wheel_guard
-
-    return install_wheel_guard(qapp)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QPalette, QWheelEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from cathlog.ui import theme
-from cathlog.ui.widgets import GuardingStyle, install_wheel_guard
+from cathlog.ui.combo import Combo
 
 
 def _wheel(widget: QWidget, steps: int = -1) -> None:
@@ -30,7 +30,7 @@ def form_in_scroll(qtbot):
     before = QLabel("above")
     before.setMinimumHeight(300)
     layout.addWidget(before)
-    combo = QComboBox()
+    combo = Combo()
     combo.addItems(["none", "apixaban", "edoxaban", "warfarin"])
     layout.addWidget(combo)
     after = QLabel("below")
@@ -65,9 +65,15 @@ def test_a_focused_combo_still_follows_the_wheel(qtbot, form_in_scroll):
     assert combo.currentText() == "apixaban"
 
 
-def test_the_guard_is_installed_once(qapp):
-    install_wheel_guard(qapp)
-    assert len(qapp.findChildren(GuardingStyle)) == 1 and install_wheel_guard(qapp) is qapp.findChild(GuardingStyle).guard
+def test_every_combo_box_of_the_screens_is_the_guarded_one():
+    """One way to make a combo box: a plain QComboBox would change under the wheel again."""
+    from pathlib import Path
+
+    import cathlog.ui
+
+    plain = [f"{p.name}:{n}" for p in sorted(Path(cathlog.ui.__file__).parent.glob("*.py")) if p.name != "combo.py"
+             for n, line in enumerate(p.read_text().splitlines(), 1) if "QComboBox(" in line]
+    assert plain == []
 
 
 @pytest.fixture

@@ -80,3 +80,32 @@ def test_another_case_resets_the_model(qtbot, services, nurse):
 def test_every_entry_kind_has_one_title():
     assert set(KIND_TITLES) == set(EventKind)
     assert kind_title("medication") == "Drug" and kind_title(EventKind.ACT) == "ACT"
+
+
+def test_a_row_that_names_a_corrected_entry_is_written_again(qtbot, services, nurse):
+    """Row texts are kept between updates (issue 18 item 2), but not past a change of what they name."""
+    pid = open_case(services, nurse).procedure_id
+    balloon = services.cases.record_event(nurse, pid, "device", {"device_type": "balloon", "state": "used",
+                                                                 "manufacturer": "Boston Scientific", "model": "Emerge"})
+    services.cases.record_event(nurse, pid, "inflation", {"device_event_id": balloon.event_id, "pressure_atm": 8,
+                                                          "duration_s": 30})
+    model = EventTableModel()
+    model.set_rows(_events(services, nurse, pid), 80.0)
+    inflation_row = model.rowCount() - 1
+    assert "Emerge" in model.data(model.index(inflation_row, 2))
+    services.cases.correct_event(nurse, balloon.event_id, {"device_type": "balloon", "state": "used",
+                                                           "manufacturer": "Boston Scientific",
+                                                           "model": "NC Emerge"}, "wrong model")
+    model.set_rows(_events(services, nurse, pid), 80.0)
+    assert "NC Emerge" in model.data(model.index(inflation_row, 2))
+
+
+def test_a_new_weight_writes_the_dose_per_kg_again(qtbot, services, nurse):
+    pid = open_case(services, nurse).procedure_id
+    services.cases.record_event(nurse, pid, "medication", {"drug": "heparin", "dose": 4000.0, "dose_unit": "units",
+                                                           "route": "iv"})
+    model = EventTableModel()
+    model.set_rows(_events(services, nurse, pid), 80.0)
+    assert "(50 units/kg)" in model.data(model.index(0, 2))
+    model.set_rows(_events(services, nurse, pid), 100.0)
+    assert "(40 units/kg)" in model.data(model.index(0, 2))
