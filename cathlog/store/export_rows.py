@@ -51,7 +51,7 @@ def _select(table: FlatTable, sources: dict[str, str], csv: bool = False) -> str
     missing = [c.name for c in table.columns if c.name not in sources]
     if missing:  # pragma: no cover - a column added to the definition without its source
         raise KeyError(f"export table {table.name}: no SQL source for {missing}")
-    return ", ".join(_cell(c, sources[c.name], csv) for c in table.columns)
+    return ", ".join(f'{_cell(c, sources[c.name], csv)} AS "{c.name}"' for c in table.columns)
 
 
 # --- sources of the columns -----------------------------------------------------
@@ -182,7 +182,7 @@ def _table_sql(table: FlatTable, only: str, with_context: bool, csv: bool = Fals
                 f"WHERE pr.procedure_id {only} ORDER BY pr.started_at, pr.procedure_id")
     if table.kind is not None:
         sources = _event_sources(table)
-        cols = ", ".join(_event_cell(c, sources[c.name], csv) for c in table.columns)
+        cols = ", ".join(f'{_event_cell(c, sources[c.name], csv)} AS "{c.name}"' for c in table.columns)
         context = (", (SELECT started_at FROM current_procedures AS c WHERE c.procedure_id = e.procedure_id)"
                    if with_context else "")
         # In the order entries were stored (no sort of millions of rows); each row carries its
