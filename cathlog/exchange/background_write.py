@@ -1,57 +1,63 @@
-"""A binary stream whose writes another thread carries out, in order.
+"""Work handed to a second thread, in order, with flat memory.
 
-The CSV export formats rows in one thread while deflating and writing the zip
-in another: zlib, the CRC and the file write let go of the GIL, so on a second
-core the compression costs the export no time. At most ``depth`` chunks wait
-between the two, so memory stays flat. An error in the writing thread is
-raised in the formatting thread at its next write, or at close.
+The identified CSV export reads row batches from SQLite in one thread while a
+second formats them (csv.writer), encodes them and deflates them into the zip.
+SQLite lets go of the GIL while it steps through rows, and zlib, the CRC and
+the file write let go of it too, so on a second core most of the work of one
+thread overlaps the other's. At most ``depth`` items wait between the two. An
+error in the second thread is raised in the first at its next ``put``, or when
+the block ends.
 """
 
 from __future__ import annotations
 
-import io
 import queue
 import threading
-from typing import IO, Any
+from collections.abc import Callable
+from types import TracebackType
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+_DONE = object()
 
 
-class BackgroundWriter(io.RawIOBase):
-    def __init__(self, target: IO[bytes], depth: int = 4) -> None:
-        super().__init__()
-        self._target = target
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+class InBackground(Generic[T]):
+    """``with InBackground(fn) as work: work.put(item)``: ``fn(item)`` for every item, in order, in
+    a second thread; leaving the block waits for the last one."""
+
+    def __init__(self, fn: Callable[[T], object], depth: int = 4) -> None:
+        self._fn = fn
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="cathlog-background-write", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="cathlog-background", daemon=True)
+
+    def __enter__(self) -> InBackground[T]:
         self._thread.start()
+        return self
 
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        if self.closed:
-            raise ValueError("write to a closed file")
+    def put(self, item: T) -> None:
         if self._error is not None:
-            self.close()  # ends the thread and raises its error
-        chunk = bytes(data)
-        self._queue.put(chunk)
-        return len(chunk)
+            self._finish()  # ends the thread and raises its error
+        self._queue.put(item)
 
-    def close(self) -> None:
-        if self.closed:
-            return
-        self._queue.put(None)
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc is None:
+            self._finish()
+        else:  # the caller's error wins; the thread still ends
+            self._queue.put(_DONE)
+            self._thread.join()
+
+    def _finish(self) -> None:
+        self._queue.put(_DONE)
         self._thread.join()
-        super().close()
-        self._raise()
-
-    def _run(self) -> None:
-        while (chunk := self._queue.get()) is not None:
-            if self._error is None:  # after an error, only drain: the writer must never block
-                try:
-                    self._target.write(chunk)
-                except BaseException as exc:  # noqa: BLE001 - handed to the formatting thread
-                    self._error = exc
-
-    def _raise(self) -> None:
         if self._error is not None:
             raise self._error
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not _DONE:
+            if self._error is None:  # after an error, only drain: the caller must never block
+                try:
+                    self._fn(item)  # type: ignore[arg-type]
+                except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+                    self._error = exc

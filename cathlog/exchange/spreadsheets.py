@@ -25,12 +25,10 @@ from typing import IO, Any
 
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, FieldType
 from cathlog.domain.flat_tables import CASES_TABLE, PATIENTS, Cell, FlatTable, unneutralize
-from cathlog.exchange.background_write import BackgroundWriter
 from cathlog.exchange.csv_out import CsvOut, write_final_cells
 from cathlog.fileio import atomic_write, check_target
 
 Row = tuple[Any, ...]
-CHUNK_BYTES = 1 << 20
 Tables = Iterable[tuple[FlatTable, Iterable[Row]]]
 
 
@@ -63,10 +61,8 @@ def _csv_zip(path: str | Path, tables: Iterable[tuple[FlatTable, Any]],
     with atomic_write(path, "wb") as out, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED,
                                                           compresslevel=1) as archive:
         for table, rows in tables:
-            # deflated and written by a second thread while this one formats (same bytes)
             with archive.open(f"{table.name}.csv", "w", force_zip64=True) as raw, \
-                    io.TextIOWrapper(io.BufferedWriter(BackgroundWriter(raw), CHUNK_BYTES), encoding="utf-8-sig",
-                                     newline="") as fh:
+                    io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fh:
                 written = write(fh, table, rows)
             if table is CASES_TABLE:
                 count = written
