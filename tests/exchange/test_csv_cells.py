@@ -77,3 +77,25 @@ def _both(rows: list[tuple]) -> tuple[bytes, bytes]:
 def test_any_cell_is_written_as_the_writer_writes_it(rows):
     old, new = _both(rows)
     assert old == new
+
+
+class _Full:
+    def __call__(self, data):
+        raise OSError(28, "No space left on device")
+
+
+def test_a_failed_export_leaves_nothing(tmp_path, services, admin, monkeypatch):
+    services.demo.load(admin, 3, seed=2)
+    original = zipfile.ZipFile.open
+
+    def failing_open(self, name, mode="r", **kwargs):
+        entry = original(self, name, mode, **kwargs)
+        if name == "events_note.csv":
+            entry.write = _Full()
+        return entry
+    monkeypatch.setattr(zipfile.ZipFile, "open", failing_open)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(OSError, match="disk is full"):
+        write_csv_zip_cells(folder / "x.zip", services.exchange.csv_cells(admin))
+    assert list(folder.iterdir()) == []
