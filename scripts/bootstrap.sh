@@ -13,8 +13,9 @@ apt_pkgs=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libxkbcommon0 
 apt_pkgs+=(libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxkbcommon-x11-0)
 if [ "$purpose" = test ]; then
   # pdffonts (poppler-utils) checks that every font of every report is embedded; Xvfb, xauth and openbox give
-  # the screenshot test (tests/tools/test_screenshots.py) a real X server with a window manager.
-  apt_pkgs+=(poppler-utils xvfb xauth openbox)
+  # the screenshot test (tests/tools/test_screenshots.py) a real X server with a window manager; the sqlite3
+  # shell is the CSV export's floor in benchmarks/run_all.py.
+  apt_pkgs+=(poppler-utils xvfb xauth openbox sqlite3)
 fi
 
 if command -v dpkg-query >/dev/null 2>&1; then

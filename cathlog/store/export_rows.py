@@ -27,6 +27,7 @@ from cathlog.store.errors import translated
 
 Row = tuple[Any, ...]
 
+ROWS_PER_BATCH = 2000
 _TRIGGERS = "(" + ", ".join(f"'{c}'" if c.isprintable() else f"char({ord(c)})" for c in FORMULA_TRIGGERS) + ")"
 
 
@@ -37,19 +38,20 @@ def _neutral(expr: str) -> str:
            f"ELSE {expr} END"
 
 
-def _cell(column: Column, expr: str) -> str:
-    if column.cell is Cell.TEXT:
+def _cell(column: Column, expr: str, csv: bool = False) -> str:
+    """``csv``: a plain column's text neutralized too, as the CSV writer writes it."""
+    if column.cell is Cell.TEXT or (csv and column.cell is Cell.PLAIN):
         return _neutral(expr)
     if column.cell is Cell.BOOL:
         return f"CASE WHEN {expr} THEN 'true' ELSE 'false' END"
     return expr
 
 
-def _select(table: FlatTable, sources: dict[str, str]) -> str:
+def _select(table: FlatTable, sources: dict[str, str], csv: bool = False) -> str:
     missing = [c.name for c in table.columns if c.name not in sources]
     if missing:  # pragma: no cover - a column added to the definition without its source
         raise KeyError(f"export table {table.name}: no SQL source for {missing}")
-    return ", ".join(_cell(c, sources[c.name]) for c in table.columns)
+    return ", ".join(f'{_cell(c, sources[c.name], csv)} AS "{c.name}"' for c in table.columns)
 
 
 # --- sources of the columns -----------------------------------------------------
@@ -86,10 +88,10 @@ def _event_sources(table: FlatTable) -> dict[str, str]:
     return sources
 
 
-def _event_cell(column: Column, expr: str) -> str:
+def _event_cell(column: Column, expr: str, csv: bool) -> str:
     if column.cell is Cell.BOOL and expr.startswith("json_type("):
         return f"CASE {expr} WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' END"
-    return _cell(column, expr)
+    return _cell(column, expr, csv)
 
 
 # --- filters --------------------------------------------------------------------
@@ -133,18 +135,36 @@ def selected_procedure_ids(store: Store, filters: ExportFilters) -> Iterator[str
 # --- the tables -----------------------------------------------------------------
 
 
+_CORRECTED_SQL = (
+    "DROP TABLE IF EXISTS temp.export_corrected",
+    "CREATE TEMP TABLE export_corrected AS SELECT event_id, max(version) AS top FROM event_versions "
+    "WHERE version > 1 GROUP BY event_id",
+    "CREATE INDEX temp.export_corrected_id ON export_corrected (event_id)",
+)
+
+
 def _gather_corrected(conn: sqlite3.Connection) -> None:
     """The entries with more than one version and their latest version number, gathered once per
     export (they are few) instead of a probe per row; the events tables read it."""
-    conn.execute("DROP TABLE IF EXISTS temp.export_corrected")
-    conn.execute("CREATE TEMP TABLE export_corrected AS SELECT event_id, max(version) AS top FROM event_versions "
-                 "WHERE version > 1 GROUP BY event_id")
-    conn.execute("CREATE INDEX temp.export_corrected_id ON export_corrected (event_id)")
+    for sql in _CORRECTED_SQL:
+        conn.execute(sql)
 
 
-def _table_sql(table: FlatTable, only: str, with_context: bool) -> str:
+def shell_queries() -> tuple[tuple[str, ...], list[tuple[FlatTable, str]]]:
+    """The statements an export of every case runs first, then each table's SELECT of export cells
+    with its parameters written in: what the benchmark gives the sqlite3 shell as the floor."""
+    queries = []
+    for table in TABLES:
+        sql = _table_sql(table, "IS NOT NULL", with_context=False, csv=True)
+        if table.kind is not None:
+            sql = sql.replace("e.kind = ?", f"e.kind = '{table.kind.value}'")
+        queries.append((table, sql))
+    return _CORRECTED_SQL, queries
+
+
+def _table_sql(table: FlatTable, only: str, with_context: bool, csv: bool = False) -> str:
     if table.kind is None and table.name == "patients":
-        cols = _select(table, {c.name: f"pa.{c.name}" for c in table.columns})
+        cols = _select(table, {c.name: f"pa.{c.name}" for c in table.columns}, csv)
         context = (", (SELECT min(started_at) FROM current_procedures AS c WHERE c.patient_id = pa.patient_id "
                    f"AND c.procedure_id {only})") if with_context else ""
         return (f"SELECT {cols}{context} FROM current_patients AS pa WHERE pa.patient_id IN "
@@ -152,7 +172,7 @@ def _table_sql(table: FlatTable, only: str, with_context: bool) -> str:
                 "ORDER BY (SELECT min(started_at || procedure_id) FROM current_procedures AS c "
                 "WHERE c.patient_id = pa.patient_id)")
     if table.kind is None and table.name == "procedures":
-        cols = _select(table, _PROCEDURE_SOURCES)
+        cols = _select(table, _PROCEDURE_SOURCES, csv)
         context = (", (SELECT json_group_array(json_extract(m.value, '$.role')) FROM json_each(pr.team) AS m)"
                    if with_context else "")
         return (f"SELECT {cols}{context} FROM current_procedures AS pr "
@@ -162,7 +182,7 @@ def _table_sql(table: FlatTable, only: str, with_context: bool) -> str:
                 f"WHERE pr.procedure_id {only} ORDER BY pr.started_at, pr.procedure_id")
     if table.kind is not None:
         sources = _event_sources(table)
-        cols = ", ".join(_event_cell(c, sources[c.name]) for c in table.columns)
+        cols = ", ".join(f'{_event_cell(c, sources[c.name], csv)} AS "{c.name}"' for c in table.columns)
         context = (", (SELECT started_at FROM current_procedures AS c WHERE c.procedure_id = e.procedure_id)"
                    if with_context else "")
         # In the order entries were stored (no sort of millions of rows); each row carries its
@@ -178,6 +198,50 @@ def _rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> Iterator[Row
     yield from conn.execute(sql, params)
 
 
+# --- CSV cells ------------------------------------------------------------------
+
+
+def cells_sql(table: FlatTable, source: str, *, csv: bool = False) -> str:
+    """A SELECT of ``table``'s export cells (``csv``: as the CSV writer writes them) from ``source``,
+    a table holding each column's value as stored, under the column's name: how a test holds the
+    writers equal for any value."""
+    return f"SELECT {_select(table, {c.name: c.name for c in table.columns}, csv)} FROM {source}"
+
+
+@translated
+def stream_csv_cells(store: Store, filters: ExportFilters) -> Iterator[tuple[FlatTable, Iterator[list[Row]]]]:
+    """Every export table in order (``TABLES``) with its rows in batches, each cell exactly what the
+    one CSV writer (``cathlog.exchange.csv_out.CsvOut``) writes for the cell of :func:`stream_tables`:
+    the writer un-neutralizes a text column's cell and neutralizes it again, which gives the cell
+    back, and neutralizes any other column's text, so here every text cell is neutralized in SQL.
+    A csv.writer writes these rows as they are, with no work per cell in Python."""
+    conn = store.db.conn
+    for table, sql, params in _queries(conn, filters, with_context=False, csv=True):
+        yield table, _batches(conn, sql, params)
+
+
+@translated
+def _batches(conn: sqlite3.Connection, sql: str, params: list[Any]) -> Iterator[list[Row]]:
+    cursor = conn.execute(sql, params)
+    while rows := cursor.fetchmany(ROWS_PER_BATCH):
+        yield rows
+
+
+def _queries(conn: sqlite3.Connection, filters: ExportFilters, with_context: bool,
+             csv: bool = False) -> Iterator[tuple[FlatTable, str, list[Any]]]:
+    selected, params = _selected(conn, filters)
+    only = f"IN ({selected})" if selected else "IS NOT NULL"
+    _gather_corrected(conn)  # before any events table is read
+    for table in TABLES:
+        sql = _table_sql(table, only, with_context, csv)
+        if table.kind is not None:
+            yield table, sql, [table.kind.value, *params]
+        elif table.name == "patients" and with_context and selected:
+            yield table, sql, params * 2
+        else:
+            yield table, sql, params
+
+
 @translated
 def stream_tables(store: Store, filters: ExportFilters, *,
                   with_context: bool = False) -> Iterator[tuple[FlatTable, Iterator[Row]]]:
@@ -186,14 +250,5 @@ def stream_tables(store: Store, filters: ExportFilters, *,
     ``with_context``: each row ends with the table's context value (see ``flat_tables.Context``),
     which de-identification needs. Read each table's rows before asking for the next table."""
     conn = store.db.conn
-    selected, params = _selected(conn, filters)
-    only = f"IN ({selected})" if selected else "IS NOT NULL"
-    _gather_corrected(conn)  # before any events table is read
-    for table in TABLES:
-        sql = _table_sql(table, only, with_context)
-        if table.kind is not None:
-            yield table, _rows(conn, sql, [table.kind.value, *params])
-        elif table.name == "patients" and with_context and selected:
-            yield table, _rows(conn, sql, params * 2)
-        else:
-            yield table, _rows(conn, sql, params)
+    for table, sql, params in _queries(conn, filters, with_context):
+        yield table, _rows(conn, sql, params)
