@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QIcon, QKeyEvent, QShowEvent
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLayout, QLineEdit, \
+from PySide6.QtGui import QGuiApplication, QIcon, QKeyEvent, QShowEvent, QWindow
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLayout, QLineEdit, \
     QVBoxLayout, QWidget
 
 from cathlog.domain.errors import CathlogError
@@ -28,7 +28,11 @@ _ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Mou
 
 
 class IdleWatch(QObject):
-    """Watches the application's input; emits ``idle`` once after ``limit_s`` without any."""
+    """Watches the input of the application's windows; emits ``idle`` once after ``limit_s`` without any.
+
+    Keys and the mouse reach a window (QWindow) before its widgets, so a filter on each window that gets
+    the focus sees all of them. Not a filter on the whole application: a Python event filter there crashed
+    PySide6 while it made the wrapper of an object an event was for (see ui/combo.py)."""
 
     idle = Signal()
 
@@ -41,10 +45,15 @@ class IdleWatch(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(check_ms)
         self._timer.timeout.connect(self.check)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.focusWindowChanged.connect(self._watch)
+            self._watch(app.focusWindow())
         self._timer.start()
+
+    def _watch(self, window: QWindow | None) -> None:
+        if window is not None:
+            window.installEventFilter(self)  # installing it again is harmless: it runs once
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() in _ACTIVITY:
@@ -62,9 +71,11 @@ class IdleWatch(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.focusWindowChanged.disconnect(self._watch)
+            for window in app.topLevelWindows():
+                window.removeEventFilter(self)
 
 
 LOCK_REASONS = {

@@ -2,6 +2,7 @@
 author only."""
 
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 from cathlog.domain.enums import EventKind
 from cathlog.ui.idle_lock import IdleWatch
@@ -79,4 +80,25 @@ def test_another_user_gets_their_own_view_and_the_draft_waits(qtbot, tmp_path, s
     watch.check()
     assert win.actor.username == "nurse"
     assert win.live.form.kind is EventKind.ACT and win.live.form.inputs["act_s"].editor.text() == "27"
+    watch.stop()
+
+
+def test_typing_and_the_mouse_in_a_window_count_as_activity(qtbot):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QLineEdit
+
+    clock = Monotonic()
+    watch = IdleWatch(300, clock=clock, check_ms=60_000)
+    edit = QLineEdit()
+    qtbot.addWidget(edit)
+    edit.show()
+    edit.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWindow() is edit.windowHandle())
+    start = watch.last_activity
+    clock.t += 200
+    qtbot.keyClick(edit.windowHandle(), Qt.Key.Key_A)  # as the platform delivers it: to the window first
+    assert watch.last_activity == start + 200
+    clock.t += 50
+    qtbot.mouseClick(edit.windowHandle(), Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    assert watch.last_activity == start + 250
     watch.stop()
