@@ -144,6 +144,24 @@ class ProcedureRecord:
     # physician set mid-case applies from then on); empty means only ``procedure`` is known.
     procedure_history: tuple[Procedure, ...] = ()
 
+    def with_entry_version(self, ev: EventVersion) -> ProcedureRecord:
+        """This record with one more stored version of an entry (a new entry, a correction or a void), in the
+        order the store reads a case back: by the current time, ties in the order the entries were first
+        stored (a stable sort keeps the order of the rest; a new entry is the newest)."""
+        histories = list(self.events)
+        at = next((i for i, h in enumerate(histories) if h.current.event_id == ev.event_id), None)
+        if at is None:
+            histories.append(EventHistory((ev,)))
+        else:
+            histories[at] = EventHistory(histories[at].versions + (ev,))
+        histories.sort(key=lambda h: h.current.occurred_at)
+        return ProcedureRecord(self.procedure, self.patient, tuple(histories), self.procedure_history)
+
+    @property
+    def version_count(self) -> int:
+        """How many stored versions of entries the record holds."""
+        return sum(len(h.versions) for h in self.events)
+
     def current_events(self, kind: EventKind | None = None, include_voided: bool = False) -> list[EventVersion]:
         out = []
         for history in self.events:

@@ -219,6 +219,13 @@ def event_versions_after(store: Store, procedure_id: str, after_row_id: int) -> 
 
 
 @translated
+def count_event_versions(store: Store, procedure_id: str) -> int:
+    """How many versions of entries a case has (read from the index)."""
+    row = store.db.conn.execute("SELECT count(*) FROM event_versions WHERE procedure_id = ?", [procedure_id]).fetchone()
+    return int(row[0])
+
+
+@translated
 def event_rows_seen(store: Store, procedure_id: str, up_to_row_id: int) -> tuple[int, str | None]:
     """How many versions of a case's entries lie at or before row ``up_to_row_id`` (read from the index), and
     which entry that row holds: what a reader that stopped at that row saw, if the file is still the same."""

@@ -353,7 +353,14 @@ class LiveLogPage(CaseActions):
             self.form.mark_unsaved()
 
     def _on_saved(self, ev: EventVersion) -> None:
-        self.reload()
+        record = self.record
+        merged = record.with_entry_version(ev) if record and record.procedure.procedure_id == ev.procedure_id else None
+        if merged is not None and merged.version_count == self.services.cases.entry_version_count(
+                self.actor, ev.procedure_id):
+            self.record = merged  # nothing else was stored meanwhile: no need to read the case again
+            self._render()
+        else:
+            self.reload()  # another workstation wrote to the case too: read it whole
         row = next((i for i in range(self.model.rowCount())
                     if self.model.row_object(i).current.event_id == ev.event_id), None)
         if row is not None:

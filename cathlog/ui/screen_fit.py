@@ -20,9 +20,13 @@ FRAME_ALLOWANCE = QSize(16, 40)  # the window manager's frame and title bar arou
 
 
 def available_geometry(window: QWidget) -> QRect:
-    """The usable part of the screen the window is (or will be) on."""
-    screen = window.screen() or QGuiApplication.primaryScreen()
-    return screen.availableGeometry()
+    """The usable part of the screen the window is on, or the primary screen's before it is shown.
+
+    Not ``QWidget.screen()`` on a window not yet shown: with PySide6 6.11 that left a dangling screen
+    behind, and a later widget crashed in ``QGuiApplication::screenAt`` (found by bisecting a segfault)."""
+    handle = window.windowHandle()
+    screen = handle.screen() if handle is not None else None
+    return (screen or QGuiApplication.primaryScreen()).availableGeometry()
 
 
 def bounded(size: QSize, available: QRect) -> QSize:

@@ -29,6 +29,7 @@ from cathlog.ui.lab_settings import ACT_RECHECK_MIN_KEY, BOUNDS, IDLE_LOCK_S_KEY
 from cathlog.ui.theme import THEMES
 from cathlog.ui.widgets import error_label
 from cathlog.ui.combo import Combo
+from cathlog.ui.screen_fit import available_geometry
 
 ADMIN_ONLY = "Only an administrator changes this"
 LAB_KEYS = ("lab_name", "lab_phone")
@@ -92,8 +93,7 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(min(940, self._screen_width()))
 
     def _screen_width(self) -> int:
-        screen = self.screen()
-        return int(screen.availableGeometry().width() * 0.95) if screen is not None else 940
+        return int(available_geometry(self).width() * 0.95)
 
     def _block(self, box: QVBoxLayout, label: str, editor: QWidget, unit: str, hint: str) -> QLabel:
         """Label and hint above; the editor, its unit and its error message beside it."""

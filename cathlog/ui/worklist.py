@@ -18,7 +18,7 @@ from pathlib import Path
 import tempfile
 
 from PySide6.QtCore import QEventLoop, Qt, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -43,6 +43,7 @@ from cathlog.ui.models import ObjectRole
 from cathlog.ui.worklist_filters import DUE_PRESETS, ORDER_CHOICES, STATUS_CHOICES, build_query, combo, date_edit
 from cathlog.ui.worklist_model import OVERDUE, WorklistModel, status_text
 from cathlog.ui.widgets import make_table
+from cathlog.ui.screen_fit import available_geometry
 
 PAGE_ROWS = 200
 
@@ -160,11 +161,9 @@ class WorklistWindow(QMainWindow):
                   context=Qt.ShortcutContext.WindowShortcut)
 
     def _size_to_screen(self) -> None:
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        room = screen.availableGeometry() if screen else None
-        if room is not None:
-            self.resize(min(room.width() - 20, max(1340, room.width() * 85 // 100)),
-                        min(room.height() - 40, max(700, room.height() * 85 // 100)))
+        room = available_geometry(self)
+        self.resize(min(room.width() - 20, max(1340, room.width() * 85 // 100)),
+                    min(room.height() - 40, max(700, room.height() * 85 // 100)))
 
     # --- state -------------------------------------------------------------------------
 
