@@ -109,3 +109,41 @@ def test_a_new_weight_writes_the_dose_per_kg_again(qtbot, services, nurse):
     assert "(50 units/kg)" in model.data(model.index(0, 2))
     model.set_rows(_events(services, nurse, pid), 100.0)
     assert "(40 units/kg)" in model.data(model.index(0, 2))
+
+
+def test_a_save_shows_what_another_workstation_stored_meanwhile(qtbot, services, nurse, clock, tmp_path):
+    """The saved entry goes into the shown case in memory only when nothing else was stored meanwhile."""
+    from cathlog.catalog import load_catalog
+    from cathlog.services import Services
+    from cathlog.store.db import Store
+    from tests.conftest import FAST_HASHER, PASSWORD
+
+    proc = open_case(services, nurse)
+    live = LiveLogPage(services, nurse, load_catalog())
+    qtbot.addWidget(live)
+    live.show_case(proc.procedure_id)
+    live.new_entry(EventKind.ACT)
+    live.form.inputs["act_s"].editor.setText("265")
+    live.form.submit()
+    assert live.model.rowCount() == 1 and live.record is not None and live.record.version_count == 1
+    other = Services(Store.open(tmp_path / "cathlog.db"), clock, hasher=FAST_HASHER)
+    nurse_b = other.auth.sign_in("nurse", PASSWORD, workstation="lab-3")
+    other.cases.record_event(nurse_b, proc.procedure_id, "note", {"text": "from the other workstation"})
+    other.store.close()
+    live.new_entry(EventKind.ACT)
+    live.form.inputs["act_s"].editor.setText("270")
+    live.form.submit()
+    kinds = [live.model.data(live.model.index(i, 1)) for i in range(live.model.rowCount())]
+    assert kinds.count("ACT") == 2 and "Note" in kinds and live.record.version_count == 3
+
+
+def test_a_record_takes_a_new_version_in_the_order_the_store_reads_it(services, nurse):
+    proc = open_case(services, nurse)
+    pid = proc.procedure_id
+    first = services.cases.record_event(nurse, pid, "act", {"act_s": 240})
+    services.cases.record_event(nurse, pid, "note", {"text": "sheath in"})
+    shown = services.cases.get_record(nurse, pid)
+    late = services.cases.record_event(nurse, pid, "note", {"text": "back-dated"}, occurred_at=first.occurred_at)
+    fixed = services.cases.correct_event(nurse, first.event_id, {"act_s": 250}, reason="typo")
+    merged = shown.with_entry_version(late).with_entry_version(fixed)
+    assert merged.events == services.cases.get_record(nurse, pid).events
