@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from cathlog.domain.enums import IMPLANTABLE_DEVICES, REMOVAL_STATES, REMOVED_STATES, DeviceState, DeviceType, EventKind
 from cathlog.domain.implants import PatientImplant, Removal
 from cathlog.domain.records import EventVersion, ProcedureRecord, parse_utc_iso
-from cathlog.rules.case_facts import _in_time_order, implants
+from cathlog.rules.act_facts import in_time_order
+from cathlog.rules.case_facts import implants
 
 
 def implant_tag(ev: EventVersion) -> str | None:
@@ -28,7 +29,7 @@ def implant_tag(ev: EventVersion) -> str | None:
 def removals(record: ProcedureRecord) -> tuple[Removal, ...]:
     """Entries of the case that retrieved, explanted or tried to retrieve an implant."""
     return tuple(Removal(ev, DeviceState(ev.data["state"]), parse_utc_iso(ev.occurred_at).date())
-                 for ev in _in_time_order(record.current_events(EventKind.DEVICE))
+                 for ev in in_time_order(record.current_events(EventKind.DEVICE))
                  if ev.data["state"] in REMOVAL_STATES and ev.data.get("removes_event_id"))
 
 
