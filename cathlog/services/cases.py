@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cathlog.domain.enums import EventKind, ProcedureStatus, TeamRole
-from cathlog.domain.errors import Conflict, CorruptDatabase, Issue, NotFound, ValidationError
+from cathlog.domain.errors import Conflict, Issue, NotFound, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS
 from cathlog.domain.records import (
     Actor,
@@ -401,13 +401,10 @@ class CaseService(ServiceBase):
 
     def get_record(self, actor: Actor, procedure_id: str) -> ProcedureRecord:
         self.require(actor, Action.VIEW_RECORDS)
-        proc = self._procedure(procedure_id)
-        patient = rec.get_patient(self.store, proc.patient_id, proc.patient_version)
-        if patient is None:  # the schema makes this impossible unless the file was damaged or edited outside
-            raise CorruptDatabase(f"case {procedure_id} has no patient record: the database is damaged; "
-                                  "run 'cathlog check' and restore the last verified backup")
-        return ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id),
-                               procedure_history=rec.procedure_versions(self.store, procedure_id))
+        record = rec.read_case(self.store, procedure_id, history=True)
+        if record is None:
+            raise NotFound(f"there is no case {procedure_id}")
+        return record
 
     def entry_version_count(self, actor: Actor, procedure_id: str) -> int:
         """How many versions of entries the case has: a window that holds the case can tell whether it is

@@ -131,13 +131,10 @@ class FollowupService(ServiceBase):
                 "operator": case.operator, "title": title, "text": text, "source": source}
 
     def _record(self, procedure_id: str) -> ProcedureRecord:
-        proc = rec.get_procedure(self.store, procedure_id)
-        if proc is None:
+        record = rec.read_case(self.store, procedure_id)
+        if record is None:
             raise NotFound(f"there is no case {procedure_id}")
-        patient = rec.get_patient(self.store, proc.patient_id, proc.patient_version)
-        if patient is None:
-            raise NotFound(f"case {procedure_id} has no patient record")
-        return ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id))
+        return record
 
     # --- reading -------------------------------------------------------------------------
 

@@ -21,10 +21,9 @@ from cathlog.store import records as rec
 def _records(store: Store, patient_id: str) -> list[ProcedureRecord]:
     out = []
     for procedure_id in rec.patient_procedure_ids(store, patient_id):
-        proc = rec.get_procedure(store, procedure_id)
-        patient = rec.get_patient(store, patient_id, proc.patient_version) if proc else None
-        if proc is not None and patient is not None:
-            out.append(ProcedureRecord(proc, patient, rec.procedure_events(store, procedure_id)))
+        record = rec.read_case(store, procedure_id)
+        if record is not None:
+            out.append(record)
     return out
 
 

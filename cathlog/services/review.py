@@ -20,7 +20,6 @@ from typing import Any
 
 from cathlog.domain.enums import EventKind, ProcedureStatus
 from cathlog.domain.errors import Conflict, Issue, NotFound, ValidationError
-from cathlog.domain.errors import CorruptDatabase
 from cathlog.domain.followup import (
     CaseFile,
     Reminder,
@@ -187,13 +186,9 @@ class ReviewService(ServiceBase):
 
     def _content_hash(self, procedure_id: str, *, legacy: bool = False) -> str:
         """The signed-content hash of a case as it is now (no role check: callers check)."""
-        proc = rec.get_procedure(self.store, procedure_id)
-        if proc is None:
+        record = rec.read_case(self.store, procedure_id)
+        if record is None:
             raise NotFound(f"there is no case {procedure_id}")
-        patient = rec.get_patient(self.store, proc.patient_id, proc.patient_version)
-        if patient is None:
-            raise CorruptDatabase(f"case {procedure_id} has no patient record: the database is damaged")
-        record = ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id))
         current = fstore.current_review(self.store, procedure_id)
         return content_hash(record, current[1] if current else None, fstore.reminders_of(self.store, procedure_id),
                             None if legacy else (lambda data: seals.keyed_hash(self.store, data)))

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cathlog.domain.enums import EventKind, ProcedureStatus, TeamRole
+from cathlog.domain.errors import CorruptDatabase
 from cathlog.domain.fields import PATIENT_FIELDS
 from cathlog.domain.records import (
     CaseSummary,
@@ -18,6 +19,7 @@ from cathlog.domain.records import (
     EventVersion,
     Patient,
     Procedure,
+    ProcedureRecord,
     TeamMember,
     normalize_mrn,
 )
@@ -208,6 +210,22 @@ def insert_event_version(store: Store, ev: EventVersion) -> None:
         "workstation": ev.workstation, "voided": int(ev.voided), "reason": ev.reason,
     })
     seal_last(store, "event_versions")
+
+
+def read_case(store: Store, procedure_id: str, *, history: bool = False) -> ProcedureRecord | None:
+    """A whole case as stored now: the procedure, the patient as recorded for it and every entry with its
+    history (and every version of the procedure with ``history``). None when there is no such case;
+    CorruptDatabase when its patient is missing, which the schema makes impossible unless the file was
+    damaged or edited outside cathlog."""
+    proc = get_procedure(store, procedure_id)
+    if proc is None:
+        return None
+    patient = get_patient(store, proc.patient_id, proc.patient_version)
+    if patient is None:
+        raise CorruptDatabase(f"case {procedure_id} has no patient record: the database is damaged; "
+                              "run 'cathlog check' and restore the last verified backup")
+    return ProcedureRecord(proc, patient, procedure_events(store, procedure_id),
+                           procedure_history=procedure_versions(store, procedure_id) if history else ())
 
 
 @translated
