@@ -361,9 +361,7 @@ class LiveLogPage(CaseActions):
             self._render()
         else:
             self.reload()  # another workstation wrote to the case too: read it whole
-        row = next((i for i in range(self.model.rowCount())
-                    if self.model.row_object(i).current.event_id == ev.event_id), None)
-        if row is not None:
+        if (row := self.model.row_of(ev.event_id)) is not None:
             self.timeline.selectRow(row)
         self.say(f"Saved {kind_title(ev.kind).lower()} at {local_time(ev.recorded_at, '%H:%M:%S')}.", "ok")
         self.timeline.setFocus()

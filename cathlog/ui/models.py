@@ -112,6 +112,10 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last))
         return True
 
+    def row_of(self, key: object) -> int | None:
+        """The row shown for ``key`` (a ``row_key``), if any."""
+        return next((i for i, r in enumerate(self._rows) if self.row_key(r) == key), None)
+
     def row_object(self, row: int) -> T:
         return self._rows[row]
 
