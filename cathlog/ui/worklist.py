@@ -43,7 +43,7 @@ from cathlog.ui.models import ObjectRole
 from cathlog.ui.worklist_filters import DUE_PRESETS, ORDER_CHOICES, STATUS_CHOICES, build_query, combo, date_edit
 from cathlog.ui.worklist_model import OVERDUE, WorklistModel, status_text
 from cathlog.ui.widgets import make_table
-from cathlog.ui.screen_fit import available_geometry
+from cathlog.ui.screen_fit import fit_window
 
 PAGE_ROWS = 200
 
@@ -68,7 +68,7 @@ class WorklistWindow(QMainWindow):
         self.setWindowTitle("cathlog — follow-up worklist")
         self._build()
         self.set_actor(actor)
-        self._size_to_screen()
+        fit_window(self, "worklist", (1600, 950))  # within the screen, at the size its user left it
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -159,11 +159,6 @@ class WorklistWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+R"), self, self.refresh, context=Qt.ShortcutContext.WindowShortcut)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close,
                   context=Qt.ShortcutContext.WindowShortcut)
-
-    def _size_to_screen(self) -> None:
-        room = available_geometry(self)
-        self.resize(min(room.width() - 20, max(1340, room.width() * 85 // 100)),
-                    min(room.height() - 40, max(700, room.height() * 85 // 100)))
 
     # --- state -------------------------------------------------------------------------
 
