@@ -66,7 +66,7 @@ def run_gui(argv: Sequence[str]) -> int:
     from PySide6.QtWidgets import QApplication, QDialog
 
     from cathlog.paths import backup_dir, default_db_path, log_dir
-    from cathlog.ui import crash
+    from cathlog.ui import crash, gui_gc
     from cathlog.ui.lab_settings import LabSettings
     from cathlog.ui.sign_in import FirstRunDialog, SignInDialog
     from cathlog.ui.theme import apply_theme
@@ -77,6 +77,7 @@ def run_gui(argv: Sequence[str]) -> int:
     app.setApplicationName("cathlog")
     app.setOrganizationName("cathlog")
     app.setStyle("Fusion")
+    gui_gc.install(app)  # cycles are collected on this thread, never on a worker's
     settings = QSettings()
     lab = LabSettings.read(settings)  # the lab's settings, read once and checked against their bounds
     apply_theme(app, lab.theme)

@@ -1,12 +1,15 @@
 """GUI tests leave no window behind: a test that ends with a visible top-level
 widget it made (and did not hand to ``qtbot.addWidget``) fails, so one test's
-window cannot steal focus or events from the next."""
+window cannot steal focus or events from the next. And, as in the app, Python's
+cycle collector runs on the GUI thread only (cathlog.ui.gui_gc)."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication, QWidget
+
+from cathlog.ui.gui_gc import GuiThreadCollector
 
 
 def _flush_deletes() -> None:
@@ -31,6 +34,19 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call":
         item.cathlog_call_failed = report.failed
     return report
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread(request, qapp):
+    """As cathlog.app does: no worker thread (the preview's renderer, the background check) may collect a
+    cycle that holds a widget. Torn down last: what the test left is collected here, on this thread."""
+    if request.node.get_closest_marker("python_gc"):
+        yield
+        return
+    collector = GuiThreadCollector(qapp)
+    yield
+    collector.uninstall()
+    collector.deleteLater()
 
 
 @pytest.fixture(autouse=True)
