@@ -16,6 +16,8 @@ if [ "$purpose" = test ]; then
   # the screenshot test (tests/tools/test_screenshots.py) a real X server with a window manager; the sqlite3
   # shell is the CSV export's floor in benchmarks/run_all.py.
   apt_pkgs+=(poppler-utils xvfb xauth openbox sqlite3)
+  # dcmtk: the independent DICOM peer of the dose and worklist tests (storescu, wlmscpfs, dump2dcm, dsrdump).
+  apt_pkgs+=(dcmtk)
 fi
 
 if command -v dpkg-query >/dev/null 2>&1; then
