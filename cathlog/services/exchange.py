@@ -48,12 +48,12 @@ class ExchangeService(ServiceBase):
         return sum(1 for _ in export_rows.selected_procedure_ids(self.store, ExportFilters.of(filters)))
 
     def _records(self, procedure_ids: list[str]) -> Iterator[ProcedureRecord]:
+        """Each case as the summary and the flat tables show it: with the patient as recorded for the case
+        (a later weight or name change belongs to later cases)."""
         for procedure_id in procedure_ids:
-            proc = rec.get_procedure(self.store, procedure_id)
-            patient = rec.get_patient(self.store, proc.patient_id) if proc else None
-            if proc is None or patient is None:  # pragma: no cover - guarded by the schema
-                continue
-            yield ProcedureRecord(proc, patient, rec.procedure_events(self.store, procedure_id))
+            record = rec.read_case(self.store, procedure_id)
+            if record is not None:  # a case is never deleted; selected ids always exist
+                yield record
 
     def flat_tables(self, actor: Actor, filters: ExportFilters | Mapping[str, Any] | None = None, *,
                     deidentified: bool = False) -> Iterator[tuple[FlatTable, Iterator[tuple[Any, ...]]]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from cathlog.domain.fields import EVENT_FIELDS
 from cathlog.domain.flat_tables import PATIENTS, TABLE_BY_NAME, TABLES, FlatTable, neutralize
-from cathlog.domain.records import ProcedureRecord
+from cathlog.domain.records import Patient, ProcedureRecord
 
 
 def record_rows(record: ProcedureRecord) -> Iterator[tuple[str, tuple[Any, ...]]]:
@@ -39,15 +39,23 @@ def cell(value: Any) -> Any:
     return neutralize(value)
 
 
-def reference_tables(records: Iterable[ProcedureRecord]) -> list[tuple[FlatTable, list[tuple[Any, ...]]]]:
-    """Every table in order with its rows as export cells; a patient's row only once."""
+def reference_tables(records: Iterable[ProcedureRecord], patients_now: Iterable[Patient] | None = None
+                     ) -> list[tuple[FlatTable, list[tuple[Any, ...]]]]:
+    """Every table in order with its rows as export cells; a patient's row only once.
+
+    The patients table lists each patient as now known, the other tables each case with the patient as
+    recorded for it: ``patients_now`` gives, record by record, the patient's current version (default:
+    the record's own, right when nobody changed a patient after a case)."""
     rows: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in TABLES}
     seen: set[str] = set()
-    for record in records:
+    records = list(records)
+    now = list(patients_now) if patients_now is not None else [r.patient for r in records]
+    for record, patient in zip(records, now, strict=True):
         for table, row in record_rows(record):
             if table == PATIENTS.name:
                 if record.patient.mrn in seen:
                     continue
                 seen.add(record.patient.mrn)
+                row = tuple(getattr(patient, c) for c in PATIENTS.column_names)
             rows[table].append(tuple(cell(v) for v in row))
     return [(TABLE_BY_NAME[name], table_rows) for name, table_rows in rows.items()]

@@ -2,6 +2,8 @@
 from whole records (identified and de-identified), filters are defined once,
 the XLSX writer keeps typed cells, and the role check comes first."""
 
+from dataclasses import replace
+
 import pytest
 from openpyxl import load_workbook
 
@@ -10,6 +12,7 @@ from cathlog.domain.errors import PermissionDenied
 from cathlog.domain.flat_tables import CASES_TABLE, FILTERS, TABLE_BY_NAME, TABLES, ExportFilters
 from cathlog.domain.records import TeamMember
 from cathlog.exchange.spreadsheets import write_xlsx
+from cathlog.store.records import get_patient
 from tests.exchange.flat_reference import reference_tables
 from tests.helpers import CORONARY, make_patient, open_case
 
@@ -40,6 +43,9 @@ def filled(services, admin, nurse):
     for _ in range(2):
         case = services.cases.open_case(nurse, old.patient_id, CORONARY, team=team)
         services.cases.record_event(nurse, case.procedure_id, "note", {"text": "+seen"})
+    # after her cases: the exports show her as recorded for them, on both paths
+    services.cases.update_patient(nurse, old.patient_id, {"weight_kg": 91.5, "family_name": "-Later"},
+                                  reason="reweighed; name changed")
 
 
 def _streamed(services, admin, filters, deidentified):
@@ -48,10 +54,13 @@ def _streamed(services, admin, filters, deidentified):
 
 
 def _from_records(services, admin, filters, deidentified):
-    records = services.exchange.iter_records(admin, **filters)
+    records = list(services.exchange.iter_records(admin, **filters))
+    # the same cases with each patient as now known: what the patients table lists
+    now = [replace(r, patient=get_patient(services.store, r.patient.patient_id)) for r in records]
     if deidentified:
-        records = services.exchange.deidentified(admin, records)
-    return {table.name: rows for table, rows in reference_tables(records)}
+        records = list(services.exchange.deidentified(admin, iter(records)))
+        now = list(services.exchange.deidentified(admin, iter(now)))
+    return {table.name: rows for table, rows in reference_tables(records, [r.patient for r in now])}
 
 
 @pytest.mark.parametrize("deidentified", [False, True], ids=["identified", "deidentified"])
@@ -73,7 +82,7 @@ def test_streamed_rows_equal_the_rows_of_the_records(services, admin, filled, de
 def test_the_awkward_cases_are_in_the_comparison(services, admin, filled):
     plain = _streamed(services, admin, {}, False)
     deid = _streamed(services, admin, {}, True)
-    assert "'-Old" in {row[1] for row in plain["patients"]}  # formula-like family name, neutralized
+    assert "'-Later" in {row[1] for row in plain["patients"]}  # formula-like family name, neutralized
     assert {row[3] for row in plain["events_act"]} == {"true", "false"}  # corrected entries are there
     assert "'=typo" in {row[5] for row in plain["events_act"]}
     # born 1930, treated 2026: over 89, so the birth year moves to make the age 90 (it used to stay 1930)
@@ -126,3 +135,11 @@ def test_the_role_check_comes_before_any_row(services, nurse):
         services.exchange.flat_tables(nurse)  # not only once the rows are read
     with pytest.raises(PermissionDenied):
         services.exchange.iter_records(nurse)
+
+
+def test_the_record_paths_show_the_patient_as_recorded_for_the_case(services, admin, filled):
+    """JSON, FHIR and XLSX read whole records: a later change to the patient belongs to later cases."""
+    records = [r for r in services.exchange.iter_records(admin) if r.patient.mrn == "OLD1"]
+    assert len(records) == 2
+    assert {r.patient.family_name for r in records} == {"-Old"}
+    assert all(r.patient.version < 2 or r.patient.weight_kg != 91.5 for r in records)
