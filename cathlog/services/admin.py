@@ -15,7 +15,7 @@ from cathlog.rules.permissions import Action
 from cathlog.services.base import Clock, ServiceBase, system_clock
 from cathlog.store import audit, checkpoint, keys, records
 from cathlog.store import backup as backups
-from cathlog.store import backup_list
+from cathlog.store import backup_list, backup_rotation
 from cathlog.store.db import Store, quick_check_file
 
 
@@ -108,7 +108,7 @@ class AdminService(ServiceBase):
     @staticmethod
     def last_verified_backup(folder: Path) -> Path | None:
         """The newest backup in ``folder`` that passes verification, if any."""
-        return backups.latest_backup(Path(folder))
+        return backup_rotation.latest_backup(Path(folder))
 
     @staticmethod
     def restore_into(source: Path, live: Path, now: datetime | None = None) -> Path | None:
@@ -203,7 +203,7 @@ class AdminService(ServiceBase):
     def automatic_backup(self, folder: Path, keep: int | None = None) -> backups.BackupInfo:
         """The program's own backup (on close, daily); no user acts, so no role check. Older ones
         are kept by age (daily for 14 days, weekly for 8 weeks), or only the newest ``keep``."""
-        return backups.automatic_backup(self.store, Path(folder), keep=keep, now=self.clock())
+        return backup_rotation.automatic_backup(self.store, Path(folder), keep=keep, now=self.clock())
 
     def restore(self, actor: Actor, source: Path) -> Path:
         """Write a verified backup into this database; returns where the replaced content is kept.

@@ -21,7 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cathlog.store import checkpoint
-from cathlog.store.backup import BACKUP_SUFFIX, _stamp
+from cathlog.store.backup import BACKUP_SUFFIX
+from cathlog.store.backup_rotation import backup_stamp
 from cathlog.store.db import Store, connect
 from cathlog.store.errors import translated
 from cathlog.store.schema import APPLICATION_ID
@@ -66,7 +67,7 @@ def backup_files(folder: Path) -> list[Path]:
 
 
 def _moment(path: Path) -> tuple[str, str]:
-    stamp = _stamp(path)
+    stamp = backup_stamp(path)
     if stamp is not None:
         return _utc(stamp), "file name"
     return _utc(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)), "file time"
@@ -86,7 +87,7 @@ def summarise(path: Path) -> BackupSummary:
     size = path.stat().st_size
     taken: str | None = None
     source = ""
-    if (stamp := _stamp(path)) is not None:
+    if (stamp := backup_stamp(path)) is not None:
         taken, source = _utc(stamp), "file name"
     elif (mark := checkpoint.from_backup(path)) is not None:
         taken, source = mark.at, "checkpoint"

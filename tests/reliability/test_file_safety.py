@@ -16,6 +16,7 @@ from cathlog import cli
 from cathlog.fileio import OutOfSpace, UnsafeTarget, atomic_write, check_target, private_folder
 from cathlog.paths import backup_dir, log_dir, prepare_data_folder, private_log_file, secure_existing
 from cathlog.store import backup as backups
+from cathlog.store import backup_rotation
 from cathlog.store.db import Store
 from tests.conftest import PASSWORD
 from tests.helpers import make_v1_database, open_case
@@ -305,4 +306,4 @@ def test_retention_keeps_the_newest_even_with_a_wrong_clock():
     from pathlib import Path
 
     old = {Path("a"): datetime(2020, 1, 1, tzinfo=timezone.utc), Path("b"): datetime(2020, 1, 2, tzinfo=timezone.utc)}
-    assert backups.backups_to_keep(old, datetime(2026, 1, 1, tzinfo=timezone.utc)) == {Path("b")}
+    assert backup_rotation.backups_to_keep(old, datetime(2026, 1, 1, tzinfo=timezone.utc)) == {Path("b")}

@@ -8,6 +8,7 @@ import pytest
 from cathlog.domain.errors import CorruptDatabase, NewerSchema, NotACathlogDatabase, PermissionDenied
 from cathlog.store import audit
 from cathlog.store import backup as backups
+from cathlog.store import backup_rotation
 from cathlog.store.schema import SCHEMA_VERSION
 from tests.helpers import open_case
 
@@ -92,4 +93,4 @@ def test_automatic_backups_keep_the_newest(tmp_path, services, admin, clock):
         clock.advance(days=1)
     names = sorted(p.name for p in folder.iterdir())
     assert len(names) == 3 and names[-1].startswith("cathlog-20261125")
-    assert backups.latest_backup(folder).name == names[-1]
+    assert backup_rotation.latest_backup(folder).name == names[-1]
