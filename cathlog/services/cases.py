@@ -62,6 +62,15 @@ def _team(team: list[TeamMember] | tuple[TeamMember, ...]) -> tuple[TeamMember, 
     return members
 
 
+def _refuse_device_fields(kind: EventKind, data: Mapping[str, Any]) -> None:
+    """What a dose report gives (its provenance, per-plane values) is never typed: a person's entry or
+    correction is a typed one (``services.dose`` records reported values)."""
+    device = [s for s in EVENT_FIELDS[kind] if s.from_device and s.name in data]
+    if device:
+        raise ValidationError([Issue(s.name, data[s.name], f"{s.label} comes from the X-ray system's dose report; "
+                                     "it is not typed") for s in device])
+
+
 def _timestamp(value: datetime | str | None, default: str, field: str = "occurred_at") -> str:
     if value is None:
         return default
@@ -322,6 +331,7 @@ class CaseService(ServiceBase):
         self.require(actor, Action.RECORD_EVENT)
         kind = EventKind(kind)
         data = validation.normalize(EVENT_FIELDS[kind], data)
+        _refuse_device_fields(kind, data)
         now = self.now()
         with self.store.write():
             proc = self._open_procedure(procedure_id)
@@ -355,6 +365,7 @@ class CaseService(ServiceBase):
                 raise Conflict("a voided entry cannot be corrected; record a new one")
             proc = self._open_procedure(old.procedure_id)
             data = validation.normalize(EVENT_FIELDS[old.kind], data)
+            _refuse_device_fields(old.kind, data)
             when = _timestamp(occurred_at, old.occurred_at)
             self._check_time(proc, when)
             require_confirmed(validation.validate_event(old.kind, data, self._context(proc, when, event_id)),
