@@ -176,7 +176,8 @@ class DoseInboxWindow(QMainWindow):
             self.detail.setText("")
             return
         values = [f"{label} {item.entry[name]:g} {unit}" for name, label, unit in _ENTRY if name in item.entry]
-        text = ("Reported: " + (", ".join(values) if values else "no totals") + f". From {item.device}, "
+        text = (f"Waits because {item.reason or 'no case was found'}. "
+                "Reported: " + (", ".join(values) if values else "no totals") + f". From {item.device}, "
                 f"received from {item.sender} ({item.channel}). Report {item.sop_instance_uid}.")
         if item.study_instance_uid:
             text += f" Study {item.study_instance_uid}."
