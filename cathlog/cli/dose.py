@@ -41,8 +41,7 @@ def cmd_dicom_listen(args: argparse.Namespace) -> int:
     print(f"listening as {config.ae_title} on {args.host}:{running.port} (calling AE titles allowed: {allowed}); "
           "Ctrl+C stops", flush=True)
     try:
-        while not stop.wait(0.5):
-            pass
+        wait_until_stopped(stop)
     except KeyboardInterrupt:
         pass
     finally:
@@ -50,6 +49,12 @@ def cmd_dicom_listen(args: argparse.Namespace) -> int:
         running.stop()
         print("stopped", flush=True)
     return EXIT_OK
+
+
+def wait_until_stopped(stop: threading.Event) -> None:
+    """Block until SIGTERM sets ``stop`` (Ctrl+C raises KeyboardInterrupt in here)."""
+    while not stop.wait(0.5):
+        pass
 
 
 def cmd_import_dose(args: argparse.Namespace) -> int:
@@ -70,11 +75,13 @@ def cmd_import_dose(args: argparse.Namespace) -> int:
             failed += 1
             print(f"cathlog: {exc}", file=sys.stderr)
             continue
+        if result.outcome in ("refused", "unreadable"):
+            failed += 1
+            print(f"cathlog: {name}: {result.message}", file=sys.stderr)
+            continue
         print(f"{name}: {result.message}")
         for line in result.differences:
             print(f"  typed value differs by more than 10 %: {line}")
-        if result.outcome in ("refused", "unreadable"):
-            failed += 1
     return EXIT_FAIL if failed else EXIT_OK
 
 

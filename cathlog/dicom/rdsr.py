@@ -79,9 +79,11 @@ def read_bytes(data: bytes) -> DoseReport:
                                 f"{MAX_FILE_BYTES:,} bytes")
     try:
         ds = pydicom.dcmread(io.BytesIO(data), force=True)
-        ds.SOPClassUID  # noqa: B018 - forces parsing of the first elements
+        sop_class = ds.get("SOPClassUID")
     except (InvalidDicomError, AttributeError, ValueError, EOFError, OSError, KeyError, TypeError) as exc:
         raise DoseReportRefused(f"not a readable DICOM file ({exc})") from None
+    if sop_class is None:
+        raise DoseReportRefused("not a readable DICOM file (it has no SOP Class UID)")
     return read_dataset(ds)
 
 

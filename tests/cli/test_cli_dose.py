@@ -59,7 +59,8 @@ def test_import_dose_files_and_work_the_inbox(env, tmp_path, capsys):
     assert f"recorded in case {procedure_id}" in out and "waiting in the dose inbox" in out
     assert radiation(db, procedure_id)[0].current.data["air_kerma_mgy"] == 210.0
     assert cli.main(["import-dose", str(mk.DATA / "ct_under_xray_class.dcm")]) == 1
-    assert "a CT dose report" in capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert err.startswith("cathlog: ") and "a CT dose report" in err and err.count("\n") == 1
     assert cli.main(["dose-inbox", "list"]) == 0
     assert f"{mk.ROOT}.1.50" in capsys.readouterr().out
     assert cli.main(["dose-inbox", "refuse", f"{mk.ROOT}.1.50"]) == 1
