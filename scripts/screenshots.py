@@ -223,6 +223,31 @@ def _worklist_cases(services: Services, clock: MovableClock, admin, doc) -> Path
     return folder
 
 
+def _dose_reports(services: Services, nurse, staged: str) -> None:
+    """Three dose reports waiting in the inbox (synthetic, made with pydicom): two patients cathlog does not
+    know, and the staged case's patient five hours after the case started (no case near the study)."""
+    from tests.dicom import rdsr_maker as mk
+
+    record = services.cases.get_record(nurse, staged)
+    later = (datetime.fromisoformat(record.procedure.started_at.replace("Z", "+00:00")).astimezone()
+             + timedelta(hours=5))
+    reports = (
+        mk.make(sop_instance_uid=f"{mk.ROOT}.1.901", study_instance_uid=f"{mk.ROOT}.2.901", patient_id="4471903",
+                patient_name="MÜLLER^ZOË", birth_date="19480211", study_date=later.strftime("%Y%m%d"),
+                study_time="071512", manufacturer="Philips", model="Azurion", observer="CATHLAB2"),
+        mk.make(sop_instance_uid=f"{mk.ROOT}.1.902", study_instance_uid=None, patient_id="QA-PHANTOM",
+                patient_name="PHANTOM^QA", birth_date="", study_date=later.strftime("%Y%m%d"), study_time="065500",
+                manufacturer="Philips", model="Azurion", observer="CATHLAB2"),
+        mk.make(sop_instance_uid=f"{mk.ROOT}.1.903", study_instance_uid=None, patient_id=record.patient.mrn,
+                patient_name=f"{record.patient.family_name.upper()}^{(record.patient.given_name or '').upper()}",
+                birth_date=record.patient.birth_date.replace("-", ""), study_date=later.strftime("%Y%m%d"),
+                study_time=later.strftime("%H%M%S"), manufacturer="Siemens", model="Artis zee biplane",
+                observer="CATHLAB1", planes=mk.edge_cases()["biplane.dcm"].ContentSequence[4:6]),
+    )
+    for ds in reports:
+        services.dose.receive(nurse, mk.to_bytes(ds), channel="network", sender=ds.ContentSequence[1].TextValue)
+
+
 def _nurse_screens(shots: Shooter, services: Services, nurse, staged: str, settings: QSettings, theme: str) -> None:
     window = MainWindow(services, nurse, "cathlog.db", settings=settings)
     window.cases.case_view.selectRow(0)
@@ -249,6 +274,10 @@ def _nurse_screens(shots: Shooter, services: Services, nurse, staged: str, setti
     keys = KeyboardReferenceDialog(window)
     shots.grab(keys, "keyboard-reference", theme)
     keys.close()
+    window.show_dose_inbox()
+    window.dose_inbox.table.selectRow(window.dose_inbox.table.rowCount() - 1)
+    shots.grab(window.dose_inbox, "dose-inbox", theme)
+    window.dose_inbox.close()
     window.hide()
 
 
@@ -329,6 +358,7 @@ def main(out: Path, suffix: str, check: bool) -> int:
         doc = services.auth.sign_in("ddoc", PASSWORD)
         folder = _worklist_cases(services, clock, admin, doc)
         staged = _staged_case(services, clock, nurse)
+        _dose_reports(services, nurse, staged)
         for theme in ("light", "dim"):
             apply_theme(app, theme)
             sign_in = SignInDialog(services, "~/.local/share/cathlog/cathlog.db")

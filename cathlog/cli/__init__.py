@@ -22,6 +22,7 @@ from cathlog import __version__
 from cathlog.cli.admin import (cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_init, cmd_recover_admin, cmd_restore,
                                cmd_users)
 from cathlog.cli.common import EXIT_FAIL, CliError
+from cathlog.cli.dose import add_parsers as add_dose_parsers
 from cathlog.cli.records import cmd_cases, cmd_export, cmd_import, cmd_reminders, cmd_reopen, cmd_report
 from cathlog.cli.settings import cmd_settings
 from cathlog.domain.enums import Role
@@ -106,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("reminders", cmd_reminders, "accepted follow-up reminders due before a date, across all patients")
     p.add_argument("--due-before", required=True, metavar="DATE", help="YYYY-MM-DD")
     p.add_argument("--format", choices=["table", "csv"], default="table")
+
+    add_dose_parsers(add, _bounded)
 
     p = add("backup", cmd_backup, "write a verified copy of the database (temporary file, sync, check, rename)")
     p.add_argument("--out", required=True, metavar="PATH")

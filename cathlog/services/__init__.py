@@ -21,6 +21,8 @@ from cathlog.services.auth import AuthService
 from cathlog.services.base import Clock, system_clock
 from cathlog.services.cases import CaseService
 from cathlog.services.demo import DemoService
+from cathlog.services.dose import DoseService
+from cathlog.services.dose_listener import DoseListenerService
 from cathlog.services.exchange import ExchangeService
 from cathlog.services.followup import FollowupService
 from cathlog.services.implants import ImplantService
@@ -43,6 +45,8 @@ class Services:
         self.demo = DemoService(store, clock, auth=self.auth, cases=self.cases)
         self.access = AccessService(store, clock)  # who viewed which record; what patient data left
         self.settings = SettingsService(store, clock)  # the lab's name, phone and FHIR identity
+        self.dose = DoseService(store, clock, cases=self.cases)  # DICOM radiation dose reports and their inbox
+        self.dose_listener = DoseListenerService(store, dose=self.dose)  # the DICOM Storage SCP for them
         # Start-up: the trail against its checkpoint outside the database (a cut-off tail).
         self.tamper_warnings: list[str] = checkpoint.startup_problems(store)
         for warning in self.tamper_warnings:

@@ -62,6 +62,15 @@ def _team(team: list[TeamMember] | tuple[TeamMember, ...]) -> tuple[TeamMember, 
     return members
 
 
+def _refuse_device_fields(kind: EventKind, data: Mapping[str, Any]) -> None:
+    """What a dose report gives (its provenance, per-plane values) is never typed: a person's entry or
+    correction is a typed one (``services.dose`` records reported values)."""
+    device = [s for s in EVENT_FIELDS[kind] if s.from_device and s.name in data]
+    if device:
+        raise ValidationError([Issue(s.name, data[s.name], f"{s.label} comes from the X-ray system's dose report; "
+                                     "it is not typed") for s in device])
+
+
 def _timestamp(value: datetime | str | None, default: str, field: str = "occurred_at") -> str:
     if value is None:
         return default
@@ -173,6 +182,9 @@ class CaseService(ServiceBase):
                          indication_detail=details.get("indication_detail"), room=details.get("room"),
                          act_target_low_s=details.get("act_target_low_s"),
                          act_target_high_s=details.get("act_target_high_s"), patient_version=patient.version,
+                         accession_number=details.get("accession_number"),
+                         study_instance_uid=details.get("study_instance_uid"),
+                         requested_procedure=details.get("requested_procedure"),
                          team=team, changed_at=now, changed_by=actor.username)
         rec.insert_procedure_version(self.store, proc)
         self.audit(actor, "open_case", "procedure", proc.procedure_id, procedure_id=proc.procedure_id,
@@ -319,6 +331,7 @@ class CaseService(ServiceBase):
         self.require(actor, Action.RECORD_EVENT)
         kind = EventKind(kind)
         data = validation.normalize(EVENT_FIELDS[kind], data)
+        _refuse_device_fields(kind, data)
         now = self.now()
         with self.store.write():
             proc = self._open_procedure(procedure_id)
@@ -352,6 +365,7 @@ class CaseService(ServiceBase):
                 raise Conflict("a voided entry cannot be corrected; record a new one")
             proc = self._open_procedure(old.procedure_id)
             data = validation.normalize(EVENT_FIELDS[old.kind], data)
+            _refuse_device_fields(old.kind, data)
             when = _timestamp(occurred_at, old.occurred_at)
             self._check_time(proc, when)
             require_confirmed(validation.validate_event(old.kind, data, self._context(proc, when, event_id)),

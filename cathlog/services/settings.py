@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cathlog.domain.dose import AE_TITLE_RULE, PORT_RULE, is_ae_title, is_ae_title_list, is_port
 from cathlog.domain.errors import Issue, ValidationError
 from cathlog.domain.records import Actor
 from cathlog.rules.permissions import Action
@@ -62,6 +63,15 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 "1 to 100 characters (no control characters)", _text(1, 100)),
     SettingSpec("lab_phone", "the lab's phone number on the patient sheet", "",
                 "3 to 30 characters of digits, spaces and + - ( ), with at least one digit", _phone),
+    # The dose-report listener (issue 15): the X-ray system sends its dose reports to this AE title and port.
+    SettingSpec("dose.listen", "dose reports: listen for the X-ray system while cathlog runs (yes or no)", "no",
+                "yes or no", lambda v: v in ("yes", "no")),
+    SettingSpec("dose.ae_title", "dose reports: cathlog's AE title (the X-ray system sends to it)", "CATHLOG",
+                AE_TITLE_RULE, is_ae_title),
+    SettingSpec("dose.port", "dose reports: the port cathlog listens on", "11112", PORT_RULE, is_port),
+    SettingSpec("dose.allowed_calling", "dose reports: the X-ray systems' AE titles allowed to send, comma "
+                "separated (empty: any)", "", "AE titles separated by commas; each " + AE_TITLE_RULE,
+                is_ae_title_list),
     # FHIR identity: until the lab enters its own, LOCAL placeholders (marked "local" so no receiver
     # mistakes them for a real OID or URI).
     SettingSpec("fhir.mrn_system", "FHIR: the MRN's identifier system (its assigning authority)",
@@ -93,7 +103,8 @@ def checked(key: str, value: str) -> str:
 
 def stored_values(store: Store) -> dict[str, str]:
     """Every lab setting: its stored value, else its default (the one way settings are read)."""
-    found = {**settings_store.read_values(store, "lab_"), **settings_store.read_values(store, "fhir.")}
+    found = {**settings_store.read_values(store, "lab_"), **settings_store.read_values(store, "fhir."),
+             **settings_store.read_values(store, "dose.")}
     return {s.key: found.get(s.key) or s.default for s in SETTINGS}
 
 

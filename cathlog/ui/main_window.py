@@ -27,6 +27,7 @@ from cathlog.ui import shortcuts
 from cathlog.ui.account import ChangePasswordDialog
 from cathlog.ui.admin import AuditDialog, ExportDialog, UsersDialog
 from cathlog.ui.case_list import CaseListPage
+from cathlog.ui.dose_status import DoseStatus
 from cathlog.ui.housekeeping import Housekeeping
 from cathlog.ui.help_dialogs import AboutDialog, KeyboardReferenceDialog
 from cathlog.ui.idle_lock import IdleWatch, LockDialog
@@ -81,6 +82,10 @@ class MainWindow(QMainWindow):
         self.live = self._make_live(actor)
         self._build()
         self.cases.reload()
+        self.dose = DoseStatus(services, actor, self)  # the dose-report listener and its status line
+        self.statusBar().addPermanentWidget(self.dose.label)
+        self.dose.received.connect(self._dose_received)
+        self.dose.start()
 
     def _title(self) -> str:
         return f"cathlog — {self.actor.display_name} ({self.actor.role.value})"
@@ -139,6 +144,10 @@ class MainWindow(QMainWindow):
         action(file_menu, "&New case…", self.new_case, shortcuts.NEW_CASE, enabled=may(Action.OPEN_CASE),
                why_not=WHY_NOT[Action.OPEN_CASE])
         action(file_menu, "&Refresh", self.cases.reload, shortcuts.REFRESH)
+        action(file_menu, "&Dose reports…", self.show_dose_inbox, shortcuts.DOSE_INBOX,
+               enabled=may(Action.VIEW_RECORDS), why_not=WHY_NOT[Action.VIEW_RECORDS])
+        action(file_menu, "&Import dose report…", self.import_dose, enabled=may(Action.RECORD_EVENT),
+               why_not="Only a nurse or physician records dose reports")
         action(file_menu, "Follow-up &worklist…", self.show_worklist, shortcuts.WORKLIST,
                enabled=may(Action.VIEW_RECORDS), why_not=WHY_NOT[Action.VIEW_RECORDS])
         if may(Action.LOAD_DEMO):
@@ -249,6 +258,7 @@ class MainWindow(QMainWindow):
         dialog.exec()
         if dialog.saved is not None:
             self.apply_lab(dialog.saved)
+            self.dose.start()  # the listener as the settings now say (AE title, port, senders, on or off)
             self.statusBar().showMessage("Settings saved.", 5000)
 
     def apply_lab(self, lab: LabSettings) -> None:
@@ -278,6 +288,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self._title())
         self.pages.setCurrentIndex(0)
         self.cases.set_actor(actor)
+        self.dose.set_actor(actor)
         mine = self.drafts.pop(actor.username, None)
         if mine:
             try:
@@ -356,6 +367,43 @@ class MainWindow(QMainWindow):
         window.show()
         window.activateWindow()  # brought to the front when already open
 
+    def show_dose_inbox(self) -> None:
+        """The dose reports waiting for a case, a window of its own beside this one."""
+        from cathlog.ui.dose_inbox import DoseInboxWindow
+
+        window = getattr(self, "dose_inbox", None)
+        if window is not None and window.actor.username != self.actor.username:
+            window.close()
+            window = None
+        if window is None:
+            window = self.dose_inbox = DoseInboxWindow(self.services, self.actor, self)
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            window.changed.connect(self._dose_changed)
+            self.locked.connect(window.close)  # a locked screen shows no patient
+            window.destroyed.connect(
+                lambda *_: setattr(self, "dose_inbox", None) if self.dose_inbox is window else None)
+        else:
+            window.reload()
+        window.show()
+        window.activateWindow()
+
+    def import_dose(self) -> None:
+        self.show_dose_inbox()
+        self.dose_inbox.import_files()
+
+    def _dose_received(self, message: str) -> None:
+        self.statusBar().showMessage(f"Dose report: {message}", 15000)
+        self._dose_changed()
+
+    def _dose_changed(self) -> None:
+        """A report was recorded or the inbox changed: the open case and the lists show it."""
+        self.dose.refresh()
+        if self.pages.currentWidget() is self.live and self.live.record is not None and not self.live.form.is_dirty():
+            self.live.reload()
+        window = getattr(self, "dose_inbox", None)
+        if window is not None and window.isVisible():
+            window.reload()
+
     def new_case(self) -> None:
         procedure_id = NewCaseDialog.ask(self.services, self.actor, self)
         if procedure_id:
@@ -372,5 +420,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Loaded {len(ids)} demo cases")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.dose.stop()
         self.housekeeping.wait()  # the background check's thread must end before the window goes
         super().closeEvent(event)

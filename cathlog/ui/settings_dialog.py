@@ -3,6 +3,8 @@
 - This computer (QSettings, ``lab_settings``): the idle lock, the ACT recheck interval, the theme.
 - The whole lab (the database, ``services.settings``, audited): the lab's name and phone on the
   patient sheet.
+- The dose-report listener (``ui/dose_settings.py``): whether cathlog listens for the X-ray system's
+  dose reports, its AE title, port and allowed senders, for the whole lab.
 
 Every value is checked against its bounds when Save is pressed; a bad one is refused with a message
 beside its field and nothing at all is saved (never clamped). Only an administrator changes the
@@ -25,6 +27,7 @@ from cathlog.domain.records import Actor
 from cathlog.services import Services
 from cathlog.services.settings import SPECS, checked
 from cathlog.ui import lab_settings
+from cathlog.ui.dose_settings import DoseSettingsBox
 from cathlog.ui.lab_settings import ACT_RECHECK_MIN_KEY, BOUNDS, IDLE_LOCK_S_KEY, UNITS, LabSettings
 from cathlog.ui.theme import THEMES
 from cathlog.ui.widgets import error_label
@@ -79,6 +82,8 @@ class SettingsDialog(QDialog):
             self.lab_fields[key] = self._line(lab_layout, key, label, values.get(key, ""),
                                               f"{spec.label[0].upper()}{spec.label[1:]}: {spec.allowed}.")
         layout.addWidget(lab_box)
+        self.dose_box = DoseSettingsBox(values, self.admin, ADMIN_ONLY)
+        layout.addWidget(self.dose_box)
         layout.addStretch(1)
 
         self.message = error_label("settings message")
@@ -166,6 +171,12 @@ class SettingsDialog(QDialog):
                 except CathlogError:
                     self._error(key, f"refused: {SPECS[key].allowed}")
                     ok = False
+        if self.admin:
+            dose = self.dose_box.checked()
+            if dose is None:
+                ok = False
+            else:
+                lab_values.update(dose)
         self.outer.activate()
         self.adjustSize()  # room for the messages now shown
         if not ok:

@@ -17,6 +17,7 @@ NEW_CASE = "Ctrl+N"
 REFRESH = "Ctrl+R"  # not F5: F5 is the inflation timer
 LOCK_NOW = "Ctrl+L"
 WORKLIST = "Ctrl+W"
+DOSE_INBOX = "Ctrl+Shift+D"  # the dose reports waiting for a case
 QUIT = "Ctrl+Q"  # explicit: the standard Quit key is empty on some platforms (offscreen, Windows)
 
 # --- live log keys (registered by the live log page) -----------------------------------------

@@ -20,12 +20,14 @@ from tests.conftest import FAST_HASHER, PASSWORD
 ROLES = {"admin": "admin", "nurse": "nina", "physician": "doc"}
 NEW_PASSWORD = "a new long password"
 # Optional arguments worth giving when a command has them (kept small and fast).
-EXTRAS = {"procedures": "2", "limit": "20", "role": "physician", "reason": "matrix test", "seed": "1"}
+EXTRAS = {"procedures": "2", "limit": "20", "role": "physician", "reason": "matrix test", "seed": "1",
+          "port": "0", "host": "127.0.0.1"}  # dicom-listen: any free port, this computer only
 # (command, sub-command or first choice, role) that must succeed, so the test cannot pass by failing everything.
 MUST_SUCCEED = {("users", "reset-password", "admin"), ("users", "list", "admin"), ("users", "add", "admin"),
                 ("cases", None, "nurse"), ("cases", None, "physician"), ("backup", None, "admin"),
                 ("export", "json", "admin"), ("check", None, "nurse"), ("audit", None, "admin"),
-                ("report", None, "physician"), ("recover-admin", None, "admin"), ("demo", None, "admin")}
+                ("report", None, "physician"), ("recover-admin", None, "admin"), ("demo", None, "admin"),
+                ("dicom-listen", None, "nurse"), ("dose-inbox", "list", "nurse")}
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -36,6 +38,9 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 @pytest.fixture(autouse=True)
 def _fast_hashing(monkeypatch):
     monkeypatch.setattr("cathlog.services.auth.PasswordHasher", lambda: FAST_HASHER)
+    # dicom-listen runs until stopped: here it stops as soon as it listens (tests/cli/test_cli_dose.py runs it
+    # for real, stopped by SIGTERM)
+    monkeypatch.setattr("cathlog.cli.dose.wait_until_stopped", lambda stop: None)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ("first-run", "sign-in", "case-list", "new-case", "live-log", "device-form", "close-checklist",
-           "scan-choice", "change-password", "lock", "keyboard-reference", "review", "worklist", "users",
+           "scan-choice", "change-password", "lock", "keyboard-reference", "dose-inbox", "review", "worklist", "users",
            "restore", "export", "audit", "settings", "about")
 
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QWidget
 
 import cathlog.ui
 from cathlog.ui.account import ChangePasswordDialog
+from cathlog.ui.dose_inbox import DoseInboxWindow
 from cathlog.ui.admin import AuditDialog
 from cathlog.ui.export_dialog import ExportDialog
 from cathlog.ui.help_dialogs import AboutDialog, KeyboardReferenceDialog
@@ -75,7 +76,19 @@ def _windows(services, admin, nurse, physician, tmp_path: Path) -> dict[str, QWi
         "AboutDialog": AboutDialog("cathlog.db"),
         "KeyboardReferenceDialog": KeyboardReferenceDialog(main),
         "WorklistWindow": WorklistWindow(services, physician),
+        "DoseInboxWindow": _dose_inbox(services, nurse),
     }
+
+
+def _dose_inbox(services, nurse):
+    """The inbox with a few waiting reports of long names and reasons."""
+    from tests.dicom import rdsr_maker as mk
+
+    for i in range(6):
+        services.dose.receive(nurse, mk.to_bytes(mk.make(sop_instance_uid=f"{mk.ROOT}.1.{100 + i}",
+                                                         patient_id=f"UNKNOWN-{i}", patient_name="Very^Long^Name " * 4)),
+                              channel="network", sender="AZURION71")
+    return DoseInboxWindow(services, nurse)
 
 
 def _ui_window_classes() -> set[str]:
