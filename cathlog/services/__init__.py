@@ -24,6 +24,7 @@ from cathlog.services.demo import DemoService
 from cathlog.services.exchange import ExchangeService
 from cathlog.services.followup import FollowupService
 from cathlog.services.implants import ImplantService
+from cathlog.services.mwl import ModalityWorklistService
 from cathlog.services.review import ReviewService
 from cathlog.services.settings import SettingsService
 from cathlog.store import checkpoint
@@ -43,6 +44,7 @@ class Services:
         self.demo = DemoService(store, clock, auth=self.auth, cases=self.cases)
         self.access = AccessService(store, clock)  # who viewed which record; what patient data left
         self.settings = SettingsService(store, clock)  # the lab's name, phone and FHIR identity
+        self.mwl = ModalityWorklistService(store, clock)  # the hospital's DICOM Modality Worklist
         # Start-up: the trail against its checkpoint outside the database (a cut-off tail).
         self.tamper_warnings: list[str] = checkpoint.startup_problems(store)
         for warning in self.tamper_warnings:
