@@ -68,6 +68,10 @@ def _ae_title(value: str) -> bool:
     return ae_title_problem(value) is None
 
 
+def _or_empty(check: Callable[[str], bool]) -> Callable[[str], bool]:
+    return lambda v: v == "" or check(v)
+
+
 def _phone(value: str) -> bool:
     return bool(_PHONE.fullmatch(value)) and any(c.isdigit() for c in value)
 
@@ -97,10 +101,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("fhir.organization_id", "FHIR: the lab's identifier in that system", "cathlog-lab",
                 "1 to 64 characters (no control characters)", _text(1, 64)),
     # The hospital's Modality Worklist provider (RIS or broker); not set: no worklist, manual entry.
-    SettingSpec("mwl.provider_ae", "worklist: the provider's AE title", "", AE_TITLE_ALLOWED, _ae_title),
-    SettingSpec("mwl.provider_host", "worklist: the provider's host name or address", "", HOST_ALLOWED, _host),
+    # Empty: not set (the worklist is off).
+    SettingSpec("mwl.provider_ae", "worklist: the provider's AE title", "", f"empty or {AE_TITLE_ALLOWED}",
+                _or_empty(_ae_title)),
+    SettingSpec("mwl.provider_host", "worklist: the provider's host name or address", "", f"empty or {HOST_ALLOWED}",
+                _or_empty(_host)),
     SettingSpec("mwl.provider_port", "worklist: the provider's port", "",
-                "a whole number from 1 to 65535 (DICOM's own port is 104; 11112 is common)", _port),
+                "empty or a whole number from 1 to 65535 (DICOM's own port is 104; 11112 is common)",
+                _or_empty(_port)),
     SettingSpec("mwl.calling_ae", "worklist: the AE title cathlog calls with (the provider may need to know it)",
                 "CATHLOG", AE_TITLE_ALLOWED, _ae_title),
 )

@@ -3,6 +3,8 @@
 - This computer (QSettings, ``lab_settings``): the idle lock, the ACT recheck interval, the theme.
 - The whole lab (the database, ``services.settings``, audited): the lab's name and phone on the
   patient sheet.
+- The hospital worklist (``ui/mwl_settings.py``): its provider for the whole lab; this room's station
+  AE title and modality on this computer.
 
 Every value is checked against its bounds when Save is pressed; a bad one is refused with a message
 beside its field and nothing at all is saved (never clamped). Only an administrator changes the
@@ -25,7 +27,9 @@ from cathlog.domain.records import Actor
 from cathlog.services import Services
 from cathlog.services.settings import SPECS, checked
 from cathlog.ui import lab_settings
-from cathlog.ui.lab_settings import ACT_RECHECK_MIN_KEY, BOUNDS, IDLE_LOCK_S_KEY, UNITS, LabSettings
+from cathlog.ui.lab_settings import (ACT_RECHECK_MIN_KEY, BOUNDS, IDLE_LOCK_S_KEY, MWL_MODALITY_KEY,
+                                     MWL_STATION_AE_KEY, UNITS, LabSettings)
+from cathlog.ui.mwl_settings import WorklistSettingsBox
 from cathlog.ui.theme import THEMES
 from cathlog.ui.widgets import error_label
 from cathlog.ui.combo import Combo
@@ -79,6 +83,8 @@ class SettingsDialog(QDialog):
             self.lab_fields[key] = self._line(lab_layout, key, label, values.get(key, ""),
                                               f"{spec.label[0].upper()}{spec.label[1:]}: {spec.allowed}.")
         layout.addWidget(lab_box)
+        self.mwl_box = WorklistSettingsBox(values, lab, self.admin, ADMIN_ONLY)
+        layout.addWidget(self.mwl_box)
         layout.addStretch(1)
 
         self.message = error_label("settings message")
@@ -166,12 +172,21 @@ class SettingsDialog(QDialog):
                 except CathlogError:
                     self._error(key, f"refused: {SPECS[key].allowed}")
                     ok = False
+        station: dict[str, str] = {}
+        if self.admin:
+            worklist = self.mwl_box.checked()
+            if worklist is None:
+                ok = False
+            else:
+                lab_values.update(worklist[0])
+                station = {"mwl_station_ae": worklist[1][MWL_STATION_AE_KEY],
+                           "mwl_modality": worklist[1][MWL_MODALITY_KEY]}
         self.outer.activate()
         self.adjustSize()  # room for the messages now shown
         if not ok:
             return None
         theme = str(self.theme.currentData())
-        return replace(self.lab, theme=theme, **numbers), lab_values
+        return replace(self.lab, theme=theme, **numbers, **station), lab_values
 
     def save(self) -> None:
         found = self._checked()

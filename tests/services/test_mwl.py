@@ -66,7 +66,7 @@ def test_an_admin_sets_the_provider_but_may_not_query_patients(services, admin):
 
 
 @pytest.mark.parametrize(("key", "value"), [
-    ("mwl.provider_ae", "A" * 17), ("mwl.provider_ae", "WL\\PROV"), ("mwl.provider_ae", "   "),
+    ("mwl.provider_ae", "A" * 17), ("mwl.provider_ae", "WL\\PROV"), ("mwl.calling_ae", "   "),
     ("mwl.provider_host", "ris..hospital"), ("mwl.provider_host", "-ris"), ("mwl.provider_host", "ris host"),
     ("mwl.provider_port", "0"), ("mwl.provider_port", "65536"), ("mwl.provider_port", "1e3"),
     ("mwl.provider_port", "١٠٤"), ("mwl.calling_ae", "CATH\x01LOG"),
@@ -84,6 +84,14 @@ def test_worklist_settings_refuse_bad_values_and_keep_the_old_one(services, admi
 ])
 def test_worklist_settings_take_good_values(services, admin, key, value):
     assert services.settings.set(admin, key, value) == value
+
+
+def test_clearing_the_provider_turns_the_worklist_off(services, admin, nurse):
+    for key, value in (("mwl.provider_ae", "RIS"), ("mwl.provider_host", "ris.example"), ("mwl.provider_port", "104")):
+        services.settings.set(admin, key, value)
+    assert services.mwl.is_set_up(nurse)
+    services.settings.set(admin, "mwl.provider_host", "", reason="RIS retired")
+    assert not services.mwl.is_set_up(nurse)
 
 
 def _scheduled(**kw) -> ScheduledCase:
