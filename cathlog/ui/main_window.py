@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         window.activateWindow()  # brought to the front when already open
 
     def new_case(self) -> None:
-        procedure_id = NewCaseDialog.ask(self.services, self.actor, self)
+        procedure_id = NewCaseDialog.ask(self.services, self.actor, self, lab=self.lab)
         if procedure_id:
             self.cases.reload()
             self.open_case(procedure_id)
