@@ -53,6 +53,11 @@ class FieldSpec:
     since: int = 1
     # The case categories whose forms show this field (empty: every category).
     categories: tuple[str, ...] = ()
+    # A regular expression a TEXT value must match in full (e.g. a DICOM UID); None: any text.
+    pattern: str | None = None
+    # Filled from a device's report (a DICOM dose report), never typed: entry forms do not show it,
+    # and a person's correction of the entry drops it (the corrected values are then typed ones).
+    from_device: bool = False
 
     @property
     def is_number(self) -> bool:
@@ -69,7 +74,38 @@ def _f(name: str, type_: FieldType, label: str, **kw: object) -> FieldSpec:
 
 T = FieldType
 DETAILS_SCHEMA = 8  # the migration that added the "where, exactly" fields (issue 11 item 9)
+DICOM_SCHEMA = 14  # the migration that added DICOM identifiers and dose-report provenance (issue 15)
+# A DICOM UID (PS3.5 9.1): numeric components separated by dots, no leading zero in a component, at most 64.
+DICOM_UID_PATTERN = r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*"
 _COR, _PER, _VEN = (e.Category.CORONARY.value,), (e.Category.PERIPHERAL_ARTERIAL.value,), (e.Category.VENOUS.value,)
+
+def _radiation_report_fields() -> tuple[FieldSpec, ...]:
+    """What a DICOM X-Ray Radiation Dose SR adds to a radiation entry: where the values came from,
+    the acquisition/fluoroscopy split and, for a biplane system, each plane's own values."""
+    dev = {"since": DICOM_SCHEMA, "from_device": True}
+    kerma = {"unit": "mGy", "hard": (0, 30000), "decimals": 1, "source": "as the radiation entry's Ka,r", **dev}
+    dap = {"unit": "Gy·cm²", "hard": (0, 2000), "decimals": 4, "source": "as the radiation entry's DAP", **dev}
+    time_s = {"unit": "s", "hard": (0, 18000), "source": "as the radiation entry's fluoro time", **dev}
+    return (
+        _f("source", T.ENUM, "Reported by", choices=("rdsr",), choice_labels=("DICOM dose report",), **dev),
+        _f("sop_instance_uid", T.TEXT, "Dose report (SOP Instance UID)", max_len=64, pattern=DICOM_UID_PATTERN, **dev),
+        _f("device_manufacturer", T.TEXT, "X-ray system manufacturer", max_len=64, **dev),
+        _f("device_model", T.TEXT, "X-ray system model", max_len=64, **dev),
+        _f("device_observer", T.TEXT, "X-ray system (station)", max_len=64, **dev),
+        _f("planes", T.INT, "Planes", hard=(1, 2), **dev),
+        _f("fluoro_dap_gy_cm2", T.REAL, "DAP, fluoroscopy", **dap),
+        _f("acquisition_dap_gy_cm2", T.REAL, "DAP, acquisition", **dap),
+        _f("fluoro_air_kerma_mgy", T.REAL, "Ka,r, fluoroscopy", **kerma),
+        _f("acquisition_air_kerma_mgy", T.REAL, "Ka,r, acquisition", **kerma),
+        _f("acquisition_time_s", T.INT, "Acquisition time", **time_s),
+        _f("air_kerma_plane_a_mgy", T.REAL, "Ka,r, plane A", **kerma),
+        _f("air_kerma_plane_b_mgy", T.REAL, "Ka,r, plane B", **kerma),
+        _f("dap_plane_a_gy_cm2", T.REAL, "DAP, plane A", **dap),
+        _f("dap_plane_b_gy_cm2", T.REAL, "DAP, plane B", **dap),
+        _f("fluoro_time_plane_a_s", T.INT, "Fluoro time, plane A", **time_s),
+        _f("fluoro_time_plane_b_s", T.INT, "Fluoro time, plane B", **time_s),
+    )
+
 
 # --- Patient -----------------------------------------------------------------
 
@@ -104,6 +140,13 @@ PROCEDURE_FIELDS: tuple[FieldSpec, ...] = (
        source="2013 ACCF/AHA STEMI guideline [5]: 250-300 s (HemoTec), 300-350 s (Hemochron), 200-250 s with GP IIb/IIIa"),
     _f("act_target_high_s", T.INT, "ACT target, high", unit="s", hard=(100, 600),
        source="2013 ACCF/AHA STEMI guideline [5]"),
+    # From the hospital's Modality Worklist (issue 15): they link the case to the X-ray system's study.
+    _f("accession_number", T.TEXT, "Accession number", max_len=16, since=DICOM_SCHEMA,
+       source="DICOM PS3.3 (0008,0050), VR SH: at most 16 characters"),
+    _f("study_instance_uid", T.TEXT, "Study Instance UID", max_len=64, pattern=DICOM_UID_PATTERN,
+       since=DICOM_SCHEMA, source="DICOM PS3.3 (0020,000D), VR UI: PS3.5 9.1"),
+    _f("requested_procedure", T.TEXT, "Requested procedure", max_len=64, since=DICOM_SCHEMA,
+       source="DICOM PS3.3 (0032,1060) Requested Procedure Description, VR LO: at most 64 characters"),
 )
 
 # --- Events ------------------------------------------------------------------
@@ -186,6 +229,8 @@ EVENT_FIELDS: dict[e.EventKind, tuple[FieldSpec, ...]] = {
            decimals=1, source="Interv Cardiol Rev 2014 Table 2 [13]: > 5 Gy document and follow up"),
         _f("dap_gy_cm2", T.REAL, "DAP (cumulative)", unit="Gy·cm²", hard=(0, 2000), soft=(None, 500), decimals=4,
            source="domain-reference 2.4; CTO-PCI median 100-130 Gy·cm² [15]"),
+        # Provenance and detail of values reported by the X-ray system's dose report (issue 15 item 3).
+        *_radiation_report_fields(),
     ),
     e.EventKind.LESION: (
         _f("vessel", T.ENUM, "Vessel", required=True, choices=e.Vessel),

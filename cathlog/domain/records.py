@@ -77,6 +77,9 @@ class Procedure:
     act_target_low_s: int | None = None
     act_target_high_s: int | None = None
     patient_version: int | None = None  # the patient's details as they were for this case
+    accession_number: str | None = None  # from the Modality Worklist (issue 15)
+    study_instance_uid: str | None = None  # links the X-ray system's dose report to the case
+    requested_procedure: str | None = None
     version: int = 1
     changed_at: str = ""
     changed_by: str = ""

@@ -47,6 +47,9 @@ def record_to_json(record: ProcedureRecord) -> dict[str, Any]:
         "room": proc.room,
         "act_target_low_s": proc.act_target_low_s,
         "act_target_high_s": proc.act_target_high_s,
+        "accession_number": proc.accession_number,
+        "study_instance_uid": proc.study_instance_uid,
+        "requested_procedure": proc.requested_procedure,
         "team": [m.to_json() for m in proc.team],
         "patient": _drop_none({k: getattr(patient, k) for k in _PATIENT_KEYS}),
         "events": [
@@ -134,7 +137,9 @@ def _record(item: dict[str, Any]) -> ProcedureRecord:
         indication=item["indication"], urgency=item["urgency"], started_at=item["started_at"],
         status=ProcedureStatus(item["status"]), indication_detail=item.get("indication_detail"),
         room=item.get("room"), act_target_low_s=item.get("act_target_low_s"),
-        act_target_high_s=item.get("act_target_high_s"), team=tuple(TeamMember(m["name"], TeamRole(m["role"])) for m in item["team"]),
+        act_target_high_s=item.get("act_target_high_s"), accession_number=item.get("accession_number"),
+        study_instance_uid=item.get("study_instance_uid"), requested_procedure=item.get("requested_procedure"),
+        team=tuple(TeamMember(m["name"], TeamRole(m["role"])) for m in item["team"]),
     )
     histories = []
     for ev in item["events"]:

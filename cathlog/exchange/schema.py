@@ -63,6 +63,8 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
         out.update(type="string", minLength=1)
         if spec.max_len:
             out["maxLength"] = spec.max_len
+        if spec.pattern:
+            out["pattern"] = f"^(?:{spec.pattern})$"
     return out
 
 

@@ -147,7 +147,8 @@ def deidentify(record: ProcedureRecord, key: bytes) -> ProcedureRecord:
     team = _team([m.role for m in proc.team])
     procedure = replace(proc, procedure_id=case_id, patient_id=_patient_id(key, proc.patient_id),
                         started_at=when(proc.started_at),
-                        indication_detail=None, room=None, team=team, changed_at="", changed_by="")
+                        indication_detail=None, room=None, accession_number=None, study_instance_uid=None,
+                        requested_procedure=None, team=team, changed_at="", changed_by="")
     histories = []
     for history in record.events:
         versions = []

@@ -18,7 +18,7 @@ from typing import Any
 from cathlog.domain import enums as e
 from cathlog.domain.drugs import DRUGS, HEPARIN_UNITS_PER_KG_SOFT_MAX, HEPARIN_UNITS_PER_KG_SOURCE
 from cathlog.domain.errors import Issue, ValidationError
-from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
+from cathlog.domain.fields import DICOM_UID_PATTERN, EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
 from cathlog.domain.records import EventVersion, Patient, parse_utc_iso
 from cathlog.domain.units import format_number
 from cathlog.rules import device_sanity
@@ -89,6 +89,10 @@ def check_value(spec: FieldSpec, value: Any) -> tuple[list[Issue], list[Issue]]:
         return [Issue(name, value, f"{label} contains a control character (a line break or an invisible code)")], []
     if spec.max_len is not None and len(value) > spec.max_len:
         return [Issue(name, value, f"{label} is {len(value)} characters long; at most {spec.max_len} allowed")], []
+    if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
+        what = "a DICOM UID (digits in groups separated by dots, no leading zeros)" \
+            if spec.pattern == DICOM_UID_PATTERN else f"text matching {spec.pattern}"
+        return [Issue(name, value, f"{label} {_show(value)} is not {what}", spec.source)], []
     return [], []
 
 

@@ -173,6 +173,9 @@ class CaseService(ServiceBase):
                          indication_detail=details.get("indication_detail"), room=details.get("room"),
                          act_target_low_s=details.get("act_target_low_s"),
                          act_target_high_s=details.get("act_target_high_s"), patient_version=patient.version,
+                         accession_number=details.get("accession_number"),
+                         study_instance_uid=details.get("study_instance_uid"),
+                         requested_procedure=details.get("requested_procedure"),
                          team=team, changed_at=now, changed_by=actor.username)
         rec.insert_procedure_version(self.store, proc)
         self.audit(actor, "open_case", "procedure", proc.procedure_id, procedure_id=proc.procedure_id,

@@ -85,13 +85,18 @@ def _procedure(row: dict[str, Any]) -> Procedure:
         indication_detail=row["indication_detail"], room=row["room"],
         team=tuple(TeamMember(m["name"], TeamRole(m["role"])) for m in json.loads(row["team"])),
         act_target_low_s=row["act_target_low_s"], act_target_high_s=row["act_target_high_s"],
-        patient_version=row["patient_version"],
+        patient_version=row["patient_version"], accession_number=row.get("accession_number"),
+        study_instance_uid=row.get("study_instance_uid"), requested_procedure=row.get("requested_procedure"),
         version=row["version"], changed_at=row["changed_at"], changed_by=row["changed_by"],
     )
 
 
 def insert_procedure_version(store: Store, proc: Procedure, *, reason: str | None = None) -> None:
-    store.db.table("procedure_versions").insert({
+    # The DICOM identifiers (schema 14) are written only when the case has them, like every optional column.
+    dicom = {k: v for k, v in (("accession_number", proc.accession_number),
+                               ("study_instance_uid", proc.study_instance_uid),
+                               ("requested_procedure", proc.requested_procedure)) if v is not None}
+    store.db.table("procedure_versions").insert({**dicom,
         "procedure_id": proc.procedure_id, "version": proc.version, "patient_id": proc.patient_id,
         "category": proc.category, "planned": json.dumps(list(proc.planned)), "indication": proc.indication,
         "indication_detail": proc.indication_detail, "urgency": proc.urgency, "room": proc.room,

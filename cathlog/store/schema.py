@@ -17,6 +17,7 @@ from sqlite_utils import Database, Migrations
 from cathlog.domain import enums as e
 from cathlog.domain.fields import (
     DETAILS_SCHEMA,
+    DICOM_UID_PATTERN,
     EVENT_FIELDS,
     PATIENT_FIELDS,
     PROCEDURE_FIELDS,
@@ -29,9 +30,10 @@ from cathlog.store import event_checks, search
 from cathlog.store.timestamps import TIMESTAMP_COLUMNS, real_timestamp_sql, trigger_sql
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 13  # PRAGMA user_version after the last migration below (the number of migrations).
+SCHEMA_VERSION = 14  # PRAGMA user_version after the last migration below (the number of migrations).
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
-                      "review_versions", "reminder_versions", "signature_events", "seals")
+                      "review_versions", "reminder_versions", "signature_events", "seals",
+                      "dose_reports", "dose_report_states", "dose_report_files")
 
 _SQL_TYPE = {
     FieldType.INT: "INTEGER",
@@ -64,7 +66,18 @@ def column_check(spec: FieldSpec, col: str) -> str:
         return f"{col} GLOB '{_DATE_GLOB}' AND date({col}, '+0 days') IS {col}"
     if t is FieldType.ENUM_LIST:
         return f"json_valid({col}) AND json_type({col}) = 'array'"
-    return f"length({col}) BETWEEN 1 AND {spec.max_len}" if spec.max_len else f"length({col}) >= 1"
+    length = f"length({col}) BETWEEN 1 AND {spec.max_len}" if spec.max_len else f"length({col}) >= 1"
+    if spec.pattern == DICOM_UID_PATTERN:
+        return f"{length} AND {uid_syntax_sql(col)}"
+    if spec.pattern is not None:  # pragma: no cover - every pattern needs its SQL here
+        raise ValueError(f"no SQL check for the pattern of {spec.name}")
+    return length
+
+
+def uid_syntax_sql(col: str) -> str:
+    """DICOM UID syntax in SQL (PS3.5 9.1): digits and dots, no empty component, no leading zero."""
+    return (f"{col} NOT GLOB '*[^0-9.]*' AND {col} NOT GLOB '.*' AND {col} NOT GLOB '*.' "
+            f"AND {col} NOT GLOB '*..*' AND {col} NOT GLOB '*.0[0-9]*' AND {col} NOT GLOB '0[0-9]*'")
 
 
 def _column(spec: FieldSpec) -> str:
@@ -192,7 +205,7 @@ CREATE TABLE patient_mrns (
   mrn_norm TEXT PRIMARY KEY,
   patient_id TEXT NOT NULL CHECK (length(patient_id) = 32)
 ) STRICT""")
-    procedure_cols = ",\n  ".join(_column(s) for s in PROCEDURE_FIELDS)
+    procedure_cols = ",\n  ".join(_column(s) for s in PROCEDURE_FIELDS if s.since == 1)
     db.execute(f"""
 CREATE TABLE procedure_versions (
   row_id INTEGER PRIMARY KEY,
@@ -525,3 +538,14 @@ def removed_users(db: Database) -> None:
                "BEGIN SELECT RAISE(ABORT, 'users are never deleted; remove or disable the account'); END")
     db.execute("CREATE TRIGGER users_removed_stays_removed BEFORE UPDATE ON users WHEN OLD.removed_at IS NOT NULL "
                "BEGIN SELECT RAISE(ABORT, 'a removed account cannot be changed'); END")
+
+
+@migrations(name="0014_dicom_identifiers_and_dose_inbox")
+def dicom_identifiers_and_dose_inbox(db: Database) -> None:
+    """The X-ray system and the worklist fill the record (issue 15): the case's accession number, Study
+    Instance UID (indexed) and requested procedure; the provenance of a radiation entry reported by a
+    DICOM dose report (a trigger from the data dictionary); the dose-report inbox. Body in
+    ``store/dose_inbox.py``."""
+    from cathlog.store import dose_inbox  # here: dose_inbox uses this module's helpers
+
+    dose_inbox.migrate_0014(db)

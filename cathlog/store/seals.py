@@ -36,6 +36,8 @@ TABLES: dict[str, tuple[str, str | None, str]] = {
     "review_versions": ("procedure_id", "version", "review of procedure"),
     "reminder_versions": ("reminder_id", "version", "reminder"),
     "signature_events": ("seq", None, "signature event"),
+    "dose_reports": ("sop_instance_uid", None, "dose report"),
+    "dose_report_states": ("sop_instance_uid", "version", "state of dose report"),
 }
 MAX_PROBLEMS = 200  # named one by one; beyond this only counted
 
@@ -104,7 +106,10 @@ def seal_last(store: Store, table: str) -> None:
 def seal_all(conn: sqlite3.Connection, key: bytes, seq: int) -> int:
     """Seal every existing version row under audit row ``seq`` (the keying migration)."""
     count = 0
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for table in TABLES:
+        if table not in present:  # a table of a later migration than the keying one
+            continue
         cur = conn.execute(f"SELECT * FROM {table} ORDER BY rowid")  # noqa: S608
         names = [d[0] for d in cur.description]
         batch = []

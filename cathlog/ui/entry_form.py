@@ -154,8 +154,8 @@ class EntryForm(QGroupBox):
         self.inputs = {}
         field_blocks: dict[str, FieldBlock] = {}
         for spec in EVENT_FIELDS[self.kind]:
-            if not shown_for(spec, record.procedure.category):  # lesion forms by category (issue 11 item 9)
-                continue
+            if not shown_for(spec, record.procedure.category) or spec.from_device:  # by category (issue 11
+                continue  # item 9); a dose report's provenance is never typed (issue 15)
             refs = ref_choices(record, self.kind, spec.name) if spec.type is FieldType.REF else ()
             if spec.name == "removes_event_id":  # a choice among the patient's implants still in place
                 spec, refs = replace(spec, type=FieldType.REF), implant_choices(self.services, self.actor, record, correcting)

@@ -19,6 +19,15 @@ CREATE INDEX case_index_room_key ON case_index (room_key, doc_id);
 -- index case_index_status
 CREATE INDEX case_index_status ON case_index (status, doc_id);
 
+-- index dose_report_states_state
+CREATE INDEX dose_report_states_state ON dose_report_states (state, sop_instance_uid);
+
+-- index dose_reports_received
+CREATE INDEX dose_reports_received ON dose_reports (received_at);
+
+-- index dose_reports_study
+CREATE INDEX dose_reports_study ON dose_reports (study_instance_uid) WHERE study_instance_uid IS NOT NULL;
+
 -- index event_versions_id
 CREATE INDEX event_versions_id ON event_versions (event_id, version);
 
@@ -46,6 +55,9 @@ CREATE INDEX procedure_versions_patient ON procedure_versions (patient_id);
 
 -- index procedure_versions_started
 CREATE INDEX procedure_versions_started ON procedure_versions (started_at);
+
+-- index procedure_versions_study_uid
+CREATE INDEX procedure_versions_study_uid ON procedure_versions (study_instance_uid) WHERE study_instance_uid IS NOT NULL;
 
 -- index reminder_versions_due
 CREATE INDEX reminder_versions_due ON reminder_versions (due_date);
@@ -151,6 +163,57 @@ CREATE TABLE 'case_search_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 -- table case_search_idx
 CREATE TABLE 'case_search_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
 
+-- table dose_report_files
+CREATE TABLE dose_report_files (
+  sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+  size INTEGER NOT NULL CHECK (size >= 1),
+  content BLOB NOT NULL CHECK (length(content) = size)
+) STRICT;
+
+-- table dose_report_states
+CREATE TABLE dose_report_states (
+  row_id INTEGER PRIMARY KEY,
+  sop_instance_uid TEXT NOT NULL REFERENCES dose_reports (sop_instance_uid),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  state TEXT NOT NULL CHECK (state IN ('received', 'matched', 'refused', 'attached')),
+  procedure_id TEXT CHECK (procedure_id IS NULL OR length(procedure_id) BETWEEN 1 AND 64),
+  event_id TEXT CHECK (event_id IS NULL OR length(event_id) = 32),
+  reason TEXT CHECK (reason IS NULL OR length(reason) BETWEEN 1 AND 1000),
+  changed_at TEXT NOT NULL CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', changed_at, '+0 seconds') IS changed_at),
+  changed_by TEXT NOT NULL CHECK (length(changed_by) BETWEEN 1 AND 100),
+  workstation TEXT NOT NULL,
+  UNIQUE (sop_instance_uid, version),
+  CHECK (state NOT IN ('matched', 'attached') OR procedure_id IS NOT NULL),
+  CHECK ((state = 'attached') = (event_id IS NOT NULL)),
+  CHECK (state <> 'refused' OR reason IS NOT NULL),
+  CHECK (version = 1 OR reason IS NOT NULL)
+) STRICT;
+
+-- table dose_reports
+CREATE TABLE dose_reports (
+  sop_instance_uid TEXT NOT NULL CHECK (length(sop_instance_uid) BETWEEN 1 AND 64 AND sop_instance_uid NOT GLOB '*[^0-9.]*' AND sop_instance_uid NOT GLOB '.*' AND sop_instance_uid NOT GLOB '*.' AND sop_instance_uid NOT GLOB '*..*' AND sop_instance_uid NOT GLOB '*.0[0-9]*' AND sop_instance_uid NOT GLOB '0[0-9]*') PRIMARY KEY,
+  sop_class_uid TEXT NOT NULL CHECK (length(sop_class_uid) BETWEEN 1 AND 64 AND sop_class_uid NOT GLOB '*[^0-9.]*' AND sop_class_uid NOT GLOB '.*' AND sop_class_uid NOT GLOB '*.' AND sop_class_uid NOT GLOB '*..*' AND sop_class_uid NOT GLOB '*.0[0-9]*' AND sop_class_uid NOT GLOB '0[0-9]*'),
+  received_at TEXT NOT NULL CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', received_at, '+0 seconds') IS received_at),
+  received_by TEXT NOT NULL CHECK (length(received_by) BETWEEN 1 AND 100),
+  workstation TEXT NOT NULL,
+  channel TEXT NOT NULL CHECK (channel IN ('network', 'file')),
+  sender TEXT NOT NULL CHECK (length(sender) BETWEEN 1 AND 255),
+  file_sha256 TEXT NOT NULL REFERENCES dose_report_files (sha256),
+  study_instance_uid TEXT CHECK (study_instance_uid IS NULL OR (length(study_instance_uid) BETWEEN 1 AND 64 AND study_instance_uid NOT GLOB '*[^0-9.]*' AND study_instance_uid NOT GLOB '.*' AND study_instance_uid NOT GLOB '*.' AND study_instance_uid NOT GLOB '*..*' AND study_instance_uid NOT GLOB '*.0[0-9]*' AND study_instance_uid NOT GLOB '0[0-9]*')),
+  accession_number TEXT CHECK (accession_number IS NULL OR length(accession_number) BETWEEN 1 AND 16),
+  patient_id TEXT CHECK (patient_id IS NULL OR length(patient_id) BETWEEN 1 AND 64),
+  patient_name TEXT CHECK (patient_name IS NULL OR length(patient_name) BETWEEN 1 AND 324),
+  patient_birth_date TEXT CHECK (patient_birth_date IS NULL OR length(patient_birth_date) BETWEEN 1 AND 8),
+  patient_sex TEXT CHECK (patient_sex IS NULL OR length(patient_sex) BETWEEN 1 AND 16),
+  manufacturer TEXT CHECK (manufacturer IS NULL OR length(manufacturer) BETWEEN 1 AND 64),
+  model TEXT CHECK (model IS NULL OR length(model) BETWEEN 1 AND 64),
+  device_observer TEXT CHECK (device_observer IS NULL OR length(device_observer) BETWEEN 1 AND 64),
+  study_at TEXT CHECK (study_at IS NULL OR (study_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]'
+    AND strftime('%Y-%m-%dT%H:%M:%S', study_at, '+0 seconds') IS study_at)),
+  totals TEXT NOT NULL CHECK (json_valid(totals) AND json_type(totals) = 'object'),
+  problem TEXT CHECK (problem IS NULL OR length(problem) BETWEEN 1 AND 1000)
+) STRICT;
+
 -- table event_versions
 CREATE TABLE "event_versions" (
   row_id INTEGER PRIMARY KEY,
@@ -252,7 +315,7 @@ CREATE TABLE procedure_versions (
   team TEXT NOT NULL CHECK (json_valid(team) AND json_type(team) = 'array'),
   changed_at TEXT NOT NULL CHECK (changed_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'),
   changed_by TEXT NOT NULL CHECK (length(changed_by) >= 1),
-  reason TEXT, patient_version INTEGER CHECK (patient_version IS NULL OR patient_version >= 1),
+  reason TEXT, patient_version INTEGER CHECK (patient_version IS NULL OR patient_version >= 1), accession_number TEXT CHECK (accession_number IS NULL OR coalesce(length(accession_number) BETWEEN 1 AND 16, 0)), study_instance_uid TEXT CHECK (study_instance_uid IS NULL OR coalesce(length(study_instance_uid) BETWEEN 1 AND 64 AND study_instance_uid NOT GLOB '*[^0-9.]*' AND study_instance_uid NOT GLOB '.*' AND study_instance_uid NOT GLOB '*.' AND study_instance_uid NOT GLOB '*..*' AND study_instance_uid NOT GLOB '*.0[0-9]*' AND study_instance_uid NOT GLOB '0[0-9]*', 0)), requested_procedure TEXT CHECK (requested_procedure IS NULL OR coalesce(length(requested_procedure) BETWEEN 1 AND 64, 0)),
   UNIQUE (procedure_id, version),
   CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)
 ) STRICT;
@@ -368,6 +431,30 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 
 -- trigger audit_no_update
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
 
+-- trigger dose_report_files_no_delete
+CREATE TRIGGER dose_report_files_no_delete BEFORE DELETE ON dose_report_files BEGIN SELECT RAISE(ABORT, 'dose_report_files rows are append-only'); END;
+
+-- trigger dose_report_files_no_update
+CREATE TRIGGER dose_report_files_no_update BEFORE UPDATE ON dose_report_files BEGIN SELECT RAISE(ABORT, 'dose_report_files rows are append-only'); END;
+
+-- trigger dose_report_states_no_delete
+CREATE TRIGGER dose_report_states_no_delete BEFORE DELETE ON dose_report_states BEGIN SELECT RAISE(ABORT, 'dose_report_states rows are append-only'); END;
+
+-- trigger dose_report_states_no_update
+CREATE TRIGGER dose_report_states_no_update BEFORE UPDATE ON dose_report_states BEGIN SELECT RAISE(ABORT, 'dose_report_states rows are append-only'); END;
+
+-- trigger dose_reports_no_delete
+CREATE TRIGGER dose_reports_no_delete BEFORE DELETE ON dose_reports BEGIN SELECT RAISE(ABORT, 'dose_reports rows are append-only'); END;
+
+-- trigger dose_reports_no_update
+CREATE TRIGGER dose_reports_no_update BEFORE UPDATE ON dose_reports BEGIN SELECT RAISE(ABORT, 'dose_reports rows are append-only'); END;
+
+-- trigger event_versions_fields_14
+CREATE TRIGGER event_versions_fields_14 BEFORE INSERT ON event_versions
+WHEN NOT (
+    (NEW.kind <> 'radiation' OR ((json_type(NEW.data, '$.source') IS NULL OR coalesce(json_type(NEW.data, '$.source') = 'text' AND json_extract(NEW.data, '$.source') IN ('rdsr'), 0)) AND (json_type(NEW.data, '$.sop_instance_uid') IS NULL OR coalesce(json_type(NEW.data, '$.sop_instance_uid') = 'text' AND length(json_extract(NEW.data, '$.sop_instance_uid')) BETWEEN 1 AND 64 AND json_extract(NEW.data, '$.sop_instance_uid') NOT GLOB '*[^0-9.]*' AND json_extract(NEW.data, '$.sop_instance_uid') NOT GLOB '.*' AND json_extract(NEW.data, '$.sop_instance_uid') NOT GLOB '*.' AND json_extract(NEW.data, '$.sop_instance_uid') NOT GLOB '*..*' AND json_extract(NEW.data, '$.sop_instance_uid') NOT GLOB '*.0[0-9]*' AND json_extract(NEW.data, '$.sop_instance_uid') NOT GLOB '0[0-9]*', 0)) AND (json_type(NEW.data, '$.device_manufacturer') IS NULL OR coalesce(json_type(NEW.data, '$.device_manufacturer') = 'text' AND length(json_extract(NEW.data, '$.device_manufacturer')) BETWEEN 1 AND 64, 0)) AND (json_type(NEW.data, '$.device_model') IS NULL OR coalesce(json_type(NEW.data, '$.device_model') = 'text' AND length(json_extract(NEW.data, '$.device_model')) BETWEEN 1 AND 64, 0)) AND (json_type(NEW.data, '$.device_observer') IS NULL OR coalesce(json_type(NEW.data, '$.device_observer') = 'text' AND length(json_extract(NEW.data, '$.device_observer')) BETWEEN 1 AND 64, 0)) AND (json_type(NEW.data, '$.planes') IS NULL OR coalesce(json_type(NEW.data, '$.planes') = 'integer' AND json_extract(NEW.data, '$.planes') BETWEEN 1 AND 2, 0)) AND (json_type(NEW.data, '$.fluoro_dap_gy_cm2') IS NULL OR coalesce(json_type(NEW.data, '$.fluoro_dap_gy_cm2') IN ('integer', 'real') AND json_extract(NEW.data, '$.fluoro_dap_gy_cm2') BETWEEN 0 AND 2000, 0)) AND (json_type(NEW.data, '$.acquisition_dap_gy_cm2') IS NULL OR coalesce(json_type(NEW.data, '$.acquisition_dap_gy_cm2') IN ('integer', 'real') AND json_extract(NEW.data, '$.acquisition_dap_gy_cm2') BETWEEN 0 AND 2000, 0)) AND (json_type(NEW.data, '$.fluoro_air_kerma_mgy') IS NULL OR coalesce(json_type(NEW.data, '$.fluoro_air_kerma_mgy') IN ('integer', 'real') AND json_extract(NEW.data, '$.fluoro_air_kerma_mgy') BETWEEN 0 AND 30000, 0)) AND (json_type(NEW.data, '$.acquisition_air_kerma_mgy') IS NULL OR coalesce(json_type(NEW.data, '$.acquisition_air_kerma_mgy') IN ('integer', 'real') AND json_extract(NEW.data, '$.acquisition_air_kerma_mgy') BETWEEN 0 AND 30000, 0)) AND (json_type(NEW.data, '$.acquisition_time_s') IS NULL OR coalesce(json_type(NEW.data, '$.acquisition_time_s') = 'integer' AND json_extract(NEW.data, '$.acquisition_time_s') BETWEEN 0 AND 18000, 0)) AND (json_type(NEW.data, '$.air_kerma_plane_a_mgy') IS NULL OR coalesce(json_type(NEW.data, '$.air_kerma_plane_a_mgy') IN ('integer', 'real') AND json_extract(NEW.data, '$.air_kerma_plane_a_mgy') BETWEEN 0 AND 30000, 0)) AND (json_type(NEW.data, '$.air_kerma_plane_b_mgy') IS NULL OR coalesce(json_type(NEW.data, '$.air_kerma_plane_b_mgy') IN ('integer', 'real') AND json_extract(NEW.data, '$.air_kerma_plane_b_mgy') BETWEEN 0 AND 30000, 0)) AND (json_type(NEW.data, '$.dap_plane_a_gy_cm2') IS NULL OR coalesce(json_type(NEW.data, '$.dap_plane_a_gy_cm2') IN ('integer', 'real') AND json_extract(NEW.data, '$.dap_plane_a_gy_cm2') BETWEEN 0 AND 2000, 0)) AND (json_type(NEW.data, '$.dap_plane_b_gy_cm2') IS NULL OR coalesce(json_type(NEW.data, '$.dap_plane_b_gy_cm2') IN ('integer', 'real') AND json_extract(NEW.data, '$.dap_plane_b_gy_cm2') BETWEEN 0 AND 2000, 0)) AND (json_type(NEW.data, '$.fluoro_time_plane_a_s') IS NULL OR coalesce(json_type(NEW.data, '$.fluoro_time_plane_a_s') = 'integer' AND json_extract(NEW.data, '$.fluoro_time_plane_a_s') BETWEEN 0 AND 18000, 0)) AND (json_type(NEW.data, '$.fluoro_time_plane_b_s') IS NULL OR coalesce(json_type(NEW.data, '$.fluoro_time_plane_b_s') = 'integer' AND json_extract(NEW.data, '$.fluoro_time_plane_b_s') BETWEEN 0 AND 18000, 0)))))
+BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: event data (fields of schema 14)'); END;
+
 -- trigger event_versions_fields_8
 CREATE TRIGGER event_versions_fields_8 BEFORE INSERT ON event_versions
 WHEN NOT (
@@ -479,6 +566,12 @@ CREATE TRIGGER users_no_delete BEFORE DELETE ON users BEGIN SELECT RAISE(ABORT, 
 
 -- trigger users_removed_stays_removed
 CREATE TRIGGER users_removed_stays_removed BEFORE UPDATE ON users WHEN OLD.removed_at IS NOT NULL BEGIN SELECT RAISE(ABORT, 'a removed account cannot be changed'); END;
+
+-- view current_dose_report_states
+CREATE VIEW current_dose_report_states AS
+SELECT * FROM dose_report_states AS v
+WHERE NOT EXISTS (SELECT 1 FROM dose_report_states AS n
+                  WHERE n.sop_instance_uid = v.sop_instance_uid AND n.version > v.version);
 
 -- view current_events
 CREATE VIEW current_events AS

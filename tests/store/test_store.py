@@ -31,7 +31,8 @@ def test_new_file_is_marked_as_cathlog(tmp_path):
     assert names == {"0001_initial_schema", "0002_review_reminders_signatures", "0003_procedure_patient_version",
                      "0004_settings", "0005_search_terms", "0006_seals_and_audit_key", "0007_import_jobs",
                      "0008_event_details", "0009_strict_timestamps", "0010_device_removal", "0011_case_search",
-                     "0012_worklist", "0013_removed_users"}
+                     "0012_worklist", "0013_removed_users",
+                     "0014_dicom_identifiers_and_dose_inbox"}
 
 
 def test_connection_pragmas(store):
