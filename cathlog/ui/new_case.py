@@ -257,7 +257,8 @@ class NewCaseDialog(QDialog):
         ids = [("accession", case.accession_number), ("requested procedure", case.requested_procedure),
                ("Study Instance UID", case.study_instance_uid)]
         self.worklist_ids.setText(" · ".join(f"{label} {value}" for label, value in ids if value))
-        self.category.setFocus()
+        missing = [f for f in self.patient_inputs.values() if f.spec.required and f.isEnabled() and f.value() is None]
+        (missing[0] if missing else self.category).editor.setFocus()  # what the worklist left out, else on
 
     def _worklist_details(self) -> dict[str, str]:
         """The worklist's identifiers the case keeps (the Study Instance UID links its dose report)."""

@@ -108,3 +108,21 @@ def test_compare_finds_what_differs_and_ignores_capitals_and_what_was_not_sent(s
     found = services.mwl.compare(nurse, stored, _scheduled(family_name="Doe-Smith", birth_date="1954-03-20"))
     assert [(d.field, d.stored, d.worklist) for d in found] == [
         ("family_name", "Doe", "Doe-Smith"), ("birth_date", "1954-03-02", "1954-03-20")]
+
+
+def test_start_case_corrects_a_found_patients_identity_only_with_a_reason(services, admin, nurse):
+    from cathlog.domain.errors import Conflict
+    from tests.helpers import CORONARY, TEAM
+
+    stored = services.cases.register_patient(nurse, make_patient("00123"))
+    corrected = make_patient("00123", family_name="Doe-Smith")
+    with pytest.raises(Conflict):
+        services.cases.start_case(nurse, corrected, CORONARY, TEAM)
+    with pytest.raises(ValidationError):
+        services.cases.start_case(nurse, corrected, CORONARY, TEAM, identity_reason="  ")
+    proc = services.cases.start_case(nurse, corrected, CORONARY, TEAM, identity_reason="from the worklist")
+    record = services.cases.get_record(nurse, proc.procedure_id)
+    assert (record.patient.patient_id, record.patient.version, record.patient.family_name) == \
+        (stored.patient_id, 2, "Doe-Smith")
+    [update] = services.admin.audit_rows(admin, action="update_patient")
+    assert update.reason == "from the worklist"
