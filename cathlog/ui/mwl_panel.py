@@ -13,8 +13,10 @@ Enter (or "Use selected") fills the form; Ctrl+R asks again.
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QIcon, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -38,22 +40,27 @@ from cathlog.services.mwl import PreparedQuery, QueryOutcome
 from cathlog.ui import shortcuts
 from cathlog.ui.theme import set_tone
 
-COLUMNS = ("Time", "Patient", "MRN", "Born", "Sex", "Requested procedure", "Accession")
+COLUMNS = ("Time", "Patient", "MRN", "Born, sex", "Procedure", "Accession")
+PROCEDURE_COLUMN = 4
 _SEX = {"female": "F", "male": "M", "other": "O"}
 KEEP, UPDATE = "keep", "update"
 
 
 def ask_identity(parent: QWidget, differences: list[IdentityDifference], who: str) -> str | None:
     """KEEP (the stored details are right), UPDATE (the worklist's are: a new patient version) or None."""
-    lines = "".join(f"<tr><td><b>{d.label}</b></td><td>{d.stored or '—'}</td><td>{d.worklist or '—'}</td></tr>"
-                    for d in differences)
+    lines = "".join(f"<tr><td><b>{escape(d.label)}</b></td><td>{escape(d.stored or '—')}</td>"
+                    f"<td>{escape(d.worklist or '—')}</td></tr>" for d in differences)
     box = QMessageBox(QMessageBox.Icon.Question, "cathlog — worklist and stored patient differ",
-                      f"<p>The worklist's details for MRN {who} differ from the stored patient's. "
+                      f"<p>The worklist's details for MRN {escape(who)} differ from the stored patient's. "
                       "Which are right?</p><table cellspacing=6><tr><th></th><th align=left>Stored</th>"
-                      f"<th align=left>Worklist</th></tr>{lines}</table>", parent=parent)
+                      f"<th align=left>Worklist</th></tr>{lines}</table>"
+                      "<p>Updating makes a new version of the patient, with the worklist as the reason; the "
+                      "stored details stay in its history.</p>", parent=parent)
     keep = box.addButton("Keep stored details", QMessageBox.ButtonRole.RejectRole)
     update = box.addButton("Update the patient from the worklist", QMessageBox.ButtonRole.AcceptRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    for button in box.buttons():
+        button.setIcon(QIcon())
     box.setDefaultButton(keep)
     box.exec()
     clicked = box.clickedButton()
@@ -141,14 +148,14 @@ class WorklistPanel(QGroupBox):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(PROCEDURE_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(120)
-        self.table.setMaximumHeight(170)  # about five rows; the form stays in view on a laptop
+        self.table.setMaximumHeight(215)  # about six rows; the form is reached by scrolling or Tab
         self.table.activated_row.connect(self.use_selected)
         self.table.cellDoubleClicked.connect(lambda *_: self.use_selected())
         layout.addWidget(self.table)
 
-        QShortcut(QKeySequence("Alt+W"), self, activated=self.table.setFocus,
+        QShortcut(QKeySequence(shortcuts.WORKLIST_LIST), self, activated=self.table.setFocus,
                   context=Qt.ShortcutContext.WindowShortcut)
         QShortcut(QKeySequence(shortcuts.REFRESH), self, activated=self.refresh,
                   context=Qt.ShortcutContext.WindowShortcut)
@@ -224,13 +231,15 @@ class WorklistPanel(QGroupBox):
         self.table.setRowCount(len(cases))
         for row, case in enumerate(cases):
             time = (case.scheduled_start or "")[11:16]
-            cells = (time, case.display_name + (" ⚠" if case.problems else ""), case.mrn, case.birth_date or "—",
-                     _SEX.get(case.sex or "", "—"), case.requested_procedure or case.step_description or "",
-                     case.accession_number or "")
+            cells = (time, case.display_name + (" ⚠" if case.problems else ""), case.mrn,
+                     f"{case.birth_date or '—'} {_SEX.get(case.sex or '', '—')}",
+                     case.requested_procedure or case.step_description or "", case.accession_number or "")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                tip = [text] if col == PROCEDURE_COLUMN and text else []
                 if case.problems:
-                    item.setToolTip("Missing or unreadable on the worklist: " + "; ".join(case.problems))
+                    tip.append("Missing or unreadable on the worklist: " + "; ".join(case.problems))
+                item.setToolTip("\n".join(tip))
                 self.table.setItem(row, col, item)
         if cases:
             self.table.selectRow(0)

@@ -39,6 +39,7 @@ def test_the_rooms_cases_are_listed_and_one_opens_a_case_with_its_identifiers(qt
     assert [table.item(r, 2).text() for r in range(table.rowCount())] == ["MWL-001", "MWL-002", "MWL-005"]
     assert table.item(0, 1).text() == "Müller, Zoë Anna" and table.item(0, 0).text() == "08:30"
     assert table.item(2, 1).text() == "Sloppy, Sue ⚠" and "not a date" in table.item(2, 1).toolTip()
+    assert table.item(0, 3).text() == "1954-03-02 F" and table.item(2, 3).text() == "— —"
     assert "3 case(s) scheduled for CATHLAB1 (XA) on 2026-11-21" in dialog.worklist.status.text()
     assert dialog.focusWidget() is table  # today's list is where the nurse starts
     qtbot.keyClick(table, Qt.Key.Key_Return)  # the first row, by keyboard
