@@ -155,10 +155,9 @@ class WorklistPanel(QGroupBox):
         self.table.cellDoubleClicked.connect(lambda *_: self.use_selected())
         layout.addWidget(self.table)
 
-        QShortcut(QKeySequence(shortcuts.WORKLIST_LIST), self, activated=self.table.setFocus,
+        QShortcut(QKeySequence(shortcuts.WORKLIST_LIST), self, lambda: self.table.setFocus(),
                   context=Qt.ShortcutContext.WindowShortcut)
-        QShortcut(QKeySequence(shortcuts.REFRESH), self, activated=self.refresh,
-                  context=Qt.ShortcutContext.WindowShortcut)
+        QShortcut(QKeySequence(shortcuts.REFRESH), self, self.refresh, context=Qt.ShortcutContext.WindowShortcut)
         self.ready = bool(self.station_ae) and services.mwl.is_set_up(actor)
         self._say("" if self.ready else self._why_not())
         self._enable()

@@ -223,6 +223,8 @@ class NewCaseDialog(QDialog):
         """Fill the form from a worklist entry: its MRN finds a stored patient (whose details differing
         from the worklist's are asked about) or its name, birth date and sex fill a new patient."""
         self._forget_worklist()
+        for field in self.patient_inputs.values():  # nothing of a patient picked before stays in the form
+            field.set_value(None)
         self.mrn.setText(case.mrn)
         self.find_patient()
         if self.mrn.text().strip() != case.mrn.strip():

@@ -172,21 +172,21 @@ class SettingsDialog(QDialog):
                 except CathlogError:
                     self._error(key, f"refused: {SPECS[key].allowed}")
                     ok = False
-        station: dict[str, str] = {}
+        station = (self.lab.mwl_station_ae, self.lab.mwl_modality)
         if self.admin:
             worklist = self.mwl_box.checked()
             if worklist is None:
                 ok = False
             else:
                 lab_values.update(worklist[0])
-                station = {"mwl_station_ae": worklist[1][MWL_STATION_AE_KEY],
-                           "mwl_modality": worklist[1][MWL_MODALITY_KEY]}
+                station = (worklist[1][MWL_STATION_AE_KEY], worklist[1][MWL_MODALITY_KEY])
         self.outer.activate()
         self.adjustSize()  # room for the messages now shown
         if not ok:
             return None
         theme = str(self.theme.currentData())
-        return replace(self.lab, theme=theme, **numbers, **station), lab_values
+        return replace(self.lab, theme=theme, mwl_station_ae=station[0], mwl_modality=station[1],
+                       **numbers), lab_values
 
     def save(self) -> None:
         found = self._checked()

@@ -179,3 +179,28 @@ def test_the_focus_goes_to_what_the_worklist_left_out(qtbot, services, admin, nu
     dialog.worklist.table.setCurrentCell(2, 0)
     qtbot.keyClick(dialog.worklist.table, Qt.Key.Key_Return)
     assert dialog.focusWidget() is dialog.patient_inputs["birth_date"].editor
+
+
+def test_picking_another_case_leaves_nothing_of_the_first_patient(qtbot, services, admin, nurse, worklist_server):
+    services.cases.register_patient(nurse, make_patient("MWL-001", family_name="Müller", given_name="Zoë Anna",
+                                                        allergies="penicillin"))
+    configure(services, admin, worklist_server)
+    dialog = _open(qtbot, services, nurse)
+    dialog.worklist.use_selected()  # the stored patient, with an allergy
+    assert dialog.patient_inputs["allergies"].value() == "penicillin"
+    dialog.worklist.table.selectRow(1)
+    dialog.worklist.use_selected()  # a new patient
+    assert dialog.existing is None and dialog.patient_inputs["allergies"].value() is None
+    assert dialog.patient_inputs["weight_kg"].value() is None and dialog.patient_inputs["family_name"].value() == "Okafor"
+
+
+def test_alt_w_goes_to_the_list_and_ctrl_r_asks_again(qtbot, services, admin, nurse, worklist_server):
+    configure(services, admin, worklist_server)
+    dialog = _open(qtbot, services, nurse)
+    dialog.activateWindow()
+    dialog.mrn.setFocus()
+    qtbot.keyClick(dialog.mrn, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+    assert dialog.focusWidget() is dialog.worklist.table
+    with qtbot.waitSignal(dialog.worklist.answered, timeout=10_000):
+        qtbot.keyClick(dialog.worklist.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert len(_queries(services, admin)) == 2 and dialog.worklist.table.rowCount() == 3
