@@ -54,7 +54,7 @@ def make_worklist(folder: Path, day: date, dump2dcm: str) -> Path:
         text = text.replace("@NEXT_DAY@", (day + timedelta(days=1)).strftime("%Y%m%d"))
         text = text.replace("@DAY@", day.strftime("%Y%m%d"))
         dump = folder / template.name
-        dump.write_text(text, encoding="utf-8")
+        dump.write_text(text, encoding="latin-1" if "[ISO_IR 100]" in text else "utf-8")  # as the file declares
         subprocess.run([dump2dcm, "-q", "+te", str(dump), str(target / f"{template.stem}.wl")], check=True,
                        timeout=30)
     return folder
@@ -82,8 +82,9 @@ def start_server(folder: Path, day: date) -> WorklistServer:
     make_worklist(folder, day, tools["dump2dcm"])
     port = free_port()
     log = (folder / "wlmscpfs.log").open("w")
-    # -s: one process (stops with it); -csk: answer in each file's own character set (UTF-8 here)
-    process = subprocess.Popen([tools["wlmscpfs"], "-s", "-csk", "-dfp", str(folder), str(port)],
+    # -s: one process (stops with it); -csk: answer in each file's own character set (UTF-8 here); -dhl: no
+    # reverse DNS lookup of each caller (it can take seconds where no resolver answers)
+    process = subprocess.Popen([tools["wlmscpfs"], "-s", "-csk", "-dhl", "-dfp", str(folder), str(port)],
                                stdout=log, stderr=subprocess.STDOUT)
     log.close()
     server = WorklistServer("127.0.0.1", port, CALLED_AE, process)

@@ -15,15 +15,18 @@ provider declares (pydicom).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from pydicom.charset import convert_encodings, decode_bytes
 from pydicom.dataset import Dataset
 from pydicom.valuerep import PersonName
 from pynetdicom import AE
 from pynetdicom.sop_class import ModalityWorklistInformationFind  # type: ignore[attr-defined]
 
 from cathlog.dicom import _sockets
+from cathlog.domain.fields import PROCEDURE_FIELDS
 from cathlog.domain.mwl import (
     DEFAULT_TIMEOUT_S,
     ScheduledCase,
@@ -132,9 +135,16 @@ def _text(ds: Dataset, keyword: str) -> str | None:
     return text or None
 
 
-def _raw_text(ds: Dataset, keyword: str) -> str | None:
-    """A date or time as sent, read without pydicom's value check (which warns on the sloppy dates some
-    systems send; here they are named as problems instead)."""
+def _encodings(ds: Dataset) -> list[str]:
+    try:
+        return list(convert_encodings(ds.get("SpecificCharacterSet") or "ISO_IR 6"))
+    except Exception:  # noqa: BLE001 - an unknown character set: read as Latin-1 (every byte is a character)
+        return ["latin_1"]
+
+
+def _raw_text(ds: Dataset, keyword: str, encodings: list[str] | None = None) -> str | None:
+    """A value as sent, read without pydicom's value check (which warns on, or refuses, the sloppy dates
+    and over-long values some systems send; here they are named as problems instead)."""
     try:
         element = ds.get_item(keyword)
     except Exception:  # noqa: BLE001 - treated as absent
@@ -143,7 +153,10 @@ def _raw_text(ds: Dataset, keyword: str) -> str | None:
         return None
     value = element.value
     if isinstance(value, bytes):
-        value = value.decode("ascii", "replace")
+        try:
+            value = decode_bytes(value, encodings or ["iso8859"], set())
+        except Exception:  # noqa: BLE001 - undecodable: what can be read, the rest as U+FFFD
+            value = value.decode("latin_1", "replace")
     text = str(value or "").strip().strip("\x00").strip()
     return text or None
 
@@ -176,10 +189,28 @@ def _step(ds: Dataset) -> Dataset:
     return steps[0] if steps else Dataset()
 
 
+_KEPT = {s.name: s for s in PROCEDURE_FIELDS}
+
+
+def _kept(name: str, value: str | None, problems: list[str]) -> str | None:
+    """``value`` if the case can keep it as its field ``name`` (length, UID syntax); else None and a problem."""
+    spec = _KEPT.get(name)
+    if value is None or spec is None:
+        return value
+    label = spec.label[0].lower() + spec.label[1:] if not spec.label.startswith("Study") else spec.label
+    if spec.max_len is not None and len(value) > spec.max_len:
+        problems.append(f"{label} {value!r} is longer than {spec.max_len} characters: not kept")
+        return None
+    if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
+        problems.append(f"{label} {value!r} is not a DICOM UID: not kept")
+        return None
+    return value
+
+
 def read_scheduled(ds: Dataset) -> ScheduledCase:
     """One C-FIND answer as a ScheduledCase (lenient: what cannot be read is None and named in problems)."""
     problems: list[str] = []
-    mrn = _text(ds, "PatientID") or ""
+    mrn = _raw_text(ds, "PatientID", _encodings(ds)) or ""
     if not mrn:
         problems.append("no patient ID (MRN) sent")
     try:
@@ -187,7 +218,7 @@ def read_scheduled(ds: Dataset) -> ScheduledCase:
     except Exception:  # noqa: BLE001 - a name in a character set pydicom cannot decode
         family, given = "", None
     if not family:
-        problems.append("no patient name sent")
+        problems.append("no readable patient name sent")
     birth_text = _raw_text(ds, "PatientBirthDate")
     birth = _day(birth_text)
     if birth_text and birth is None:
@@ -197,7 +228,8 @@ def read_scheduled(ds: Dataset) -> ScheduledCase:
     if sex is None:
         problems.append(f"sex {sex_code!r} is not F, M or O" if sex_code else "no sex sent")
     step = _step(ds)
-    requested = _text(ds, "RequestedProcedureDescription")
+    encodings = _encodings(ds)
+    requested = _raw_text(ds, "RequestedProcedureDescription", encodings)
     if requested is None:
         codes = ds.get("RequestedProcedureCodeSequence") or []
         requested = _text(codes[0], "CodeMeaning") if codes else None
@@ -217,8 +249,9 @@ def read_scheduled(ds: Dataset) -> ScheduledCase:
         station = "\\".join(str(s) for s in station)  # a step may be scheduled on several stations
     return ScheduledCase(
         mrn=mrn, family_name=family, given_name=given, birth_date=birth.isoformat() if birth else None, sex=sex,
-        accession_number=_text(ds, "AccessionNumber"), study_instance_uid=_text(ds, "StudyInstanceUID"),
-        requested_procedure=requested, requested_procedure_id=_text(ds, "RequestedProcedureID"),
+        accession_number=_kept("accession_number", _raw_text(ds, "AccessionNumber", encodings), problems),
+        study_instance_uid=_kept("study_instance_uid", _raw_text(ds, "StudyInstanceUID"), problems),
+        requested_procedure=_kept("requested_procedure", requested, problems), requested_procedure_id=_text(ds, "RequestedProcedureID"),
         scheduled_start=start, station_ae=(station or "").strip() or None, modality=_text(step, "Modality"),
         step_description=_text(step, "ScheduledProcedureStepDescription"), performing_physician=physician,
         problems=tuple(problems))

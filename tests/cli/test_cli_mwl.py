@@ -34,7 +34,7 @@ def test_a_nurse_lists_a_rooms_cases_of_a_day(env, provider, capsys, monkeypatch
     assert cli.main(["worklist-query", "--station-ae", "CATHLAB1", "--date", "2026-11-21"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:3] == ["scheduled", "mrn", "patient"]
-    assert [line.split()[2] for line in lines[2:]] == ["MWL-001", "MWL-002", "MWL-005"]
+    assert [line.split()[2] for line in lines[2:]] == ["MWL-001", "MWL-002", "MWL-005", "MWL-006"]
     assert "Müller, Zoë Anna" in lines[2] and "ACC-1001" in lines[2] and "1.2.826.0.1.3680043.10.1001.1" in lines[2]
     assert "birth date '19541302' is not a date" in lines[4]
     monkeypatch.setenv("CATHLOG_USER", "admin")

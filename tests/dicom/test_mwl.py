@@ -31,7 +31,8 @@ def _provider(server, called_ae=None) -> WorklistProvider:
 
 def test_the_rooms_cases_of_the_day_come_back_with_every_identifier(server):
     cases = find_scheduled(_provider(server), StationQuery("CATHLAB1", "XA", DAY))
-    assert [c.mrn for c in cases] == ["MWL-001", "MWL-002", "MWL-005"]  # by start time; other room, day, CT left out
+    # by start time; the other room's, the next day's and the CT case left out
+    assert [c.mrn for c in cases] == ["MWL-001", "MWL-002", "MWL-005", "MWL-006"]
     muller = cases[0]
     assert (muller.family_name, muller.given_name) == ("Müller", "Zoë Anna")  # UTF-8 (ISO_IR 192) decoded
     assert (muller.birth_date, muller.sex) == ("1954-03-02", "female")
@@ -41,10 +42,13 @@ def test_the_rooms_cases_of_the_day_come_back_with_every_identifier(server):
     assert (muller.scheduled_start, muller.station_ae, muller.modality) == ("2026-11-21 08:30", "CATHLAB1", "XA")
     assert muller.performing_physician == "Patel, Arun" and muller.problems == ()
     assert cases[1].scheduled_start == "2026-11-21 10:30"  # TM sent without seconds (1030)
+    latin1 = cases[3]  # a worklist in ISO_IR 100, as most RIS still send
+    assert (latin1.family_name, latin1.given_name) == ("Ångström", "Åsa")
+    assert latin1.requested_procedure == "Koronarangiographie, Druckdrahtmessung"
 
 
 def test_what_a_sloppy_provider_sends_is_listed_with_what_is_missing(server):
-    sloppy = find_scheduled(_provider(server), StationQuery("CATHLAB1", "XA", DAY))[-1]
+    sloppy = find_scheduled(_provider(server), StationQuery("CATHLAB1", "XA", DAY))[2]
     assert (sloppy.mrn, sloppy.birth_date, sloppy.sex) == ("MWL-005", None, None)
     assert sloppy.requested_procedure == "Right heart catheterisation"  # from the procedure code's meaning
     assert sloppy.problems == ("birth date '19541302' is not a date", "no sex sent")
@@ -117,3 +121,19 @@ def test_answers_are_read_leniently(birth, sex, problems):
     assert (case.family_name, case.given_name) == ("DOE", "JOHN")
     assert case.problems == problems
     assert case.birth_date == ("1954-03-02" if birth == "1954.03.02" else None)
+
+
+@pytest.mark.parametrize(("tag", "vr", "value", "field", "problem"), [
+    (0x00080050, "SH", "ACC-12345678901234", "accession_number",
+     "accession number 'ACC-12345678901234' is longer than 16 characters: not kept"),
+    (0x0020000D, "UI", "1.2.03.4", "study_instance_uid", "Study Instance UID '1.2.03.4' is not a DICOM UID: not kept"),
+    (0x00321060, "LO", "x" * 65, "requested_procedure", "is longer than 64 characters: not kept"),
+])
+def test_an_identifier_the_case_cannot_keep_is_named_not_cut(tag, vr, value, field, problem):
+    ds = Dataset()
+    for t, v, text in ((0x00100020, "LO", "M1"), (0x00100010, "PN", "DOE^JOHN"), (0x00100030, "DA", "19540302"),
+                       (0x00100040, "CS", "M"), (tag, vr, value)):
+        ds[t] = RawDataElement(Tag(t), v, len(text), text.encode(), 0, True, True)
+    case = read_scheduled(ds)
+    assert getattr(case, field) is None
+    assert len(case.problems) == 1 and problem in case.problems[0]

@@ -21,10 +21,10 @@ def _queries(services, admin):
 def test_a_nurse_lists_the_rooms_cases_and_the_query_is_audited(services, admin, nurse, worklist_server):
     configure(services, admin, worklist_server)
     cases = services.mwl.query(nurse, "CATHLAB1", "XA")
-    assert [c.mrn for c in cases] == ["MWL-001", "MWL-002", "MWL-005"]
+    assert [c.mrn for c in cases] == ["MWL-001", "MWL-002", "MWL-005", "MWL-006"]
     [(asked, result, row)] = _queries(services, admin)
     assert asked == {"station_ae": "CATHLAB1", "modality": "XA", "day": "2026-11-21", "calling_ae": "CATHLOG"}
-    assert (result["outcome"], result["count"]) == ("ok", 3)
+    assert (result["outcome"], result["count"]) == ("ok", 4)
     assert result["listed"][0] == {"mrn": "MWL-001", "accession_number": "ACC-1001"}
     assert (row.username, row.workstation, row.entity) == ("nurse", "lab-2", "worklist")
     assert row.entity_id == f"WLPROV at 127.0.0.1:{worklist_server.port}"

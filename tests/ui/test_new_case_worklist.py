@@ -36,11 +36,11 @@ def test_the_rooms_cases_are_listed_and_one_opens_a_case_with_its_identifiers(qt
     configure(services, admin, worklist_server)
     dialog = _open(qtbot, services, nurse)
     table = dialog.worklist.table
-    assert [table.item(r, 2).text() for r in range(table.rowCount())] == ["MWL-001", "MWL-002", "MWL-005"]
+    assert [table.item(r, 2).text() for r in range(table.rowCount())] == ["MWL-001", "MWL-002", "MWL-005", "MWL-006"]
     assert table.item(0, 1).text() == "Müller, Zoë Anna" and table.item(0, 0).text() == "08:30"
     assert table.item(2, 1).text() == "Sloppy, Sue ⚠" and "not a date" in table.item(2, 1).toolTip()
     assert table.item(0, 3).text() == "1954-03-02 F" and table.item(2, 3).text() == "— —"
-    assert "3 case(s) scheduled for CATHLAB1 (XA) on 2026-11-21" in dialog.worklist.status.text()
+    assert "4 case(s) scheduled for CATHLAB1 (XA) on 2026-11-21" in dialog.worklist.status.text()
     assert dialog.focusWidget() is table  # today's list is where the nurse starts
     qtbot.keyClick(table, Qt.Key.Key_Return)  # the first row, by keyboard
     p = dialog.patient_inputs
@@ -56,7 +56,7 @@ def test_the_rooms_cases_are_listed_and_one_opens_a_case_with_its_identifiers(qt
     assert (proc.accession_number, proc.study_instance_uid, proc.requested_procedure) == \
         ("ACC-1001", "1.2.826.0.1.3680043.10.1001.1", "Coronary angiography and PCI")
     assert (record.patient.mrn, record.patient.family_name, record.patient.version) == ("MWL-001", "Müller", 1)
-    assert _queries(services, admin)[0]["count"] == 3
+    assert _queries(services, admin)[0]["count"] == 4
 
 
 def test_a_second_row_chosen_with_the_arrow_keys(qtbot, services, admin, nurse, worklist_server):
@@ -203,4 +203,4 @@ def test_alt_w_goes_to_the_list_and_ctrl_r_asks_again(qtbot, services, admin, nu
     assert dialog.focusWidget() is dialog.worklist.table
     with qtbot.waitSignal(dialog.worklist.answered, timeout=10_000):
         qtbot.keyClick(dialog.worklist.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    assert len(_queries(services, admin)) == 2 and dialog.worklist.table.rowCount() == 3
+    assert len(_queries(services, admin)) == 2 and dialog.worklist.table.rowCount() == 4
