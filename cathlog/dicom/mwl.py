@@ -22,7 +22,8 @@ from datetime import date, datetime
 from pydicom.charset import convert_encodings, decode_bytes
 from pydicom.dataset import Dataset
 from pydicom.valuerep import PersonName
-from pynetdicom import AE
+from pynetdicom import AE, evt
+from pynetdicom.pdu import A_ASSOCIATE_RJ
 from pynetdicom.sop_class import ModalityWorklistInformationFind  # type: ignore[attr-defined]
 
 from cathlog.dicom import _sockets
@@ -76,13 +77,22 @@ def find_scheduled(provider: WorklistProvider, query: StationQuery,
     ae.acse_timeout = timeout_s
     ae.dimse_timeout = RESPONSE_TIMEOUT_S
     ae.network_timeout = RESPONSE_TIMEOUT_S
+    rejections: list[A_ASSOCIATE_RJ] = []  # seen as it arrives: a peer that rejects and closes at once makes
+    # pynetdicom 3.0.4 report an abort (it finds the socket closed before it reads the rejection)
+
+    def on_pdu(event: evt.Event) -> None:
+        if isinstance(event.pdu, A_ASSOCIATE_RJ):
+            rejections.append(event.pdu)
+
     try:
-        assoc = ae.associate(provider.host, provider.port, ae_title=provider.called_ae)
+        assoc = ae.associate(provider.host, provider.port, ae_title=provider.called_ae,
+                             evt_handlers=[(evt.EVT_PDU_RECV, on_pdu)])
     except (OSError, ValueError) as exc:  # e.g. a host name that does not resolve
         raise WorklistUnavailable(f"the worklist ({provider.address}) cannot be reached: {exc}") from None
-    if assoc.is_rejected:
+    if assoc.is_rejected or (rejections and not assoc.is_established):
+        reason = _rejection(rejections[0] if rejections else getattr(assoc.acceptor, "primitive", None))
         raise WorklistRefused(f"the worklist ({provider.address}) refused cathlog's call "
-                              f"(calling AE title {provider.calling_ae}): {_rejection(assoc)}; check both AE titles")
+                              f"(calling AE title {provider.calling_ae}): {reason}; check both AE titles")
     if not assoc.is_established:
         raise WorklistUnavailable(f"no answer from the worklist ({provider.address}) within {timeout_s:g} s")
     try:
@@ -115,9 +125,9 @@ def _collect(responses: Iterable[tuple[Dataset, Dataset | None]], provider: Work
     return sorted(found, key=lambda c: (c.scheduled_start or "", c.display_name))
 
 
-def _rejection(assoc: object) -> str:
-    primitive = getattr(getattr(assoc, "acceptor", None), "primitive", None)
-    parts = [getattr(primitive, name, "") for name in ("result_str", "source_str", "reason_str")]
+def _rejection(answer: object) -> str:
+    """The reason an A-ASSOCIATE-RJ (PDU or primitive) gives, in pynetdicom's words."""
+    parts = [getattr(answer, name, "") for name in ("result_str", "source_str", "reason_str")]
     return ", ".join(str(p) for p in parts if p) or "association rejected"
 
 

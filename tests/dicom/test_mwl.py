@@ -137,3 +137,17 @@ def test_an_identifier_the_case_cannot_keep_is_named_not_cut(tag, vr, value, fie
     case = read_scheduled(ds)
     assert getattr(case, field) is None
     assert len(case.problems) == 1 and problem in case.problems[0]
+
+
+def test_missing_dcmtk_fails_in_ci_and_skips_elsewhere(monkeypatch):
+    """The real counterpart is never skipped silently where it is required."""
+    from tests import mwl_server
+
+    monkeypatch.setattr(mwl_server.shutil, "which", lambda tool: None)
+    monkeypatch.delenv("CATHLOG_REQUIRE_PEERS", raising=False)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="wlmscpfs, dump2dcm not installed"):
+        mwl_server.require_dcmtk("wlmscpfs", "dump2dcm")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="bash test.sh installs dcmtk"):
+        mwl_server.require_dcmtk("wlmscpfs", "dump2dcm")
