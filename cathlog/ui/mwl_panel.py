@@ -58,13 +58,13 @@ def ask_identity(parent: QWidget, differences: list[IdentityDifference], who: st
                       "stored details stay in its history.</p>", parent=parent)
     keep = box.addButton("Keep stored details", QMessageBox.ButtonRole.RejectRole)
     update = box.addButton("Update the patient from the worklist", QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setEscapeButton(box.addButton(QMessageBox.StandardButton.Cancel))  # Esc: the entry is not used
     for button in box.buttons():
         button.setIcon(QIcon())
     box.setDefaultButton(keep)
     box.exec()
     clicked = box.clickedButton()
-    return KEEP if clicked is keep else UPDATE if clicked is update else None if clicked is cancel else None
+    return KEEP if clicked is keep else UPDATE if clicked is update else None
 
 
 class _Relay(QObject):

@@ -204,3 +204,31 @@ def test_alt_w_goes_to_the_list_and_ctrl_r_asks_again(qtbot, services, admin, nu
     with qtbot.waitSignal(dialog.worklist.answered, timeout=10_000):
         qtbot.keyClick(dialog.worklist.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert len(_queries(services, admin)) == 2 and dialog.worklist.table.rowCount() == 4
+
+
+@pytest.mark.parametrize(("button", "expected"), [("Keep stored details", mwl_panel.KEEP),
+                                                  ("Update the patient from the worklist", mwl_panel.UPDATE),
+                                                  ("Cancel", None)])
+def test_the_question_names_both_values_and_answers_what_was_clicked(qtbot, button, expected):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from cathlog.rules.mwl_match import IdentityDifference
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen = []
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(10, answer)
+            return
+        seen.append(box.text())
+        clicked = next((b for b in box.buttons() if b.text().replace("&", "") == button), None)
+        (clicked.click if clicked is not None else box.reject)()
+
+    QTimer.singleShot(0, answer)
+    diff = IdentityDifference("family_name", "Family name", "Okafor-Eze", "Okafor <Bell>")
+    assert mwl_panel.ask_identity(parent, [diff], "MWL-002") == expected
+    assert "Okafor-Eze" in seen[0] and "Okafor &lt;Bell&gt;" in seen[0] and "new version" in seen[0]
