@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from cathlog.domain.enums import ProcedureStatus, Role, TeamRole  # noqa: E402
 from cathlog.domain.followup import DurationUnit, PlanDrug, Review  # noqa: E402
 from cathlog.domain.worklist import WorklistQuery, WorkState  # noqa: E402
+from cathlog.domain.mwl import ScheduledCase  # noqa: E402
 from cathlog.domain.records import Patient, TeamMember  # noqa: E402
 from cathlog.services import Services  # noqa: E402
 from cathlog.store.db import Store  # noqa: E402
@@ -248,6 +249,43 @@ def _dose_reports(services: Services, nurse, staged: str) -> None:
         services.dose.receive(nurse, mk.to_bytes(ds), channel="network", sender=ds.ContentSequence[1].TextValue)
 
 
+ROOM = LabSettings(mwl_station_ae="CATHLAB1", mwl_modality="XA")
+
+
+def _demo_worklist(services: Services, admin) -> None:
+    """Today's scheduled cases of CATHLAB1 as a hospital worklist would send them (synthetic, like the demo
+    cases: the screenshots need no DICOM server); SHOT-11's name differs from the stored one (married name)."""
+    for key, value in (("mwl.provider_ae", "RIS_MWL"), ("mwl.provider_host", "ris.hospital.example"),
+                       ("mwl.provider_port", "104")):
+        services.settings.set(admin, key, value)
+    day = services.mwl.today().isoformat()
+    rows = (("07:45", "SHOT-11", "Okafor-Bell", "Grace", "1951-07-14", "female", "Coronary angiography, possible PCI"),
+            ("09:00", "MWL-2040", "Lindqvist", "Erik", "1948-11-02", "male", "Peripheral angioplasty, left SFA"),
+            ("10:30", "MWL-2041", "Haddad", "Leila", "1962-05-19", "female", "Right heart catheterisation"),
+            ("12:15", "MWL-2042", "Nakamura", "Hiroshi", "1957-01-30", "male", "Chronic total occlusion PCI, RCA"),
+            ("14:00", "MWL-2043", "Müller", "Zoë", None, "female", "Coronary angiography"))
+    cases = [ScheduledCase(mrn=mrn, family_name=family, given_name=given, birth_date=born, sex=sex,
+                           accession_number=f"ACC-{7100 + n}", study_instance_uid=f"1.2.826.0.1.3680043.10.{7100 + n}",
+                           requested_procedure=proc, scheduled_start=f"{day} {time}", station_ae="CATHLAB1",
+                           modality="XA", problems=() if born else ("no birth date sent",))
+             for n, (time, mrn, family, given, born, sex, proc) in enumerate(rows)]
+    services.mwl.finder = lambda provider, query, timeout_s: list(cases)
+
+
+def _new_case_from_worklist(shots: Shooter, services: Services, nurse, window: QWidget, theme: str) -> None:
+    dialog = NewCaseDialog(services, nurse, window, lab=ROOM)
+    dialog.show()
+    for _ in range(100):  # the list is asked for beside the screen
+        if dialog.worklist.cases:
+            break
+        _wait(50)
+    dialog.worklist.table.selectRow(1)
+    shots.grab(dialog, "new-case-worklist", theme)
+    dialog.worklist.table.selectRow(0)
+    shots.grab_modal("worklist-differs", theme, dialog.worklist.use_selected)  # SHOT-11: keep or update?
+    dialog.close()
+
+
 def _nurse_screens(shots: Shooter, services: Services, nurse, staged: str, settings: QSettings, theme: str) -> None:
     window = MainWindow(services, nurse, "cathlog.db", settings=settings)
     window.cases.case_view.selectRow(0)
@@ -255,6 +293,7 @@ def _nurse_screens(shots: Shooter, services: Services, nurse, staged: str, setti
     dialog = NewCaseDialog(services, nurse, window)
     shots.grab(dialog, "new-case", theme)
     dialog.close()
+    _new_case_from_worklist(shots, services, nurse, window, theme)
     window.open_case(staged)
     void_row = next(i for i in range(window.live.model.rowCount())
                     if window.live.model.row_object(i).current.voided)
@@ -359,6 +398,7 @@ def main(out: Path, suffix: str, check: bool) -> int:
         folder = _worklist_cases(services, clock, admin, doc)
         staged = _staged_case(services, clock, nurse)
         _dose_reports(services, nurse, staged)
+        _demo_worklist(services, admin)
         for theme in ("light", "dim"):
             apply_theme(app, theme)
             sign_in = SignInDialog(services, "~/.local/share/cathlog/cathlog.db")

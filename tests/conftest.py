@@ -80,3 +80,14 @@ def nurse(services, admin) -> Actor:
 def physician(services, admin) -> Actor:
     services.auth.add_user(admin, "doc", "Dr. Dora Doc", Role.PHYSICIAN, PASSWORD)
     return services.auth.sign_in("doc", PASSWORD, workstation="lab-2")
+
+
+@pytest.fixture
+def worklist_server(tmp_path, services):
+    """dcmtk's wlmscpfs serving the test worklist (tests/data/mwl) for the services' today, stopped after
+    the test (tests/mwl_server.py; fails in CI, skips elsewhere, when dcmtk is missing)."""
+    from tests.mwl_server import start_server
+
+    server = start_server(tmp_path / "mwl", services.mwl.today())
+    yield server
+    server.stop()

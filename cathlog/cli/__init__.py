@@ -23,6 +23,7 @@ from cathlog.cli.admin import (cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_i
                                cmd_users)
 from cathlog.cli.common import EXIT_FAIL, CliError
 from cathlog.cli.dose import add_parsers as add_dose_parsers
+from cathlog.cli.mwl import add_parser as add_worklist_parser
 from cathlog.cli.records import cmd_cases, cmd_export, cmd_import, cmd_reminders, cmd_reopen, cmd_report
 from cathlog.cli.settings import cmd_settings
 from cathlog.domain.enums import Role
@@ -76,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", help="MRN, name, operator or id (matched literally)")
     p.add_argument("--status", choices=["open", "closed", "signed"])
     p.add_argument("--limit", type=_bounded(1, 1_000_000), default=500)
+
+    add_worklist_parser(add)
 
     p = add("reopen", cmd_reopen, "reopen a closed case so its log can be changed again (audited, with a reason)")
     p.add_argument("procedure_id", metavar="CASE_ID")

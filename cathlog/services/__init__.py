@@ -26,6 +26,7 @@ from cathlog.services.dose_listener import DoseListenerService
 from cathlog.services.exchange import ExchangeService
 from cathlog.services.followup import FollowupService
 from cathlog.services.implants import ImplantService
+from cathlog.services.mwl import ModalityWorklistService
 from cathlog.services.review import ReviewService
 from cathlog.services.settings import SettingsService
 from cathlog.store import checkpoint
@@ -47,6 +48,7 @@ class Services:
         self.settings = SettingsService(store, clock)  # the lab's name, phone and FHIR identity
         self.dose = DoseService(store, clock, cases=self.cases)  # DICOM radiation dose reports and their inbox
         self.dose_listener = DoseListenerService(store, dose=self.dose)  # the DICOM Storage SCP for them
+        self.mwl = ModalityWorklistService(store, clock)  # the hospital's DICOM Modality Worklist
         # Start-up: the trail against its checkpoint outside the database (a cut-off tail).
         self.tamper_warnings: list[str] = checkpoint.startup_problems(store)
         for warning in self.tamper_warnings:

@@ -195,15 +195,18 @@ class CaseService(ServiceBase):
     def start_case(self, actor: Actor, patient: Patient, details: Mapping[str, Any],
                    team: list[TeamMember] | tuple[TeamMember, ...] = (), *,
                    started_at: datetime | str | None = None, confirm: Confirm = (),
-                   reason: str = "updated at case start") -> Procedure:
+                   reason: str = "updated at case start", identity_reason: str | None = None) -> Procedure:
         """Start a case in ONE transaction: find the patient by MRN or register
         them, write a new patient version when today's values (weight, labs,
         allergies...) differ, and open the case. One audit row per change; all
         or nothing.
 
         A patient found by MRN must be the same person: if the name, birth date
-        or sex given differ, the case is refused, naming who has that MRN. The
-        soft warnings of the patient and of the case are asked for together."""
+        or sex given differ, the case is refused, naming who has that MRN, unless
+        the user chose to correct them (``identity_reason``, e.g. the hospital's
+        worklist has the right name): then they go into the new patient version
+        with that reason. The soft warnings of the patient and of the case are
+        asked for together."""
         self.require(actor, Action.OPEN_CASE)
         given = replace(patient, **validation.normalize(PATIENT_FIELDS, patient.clinical_fields()))
         details = validation.normalize(PROCEDURE_FIELDS, details)
@@ -218,11 +221,14 @@ class CaseService(ServiceBase):
                 for_case = replace(given, patient_id=new_id(), version=1)
             else:
                 clash = [k for k in _IDENTITY if getattr(existing, k) != getattr(given, k)]
-                if clash:
+                if clash and identity_reason is not None:
+                    reason = _reason(identity_reason, "correct a patient's name, birth date or sex")
+                elif clash:
                     raise Conflict(f"MRN {given.mrn!r} already belongs to {existing.display_name}, born "
                                    f"{existing.birth_date}, whose {', '.join(clash)} differ from what was given; "
                                    "find that patient by MRN and open the case for them")
-                changes = {k: getattr(given, k) for k in _UPDATABLE if getattr(given, k) != getattr(existing, k)}
+                changes = {k: getattr(given, k) for k in _UPDATABLE + tuple(clash)
+                           if getattr(given, k) != getattr(existing, k)}
                 for_case = self._next_patient_version(existing, changes) if changes else existing
                 if changes:
                     self.require(actor, Action.UPDATE_PATIENT)

@@ -1,5 +1,6 @@
-"""The lab's own settings, kept in the database: who the patient calls (the patient sheet) and the
-lab's identity in a FHIR export (issue 14 items 4 and 9).
+"""The lab's own settings, kept in the database: who the patient calls (the patient sheet), the
+lab's identity in a FHIR export (issue 14 items 4 and 9) and where the hospital's DICOM Modality
+Worklist is (issue 15 item 5; each room's station AE title and modality are kept per computer).
 
 A fixed, typed list (``SETTINGS``): each value is checked when set and a bad one is refused with what
 is allowed, never shortened or clamped (surrounding spaces are dropped). Any signed-in user may read
@@ -12,12 +13,14 @@ are never read or written here.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from cathlog.domain.dose import AE_TITLE_RULE, PORT_RULE, is_ae_title, is_ae_title_list, is_port
 from cathlog.domain.errors import Issue, ValidationError
+from cathlog.domain.mwl import AE_TITLE_ALLOWED, ae_title_problem
 from cathlog.domain.records import Actor
 from cathlog.rules.permissions import Action
 from cathlog.services.base import ServiceBase
@@ -43,6 +46,31 @@ def _system(value: str) -> bool:
     if value.lower().startswith("urn:oid:"):
         return bool(_OID_URN.fullmatch(value))
     return bool(_HTTP_URI.fullmatch(value) or _URN.fullmatch(value))
+
+
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+HOST_ALLOWED = "a host name (letters, digits, - and .) or an IPv4 or IPv6 address, at most 253 characters"
+
+
+def _host(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        pass
+    return 0 < len(value) <= 253 and all(_HOST_LABEL.fullmatch(part) for part in value.rstrip(".").split("."))
+
+
+def _port(value: str) -> bool:
+    return value.isascii() and value.isdigit() and 1 <= int(value) <= 65535
+
+
+def _ae_title(value: str) -> bool:
+    return ae_title_problem(value) is None
+
+
+def _or_empty(check: Callable[[str], bool]) -> Callable[[str], bool]:
+    return lambda v: v == "" or check(v)
 
 
 def _phone(value: str) -> bool:
@@ -82,6 +110,17 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 "urn:cathlog:local:organization", SYSTEM_ALLOWED, _system),
     SettingSpec("fhir.organization_id", "FHIR: the lab's identifier in that system", "cathlog-lab",
                 "1 to 64 characters (no control characters)", _text(1, 64)),
+    # The hospital's Modality Worklist provider (RIS or broker); not set: no worklist, manual entry.
+    # Empty: not set (the worklist is off).
+    SettingSpec("mwl.provider_ae", "worklist: the provider's AE title", "", f"empty or {AE_TITLE_ALLOWED}",
+                _or_empty(_ae_title)),
+    SettingSpec("mwl.provider_host", "worklist: the provider's host name or address", "", f"empty or {HOST_ALLOWED}",
+                _or_empty(_host)),
+    SettingSpec("mwl.provider_port", "worklist: the provider's port", "",
+                "empty or a whole number from 1 to 65535 (DICOM's own port is 104; 11112 is common)",
+                _or_empty(_port)),
+    SettingSpec("mwl.calling_ae", "worklist: the AE title cathlog calls with (the provider may need to know it)",
+                "CATHLOG", AE_TITLE_ALLOWED, _ae_title),
 )
 SPECS = {s.key: s for s in SETTINGS}
 FHIR_DEFAULTS = {s.key: s.default for s in SETTINGS if s.key.startswith("fhir.")}
@@ -104,7 +143,7 @@ def checked(key: str, value: str) -> str:
 def stored_values(store: Store) -> dict[str, str]:
     """Every lab setting: its stored value, else its default (the one way settings are read)."""
     found = {**settings_store.read_values(store, "lab_"), **settings_store.read_values(store, "fhir."),
-             **settings_store.read_values(store, "dose.")}
+             **settings_store.read_values(store, "dose."), **settings_store.read_values(store, "mwl.")}
     return {s.key: found.get(s.key) or s.default for s in SETTINGS}
 
 

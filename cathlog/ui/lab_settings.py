@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
+from cathlog.domain.mwl import DEFAULT_MODALITY, ae_title_problem, modality_problem
 from cathlog.rules.alerts import ACT_RECHECK_MIN
 from cathlog.ui.theme import THEMES
 
@@ -31,6 +32,8 @@ class LabSettings:
     idle_lock_s: int = DEFAULT_IDLE_S
     act_recheck_min: int = ACT_RECHECK_MIN
     theme: str = DEFAULT_THEME
+    mwl_station_ae: str = ""  # this room's Scheduled Station AE title on the worklist ("": not set up)
+    mwl_modality: str = DEFAULT_MODALITY
 
     @classmethod
     def read(cls, settings: QSettings) -> LabSettings:
@@ -38,7 +41,9 @@ class LabSettings:
         return cls(idle_lock_s=_bounded_int(settings, "idle_lock_s", DEFAULT_IDLE_S, IDLE_LOCK_S_BOUNDS),
                    act_recheck_min=_bounded_int(settings, "act_recheck_min", ACT_RECHECK_MIN,
                                                 ACT_RECHECK_MIN_BOUNDS),
-                   theme=_choice(settings, "theme", DEFAULT_THEME, THEMES))
+                   theme=_choice(settings, "theme", DEFAULT_THEME, THEMES),
+                   mwl_station_ae=_checked_text(settings, MWL_STATION_AE_KEY, "", ae_title_problem),
+                   mwl_modality=_checked_text(settings, MWL_MODALITY_KEY, DEFAULT_MODALITY, modality_problem))
 
 
 def save_theme(settings: QSettings, name: str) -> None:
@@ -76,9 +81,20 @@ def _choice(settings: QSettings, key: str, default: str, choices: tuple[str, ...
     return str(raw)
 
 
+def _checked_text(settings: QSettings, key: str, default: str, problem: Any) -> str:
+    raw = settings.value(key)
+    if raw is None or raw == "":
+        return default
+    why = problem(str(raw))
+    if why:
+        return _fallback(key, raw, default, why)
+    return str(raw).strip()
+
+
 # --- checking and saving what an admin types in the Settings screen (never clamped) ---------------
 
 IDLE_LOCK_S_KEY, ACT_RECHECK_MIN_KEY, THEME_KEY = "idle_lock_s", "act_recheck_min", "theme"
+MWL_STATION_AE_KEY, MWL_MODALITY_KEY = "mwl_station_ae", "mwl_modality"
 BOUNDS = {IDLE_LOCK_S_KEY: IDLE_LOCK_S_BOUNDS, ACT_RECHECK_MIN_KEY: ACT_RECHECK_MIN_BOUNDS}
 UNITS = {IDLE_LOCK_S_KEY: "seconds", ACT_RECHECK_MIN_KEY: "minutes"}
 
@@ -104,4 +120,10 @@ def save(settings: QSettings, lab: LabSettings) -> None:
     save_theme(settings, lab.theme)
     settings.setValue(IDLE_LOCK_S_KEY, lab.idle_lock_s)
     settings.setValue(ACT_RECHECK_MIN_KEY, lab.act_recheck_min)
+    for key, value, problem in ((MWL_STATION_AE_KEY, lab.mwl_station_ae, ae_title_problem),
+                                (MWL_MODALITY_KEY, lab.mwl_modality, modality_problem)):
+        why = problem(value) if value else None
+        if why:
+            raise ValueError(why)
+        settings.setValue(key, value)
     settings.sync()

@@ -405,7 +405,7 @@ class MainWindow(QMainWindow):
             window.reload()
 
     def new_case(self) -> None:
-        procedure_id = NewCaseDialog.ask(self.services, self.actor, self)
+        procedure_id = NewCaseDialog.ask(self.services, self.actor, self, lab=self.lab)
         if procedure_id:
             self.cases.reload()
             self.open_case(procedure_id)

@@ -4,6 +4,13 @@ A duplicate MRN (after trimming, case folding and Unicode normalisation) is
 caught by the services and the existing patient is offered instead. Weight,
 creatinine, eGFR and allergies can be brought up to date for this case
 (a new version of the patient, with the reason "updated at case start").
+
+With the hospital's worklist set up (``ui/mwl_panel.py``), today's cases of this
+room are listed above the form; picking one fills MRN, name, birth date and sex
+and keeps the accession number, requested procedure and Study Instance UID with
+the case. A stored patient whose details differ from the worklist's is never
+changed silently: the nurse keeps the stored details or updates the patient (a
+new version, with the worklist as the reason).
 """
 
 from __future__ import annotations
@@ -33,21 +40,28 @@ from PySide6.QtWidgets import (
 from cathlog.domain.enums import INDICATIONS_BY_CATEGORY, Category, PlannedProcedure, TeamRole
 from cathlog.domain.errors import CathlogError, ConfirmationRequired, ValidationError
 from cathlog.domain.fields import PATIENT_FIELDS, PROCEDURE_FIELDS
+from cathlog.domain.mwl import ScheduledCase
 from cathlog.domain.records import Actor, Patient, TeamMember
 from cathlog.services import Services
+from cathlog.ui import mwl_panel
 from cathlog.ui.fields import FieldError, FieldInput
+from cathlog.ui.lab_settings import LabSettings
 from cathlog.ui.screen_fit import fit_window
 from cathlog.ui.theme import set_tone
 from cathlog.ui.combo import Combo
 
 UPDATABLE = ("weight_kg", "height_cm", "creatinine_mg_dl", "egfr_ml_min", "allergies", "anticoagulation")
+IDENTITY = ("family_name", "given_name", "birth_date", "sex")
 
 
 class NewCaseDialog(QDialog):
-    def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None):
+    def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None, *,
+                 lab: LabSettings | None = None):
         super().__init__(parent)
         self.services, self.actor = services, actor
         self.existing: Patient | None = None
+        self.scheduled: ScheduledCase | None = None  # the worklist entry the form was filled from
+        self.identity_reason: str | None = None  # set when the nurse chose the worklist's name/birth date/sex
         self.procedure_id: str | None = None
         self._confirm: tuple[tuple[str, ...], str] | None = None
         self.setWindowTitle("cathlog — new case")
@@ -59,6 +73,11 @@ class NewCaseDialog(QDialog):
         layout = QVBoxLayout(body)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
+        lab = lab or LabSettings()
+        self.worklist = mwl_panel.WorklistPanel(services, actor, lab.mwl_station_ae, lab.mwl_modality)
+        self.worklist.chosen.connect(self.use_scheduled)
+        self._asked = False
+        layout.addWidget(self.worklist)
 
         patient_box = QGroupBox("Patient")
         pform = QFormLayout(patient_box)
@@ -117,6 +136,12 @@ class NewCaseDialog(QDialog):
         self.nurse.setAccessibleName("nurse")
         cform.addRow("Primary operator *", self.operator)
         cform.addRow("Nurse", self.nurse)
+        self.worklist_ids = QLabel("")
+        self.worklist_ids.setObjectName("Hint")
+        self.worklist_ids.setWordWrap(True)
+        self.worklist_ids.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.worklist_ids.setAccessibleName("worklist identifiers")
+        cform.addRow("From worklist", self.worklist_ids)
         layout.addWidget(case_box)
         self._category_changed()
 
@@ -141,6 +166,19 @@ class NewCaseDialog(QDialog):
         super().showEvent(event)
         if not self.mrn.text():
             self.mrn.setFocus()  # the first thing a nurse types is the MRN
+        if self.worklist.ready and not self._asked:
+            self._asked = True
+            self.worklist.answered.connect(self._worklist_answered)
+            self.worklist.refresh()
+
+    def _worklist_answered(self) -> None:
+        """Today's list is in: go to it, unless the nurse has started typing an MRN."""
+        if self.worklist.cases and not self.mrn.text() and self.focusWidget() in (self.mrn, None):
+            self.worklist.table.setFocus()
+
+    def done(self, result: int) -> None:
+        self.worklist.settle()  # a query still out is audited before the dialog goes
+        super().done(result)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         """Enter in the MRN field finds the patient (its own signal); Enter in another field moves to the next
@@ -181,8 +219,67 @@ class NewCaseDialog(QDialog):
         else:
             self.found.setText("New patient: no one has this MRN yet.")
 
+    def use_scheduled(self, case: ScheduledCase) -> None:
+        """Fill the form from a worklist entry: its MRN finds a stored patient (whose details differing
+        from the worklist's are asked about) or its name, birth date and sex fill a new patient."""
+        self._forget_worklist()
+        for field in self.patient_inputs.values():  # nothing of a patient picked before stays in the form
+            field.set_value(None)
+        self.mrn.setText(case.mrn)
+        self.find_patient()
+        if self.mrn.text().strip() != case.mrn.strip():
+            return
+        note = ""
+        if self.existing is None:
+            for name in IDENTITY:
+                value = getattr(case, name)
+                self.patient_inputs[name].set_value(value or None)
+            note = "New patient from the worklist: check the details."
+        else:
+            differences = self.services.mwl.compare(self.actor, self.existing, case)
+            if differences:
+                choice = mwl_panel.ask_identity(self, differences, case.mrn)
+                if choice is None:
+                    self.found.setText(self.found.text() + " The worklist entry was not used.")
+                    return
+                if choice == mwl_panel.UPDATE:
+                    for d in differences:
+                        self.patient_inputs[d.field].set_value(d.worklist)
+                    self.identity_reason = ("corrected from the hospital worklist"
+                                            + (f" (accession {case.accession_number})" if case.accession_number
+                                               else ""))
+                    note = ("The patient's " + ", ".join(d.label.lower() for d in differences)
+                            + " will be updated from the worklist (a new version of the patient).")
+                else:
+                    note = "The stored details are kept; the worklist's differ."
+        if case.problems:
+            note += " Missing or unreadable on the worklist: " + "; ".join(case.problems) + "."
+        self.scheduled = case
+        self.found.setText(f"{self.found.text()} {note}".strip())
+        ids = [("accession", case.accession_number), ("requested procedure", case.requested_procedure),
+               ("Study Instance UID", case.study_instance_uid)]
+        self.worklist_ids.setText(" · ".join(f"{label} {value}" for label, value in ids if value))
+        missing = [f for f in self.patient_inputs.values() if f.spec.required and f.isEnabled() and f.value() is None]
+        (missing[0] if missing else self.category).editor.setFocus()  # what the worklist left out, else on
+
+    def _worklist_details(self) -> dict[str, str]:
+        """The worklist's identifiers the case keeps (the Study Instance UID links its dose report)."""
+        case = self.scheduled
+        if case is None:
+            return {}
+        known = {s.name for s in PROCEDURE_FIELDS}
+        found = {"accession_number": case.accession_number, "study_instance_uid": case.study_instance_uid,
+                 "requested_procedure": case.requested_procedure}
+        return {k: v for k, v in found.items() if v and k in known}
+
+    def _forget_worklist(self) -> None:
+        self.scheduled = None
+        self.identity_reason = None
+        self.worklist_ids.setText("")
+
     def _mrn_edited(self) -> None:
-        """A changed MRN forgets the patient found for the old one."""
+        """A changed MRN forgets the patient found for the old one (and the worklist entry it came from)."""
+        self._forget_worklist()
         if self.existing is not None:
             self.existing = None
             for field in self.patient_inputs.values():
@@ -206,6 +303,7 @@ class NewCaseDialog(QDialog):
         except FieldError as exc:
             self._show(str(exc), error=True)
             return
+        details.update(self._worklist_details())
         if not self.operator.text().strip():
             self._show("the primary operator is required", error=True)
             self.operator.setFocus()
@@ -218,9 +316,11 @@ class NewCaseDialog(QDialog):
         try:  # find or register, bring up to date, open: one transaction in the services
             patient = Patient(mrn=self.mrn.text().strip(), **patient_values)
             if self.existing is not None:  # who was found: only today's values come from the form
-                patient = replace(self.existing, **{k: patient_values[k] for k in UPDATABLE})
+                keys = UPDATABLE + (IDENTITY if self.identity_reason else ())  # and the worklist's, if chosen
+                patient = replace(self.existing, **{k: patient_values[k] for k in keys})
             proc = self.services.cases.start_case(self.actor, patient, details, team=team, confirm=confirm,
-                                                  reason="updated at case start")
+                                                  reason=self.identity_reason or "updated at case start",
+                                                  identity_reason=self.identity_reason)
         except ConfirmationRequired as exc:
             self._confirm = (tuple(w.code for w in exc.warnings), fingerprint)
             self._show("; ".join(w.message for w in exc.warnings))
@@ -236,6 +336,7 @@ class NewCaseDialog(QDialog):
         self.accept()
 
     @classmethod
-    def ask(cls, services: Services, actor: Actor, parent: QWidget | None = None) -> str | None:
-        dialog = cls(services, actor, parent)
+    def ask(cls, services: Services, actor: Actor, parent: QWidget | None = None,
+            lab: LabSettings | None = None) -> str | None:
+        dialog = cls(services, actor, parent, lab=lab)
         return dialog.procedure_id if dialog.exec() == QDialog.DialogCode.Accepted else None

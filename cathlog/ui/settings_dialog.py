@@ -5,6 +5,8 @@
   patient sheet.
 - The dose-report listener (``ui/dose_settings.py``): whether cathlog listens for the X-ray system's
   dose reports, its AE title, port and allowed senders, for the whole lab.
+- The hospital worklist (``ui/mwl_settings.py``): its provider for the whole lab; this room's station
+  AE title and modality on this computer.
 
 Every value is checked against its bounds when Save is pressed; a bad one is refused with a message
 beside its field and nothing at all is saved (never clamped). Only an administrator changes the
@@ -19,7 +21,7 @@ from dataclasses import replace
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, \
-    QVBoxLayout, QWidget
+    QTabWidget, QVBoxLayout, QWidget
 
 from cathlog.domain.enums import Action
 from cathlog.domain.errors import CathlogError
@@ -28,7 +30,9 @@ from cathlog.services import Services
 from cathlog.services.settings import SPECS, checked
 from cathlog.ui import lab_settings
 from cathlog.ui.dose_settings import DoseSettingsBox
-from cathlog.ui.lab_settings import ACT_RECHECK_MIN_KEY, BOUNDS, IDLE_LOCK_S_KEY, UNITS, LabSettings
+from cathlog.ui.lab_settings import (ACT_RECHECK_MIN_KEY, BOUNDS, IDLE_LOCK_S_KEY, MWL_MODALITY_KEY,
+                                     MWL_STATION_AE_KEY, UNITS, LabSettings)
+from cathlog.ui.mwl_settings import WorklistSettingsBox
 from cathlog.ui.theme import THEMES
 from cathlog.ui.widgets import error_label
 from cathlog.ui.combo import Combo
@@ -69,7 +73,12 @@ class SettingsDialog(QDialog):
             self.theme.addItem(name.capitalize(), name)
         self.theme.setCurrentIndex(self.theme.findData(lab.theme))
         self._block(box, "Theme", self.theme, "", "Light for a bright room; dim for a darkened lab.")
-        layout.addWidget(here)
+        # Two pages, so the dialog fits a 1366x768 screen: this computer and the lab; the hospital's systems.
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settings_pages")
+        general = QWidget()
+        general_layout = QVBoxLayout(general)
+        general_layout.addWidget(here)
 
         lab_box = QGroupBox("The whole lab  (kept in the database for every computer; each change is audited)")
         lab_layout = QVBoxLayout(lab_box)
@@ -81,10 +90,19 @@ class SettingsDialog(QDialog):
             spec = SPECS[key]
             self.lab_fields[key] = self._line(lab_layout, key, label, values.get(key, ""),
                                               f"{spec.label[0].upper()}{spec.label[1:]}: {spec.allowed}.")
-        layout.addWidget(lab_box)
+        general_layout.addWidget(lab_box)
+        general_layout.addStretch(1)
+        interfaces = QWidget()
+        interfaces_layout = QVBoxLayout(interfaces)
+        self.mwl_box = WorklistSettingsBox(values, lab, self.admin, ADMIN_ONLY)
+        interfaces_layout.addWidget(self.mwl_box)
         self.dose_box = DoseSettingsBox(values, self.admin, ADMIN_ONLY)
-        layout.addWidget(self.dose_box)
-        layout.addStretch(1)
+        interfaces_layout.addWidget(self.dose_box)
+        interfaces_layout.addStretch(1)
+        self.pages = {"General": general, "Hospital interfaces (worklist, dose reports)": interfaces}
+        for title, page in self.pages.items():
+            self.tabs.addTab(page, title)
+        layout.addWidget(self.tabs, 1)
 
         self.message = error_label("settings message")
         layout.addWidget(self.message)
@@ -171,18 +189,40 @@ class SettingsDialog(QDialog):
                 except CathlogError:
                     self._error(key, f"refused: {SPECS[key].allowed}")
                     ok = False
+        station = (self.lab.mwl_station_ae, self.lab.mwl_modality)
         if self.admin:
+            worklist = self.mwl_box.checked()
+            if worklist is None:
+                ok = False
+            else:
+                lab_values.update(worklist[0])
+                station = (worklist[1][MWL_STATION_AE_KEY], worklist[1][MWL_MODALITY_KEY])
             dose = self.dose_box.checked()
             if dose is None:
                 ok = False
             else:
                 lab_values.update(dose)
+        self._mark_pages()
         self.outer.activate()
         self.adjustSize()  # room for the messages now shown
         if not ok:
             return None
         theme = str(self.theme.currentData())
-        return replace(self.lab, theme=theme, **numbers), lab_values
+        return replace(self.lab, theme=theme, mwl_station_ae=station[0], mwl_modality=station[1],
+                       **numbers), lab_values
+
+    def _mark_pages(self) -> None:
+        """A page with a refused value says so in its tab, and the first such page is shown."""
+        refused = [label for label in (*self.errors.values(), *self.mwl_box.errors.values(),
+                                       *self.dose_box.errors.values()) if label.text()]
+        first = None
+        for index, (title, page) in enumerate(self.pages.items()):
+            marked = any(page.isAncestorOf(label) for label in refused)
+            self.tabs.setTabText(index, f"⚠ {title}" if marked else title)
+            if marked and first is None:
+                first = index
+        if first is not None and not any(self.tabs.currentWidget().isAncestorOf(label) for label in refused):
+            self.tabs.setCurrentIndex(first)
 
     def save(self) -> None:
         found = self._checked()

@@ -25,6 +25,9 @@ CLOSE_CASE = "Ctrl+Shift+C"
 REOPEN_CASE = "Ctrl+Shift+O"
 BACK_TO_CASES = ("Esc", "Alt+Left")  # Esc closes an open form first
 
+# --- new-case dialog keys (registered by its worklist panel, ui/mwl_panel.py) -----------------
+WORKLIST_LIST = "Alt+W"  # go to today's scheduled cases; Ctrl+R (REFRESH) asks the worklist again
+
 
 @dataclass(frozen=True)
 class KeyUse:
@@ -56,6 +59,9 @@ UNREGISTERED: tuple[KeyUse, ...] = (
     KeyUse("Enter", "Case list", "Open the selected case's log"),
     KeyUse("Ctrl+]", "Live log, scan field", "Type the GS1 group separator (as a scanner does)"),
     KeyUse("Enter", "Sign-in, lock and first-run dialogs", "Go to the next empty field; sign in when all are filled"),
+    KeyUse("Alt+W", "New case", "Go to today's scheduled cases from the hospital worklist"),
+    KeyUse("Enter", "New case, worklist list", "Fill the form from the selected scheduled case"),
+    KeyUse("Ctrl+R", "New case", "Ask the hospital worklist again"),
 )
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENS = ("first-run", "sign-in", "case-list", "new-case", "live-log", "device-form", "close-checklist",
-           "scan-choice", "change-password", "lock", "keyboard-reference", "dose-inbox", "review", "worklist", "users",
+SCREENS = ("first-run", "sign-in", "case-list", "new-case", "new-case-worklist", "worklist-differs", "live-log",
+           "device-form", "close-checklist", "scan-choice", "change-password", "lock", "keyboard-reference", "dose-inbox",
+           "review", "worklist", "users",
            "restore", "export", "audit", "settings", "about")
 
 

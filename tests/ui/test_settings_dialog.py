@@ -28,9 +28,10 @@ def _dialog(qtbot, tmp_path, services, actor, lab=None):
 
 def test_the_groups_say_where_each_value_is_kept(qtbot, tmp_path, services, admin):
     dialog = _dialog(qtbot, tmp_path, services, admin)
-    titles = [box.title() for box in dialog.findChildren(QGroupBox)]
-    assert titles[0].startswith("This computer") and "this computer's settings" in titles[0]
-    assert titles[1].startswith("The whole lab") and "database" in titles[1] and "audited" in titles[1]
+    titles = {box.title().split("  ")[0]: box.title() for box in dialog.findChildren(QGroupBox)}
+    assert "this computer's settings" in titles["This computer"]
+    assert "database" in titles["The whole lab"] and "audited" in titles["The whole lab"]
+    assert "audited" in titles["Hospital worklist (DICOM)"]
     assert dialog.idle.text() == "300" and dialog.recheck.text() == "30" and dialog.theme.currentData() == "light"
 
 
@@ -108,3 +109,60 @@ def test_the_window_applies_saved_settings_at_once(qtbot, tmp_path, services, ad
     assert watch.limit_s == 120 and window.live.recheck_min == 15 and window.lab.idle_lock_s == 120
     assert window.statusBar().currentMessage() == "Settings saved."
     watch.stop()
+
+
+def test_the_worklist_provider_is_audited_and_the_rooms_station_kept_on_this_computer(qtbot, tmp_path, services,
+                                                                                        admin):
+    dialog = _dialog(qtbot, tmp_path, services, admin)
+    edits = dialog.mwl_box.edits
+    edits["mwl.provider_ae"].setText("RIS_MWL")
+    edits["mwl.provider_host"].setText("ris.hospital.example")
+    edits["mwl.provider_port"].setText("104")
+    edits["mwl_station_ae"].setText("CATHLAB1")
+    dialog.save_button.click()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    assert LabSettings.read(_settings(tmp_path)) == LabSettings(mwl_station_ae="CATHLAB1", mwl_modality="XA")
+    values = services.settings.values(admin)
+    assert (values["mwl.provider_ae"], values["mwl.provider_host"], values["mwl.provider_port"]) == \
+        ("RIS_MWL", "ris.hospital.example", "104")
+    changed = [r.entity_id for r in audit.rows(services.store) if r.action == "set_setting"]
+    assert changed == ["mwl.provider_ae", "mwl.provider_host", "mwl.provider_port"]
+
+
+@pytest.mark.parametrize("key, text, says", [
+    ("mwl.provider_port", "70000", "from 1 to 65535"),
+    ("mwl.provider_host", "ris host", "host name"),
+    ("mwl_station_ae", "CATH\\LAB1", "not an AE title"),
+    ("mwl_station_ae", "CATHLAB1-ROOM-ONE-X", "not an AE title"),
+    ("mwl_modality", "xa", "modality code"),
+])
+def test_a_bad_worklist_value_is_refused_under_its_field_and_nothing_is_saved(qtbot, tmp_path, services, admin,
+                                                                              key, text, says):
+    dialog = _dialog(qtbot, tmp_path, services, admin)
+    dialog.lab_fields["lab_name"].setText("St. Elsewhere cath lab")
+    dialog.mwl_box.edits[key].setText(text)
+    dialog.save_button.click()
+    error = dialog.mwl_box.errors[key]
+    assert says in error.text() and error.isVisible() and dialog.saved is None
+    assert dialog.mwl_box.edits[key].text() == text
+    assert LabSettings.read(_settings(tmp_path)) == LabSettings()
+    assert services.settings.lab_contact(admin) == ("", "")
+
+
+def test_a_nurse_sees_the_worklist_settings_but_may_not_change_them(qtbot, tmp_path, services, admin, nurse):
+    dialog = _dialog(qtbot, tmp_path, services, nurse, LabSettings(mwl_station_ae="CATHLAB1"))
+    for edit in dialog.mwl_box.edits.values():
+        assert not edit.isEnabled() and edit.toolTip() == ADMIN_ONLY
+    assert dialog.mwl_box.edits["mwl_station_ae"].text() == "CATHLAB1"
+
+
+def test_a_refused_value_on_the_other_page_is_shown_and_its_tab_marked(qtbot, tmp_path, services, admin):
+    dialog = _dialog(qtbot, tmp_path, services, admin)
+    assert dialog.tabs.currentIndex() == 0
+    edit = next(iter(dialog.dose_box.edits.values()))
+    key = next(iter(dialog.dose_box.edits))
+    edit.setText("\x07" * 300)  # refused by every dose setting: too long, a control character
+    dialog.save()
+    assert dialog.saved is None and dialog.isVisible()
+    assert dialog.tabs.currentIndex() == 1 and dialog.tabs.tabText(1).startswith("⚠ ")
+    assert not dialog.tabs.tabText(0).startswith("⚠") and dialog.dose_box.errors[key].isVisible()
