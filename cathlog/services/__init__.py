@@ -23,6 +23,8 @@ from cathlog.services.cases import CaseService
 from cathlog.services.demo import DemoService
 from cathlog.services.exchange import ExchangeService
 from cathlog.services.followup import FollowupService
+from cathlog.services.hl7_in import Hl7InService
+from cathlog.services.hl7_out import Hl7OutService
 from cathlog.services.implants import ImplantService
 from cathlog.services.review import ReviewService
 from cathlog.services.settings import SettingsService
@@ -42,7 +44,9 @@ class Services:
         self.admin = AdminService(store, clock, verify_signatures=self.review.verify_signatures)
         self.demo = DemoService(store, clock, auth=self.auth, cases=self.cases)
         self.access = AccessService(store, clock)  # who viewed which record; what patient data left
-        self.settings = SettingsService(store, clock)  # the lab's name, phone and FHIR identity
+        self.settings = SettingsService(store, clock)  # the lab's name, phone, FHIR identity and HL7 interface
+        self.hl7_in = Hl7InService(store, clock, self.cases)  # ADT in: inbox, merge tasks
+        self.hl7_out = Hl7OutService(store, clock, self.review.read_case_file)  # reports out: the outbox
         # Start-up: the trail against its checkpoint outside the database (a cut-off tail).
         self.tamper_warnings: list[str] = checkpoint.startup_problems(store)
         for warning in self.tamper_warnings:

@@ -173,8 +173,9 @@ def test_migration_0011_fills_the_index_of_existing_cases(tmp_path, services, nu
                           "DROP TABLE worklist_items", "DROP TABLE worklist_marks",  # 0012
                           "DROP TRIGGER users_no_delete", "DROP TRIGGER users_removed_stays_removed",  # 0013
                           "ALTER TABLE users DROP COLUMN removed_at",
+                          "DROP TABLE hl7_merge_tasks", "DROP TABLE hl7_outbox", "DROP TABLE hl7_inbox",  # 0015
                           "DELETE FROM _sqlite_migrations WHERE name IN ('0011_case_search', '0012_worklist', "
-                          "'0013_removed_users')",
+                          "'0013_removed_users', '0015_hl7_inbox_outbox')",
                           "PRAGMA user_version = 10"):
             conn.execute(statement)
     assert differences(conn, 10) == []
