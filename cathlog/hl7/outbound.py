@@ -110,7 +110,7 @@ def build(content: ReportContent, parties: ReportParties) -> str:
     structure = f"{code_}_{trigger}"
     msh = (f"MSH|^~\\&|{escape(parties.sending_application)}|{escape(parties.sending_facility)}|"
            f"{escape(parties.receiving_application)}|{escape(parties.receiving_facility)}|"
-           f"{hl7_time(content.created_at)}||{content.message_type}^{structure}|{content.control_id}|P|{VERSION}|||||||UNICODE UTF-8")
+           f"{hl7_time(content.created_at)}||{content.message_type}^{structure}|{content.control_id}|P|{VERSION}||||||UNICODE UTF-8")
     given = f"^{escape(content.given_name)}" if content.given_name else ""
     pid = (f"PID|1||{escape(content.mrn)}^^^^MR||{escape(content.family_name)}{given}||"
            f"{content.birth_date.replace('-', '')}|{_SEX.get(content.sex, 'U')}")

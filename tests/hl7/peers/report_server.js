@@ -1,7 +1,7 @@
 // A report receiver made with node-hl7-server (MIT): every message received is written, as received, to
 // OUT_DIR/NNN.hl7 and acknowledged AA by the library's own ACK builder. With MODE "hold-first" the first
 // message gets no acknowledgement at all (the connection stays open), as a receiver that dies after
-// reading would behave. Usage: node report_server.js PORT OUT_DIR [MODE]
+// reading would behave; with MODE "reject" every message is answered AE. Usage: node report_server.js PORT OUT_DIR [MODE]
 const fs = require('fs');
 const path = require('path');
 const { Server } = require('node-hl7-server');
@@ -20,7 +20,7 @@ const inbound = server.createInbound({ port }, async (req, res) => {
   if (mode === 'hold-first' && count === 1) {
     return;  // read, never acknowledged
   }
-  await res.sendResponse('AA');
+  await res.sendResponse(mode === 'reject' ? 'AE' : 'AA');
 });
 inbound.on('data.raw', (raw) => {
   fs.writeFileSync(path.join(outDir, `raw-${String(count + 1).padStart(3, '0')}.txt`), raw);
