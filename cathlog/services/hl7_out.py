@@ -156,15 +156,21 @@ class Hl7OutService(ServiceBase):
         settings = stored_values(self.store)
         results = []
         for row in hl7_store.due(self.store, self.now(), limit):
-            results.append(self._send_one(row, settings, transport))
+            result = self._send_one(row, settings, transport)
+            if result is not None:
+                results.append(result)
         return results
 
-    def _send_one(self, row: dict[str, Any], settings: dict[str, str], transport: Transport) -> SendResult:
+    def _send_one(self, row: dict[str, Any], settings: dict[str, str], transport: Transport) -> SendResult | None:
         message_id, control_id = int(row["message_id"]), str(row["control_id"])
         attempt = int(row["attempts"]) + 1
         now = self.now()
         retry_at = utc_iso(parse_utc_iso(now) + timedelta(seconds=backoff_s(attempt)))
-        with self.store.write():  # the attempt counts before a byte leaves
+        with self.store.write():  # the attempt counts before a byte leaves; it also claims the message
+            current = hl7_store.outbox_row(self.store, message_id)
+            if current is None or (current["state"], current["attempts"], current["next_attempt_at"]) != (
+                    row["state"], row["attempts"], row["next_attempt_at"]):
+                return None  # another sender (a second workstation) took it meanwhile
             hl7_store.set_state(self.store, message_id, attempts=attempt, last_attempt_at=now, next_attempt_at=retry_at)
         host, _, port = str(row["destination"]).rpartition(":")
 

@@ -22,6 +22,7 @@ from cathlog.ui.account import ChangePasswordDialog
 from cathlog.ui.admin import AuditDialog
 from cathlog.ui.export_dialog import ExportDialog
 from cathlog.ui.help_dialogs import AboutDialog, KeyboardReferenceDialog
+from cathlog.ui.hl7_dialog import Hl7Dialog
 from cathlog.ui.idle_lock import LockDialog
 from cathlog.ui.lab_settings import LabSettings
 from cathlog.ui.main_window import MainWindow
@@ -75,6 +76,7 @@ def _windows(services, admin, nurse, physician, tmp_path: Path) -> dict[str, QWi
         "AboutDialog": AboutDialog("cathlog.db"),
         "KeyboardReferenceDialog": KeyboardReferenceDialog(main),
         "WorklistWindow": WorklistWindow(services, physician),
+        "Hl7Dialog": Hl7Dialog(services, admin),
     }
 
 
