@@ -27,6 +27,7 @@ STRUCTURES = {"A01": "ADT_A01", "A04": "ADT_A01", "A08": "ADT_A01", "A28": "ADT_
               "A40": "ADT_A39"}
 UPDATES = ("A01", "A04", "A08", "A28", "A31")
 VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.7.1", "2.8")
+_NO_STRUCTURE_COMPONENT = ("2.3", "2.3.1")  # MSH-9 without its third component (message structure)
 _SEX = {"F": "female", "M": "male", "O": "other", "U": "unknown", "A": "other", "N": "other"}
 _DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
@@ -119,11 +120,14 @@ def validate(text: str, header: Header) -> None:
     if header.processing_id != "P":
         raise Rejected(f"processing id {header.processing_id!r} (MSH-11): only production (P) messages change "
                        "patients", "202")
-    structure = header.structure or STRUCTURES[header.trigger]
-    if structure != STRUCTURES[header.trigger] and header.version not in ("2.3", "2.3.1"):
-        raise Rejected(f"{header.message_type} with structure {structure}: expected {STRUCTURES[header.trigger]}",
-                       "201")
-    checked = text if header.structure else _with_structure(text, structure)
+    expected = structure_of(header.trigger, header.version)
+    structure = header.structure or expected
+    if structure != expected:
+        raise Rejected(f"{header.message_type} with structure {structure}: expected {expected}", "201")
+    if header.version in _NO_STRUCTURE_COMPONENT:  # MSH-9 has two components: name the structure's own trigger
+        checked = _with_type(text, ["ADT", structure.split("_")[1]])
+    else:
+        checked = text if header.structure else _with_type(text, ["ADT", header.trigger, structure])
     try:
         message = parse_message(checked, validation_level=VALIDATION_LEVEL.STRICT, find_groups=True)
         message.validate()
@@ -132,13 +136,19 @@ def validate(text: str, header: Header) -> None:
                        f"{_short(str(exc))}", "100") from None
 
 
-def _with_structure(text: str, structure: str) -> str:
+def structure_of(trigger: str, version: str) -> str:
+    """The message structure of an ADT trigger in an HL7 version (A28/A31 shared ADT_A01 before v2.4)."""
+    if trigger in ("A28", "A31") and version in _NO_STRUCTURE_COMPONENT:
+        return "ADT_A01"
+    return STRUCTURES[trigger]
+
+
+def _with_type(text: str, components: list[str]) -> str:
+    """``text`` with MSH-9 replaced (for validation only: what is stored is what came)."""
     seg = Segments(text)
     first, _, rest = text.partition("\r")
     fields = first.split(seg.field_sep)
-    parts = fields[8].split(seg.component_sep)  # fields[8] is MSH-9 (MSH-1 is the separator)
-    parts = (parts + ["", ""])[:2] + [structure]
-    fields[8] = seg.component_sep.join(parts)
+    fields[8] = seg.component_sep.join(components)  # fields[8] is MSH-9 (MSH-1 is the separator)
     return seg.field_sep.join(fields) + ("\r" + rest if rest else "")
 
 
@@ -204,14 +214,17 @@ def acknowledgement(header: Header, code: str, *, application: str, facility: st
     HL7 table 0357 code and the reason for AE/AR."""
     version = header.version if header.version in VERSIONS else "2.5.1"
     trigger = header.trigger or ""
+    ack_type = f"ACK^{escape(trigger)}" + ("" if version in _NO_STRUCTURE_COMPONENT else "^ACK")
     msh = (f"MSH|^~\\&|{escape(application)}|{escape(facility)}|{escape(header.sending_application)}|"
-           f"{escape(header.sending_facility)}|{now or now_hl7()}||ACK^{escape(trigger)}^ACK|"
+           f"{escape(header.sending_facility)}|{now or now_hl7()}||{ack_type}|"
            f"{control_id or new_control_id()}|P|{version}")
     segments = [msh, f"MSA|{code}|{escape(header.control_id)}"]
     if code != "AA" and error_code:
-        severity = "E"
-        segments.append(f"ERR|||{error_code}^{_ERROR_TEXT.get(error_code, 'Application error')}^HL70357|{severity}"
-                        f"||||{escape(_short(text, 250))}")
+        if version in ("2.3", "2.3.1", "2.4"):  # ERR-3..8 came with v2.5: the reason goes in MSA-3 (80 characters)
+            segments[1] += f"|{escape(_short(text, 80))}"
+        else:
+            segments.append(f"ERR|||{error_code}^{_ERROR_TEXT.get(error_code, 'Application error')}^HL70357|E"
+                            f"||||{escape(_short(text, 250))}")
     return "\r".join(segments) + "\r"
 
 
