@@ -62,7 +62,12 @@ class Hl7Interface:
         self._wake.set()
 
     def _send_loop(self) -> None:
-        services = Services.open(self.db_path, verify=False)
+        try:
+            services = Services.open(self.db_path, verify=False)
+        except Exception as exc:  # noqa: BLE001 - said in the log and in .error; the application goes on
+            self.error = f"the report sender cannot open the database: {exc}"
+            log.error("HL7 report sender not started: %s", exc)
+            return
         try:
             services.hl7_out.recover()
             while not self._stop.is_set():

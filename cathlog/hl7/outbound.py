@@ -64,6 +64,7 @@ class ReportContent:
     signed_at: str
     signature_meaning: str
     corrected: bool  # an earlier report of this case was sent: result status C, not F
+    authenticated: bool  # the signature named is in force (False after an addendum, until signed again)
     sequence: int  # 1 for the case's first report message, 2 for the next...
     values: tuple[tuple[str, float], ...]  # (field, value) of VALUES present
     pdf: bytes
@@ -79,8 +80,8 @@ def _obx(n: int, value_type: str, ident: Code, value: str, units: str, at: str) 
 
 def _segment(name: str, fields: dict[int, str]) -> str:
     """A segment from its fields by number (the others empty)."""
-    values = [fields.get(i, "") for i in range(1, max(fields) + 1)]
-    return "|".join([name, *values])
+    last = max(i for i, v in fields.items() if v)
+    return "|".join([name, *(fields.get(i, "") for i in range(1, last + 1))])
 
 
 def _number(x: float) -> str:
@@ -127,7 +128,8 @@ def build(content: ReportContent, parties: ReportParties) -> str:
         parent = f"{escape(content.procedure_id)}-{content.sequence - 1}^CATHLOG" if content.sequence > 1 else ""
         author = f"{escape(content.signer_username)}^{escape(content.signer_name)}"
         txa = _segment("TXA", {1: "1", 2: "PN", 3: "AP", 4: started, 6: signed, 9: author, 10: author, 12: document,
-                               13: parent, 17: "AU", 19: "AV", 22: f"{author}^^^^^^^^^^^^^^{signed}"})
+                               13: parent, 17: "AU" if content.authenticated else "DO", 19: "AV",
+                               22: f"{author}^^^^^^^^^^^^^^{signed}" if content.authenticated else ""})
         segments = [msh, f"EVN|T02|{signed}", pid, "PV1|1|U", txa, *observations(content)]
     text = "\r".join(segments) + "\r"
     validate(text, content.pdf)

@@ -92,8 +92,13 @@ class Hl7OutService(ServiceBase):
     def content(self, row: dict[str, Any], case: CaseFile, pdf: bytes) -> outbound.ReportContent:
         record = case.record
         patient = rec.get_patient(self.store, record.procedure.patient_id) or record.patient  # as it stands now
-        signed = [s for s in case.signatures]
-        signer = signed[-1] if signed else None
+        # The signature the message is for: the one made with the queued row (same transaction, same time) for
+        # a signing; the latest before it for an addendum (then superseded: the report awaits a new signature).
+        made_with = [sig for sig in case.signatures if sig.signed_at == row["queued_at"]]
+        before = [sig for sig in case.signatures if sig.signed_at <= row["queued_at"]]
+        candidates = made_with or before or list(case.signatures)
+        signer = candidates[-1] if candidates else None
+        authenticated = row["event"] == "sign" and bool(made_with)
         events = record.current_events()
         radiation = alerts.radiation_status(events)
         contrast = alerts.contrast_status(events, record.patient)
@@ -111,7 +116,8 @@ class Hl7OutService(ServiceBase):
             signer_username=signer.username if signer else row["queued_by"],
             signer_name=signer.display_name if signer else row["queued_by"],
             signed_at=signer.signed_at if signer else row["queued_at"],
-            signature_meaning=signer.meaning.value if signer else "", corrected=earlier > 0, sequence=earlier + 1,
+            signature_meaning=signer.meaning.value if signer else "", corrected=earlier > 0,
+            authenticated=authenticated, sequence=earlier + 1,
             values=values, pdf=pdf)
 
     def build_pending(self, render: Renderer) -> int:

@@ -192,3 +192,37 @@ def test_a_message_whose_content_cannot_be_applied_gets_ae_and_waits_in_the_inbo
     assert row["state"] == "failed" and "future" in row["error"]
     outcome = services.hl7_in.retry(admin, row["inbox_id"])  # still wrong: still failed, nothing applied
     assert outcome.state == "failed" and patient(services, admin, "555") is None
+
+
+def test_the_hl7_listen_command_serves_node_until_sigterm(tmp_path, clock, node_hl7):
+    """``python -m cathlog hl7-listen`` as an admin would run it: any free port, an A04 from node, SIGTERM."""
+    import os
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "cli.db"
+    services = Services.open(path, create=True, clock=clock, hasher=FAST_HASHER)
+    admin = services.auth.create_first_admin("admin", "Ada Admin", PASSWORD)
+    services.settings.set(admin, "hl7.allowed_senders", ALLOWED)
+    services.close()
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "CATHLOG_USER": "admin", "CATHLOG_PASSWORD": PASSWORD, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "cathlog", "hl7-listen", "--db", str(path), "--host", "127.0.0.1",
+                             "--port", "0", "--no-send"], env=env, cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()  # "HL7 listener on 127.0.0.1:PORT"
+        assert line.startswith("HL7 listener on 127.0.0.1:"), proc.stderr.read()[-500:]
+        port = int(line.split(":")[1].split()[0].rstrip(";"))
+        ack = node_send(node_hl7, port, adt("A04", "CLI1", pid(mrn="31337")), tmp_path)
+        assert msa(ack) == ("AA", "CLI1")
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err[-500:]
+    reopened = Services.open(path, clock=clock, hasher=FAST_HASHER)
+    try:
+        assert reopened.cases.find_patient(admin, "31337").family_name == "Doe"
+        assert [r.action for r in audit.rows(reopened.store)][-4:-2] == ["sign_in", "hl7_interface_start"]
+    finally:
+        reopened.close()

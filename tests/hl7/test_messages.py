@@ -78,7 +78,7 @@ def test_report_codes_are_the_fhir_export_s():
 CONTENT = outbound.ReportContent(
     "c1", "ORU^R01", "2026-12-03T10:00:00Z", "A|B^C", "O'Neil&Co", None, "1954-03-02", "male", "P1",
     codes.procedure_code("coronary", ["stenting"]), "2026-12-03T09:00:00Z", "doc", "Dr. D~Doc", "2026-12-03T10:00:00Z",
-    "approved", False, 1, (("fluoro_time_s", 0),), b"%PDF-1.7\n" + bytes(range(256)) * 400)
+    "approved", False, True, 1, (("fluoro_time_s", 0),), b"%PDF-1.7\n" + bytes(range(256)) * 400)
 PARTIES = outbound.ReportParties("CATHLOG", "CATHLAB", "EHR", "HOSPITAL")
 
 

@@ -174,6 +174,7 @@ def test_mdm_t02_when_the_lab_chooses_it_and_a_corrected_one_after_an_addendum(l
     one, two = segments(first), segments(second)
     assert one["MSH"][0][8] == "MDM^T02^MDM_T02" and one["TXA"][0][12] == f"{pid}-1^CATHLOG"
     assert two["TXA"][0][12] == f"{pid}-2^CATHLOG" and two["TXA"][0][13] == f"{pid}-1^CATHLOG"
+    assert one["TXA"][0][17] == "AU" and two["TXA"][0][17] == "DO"  # the addendum awaits a new signature
     assert [r["event"] for r in lab.outbox()] == ["addendum", "sign"]
 
 
