@@ -127,15 +127,16 @@ class Hl7InService(ServiceBase):
             return self._refused(header, text, peer, refusal, settings, now)
         entry = hl7_store.InboxEntry(now, peer, header.sending_application, header.sending_facility,
                                      header.message_type, header.control_id, text)
+        ack = self._ack(header, "AA", settings)
         try:
             with self.store.write():
                 inbox_id = hl7_store.add_inbox(self.store, entry, "applied", "AA", None, None)
                 state, patient_id = self._apply(adt, inbox_id, peer, now)
                 hl7_store.set_inbox_outcome(self.store, inbox_id, state, "AA", None, patient_id, now)
-                self._audit_receive(header, peer, inbox_id, text, state, "AA", None, now)
+                self._audit_receive(header, peer, inbox_id, text, state, ack, None, now)
         except CathlogError as exc:
             return self._refused(header, text, peer, inbound.NotApplied(_reason(exc), "207"), settings, now)
-        return Outcome(self._ack(header, "AA", settings), "AA", inbox_id, state)
+        return Outcome(ack, "AA", inbox_id, state)
 
     def _apply(self, adt: Adt, inbox_id: int, peer: str, now: str) -> tuple[str, str | None]:
         """Apply a validated ADT inside the caller's transaction: ('applied' | 'task', patient id)."""
@@ -178,17 +179,18 @@ class Hl7InService(ServiceBase):
                     header.message_type or "no type", header.control_id or "-", refusal.reason)
         entry = hl7_store.InboxEntry(now, peer, header.sending_application, header.sending_facility,
                                      header.message_type, header.control_id, text or "(empty)")
+        ack = self._ack(header, refusal.ack_code, settings, refusal.reason, refusal.error_code)
         with self.store.write():
             inbox_id = hl7_store.add_inbox(self.store, entry, state, refusal.ack_code, refusal.reason, None)
-            self._audit_receive(header, peer, inbox_id, text, state, refusal.ack_code, refusal.reason, now)
-        ack = self._ack(header, refusal.ack_code, settings, refusal.reason, refusal.error_code)
+            self._audit_receive(header, peer, inbox_id, text, state, ack, refusal.reason, now)
         return Outcome(ack, refusal.ack_code, inbox_id, state, refusal.reason)
 
-    def _audit_receive(self, header: Header, peer: str, inbox_id: int, text: str, state: str, ack_code: str,
+    def _audit_receive(self, header: Header, peer: str, inbox_id: int, text: str, state: str, ack: str,
                        error: str | None, now: str) -> None:
+        """The message in and the acknowledgement out, as text (an ADT carries no PDF)."""
         self.audit(interface_actor(header.sending_facility, peer), "hl7_receive", "hl7_inbox", str(inbox_id),
                    new={"message_type": header.message_type, "control_id": header.control_id, "peer": peer,
-                        "state": state, "ack": ack_code, "message": text[:20000]}, reason=error, at=now)
+                        "state": state, "message": text[:20000], "ack": ack}, reason=error, at=now)
 
     @staticmethod
     def _ack(header: Header, code: str, settings: dict[str, str], text: str = "", error_code: str | None = None) -> str:

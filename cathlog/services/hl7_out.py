@@ -201,11 +201,12 @@ class Hl7OutService(ServiceBase):
                 hl7_store.set_state(self.store, message_id, state="acknowledged", acknowledged_at=self.now(),
                                     ack_code=code, reason=None)
                 self.audit(self._system(), "hl7_acknowledged", "hl7_outbox", str(message_id),
-                           procedure_id=row["procedure_id"], new={"control_id": control_id, "ack": code}, at=self.now())
+                           procedure_id=row["procedure_id"], new={"control_id": control_id, "ack": code,
+                                                                  "ack_message": ack[:20000]}, at=self.now())
             return SendResult(message_id, control_id, "acknowledged")
         if code in ("AE", "AR", "CE", "CR"):
             why = f"the receiver answered {code}" + (f": {reason}" if reason else "")
-            self._fail(row, why, ack_code=code)
+            self._fail(row, why, ack_code=code, ack=ack)
             return SendResult(message_id, control_id, "failed", why)
         return self._no_ack(row, attempt, f"an acknowledgement without a known MSA-1 code ({code!r})", settings)
 
@@ -223,13 +224,14 @@ class Hl7OutService(ServiceBase):
                        new={"control_id": control_id, "attempt": attempt}, reason=why[:500], at=self.now())
         return SendResult(message_id, control_id, "queued", why)
 
-    def _fail(self, row: dict[str, Any], reason: str, ack_code: str | None = None) -> None:
+    def _fail(self, row: dict[str, Any], reason: str, ack_code: str | None = None, ack: str | None = None) -> None:
         log.warning("HL7 report %s failed: %s", row["control_id"], reason)
         with self.store.write():
             hl7_store.set_state(self.store, int(row["message_id"]), state="failed", reason=reason[:500],
                                 ack_code=ack_code)
             self.audit(self._system(), "hl7_send_failed", "hl7_outbox", str(row["message_id"]),
-                       procedure_id=row["procedure_id"], new={"control_id": row["control_id"], "ack": ack_code},
+                       procedure_id=row["procedure_id"],
+                       new={"control_id": row["control_id"], "ack": ack_code, "ack_message": (ack or "")[:20000] or None},
                        reason=reason[:500], at=self.now())
 
     # --- the admin's outbox ---------------------------------------------------------------------------
