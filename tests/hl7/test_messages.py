@@ -102,3 +102,8 @@ def test_a_report_that_would_not_validate_is_never_built():
 
 def test_back_off_doubles_up_to_ten_minutes():
     assert [backoff_s(n) for n in (1, 2, 3, 4, 8, 20)] == [5, 10, 20, 40, 600, 600]
+
+
+def test_site_segments_and_optional_segments_are_taken():
+    found = inbound.read_adt(adt("A08", "X5", pid(), extra=("PV1|1|I", "AL1|1||^Penicillin", "ZPD|1|site data")))
+    assert found.patient.mrn == "12345"

@@ -78,3 +78,19 @@ def test_a_built_message_never_changes_and_a_decided_task_stays_decided(services
     with pytest.raises(sqlite3.DatabaseError):
         conn.execute("DELETE FROM hl7_outbox")
     conn.execute("UPDATE hl7_outbox SET state = 'sent'")  # delivery columns do change
+
+
+def test_a_message_that_fails_half_way_leaves_no_trace_in_the_record(services, admin, nurse):
+    """The inbox row, the patient version and the audit rows are one transaction: a refusal by the patient rules
+    after the inbox row was written rolls all of it back, and only the refused message is kept."""
+    from tests.helpers import open_case
+
+    services.settings.set(admin, "hl7.allowed_senders", "GENHOSP")
+    open_case(services, nurse, mrn="12345")
+    versions = services.store.db.conn.execute("SELECT count(*) FROM patient_versions").fetchone()[0]
+    outcome = services.hl7_in.receive(adt("A08", "Z6", pid(born="20991231")), "127.0.0.1")
+    assert (outcome.ack_code, outcome.state) == ("AE", "failed") and "future" in outcome.error
+    assert services.store.db.conn.execute("SELECT count(*) FROM patient_versions").fetchone()[0] == versions
+    rows = services.store.db.conn.execute("SELECT state FROM hl7_inbox").fetchall()
+    assert rows == [("failed",)]
+    assert services.cases.find_patient(nurse, "12345").birth_date == "1954-03-02"
