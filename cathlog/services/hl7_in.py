@@ -132,7 +132,7 @@ class Hl7InService(ServiceBase):
             with self.store.write():
                 inbox_id = hl7_store.add_inbox(self.store, entry, "applied", "AA", None, None)
                 state, patient_id = self._apply(adt, inbox_id, peer, now)
-                hl7_store.set_inbox_outcome(self.store, inbox_id, state, "AA", None, patient_id, now)
+                hl7_store.set_inbox_outcome(self.store, inbox_id, state, "AA", None, patient_id, now, new_attempt=False)
                 self._audit_receive(header, peer, inbox_id, text, state, ack, None, now)
         except CathlogError as exc:
             return self._refused(header, text, peer, inbound.NotApplied(_reason(exc), "207"), settings, now)

@@ -150,11 +150,12 @@ def add_inbox(store: Store, entry: InboxEntry, state: str, ack_code: str, error:
 
 
 def set_inbox_outcome(store: Store, inbox_id: int, state: str, ack_code: str, error: str | None,
-                      patient_id: str | None, at: str) -> None:
+                      patient_id: str | None, at: str, *, new_attempt: bool = True) -> None:
+    """What became of a message; ``new_attempt`` False: the outcome of the attempt that stored it."""
     _in_write(store)
     store.db.conn.execute("UPDATE hl7_inbox SET state = ?, ack_code = ?, error = ?, patient_id = ?, "
-                          "attempts = attempts + 1, last_attempt_at = ? WHERE inbox_id = ?",
-                          [state, ack_code, error, patient_id, at, inbox_id])
+                          "attempts = attempts + ?, last_attempt_at = ? WHERE inbox_id = ?",
+                          [state, ack_code, error, patient_id, 1 if new_attempt else 0, at, inbox_id])
 
 
 @translated

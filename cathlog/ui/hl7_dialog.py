@@ -147,7 +147,8 @@ class Hl7Dialog(AdminDialog):
                 field = QLineEdit(values.get(spec.key, spec.default))
             field.setAccessibleName(spec.key)
             field.setToolTip(f"{spec.key}: {spec.allowed}")
-            form.addRow(spec.label.removeprefix("HL7: "), field)
+            label = spec.label.removeprefix("HL7: ")
+            form.addRow(label[:1].upper() + label[1:], field)
             self.setting_fields[spec.key] = field
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)

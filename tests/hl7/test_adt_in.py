@@ -98,7 +98,7 @@ def test_a08_from_node_updates_the_patient_and_is_acknowledged_aa(lab, node_hl7,
     actions = [(r.action, r.username) for r in audit.rows(services.store)][-2:]
     assert actions == [("update_patient", "hl7:GENHOSP"), ("hl7_receive", "hl7:GENHOSP")]
     (inbox,) = services.hl7_in.inbox(admin)
-    assert (inbox["state"], inbox["ack_code"], inbox["control_id"]) == ("applied", "AA", "MSG0001")
+    assert (inbox["state"], inbox["ack_code"], inbox["control_id"], inbox["attempts"]) == ("applied", "AA", "MSG0001", 1)
     # The same message again (a sender that missed our ACK): acknowledged, not applied twice.
     again = node_send(node_hl7, interface.port, adt("A08", "MSG0001", pid(name="Doe-Smith^Janet")), tmp_path)
     assert msa(again) == ("AA", "MSG0001") and patient(services, admin).version == 2
@@ -179,6 +179,7 @@ def test_a_sender_not_allowed_is_refused_kept_and_applied_on_retry_once_allowed(
     p = patient(services, admin)
     assert p.family_name == "Other" and p.version == 2
     assert services.hl7_in.inbox(admin, problems_only=True) == []
+    assert services.hl7_in.inbox(admin)[0]["attempts"] == 2  # received once, retried once
     assert list(audit.rows(services.store))[-1].action == "hl7_retry"
 
 
