@@ -169,6 +169,10 @@ class Hl7OutService(ServiceBase):
 
     def _send_one(self, row: dict[str, Any], settings: dict[str, str], transport: Transport) -> SendResult | None:
         message_id, control_id = int(row["message_id"]), str(row["control_id"])
+        if not settings["hl7.out_host"]:
+            return None  # the receiver was unset: the message waits, queued, until one is set again
+        # The receiver set now (it may have moved since the message was queued), kept with each try.
+        destination = f"{settings['hl7.out_host']}:{settings['hl7.out_port']}"
         attempt = int(row["attempts"]) + 1
         now = self.now()
         retry_at = utc_iso(parse_utc_iso(now) + timedelta(seconds=backoff_s(attempt)))
@@ -177,14 +181,15 @@ class Hl7OutService(ServiceBase):
             if current is None or (current["state"], current["attempts"], current["next_attempt_at"]) != (
                     row["state"], row["attempts"], row["next_attempt_at"]):
                 return None  # another sender (a second workstation) took it meanwhile
-            hl7_store.set_state(self.store, message_id, attempts=attempt, last_attempt_at=now, next_attempt_at=retry_at)
-        host, _, port = str(row["destination"]).rpartition(":")
+            hl7_store.set_state(self.store, message_id, attempts=attempt, last_attempt_at=now, next_attempt_at=retry_at,
+                                destination=destination)
+        host, port = settings["hl7.out_host"], settings["hl7.out_port"]
 
         def written() -> None:
             with self.store.write():
                 hl7_store.set_state(self.store, message_id, state="sent")
                 self.audit(self._system(), "hl7_send", "hl7_outbox", str(message_id), procedure_id=row["procedure_id"],
-                           new={"control_id": control_id, "attempt": attempt, "destination": row["destination"]},
+                           new={"control_id": control_id, "attempt": attempt, "destination": destination},
                            at=now)
 
         try:

@@ -231,8 +231,9 @@ def set_message(store: Store, message_id: int, message: str, pdf_sha256: str) ->
 
 
 def set_state(store: Store, message_id: int, **changes: Any) -> None:
-    """Change the delivery columns of one outbox row (state, attempts, times, ack, reason)."""
-    allowed = {"state", "attempts", "next_attempt_at", "last_attempt_at", "acknowledged_at", "ack_code", "reason"}
+    """Change the delivery columns of one outbox row (state, attempts, times, ack, reason, destination)."""
+    allowed = {"state", "attempts", "next_attempt_at", "last_attempt_at", "acknowledged_at", "ack_code", "reason",
+               "destination"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"not delivery columns: {sorted(unknown)}")

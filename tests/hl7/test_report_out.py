@@ -212,6 +212,22 @@ def test_receiver_down_stays_queued_with_back_off_then_goes_once_it_is_up(lab, s
     assert len(up.received()) == 1
 
 
+def test_a_queued_report_goes_to_the_receiver_set_when_it_is_sent(lab, server, clock):
+    """The hospital moved its interface engine: messages still queued follow the settings."""
+    lab.configure(free_port())
+    lab.signed_case()
+    lab.services.hl7_out.build_pending(summary)
+    assert lab.services.hl7_out.send_due()[0].state == "queued"
+    moved = server()
+    lab.services.settings.set(lab.admin, "hl7.out_port", str(moved.port))
+    clock.advance(seconds=5)
+    assert lab.services.hl7_out.send_due()[0].state == "acknowledged" and len(moved.received()) == 1
+    assert lab.outbox()[0]["destination"] == f"127.0.0.1:{moved.port}"
+    lab.services.settings.set(lab.admin, "hl7.out_host", "")  # the lab stops sending reports: none is queued
+    lab.signed_case(mrn="555")
+    assert len(lab.outbox()) == 1
+
+
 def test_an_ae_marks_the_message_failed_with_the_reason_and_resend_sends_the_same_control_id(lab, server, clock):
     refusing = server("reject", "refused")
     lab.configure(refusing.port)
