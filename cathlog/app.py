@@ -120,11 +120,38 @@ def run_gui(argv: Sequence[str]) -> int:
                         idle_watch=IdleWatch(lab.idle_lock_s), lab=lab)
     window.show()
     window.housekeeping.start_background_check()
+    interface = _start_hl7(ready, path, window)
     code = app.exec()
+    if interface is not None:
+        interface.stop()
     window.housekeeping.end_session()  # the session's temporary folder (printed PDFs) goes
     window.housekeeping.backup_now("on close")
     ready.close()
     return code
+
+
+def _start_hl7(services, path: Path, window):
+    """The HL7 interface where the lab's settings ask for it: the ADT listener when ``hl7.listen`` is on,
+    the report sender when a receiver is set. A port that cannot be bound is said in the status bar and
+    the log; cathlog itself goes on."""
+    import logging
+
+    from cathlog.exchange.hl7_runner import Hl7Interface
+    from cathlog.reports.make import render
+
+    settings = services.hl7_in.interface_settings()
+    listen, send = settings["hl7.listen"] == "on", bool(settings["hl7.out_host"])
+    if not (listen or send):
+        return None
+    try:
+        interface = Hl7Interface(path, lambda case: render(case, "summary"), listen=listen, send=send).start()
+    except OSError as exc:
+        logging.getLogger(__name__).warning("HL7 interface not started: %s", exc)
+        window.statusBar().showMessage(f"HL7 interface not started: {exc}")
+        return None
+    window.statusBar().showMessage("HL7 interface: " + ", ".join(
+        part for part, on in ((f"ADT listener on port {interface.port}", listen), ("report sender", send)) if on))
+    return interface
 
 
 def _open_or_offer_restore(path: Path):

@@ -47,6 +47,7 @@ from cathlog.ui.idle_lock import LockDialog  # noqa: E402
 from cathlog.ui.lab_settings import LabSettings  # noqa: E402
 from cathlog.ui.restore_dialog import CHECKING, RestoreDialog  # noqa: E402
 from cathlog.ui.settings_dialog import SettingsDialog  # noqa: E402
+from cathlog.ui.hl7_dialog import Hl7Dialog  # noqa: E402
 from cathlog.ui.users_dialog import UsersDialog  # noqa: E402
 from cathlog.ui.sign_in import FirstRunDialog, SignInDialog  # noqa: E402
 from cathlog.ui.main_window import MainWindow  # noqa: E402
@@ -360,6 +361,7 @@ def _admin_screens(shots: Shooter, services: Services, admin, folder: Path, sett
     for name, make in (("export", lambda: ExportDialog(services, admin, window)),
                        ("audit", lambda: AuditDialog(services, admin, window)),
                        ("settings", lambda: SettingsDialog(services, admin, settings, LabSettings(), window)),
+                       ("hl7", lambda: Hl7Dialog(services, admin, window)),
                        ("about", lambda: AboutDialog("~/.local/share/cathlog/cathlog.db", window))):
         dialog = make()
         shots.grab(dialog, name, theme)

@@ -24,6 +24,7 @@ from cathlog.cli.admin import (cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_i
 from cathlog.cli.common import EXIT_FAIL, CliError
 from cathlog.cli.dose import add_parsers as add_dose_parsers
 from cathlog.cli.mwl import add_parser as add_worklist_parser
+from cathlog.cli.hl7 import cmd_hl7_listen, cmd_hl7_send
 from cathlog.cli.records import cmd_cases, cmd_export, cmd_import, cmd_reminders, cmd_reopen, cmd_report
 from cathlog.cli.settings import cmd_settings
 from cathlog.domain.enums import Role
@@ -129,6 +130,20 @@ def build_parser() -> argparse.ArgumentParser:
             signs_in=False)
     p.add_argument("--rebuild-search", action="store_true",
                    help="first rebuild the case search index from the records (derived data)")
+
+    p = add("hl7-listen", cmd_hl7_listen, "run the HL7 ADT listener (and the report sender) until stopped; an admin")
+    p.add_argument("--host", metavar="ADDRESS", help="bind this address (default: Settings hl7.listen_host)")
+    p.add_argument("--port", type=_bounded(0, 65535), metavar="N",
+                   help="listen on this port, 0 for any free one (default: Settings hl7.listen_port)")
+    p.add_argument("--no-send", action="store_true", help="do not run the report sender")
+    p.add_argument("--stop-after", type=_bounded(1, 10_000_000), metavar="S",
+                   help="stop after S seconds (default: run until Ctrl+C or SIGTERM)")
+
+    p = add("hl7-send", cmd_hl7_send, "run the HL7 report sender (the outbox) until stopped; an admin")
+    p.add_argument("--once", action="store_true", help="one pass: build and send what is due, print each state")
+    p.add_argument("--poll", type=_bounded(1, 3600), default=2, metavar="S", help="seconds between passes (default 2)")
+    p.add_argument("--stop-after", type=_bounded(1, 10_000_000), metavar="S",
+                   help="stop after S seconds (default: run until Ctrl+C or SIGTERM)")
 
     p = add("recover-admin", cmd_recover_admin,
             "when no admin can sign in: make NAME an active admin with a new password (needs write access to "

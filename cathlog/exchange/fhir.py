@@ -33,11 +33,12 @@ from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
 from fhir.resources.R4B.procedure import Procedure
 
-from cathlog.domain.enums import (AccessSite, Category, ComplicationKind, DeviceType, Drug, EventKind,
+from cathlog.domain.enums import (AccessSite, ComplicationKind, DeviceType, Drug, EventKind,
                                   PlannedProcedure, ProcedureStatus, Route, Side)
 from cathlog.domain.records import EventVersion, ProcedureRecord
 from cathlog.exchange.fhir_codes import concept
 from cathlog.fileio import atomic_write
+from cathlog.hl7.codes import is_pci
 
 _NS = uuid.UUID("6f1d3c2a-4b7e-4f0e-9a51-2c8d7e3b9a10")
 MRN_SYSTEM = "urn:cathlog:local:mrn"  # used only when no identity is given (see services.exchange.FHIR_DEFAULTS)
@@ -66,12 +67,6 @@ def _ref(resource_id: str, display: str | None = None) -> dict[str, str]:
 
 DEFAULT_IDENTITY = {"fhir.mrn_system": MRN_SYSTEM, "fhir.organization_name": "Cath lab (local, not configured)",
                     "fhir.organization_system": "urn:cathlog:local:organization", "fhir.organization_id": "cathlog-lab"}
-# A planned procedure that makes a coronary case a PCI (SNOMED CT 415070008, fhir_codes "procedure").
-_PCI = {PlannedProcedure.BALLOON_ANGIOPLASTY, PlannedProcedure.DRUG_COATED_BALLOON, PlannedProcedure.STENTING,
-        PlannedProcedure.ROTATIONAL_ATHERECTOMY, PlannedProcedure.ORBITAL_ATHERECTOMY,
-        PlannedProcedure.DIRECTIONAL_ATHERECTOMY, PlannedProcedure.CTO_PCI, PlannedProcedure.THROMBECTOMY}
-
-
 def organization(identity: dict[str, str]) -> tuple[str, Any]:
     oid = _uuid("organization", identity["fhir.organization_system"], identity["fhir.organization_id"])
     return oid, Organization.model_validate({
@@ -86,7 +81,7 @@ def _status(ev: EventVersion, ok: str) -> str:
 def _procedure_code(record: ProcedureRecord) -> dict[str, Any]:
     proc = record.procedure
     text = ", ".join(PlannedProcedure(x).label for x in proc.planned)
-    pci = proc.category == Category.CORONARY and any(PlannedProcedure(x) in _PCI for x in proc.planned)
+    pci = is_pci(proc.category, proc.planned)  # the same set as the HL7 report (cathlog.hl7.codes)
     return concept("procedure", "coronary_pci" if pci else None, text)
 
 

@@ -25,6 +25,8 @@ from cathlog.services.dose import DoseService
 from cathlog.services.dose_listener import DoseListenerService
 from cathlog.services.exchange import ExchangeService
 from cathlog.services.followup import FollowupService
+from cathlog.services.hl7_in import Hl7InService
+from cathlog.services.hl7_out import Hl7OutService
 from cathlog.services.implants import ImplantService
 from cathlog.services.mwl import ModalityWorklistService
 from cathlog.services.review import ReviewService
@@ -45,10 +47,12 @@ class Services:
         self.admin = AdminService(store, clock, verify_signatures=self.review.verify_signatures)
         self.demo = DemoService(store, clock, auth=self.auth, cases=self.cases)
         self.access = AccessService(store, clock)  # who viewed which record; what patient data left
-        self.settings = SettingsService(store, clock)  # the lab's name, phone and FHIR identity
+        self.settings = SettingsService(store, clock)  # the lab's name, phone, FHIR identity, interfaces
         self.dose = DoseService(store, clock, cases=self.cases)  # DICOM radiation dose reports and their inbox
         self.dose_listener = DoseListenerService(store, dose=self.dose)  # the DICOM Storage SCP for them
         self.mwl = ModalityWorklistService(store, clock)  # the hospital's DICOM Modality Worklist
+        self.hl7_in = Hl7InService(store, clock, self.cases)  # ADT in: inbox, merge tasks
+        self.hl7_out = Hl7OutService(store, clock, self.review.read_case_file)  # reports out: the outbox
         # Start-up: the trail against its checkpoint outside the database (a cut-off tail).
         self.tamper_warnings: list[str] = checkpoint.startup_problems(store)
         for warning in self.tamper_warnings:

@@ -38,6 +38,7 @@ from cathlog.rules.validation import EventContext, validate_event
 from cathlog.services.auth import AuthService
 from cathlog.services.base import Clock, ServiceBase, new_id, system_clock
 from cathlog.services.cases import CaseService, _reason
+from cathlog.services.hl7_out import queue_report
 from cathlog.services.implants import implants_of
 from cathlog.store import followup as fstore
 from cathlog.store import records as rec
@@ -236,6 +237,7 @@ class ReviewService(ServiceBase):
                                                              changed_by=actor.username), reason=f"signed: {meaning}")
             self.audit(actor, "sign", "procedure", procedure_id, procedure_id=procedure_id,
                        new={"meaning": meaning.value, "content_hash": digest}, at=now)
+            queue_report(self, actor, procedure_id, "sign", now)  # the report out, with the signature or not at all
         return Signature(signature_id, actor.username, actor.display_name, meaning, now, digest, False, True)
 
     def signatures(self, actor: Actor, procedure_id: str) -> list[Signature]:
@@ -253,8 +255,14 @@ class ReviewService(ServiceBase):
         """The record, its review, reminders and signatures, read in one snapshot
         (a signature's validity is judged against exactly the record returned)."""
         self.require(actor, Action.VIEW_RECORDS)
+        return self.read_case_file(procedure_id)
+
+    def read_case_file(self, procedure_id: str) -> CaseFile:
+        """``case_file`` without a role check: for the HL7 report sender (``services.hl7_out``), no person."""
         with self.store.read():
-            record = self.cases.get_record(actor, procedure_id)
+            record = rec.read_case(self.store, procedure_id, history=True)
+            if record is None:
+                raise NotFound(f"there is no case {procedure_id}")
             current = fstore.current_review(self.store, procedure_id)
             review = current[1] if current else None
             reminders = fstore.reminders_of(self.store, procedure_id)
@@ -295,5 +303,6 @@ class ReviewService(ServiceBase):
                                          reason="addendum: signature superseded, new signature needed")
             self.audit(actor, "addendum", "procedure", procedure_id, procedure_id=procedure_id,
                        new={"text": text.strip()}, reason=reason, at=now)
+            queue_report(self, actor, procedure_id, "addendum", now)  # a corrected report, in the same transaction
         return ev
 

@@ -86,6 +86,59 @@ class SettingSpec:
     check: Callable[[str], bool]
 
 
+_HL7_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,19}")
+
+
+def _int_between(low: int, high: int) -> Callable[[str], bool]:
+    return lambda v: v.isascii() and v.isdigit() and low <= int(v) <= high
+
+
+def _choice(*choices: str) -> Callable[[str], bool]:
+    return lambda v: v in choices
+
+
+def _senders(value: str) -> bool:
+    """Comma-separated sending facilities (MSH-4) or IP addresses; "*" alone = any sender."""
+    items = [v.strip() for v in value.split(",")]
+    return value == "*" or (0 < len(items) <= 50 and all(_HL7_NAME.fullmatch(v) or _host(v) for v in items))
+
+
+HL7_NAME_ALLOWED = "1 to 20 characters: letters, digits, space, '_', '.', '-' (no HL7 delimiters)"
+HL7_SETTINGS: tuple[SettingSpec, ...] = (
+    # ADT in (issue 16): the listener, off until an admin turns it on.
+    SettingSpec("hl7.listen", "HL7: start the ADT listener with the application (on/off)", "off", "on or off",
+                _choice("on", "off")),
+    SettingSpec("hl7.listen_host", "HL7: the address the ADT listener binds", "127.0.0.1",
+                "a host name or an IP address", _host),
+    SettingSpec("hl7.listen_port", "HL7: the ADT listener's TCP port", "2575", "a port from 1 to 65535",
+                _int_between(1, 65535)),
+    SettingSpec("hl7.allowed_senders", "HL7: who may send ADT (sending facilities MSH-4 or IP addresses, "
+                "comma-separated; * for any)", "", "comma-separated facility names or IP addresses, * for any, or empty for none",
+                lambda v: v == "" or _senders(v)),
+    SettingSpec("hl7.application", "HL7: cathlog's application name (MSH-3 out, MSH-5 in)", "CATHLOG",
+                HL7_NAME_ALLOWED, lambda v: bool(_HL7_NAME.fullmatch(v))),
+    SettingSpec("hl7.facility", "HL7: the lab's facility name (MSH-4 out, MSH-6 in)", "CATHLAB",
+                HL7_NAME_ALLOWED, lambda v: bool(_HL7_NAME.fullmatch(v))),
+    # Report out: nothing is queued until the destination is set.
+    SettingSpec("hl7.out_host", "HL7: the report receiver's address (empty: reports are not sent)", "",
+                "a host name or an IP address, or empty", lambda v: v == "" or _host(v)),
+    SettingSpec("hl7.out_port", "HL7: the report receiver's TCP port", "2575", "a port from 1 to 65535",
+                _int_between(1, 65535)),
+    SettingSpec("hl7.out_application", "HL7: the receiving application (MSH-5 of reports)", "EHR",
+                HL7_NAME_ALLOWED, lambda v: bool(_HL7_NAME.fullmatch(v))),
+    SettingSpec("hl7.out_facility", "HL7: the receiving facility (MSH-6 of reports)", "HOSPITAL",
+                HL7_NAME_ALLOWED, lambda v: bool(_HL7_NAME.fullmatch(v))),
+    SettingSpec("hl7.report_message", "HL7: the report message (ORU^R01 or MDM^T02)", "ORU^R01",
+                "ORU^R01 or MDM^T02", _choice("ORU^R01", "MDM^T02")),
+    SettingSpec("hl7.send_on", "HL7: which events send the report (sign,addendum | sign | none)", "sign,addendum",
+                "sign,addendum, sign or none", _choice("sign,addendum", "sign", "none")),
+    SettingSpec("hl7.ack_timeout_s", "HL7: seconds to wait for the receiver's acknowledgement", "30",
+                "a whole number of seconds from 1 to 300", _int_between(1, 300)),
+    SettingSpec("hl7.max_attempts", "HL7: attempts before a report is marked failed", "20",
+                "a whole number from 1 to 1000", _int_between(1, 1000)),
+)
+
+
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("lab_name", "the lab's name on the patient sheet", "",
                 "1 to 100 characters (no control characters)", _text(1, 100)),
@@ -122,6 +175,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("mwl.calling_ae", "worklist: the AE title cathlog calls with (the provider may need to know it)",
                 "CATHLOG", AE_TITLE_ALLOWED, _ae_title),
 )
+SETTINGS += HL7_SETTINGS
 SPECS = {s.key: s for s in SETTINGS}
 FHIR_DEFAULTS = {s.key: s.default for s in SETTINGS if s.key.startswith("fhir.")}
 
@@ -143,7 +197,8 @@ def checked(key: str, value: str) -> str:
 def stored_values(store: Store) -> dict[str, str]:
     """Every lab setting: its stored value, else its default (the one way settings are read)."""
     found = {**settings_store.read_values(store, "lab_"), **settings_store.read_values(store, "fhir."),
-             **settings_store.read_values(store, "dose."), **settings_store.read_values(store, "mwl.")}
+             **settings_store.read_values(store, "dose."), **settings_store.read_values(store, "mwl."),
+             **settings_store.read_values(store, "hl7.")}
     return {s.key: found.get(s.key) or s.default for s in SETTINGS}
 
 

@@ -30,7 +30,7 @@ from cathlog.store import event_checks, search
 from cathlog.store.timestamps import TIMESTAMP_COLUMNS, real_timestamp_sql, trigger_sql
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 14  # PRAGMA user_version after the last migration below (the number of migrations).
+SCHEMA_VERSION = 15  # PRAGMA user_version after the last migration below (the number of migrations).
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events", "seals",
                       "dose_reports", "dose_report_states", "dose_report_files")
@@ -549,3 +549,14 @@ def dicom_identifiers_and_dose_inbox(db: Database) -> None:
     from cathlog.store import dose_inbox  # here: dose_inbox uses this module's helpers
 
     dose_inbox.migrate_0014(db)
+
+
+@migrations(name="0015_hl7_inbox_outbox")
+def hl7_inbox_outbox(db: Database) -> None:
+    """The HL7 v2 interface (issue 16): every message received (``hl7_inbox``), the admin's merge tasks
+    (ADT^A40 never merges by itself: ``hl7_merge_tasks``) and the durable outbox of signed reports
+    (``hl7_outbox``). Operational tables whose state changes are audited by the services; rows are never
+    deleted and a message's text never changes (``store/hl7.py``)."""
+    from cathlog.store import hl7  # here, not at the top: store.hl7 imports the store, which imports this
+
+    hl7.create(db.conn)

@@ -30,6 +30,7 @@ from cathlog.ui.case_list import CaseListPage
 from cathlog.ui.dose_status import DoseStatus
 from cathlog.ui.housekeeping import Housekeeping
 from cathlog.ui.help_dialogs import AboutDialog, KeyboardReferenceDialog
+from cathlog.ui.hl7_dialog import Hl7Dialog
 from cathlog.ui.idle_lock import IdleWatch, LockDialog
 from cathlog.ui.lab_settings import LabSettings, save_theme
 from cathlog.ui.live_log import LiveLogPage
@@ -169,6 +170,8 @@ class MainWindow(QMainWindow):
             ("&Export records…", lambda: ExportDialog(self.services, self.actor, self).exec(), Action.EXPORT),
             ("&Back up now…", lambda: self.housekeeping.backup_as(self.actor), Action.BACKUP),
             ("&Restore from a backup…", lambda: self.housekeeping.restore_from(self.actor), Action.RESTORE),
+            ("&HL7 interface (inbox, outbox, merge tasks)…",
+             lambda: Hl7Dialog(self.services, self.actor, self).exec(), Action.MANAGE_SETTINGS),
         ]
         allowed = [(text, slot) for text, slot, needed in admin_actions if may(needed)]
         if allowed:

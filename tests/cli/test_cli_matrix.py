@@ -21,7 +21,7 @@ ROLES = {"admin": "admin", "nurse": "nina", "physician": "doc"}
 NEW_PASSWORD = "a new long password"
 # Optional arguments worth giving when a command has them (kept small and fast).
 EXTRAS = {"procedures": "2", "limit": "20", "role": "physician", "reason": "matrix test", "seed": "1",
-          "port": "0", "host": "127.0.0.1"}  # dicom-listen: any free port, this computer only
+          "stop_after": "1", "port": "0", "host": "127.0.0.1"}  # dicom-listen, the HL7 interface: a free local port; stop
 # (command, sub-command or first choice, role) that must succeed, so the test cannot pass by failing everything.
 MUST_SUCCEED = {("users", "reset-password", "admin"), ("users", "list", "admin"), ("users", "add", "admin"),
                 ("cases", None, "nurse"), ("cases", None, "physician"), ("backup", None, "admin"),

@@ -34,6 +34,21 @@ CREATE INDEX event_versions_id ON event_versions (event_id, version);
 -- index event_versions_procedure
 CREATE INDEX event_versions_procedure ON event_versions (procedure_id, occurred_at);
 
+-- index hl7_inbox_control
+CREATE INDEX hl7_inbox_control ON hl7_inbox (sending_facility, control_id);
+
+-- index hl7_inbox_state
+CREATE INDEX hl7_inbox_state ON hl7_inbox (state, inbox_id);
+
+-- index hl7_merge_tasks_state
+CREATE INDEX hl7_merge_tasks_state ON hl7_merge_tasks (state, task_id);
+
+-- index hl7_outbox_due
+CREATE INDEX hl7_outbox_due ON hl7_outbox (state, next_attempt_at);
+
+-- index hl7_outbox_procedure
+CREATE INDEX hl7_outbox_procedure ON hl7_outbox (procedure_id, message_id);
+
 -- index idx__sqlite_migrations_migration_set_name
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
@@ -242,6 +257,62 @@ CREATE TABLE "event_versions" (
     OR (kind = 'lesion' AND coalesce(json_type(data, '$.vessel') = 'text' AND json_extract(data, '$.vessel') IN ('lm', 'lad', 'diagonal', 'lcx', 'om', 'rca', 'pda', 'svg', 'aorta', 'cia', 'eia', 'common_femoral', 'sfa', 'popliteal', 'anterior_tibial', 'posterior_tibial', 'peroneal', 'tibioperoneal_trunk', 'dorsalis_pedis', 'plantar', 'ivc', 'civ', 'eiv', 'common_femoral_vein', 'femoral_vein', 'popliteal_vein', 'other'), 0) AND (json_type(data, '$.segment') IS NULL OR coalesce(json_type(data, '$.segment') = 'text' AND length(json_extract(data, '$.segment')) BETWEEN 1 AND 60, 0)) AND (json_type(data, '$.stenosis_pre_pct') IS NULL OR coalesce(json_type(data, '$.stenosis_pre_pct') = 'integer' AND json_extract(data, '$.stenosis_pre_pct') BETWEEN 0 AND 100, 0)) AND (json_type(data, '$.stenosis_post_pct') IS NULL OR coalesce(json_type(data, '$.stenosis_post_pct') = 'integer' AND json_extract(data, '$.stenosis_post_pct') BETWEEN 0 AND 100, 0)) AND coalesce(json_type(data, '$.is_cto') IN ('true', 'false'), 1) AND (json_type(data, '$.cto_duration_months') IS NULL OR coalesce(json_type(data, '$.cto_duration_months') IN ('integer', 'real') AND json_extract(data, '$.cto_duration_months') BETWEEN 0 AND 600, 0)) AND (json_type(data, '$.calcification') IS NULL OR coalesce(json_type(data, '$.calcification') = 'text' AND json_extract(data, '$.calcification') IN ('none', 'mild', 'moderate', 'severe'), 0)) AND (json_type(data, '$.timi_pre') IS NULL OR coalesce(json_type(data, '$.timi_pre') = 'integer' AND json_extract(data, '$.timi_pre') BETWEEN 0 AND 3, 0)) AND (json_type(data, '$.timi_post') IS NULL OR coalesce(json_type(data, '$.timi_post') = 'integer' AND json_extract(data, '$.timi_post') BETWEEN 0 AND 3, 0)) AND (json_type(data, '$.length_mm') IS NULL OR coalesce(json_type(data, '$.length_mm') IN ('integer', 'real') AND json_extract(data, '$.length_mm') BETWEEN 1 AND 500, 0)) AND (json_type(data, '$.reference_diameter_mm') IS NULL OR coalesce(json_type(data, '$.reference_diameter_mm') IN ('integer', 'real') AND json_extract(data, '$.reference_diameter_mm') BETWEEN 0.5 AND 45, 0)))
     OR (kind = 'complication' AND coalesce(json_type(data, '$.complication') = 'text' AND json_extract(data, '$.complication') IN ('bleeding', 'hematoma', 'pseudoaneurysm', 'av_fistula', 'dissection', 'perforation', 'no_reflow', 'embolization', 'vessel_damage', 'vein_damage', 'stent_thrombosis', 'pulmonary_embolism', 'tamponade', 'arrhythmia', 'contrast_reaction', 'anesthesia_reaction', 'infection', 'stroke', 'myocardial_infarction', 'death', 'other'), 0) AND coalesce(json_type(data, '$.severity') = 'text' AND json_extract(data, '$.severity') IN ('mild', 'moderate', 'severe', 'life_threatening', 'fatal'), 0) AND (json_type(data, '$.description') IS NULL OR coalesce(json_type(data, '$.description') = 'text' AND length(json_extract(data, '$.description')) BETWEEN 1 AND 1000, 0)) AND (json_type(data, '$.treatment') IS NULL OR coalesce(json_type(data, '$.treatment') = 'text' AND length(json_extract(data, '$.treatment')) BETWEEN 1 AND 1000, 0)))
     OR (kind = 'note' AND coalesce(json_type(data, '$.text') = 'text' AND length(json_extract(data, '$.text')) BETWEEN 1 AND 4000, 0)))
+) STRICT;
+
+-- table hl7_inbox
+CREATE TABLE hl7_inbox (
+  inbox_id INTEGER PRIMARY KEY,
+  received_at TEXT NOT NULL CHECK (received_at IS NULL OR (strftime('%Y-%m-%dT%H:%M:%SZ', received_at, '+0 seconds') IS received_at)),
+  peer TEXT NOT NULL,
+  sending_application TEXT NOT NULL,
+  sending_facility TEXT NOT NULL,
+  message_type TEXT NOT NULL,
+  control_id TEXT NOT NULL,
+  message TEXT NOT NULL CHECK (length(message) >= 1),
+  state TEXT NOT NULL CHECK (state IN ('applied', 'failed', 'rejected', 'task')),
+  ack_code TEXT NOT NULL CHECK (ack_code IN ('AA', 'AE', 'AR')),
+  error TEXT,
+  patient_id TEXT CHECK (patient_id IS NULL OR length(patient_id) = 32),
+  attempts INTEGER NOT NULL CHECK (attempts >= 1),
+  last_attempt_at TEXT NOT NULL CHECK (last_attempt_at IS NULL OR (strftime('%Y-%m-%dT%H:%M:%SZ', last_attempt_at, '+0 seconds') IS last_attempt_at)),
+  CHECK (state IN ('applied', 'task') OR length(error) >= 1)
+) STRICT;
+
+-- table hl7_merge_tasks
+CREATE TABLE hl7_merge_tasks (
+  task_id INTEGER PRIMARY KEY,
+  inbox_id INTEGER NOT NULL UNIQUE REFERENCES hl7_inbox (inbox_id),
+  created_at TEXT NOT NULL CHECK (created_at IS NULL OR (strftime('%Y-%m-%dT%H:%M:%SZ', created_at, '+0 seconds') IS created_at)),
+  surviving_mrn TEXT NOT NULL CHECK (length(surviving_mrn) >= 1),
+  prior_mrn TEXT NOT NULL CHECK (length(prior_mrn) >= 1),
+  state TEXT NOT NULL CHECK (state IN ('open', 'linked', 'dismissed')),
+  decided_at TEXT CHECK (decided_at IS NULL OR (strftime('%Y-%m-%dT%H:%M:%SZ', decided_at, '+0 seconds') IS decided_at)),
+  decided_by TEXT,
+  note TEXT,
+  CHECK (state = 'open' OR (decided_at IS NOT NULL AND length(decided_by) >= 1 AND length(note) >= 1))
+) STRICT;
+
+-- table hl7_outbox
+CREATE TABLE hl7_outbox (
+  message_id INTEGER PRIMARY KEY,
+  control_id TEXT NOT NULL UNIQUE CHECK (length(control_id) BETWEEN 1 AND 20),
+  procedure_id TEXT NOT NULL,
+  event TEXT NOT NULL CHECK (event IN ('sign', 'addendum')),
+  message_type TEXT NOT NULL CHECK (message_type IN ('ORU^R01', 'MDM^T02')),
+  queued_at TEXT NOT NULL CHECK (queued_at IS NULL OR (strftime('%Y-%m-%dT%H:%M:%SZ', queued_at, '+0 seconds') IS queued_at)),
+  queued_by TEXT NOT NULL CHECK (length(queued_by) >= 1),
+  destination TEXT NOT NULL CHECK (length(destination) >= 1),
+  message TEXT CHECK (message IS NULL OR length(message) >= 1),
+  pdf_sha256 TEXT CHECK (pdf_sha256 IS NULL OR length(pdf_sha256) = 64),
+  state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'acknowledged', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  next_attempt_at TEXT NOT NULL CHECK (next_attempt_at IS NULL OR (strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, '+0 seconds') IS next_attempt_at)),
+  last_attempt_at TEXT CHECK (last_attempt_at IS NULL OR (strftime('%Y-%m-%dT%H:%M:%SZ', last_attempt_at, '+0 seconds') IS last_attempt_at)),
+  acknowledged_at TEXT CHECK (acknowledged_at IS NULL OR (strftime('%Y-%m-%dT%H:%M:%SZ', acknowledged_at, '+0 seconds') IS acknowledged_at)),
+  ack_code TEXT CHECK (ack_code IS NULL OR ack_code IN ('AA', 'AE', 'AR', 'CA', 'CE', 'CR')),
+  reason TEXT,
+  CHECK (state <> 'acknowledged' OR (acknowledged_at IS NOT NULL AND message IS NOT NULL)),
+  CHECK (state <> 'failed' OR length(reason) >= 1)
 ) STRICT;
 
 -- table import_job_records
@@ -478,6 +549,24 @@ BEGIN SELECT RAISE(ABORT, 'event_versions.occurred_at is not a real UTC time (YY
 CREATE TRIGGER event_versions_recorded_at_real_time BEFORE INSERT ON event_versions
 WHEN NOT (strftime('%Y-%m-%dT%H:%M:%SZ', NEW.recorded_at, '+0 seconds') IS NEW.recorded_at)
 BEGIN SELECT RAISE(ABORT, 'event_versions.recorded_at is not a real UTC time (YYYY-MM-DDTHH:MM:SSZ)'); END;
+
+-- trigger hl7_inbox_message_fixed
+CREATE TRIGGER hl7_inbox_message_fixed BEFORE UPDATE OF message, control_id, received_at ON hl7_inbox BEGIN SELECT RAISE(ABORT, 'a received HL7 message is kept as it came'); END;
+
+-- trigger hl7_inbox_no_delete
+CREATE TRIGGER hl7_inbox_no_delete BEFORE DELETE ON hl7_inbox BEGIN SELECT RAISE(ABORT, 'hl7_inbox rows are never deleted'); END;
+
+-- trigger hl7_merge_tasks_decided_once
+CREATE TRIGGER hl7_merge_tasks_decided_once BEFORE UPDATE ON hl7_merge_tasks WHEN OLD.state <> 'open' BEGIN SELECT RAISE(ABORT, 'a decided merge task stays decided'); END;
+
+-- trigger hl7_merge_tasks_no_delete
+CREATE TRIGGER hl7_merge_tasks_no_delete BEFORE DELETE ON hl7_merge_tasks BEGIN SELECT RAISE(ABORT, 'hl7_merge_tasks rows are never deleted'); END;
+
+-- trigger hl7_outbox_message_fixed
+CREATE TRIGGER hl7_outbox_message_fixed BEFORE UPDATE OF message, control_id, pdf_sha256 ON hl7_outbox WHEN OLD.message IS NOT NULL OR OLD.control_id IS NOT NEW.control_id BEGIN SELECT RAISE(ABORT, 'an outbound HL7 message never changes once built'); END;
+
+-- trigger hl7_outbox_no_delete
+CREATE TRIGGER hl7_outbox_no_delete BEFORE DELETE ON hl7_outbox BEGIN SELECT RAISE(ABORT, 'hl7_outbox rows are never deleted'); END;
 
 -- trigger import_jobs_created_at_real_time
 CREATE TRIGGER import_jobs_created_at_real_time BEFORE INSERT ON import_jobs

@@ -23,6 +23,7 @@ from cathlog.ui.dose_inbox import DoseInboxWindow
 from cathlog.ui.admin import AuditDialog
 from cathlog.ui.export_dialog import ExportDialog
 from cathlog.ui.help_dialogs import AboutDialog, KeyboardReferenceDialog
+from cathlog.ui.hl7_dialog import Hl7Dialog
 from cathlog.ui.idle_lock import LockDialog
 from cathlog.ui.lab_settings import LabSettings
 from cathlog.ui.main_window import MainWindow
@@ -77,6 +78,7 @@ def _windows(services, admin, nurse, physician, tmp_path: Path) -> dict[str, QWi
         "KeyboardReferenceDialog": KeyboardReferenceDialog(main),
         "WorklistWindow": WorklistWindow(services, physician),
         "DoseInboxWindow": _dose_inbox(services, nurse),
+        "Hl7Dialog": Hl7Dialog(services, admin),
     }
 
 

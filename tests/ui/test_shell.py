@@ -68,7 +68,7 @@ def test_menus_follow_the_signed_in_user(qtbot, tmp_path, services, admin, nurse
     window.lock()
     menus = _menus(window)
     assert menus["&Admin"] == ["&Users and roles…", "&Audit trail…", "&Export records…", "&Back up now…",
-                               "&Restore from a backup…"]
+                               "&Restore from a backup…", "&HL7 interface (inbox, outbox, merge tasks)…"]
     assert "Load &demo cases…" in menus["&File"]
     new_case = next(a for a in window.menuBar().actions()[0].menu().actions() if a.text() == "&New case…")
     assert not new_case.isEnabled() and not window.cases.new_button.isEnabled()

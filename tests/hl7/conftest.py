@@ -1,0 +1,63 @@
+"""The independent HL7 peer: node-hl7-client / node-hl7-server (npm, MIT), run by node.
+
+Installed at test time with npm into a cache outside the repository ($CATHLOG_TEST_CACHE, else
+~/.cache/cathlog-test/node-hl7), pinned, once per machine (a file lock keeps parallel workers from
+installing twice). Without node or npm the tests skip with a reason, or fail when ``CI`` or
+``CATHLOG_REQUIRE_PEERS`` is set: a peer test must never disappear silently in CI.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PACKAGES = ("node-hl7-server@2.5.0", "node-hl7-client@4.0.0")
+PEERS = Path(__file__).parent / "peers"
+
+
+def _cache() -> Path:
+    root = os.environ.get("CATHLOG_TEST_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "cathlog-test")
+    return Path(root) / "node-hl7"
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI") or os.environ.get("CATHLOG_REQUIRE_PEERS"):
+        pytest.fail(f"HL7 peer tests need {reason} (CI / CATHLOG_REQUIRE_PEERS is set)")
+    pytest.skip(f"HL7 peer tests skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def node_hl7() -> Path:
+    """The folder whose node_modules holds the pinned packages; the peer scripts run with it as NODE_PATH."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        _missing("node and npm (install Node.js 20 or newer)")
+    folder = _cache()
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp = folder / "installed.txt"
+        if not stamp.exists() or stamp.read_text() != "\n".join(PACKAGES):
+            (folder / "package.json").write_text('{"name": "cathlog-hl7-peer", "private": true}\n')
+            done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error", *PACKAGES],
+                                  cwd=folder, capture_output=True, text=True, timeout=300)
+            if done.returncode != 0:
+                _missing(f"npm install of {', '.join(PACKAGES)} (failed: {done.stderr.strip()[-300:]})")
+            stamp.write_text("\n".join(PACKAGES))
+    return folder / "node_modules"
+
+
+def node_env(node_modules: Path) -> dict[str, str]:
+    return {**os.environ, "NODE_PATH": str(node_modules)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
