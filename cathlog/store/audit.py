@@ -108,18 +108,47 @@ def key_chain(conn: sqlite3.Connection) -> None:
             reason="audit chain keyed with this installation's key; earlier rows verify as legacy (SHA-256)")
 
 
-@translated
-def rows(store: Store, *, procedure_id: str | None = None, username: str | None = None,
-         since: str | None = None, until: str | None = None) -> Iterator[AuditRow]:
+def _where(procedure_id: str | None, username: str | None, action: str | None, since: str | None,
+           until: str | None, after_seq: int | None, before_seq: int | None) -> tuple[str, list[Any]]:
     where, params = [], []
-    for clause, value in (("procedure_id = ?", procedure_id), ("username = ?", username),
-                          ("at >= ?", since), ("at < ?", until)):
+    for clause, value in (("procedure_id = ?", procedure_id), ("username = ?", username), ("action = ?", action),
+                          ("at >= ?", since), ("at < ?", until), ("seq > ?", after_seq), ("seq < ?", before_seq)):
         if value is not None:
             where.append(clause)
             params.append(value)
-    sql = "SELECT * FROM audit" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+@translated
+def rows(store: Store, *, procedure_id: str | None = None, username: str | None = None, action: str | None = None,
+         since: str | None = None, until: str | None = None, after_seq: int | None = None,
+         before_seq: int | None = None, newest_first: bool = False, limit: int | None = None) -> Iterator[AuditRow]:
+    """The rows matching every filter given (``since`` included, ``until`` not), in ``seq``
+    order (newest first if asked), keyset-paged: only rows with ``after_seq < seq < before_seq``,
+    at most ``limit``. Each filter walks its own index in ``seq`` order (an index on one column
+    holds the rowid, here ``seq``, after it), so a page stops after its rows however long the trail."""
+    where, params = _where(procedure_id, username, action, since, until, after_seq, before_seq)
+    sql = f"SELECT * FROM audit{where} ORDER BY seq{' DESC' if newest_first else ''}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
     for row in store.db.query(sql, params):
         yield AuditRow(**row)
+
+
+@translated
+def count(store: Store, *, procedure_id: str | None = None, username: str | None = None, action: str | None = None,
+          since: str | None = None, until: str | None = None, after_seq: int | None = None,
+          before_seq: int | None = None) -> int:
+    """How many rows :func:`rows` would give for these filters (without ``limit``)."""
+    where, params = _where(procedure_id, username, action, since, until, after_seq, before_seq)
+    return int(store.db.conn.execute(f"SELECT count(*) FROM audit{where}", params).fetchone()[0])
+
+
+@translated
+def last_seq(store: Store) -> int:
+    """The newest row's ``seq`` (0 for an empty trail)."""
+    return int(store.db.conn.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0])
 
 
 @dataclass(frozen=True)
