@@ -192,9 +192,14 @@ def main() -> None:
                                           "'audit' AND sql IS NOT NULL ORDER BY name")]
     print(f"{args.db}: {total:,} audit rows; indexes on audit: {', '.join(indexes)}")
     print(f"{'class (newest first, page of 200)':<48} {'rows':>5} {'first run':>10} {'median':>10}")
-    for label, n, cold, warm in measure(services, admin):
-        print(f"{label:<48} {n:>5} {cold:>8.1f} ms {warm:>7.1f} ms", flush=True)
-    services.store.close()
+    try:
+        for label, n, cold, warm in measure(services, admin):
+            print(f"{label:<48} {n:>5} {cold:>8.1f} ms {warm:>7.1f} ms", flush=True)
+    finally:
+        if args.indexes:  # cathlog refuses a file whose schema is not its own: the indexes go again
+            for ddl in INDEXES:
+                conn.execute(f"DROP INDEX IF EXISTS {ddl.split()[5]}")
+        services.store.close()
 
 
 if __name__ == "__main__":

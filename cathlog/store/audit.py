@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cathlog.domain.errors import AuditKeyError
-from cathlog.store import checkpoint, keys, seals
+from cathlog.store import audit_pages, checkpoint, keys, seals
 from cathlog.store.db import Store
 from cathlog.store.errors import translated
 
@@ -108,30 +108,16 @@ def key_chain(conn: sqlite3.Connection) -> None:
             reason="audit chain keyed with this installation's key; earlier rows verify as legacy (SHA-256)")
 
 
-def _where(procedure_id: str | None, username: str | None, action: str | None, since: str | None,
-           until: str | None, after_seq: int | None, before_seq: int | None) -> tuple[str, list[Any]]:
-    where, params = [], []
-    for clause, value in (("procedure_id = ?", procedure_id), ("username = ?", username), ("action = ?", action),
-                          ("at >= ?", since), ("at < ?", until), ("seq > ?", after_seq), ("seq < ?", before_seq)):
-        if value is not None:
-            where.append(clause)
-            params.append(value)
-    return (" WHERE " + " AND ".join(where) if where else ""), params
-
-
 @translated
 def rows(store: Store, *, procedure_id: str | None = None, username: str | None = None, action: str | None = None,
          since: str | None = None, until: str | None = None, after_seq: int | None = None,
          before_seq: int | None = None, newest_first: bool = False, limit: int | None = None) -> Iterator[AuditRow]:
     """The rows matching every filter given (``since`` included, ``until`` not), in ``seq``
     order (newest first if asked), keyset-paged: only rows with ``after_seq < seq < before_seq``,
-    at most ``limit``. Each filter walks its own index in ``seq`` order (an index on one column
-    holds the rowid, here ``seq``, after it), so a page stops after its rows however long the trail."""
-    where, params = _where(procedure_id, username, action, since, until, after_seq, before_seq)
-    sql = f"SELECT * FROM audit{where} ORDER BY seq{' DESC' if newest_first else ''}"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
+    at most ``limit``; each filter served by an index (``cathlog.store.audit_pages``)."""
+    filters = {"procedure_id": procedure_id, "username": username, "action": action, "since": since,
+               "until": until, "after_seq": after_seq, "before_seq": before_seq}
+    sql, params = audit_pages.page_sql(store.db.conn, filters, newest_first, limit)
     for row in store.db.query(sql, params):
         yield AuditRow(**row)
 
@@ -141,8 +127,10 @@ def count(store: Store, *, procedure_id: str | None = None, username: str | None
           since: str | None = None, until: str | None = None, after_seq: int | None = None,
           before_seq: int | None = None) -> int:
     """How many rows :func:`rows` would give for these filters (without ``limit``)."""
-    where, params = _where(procedure_id, username, action, since, until, after_seq, before_seq)
-    return int(store.db.conn.execute(f"SELECT count(*) FROM audit{where}", params).fetchone()[0])
+    sql, params = audit_pages.count_sql({"procedure_id": procedure_id, "username": username, "action": action,
+                                         "since": since, "until": until, "after_seq": after_seq,
+                                         "before_seq": before_seq})
+    return int(store.db.conn.execute(sql, params).fetchone()[0])
 
 
 @translated
