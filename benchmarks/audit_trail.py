@@ -162,7 +162,37 @@ def measure(services: Services, admin) -> list[tuple[str, int, float, float]]:
     out.append(("a page 10,000 rows back (50 pages of More)", PAGE, warm, warm))
     _, warm = _ms(lambda: services.admin.audit_count(admin), repeat=3)
     out.append(("count of every row (export's dialog title)", 0, warm, warm))
+    out += _gui(services, admin)
     return out
+
+
+def _gui(services: Services, admin) -> list[tuple[str, int, float, float]]:
+    """The viewer itself (offscreen): made, filled with the newest page and shown; then More."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from cathlog.ui.admin import AuditDialog
+
+    app = QApplication.instance() or QApplication([])
+    opened, more = [], []
+    for _ in range(6):
+        t = time.perf_counter()
+        dialog = AuditDialog(services, admin)
+        dialog.show()
+        app.processEvents()
+        opened.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        dialog.load_more()
+        app.processEvents()
+        more.append((time.perf_counter() - t) * 1000)
+        dialog.close()
+        dialog.deleteLater()
+        app.processEvents()
+    return [("the viewer opened and shown, newest page (GUI)", dialog.table.rowCount() - PAGE, opened[0],
+             statistics.median(opened[1:])),
+            ("  More (GUI: the next 200 rows added)", PAGE, more[0], statistics.median(more[1:]))]
 
 
 def main() -> None:

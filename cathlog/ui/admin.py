@@ -75,6 +75,7 @@ class AuditDialog(AdminDialog):
         days.addStretch(1)
         self.layout_.addLayout(days)
         self.table = make_table("audit", self.HEADERS)
+        self.table.horizontalHeader().setResizeContentsPrecision(40)  # widths from the newest 40 rows, not all
         self.layout_.addWidget(self.table, 1)
         row, made = self.buttons(("Filter", self.reload), (f"More ({PAGE_ROWS})", self.load_more),
                                  ("Verify the hash chain", self.verify), ("Export CSV…", self.export_chosen))
