@@ -268,18 +268,38 @@ def bench_other_exports(db: Path, share: float) -> None:
 
 
 STARTUP = """
-import sys, time
+import os, sys, time
 t0 = time.perf_counter()
+from PySide6.QtCore import QEvent, QObject
+
+
+class FirstPaint(QObject):  # the moment the window is first drawn: what the user waits for
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            print(time.perf_counter() - t0, flush=True)
+            os._exit(0)
+        return False
+
+
+paint = FirstPaint()
+if sys.argv[1] == "cathlog":  # cathlog's own start (cathlog.app.run_gui) up to its sign-in window drawn
+    from cathlog.ui import sign_in
+    exec_ = sign_in._Base.exec
+
+    def drawn(self):
+        self.installEventFilter(paint)
+        return exec_(self)
+    sign_in._Base.exec = drawn
+    from cathlog.app import run_gui
+    run_gui(["--db", sys.argv[2]])
+elif sys.argv[1] == "open":  # what opens behind the sign-in window: the services imported, the file opened
+    from cathlog.services import Services
+    Services.open(sys.argv[2], create=True, verify=False).close()
+    print(time.perf_counter() - t0, flush=True)
+    os._exit(0)
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication([])
-if sys.argv[1] == "cathlog":  # what cathlog shows first: the sign-in window (the database opens behind it)
-    from pathlib import Path
-    from cathlog.app import LazyServices
-    from cathlog.ui.sign_in import SignInDialog
-    from cathlog.ui.theme import apply_theme
-    apply_theme(app, "light")
-    w = SignInDialog(LazyServices(Path(sys.argv[2])), sys.argv[2])
-elif sys.argv[1] == "main":  # after the password: the main window with the case list
+if sys.argv[1] == "main":  # after the password: the main window with the case list
     from PySide6.QtCore import QSettings
     from cathlog.services import Services
     from cathlog.store.db import Store
@@ -289,31 +309,36 @@ elif sys.argv[1] == "main":  # after the password: the main window with the case
     services = Services(Store.open(sys.argv[2], verify=False))  # as cathlog.app does
     actor = services.auth.sign_in("admin", sys.argv[3])
     w = MainWindow(services, actor, "bench", settings=QSettings(sys.argv[4], QSettings.Format.IniFormat))
-else:
+else:  # the floor: a bare PySide6 window
     w = QMainWindow()
+w.installEventFilter(paint)
 w.show()
-app.processEvents()
-print(time.perf_counter() - t0)
+app.exec()
 """
 
 
-def bench_startup(db: Path) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-           "PYTHONPATH": str(ROOT)}
+def bench_startup(db: Path, runs: int = 7) -> None:
+    """Whole processes, each to its first window drawn; cathlog's runs interleaved with the bare window's."""
     with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               "PYTHONPATH": str(ROOT)}
+
         def run(kind: str) -> float:
             t = time.perf_counter()
             subprocess.run([sys.executable, "-c", STARTUP, kind, str(db), PASSWORD, f"{tmp}/s.ini"], env=env,
                            check=True, capture_output=True)
             return time.perf_counter() - t
         bare, app = [], []
-        for _ in range(5):  # interleaved, so a busy moment weighs on both
+        for _ in range(runs):  # interleaved, so a busy moment weighs on both
             bare.append(run("bare"))
             app.append(run("cathlog"))
         bare_s, app_s = statistics.median(bare), statistics.median(app)
+        opened = statistics.median(run("open") for _ in range(3))
         main_window = statistics.median(run("main") for _ in range(3))
-    report("start-up to the sign-in window (whole process)", f"{app_s * 1000:.0f} ms",
-           f"bare window {bare_s * 1000:.0f} ms", f"{app_s / bare_s:.2f}x", "<= 1.5x")
+    report("start-up to the sign-in window drawn (whole process)", f"{app_s * 1000:.0f} ms",
+           f"bare window {bare_s * 1000:.0f} ms", f"{app_s / bare_s:.2f}x", "<= 1.2x")
+    report("  behind it: services imported and the file opened", f"{opened * 1000:.0f} ms",
+           target="(after the window is drawn, while the user types)")
     report("start-up to the main window, signed in", f"{main_window * 1000:.0f} ms", f"bare window "
            f"{bare_s * 1000:.0f} ms", f"{main_window / bare_s:.2f}x", "(includes the Argon2id password check)")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
-from cathlog.rules.alerts import ACT_RECHECK_MIN
+from cathlog.rules.lab_defaults import ACT_RECHECK_MIN
 from cathlog.ui.theme import THEMES
 
 log = logging.getLogger(__name__)
