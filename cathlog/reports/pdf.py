@@ -71,9 +71,25 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+class _Paragraph(Paragraph):
+    """A Paragraph that remembers its last wrap: a table wraps every cell to size its rows and again
+    to draw it, and each page of a split table wraps its repeated head again. Paragraph.wrap depends
+    on the width alone (and the text and style, which do not change), so the same width gives the
+    same lines, kept from the wrap before."""
+
+    _wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - ReportLab's names
+        if self._wrapped is not None and self._wrapped[0] == availWidth:
+            return self._wrapped[1]
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size)
+        return size
+
+
 def _p(text: str, style: str = "base") -> Paragraph:
     sheet = styles()[style]
-    return Paragraph(fonts.markup(text, sheet.fontName).replace("\n", "<br/>"), sheet)
+    return _Paragraph(fonts.markup(text, sheet.fontName).replace("\n", "<br/>"), sheet)
 
 
 def _header_lines(text: str, room: float) -> tuple[float, list[str]]:
