@@ -151,9 +151,14 @@ def bench_pdf(services: Services, admin, big_case: str) -> None:
     for label, pid in (("40", small), ("300", big_case)):
         record = services.cases.get_record(admin, pid)
         pdf.render_summary(data.build_summary(record, None, [], date.today()))  # fonts loaded once
-        t = timed(lambda r=record: pdf.render_summary(data.build_summary(r, None, [], date.today())), 5)
-        report(f"summary PDF, {len(record.events)}-entry case", f"p50 {statistics.median(t):.0f} ms",
-               target="< 300 ms at 40" if label == "40" else "(no target)")
+        wall, cpu = [], []
+        for _ in range(15):
+            t, c = time.perf_counter(), time.process_time()
+            pdf.render_summary(data.build_summary(record, None, [], date.today()))
+            wall.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
+        report(f"summary PDF, {len(record.events)}-entry case", f"p50 {statistics.median(wall):.0f} ms, "
+               f"CPU {statistics.median(cpu):.0f} ms", target="<= 30 ms at 40" if label == "40" else "(no target)")
 
 
 def _hwm_mb(pid: int) -> float:
@@ -343,10 +348,35 @@ def bench_startup(db: Path, runs: int = 7) -> None:
            f"{bare_s * 1000:.0f} ms", f"{main_window / bare_s:.2f}x", "(includes the Argon2id password check)")
 
 
+def bench_audit(db: Path) -> None:
+    """The audit viewer at scale (benchmarks/audit_trail.py fills a trail to 4 million rows): the first
+    page and the slowest class, through the one service method the viewer and the command line share."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import audit_trail
+
+    services = Services(Store.open(db, verify=False))
+    try:
+        rows = services.store.db.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+        indexed = [r[0] for r in services.store.db.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit' AND sql IS NOT NULL")]
+        found = audit_trail.measure(services, services.auth.sign_in("admin", PASSWORD))
+    finally:
+        services.store.close()
+    first = next(warm for label, _, _, warm in found if label.startswith("first page"))
+    worst = max((f for f in found if not f[0].startswith(("count", "the viewer", "  More"))), key=lambda f: f[3])
+    label = f"audit viewer, first page of 200 of {rows:,} rows"
+    report(label, f"p50 {first:.1f} ms", target="< 50 ms")
+    report(f"  slowest filter: {worst[0].strip()} (indexes: {', '.join(indexed)})", f"p50 {worst[3]:.1f} ms",
+           target="< 50 ms")
+    gui = next(f for f in found if f[0].startswith("the viewer"))
+    report("  the viewer opened and shown (GUI, offscreen)", f"p50 {gui[3]:.1f} ms", target="< 50 ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="cathlog benchmarks")
     parser.add_argument("--db", type=Path, required=True, help="a database made by benchmarks/generate.py")
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--audit-db", type=Path, help="a database whose trail benchmarks/audit_trail.py filled")
     parser.add_argument("--export-share", type=float, default=0.05,
                         help="share of the newest cases exported as XLSX, JSON and FHIR (default 0.05)")
     args = parser.parse_args()
@@ -364,6 +394,8 @@ def main() -> None:
     bench_pdf(services, admin, big)
     services.store.close()
     bench_startup(work)
+    if args.audit_db:
+        bench_audit(args.audit_db)
     if not args.skip_export:
         bench_csv(work)
         bench_other_exports(work, args.export_share)
