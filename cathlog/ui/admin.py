@@ -47,6 +47,7 @@ class AuditDialog(AdminDialog):
         super().__init__(services, actor, "Audit trail", parent, preferred=(1300, 750))
         self.rows: list = []
         self.more_available = False
+        self.shown_filters = AuditFilters()
         form = QHBoxLayout()
         self.case = QLineEdit()
         self.case.setAccessibleName("filter by case id")
@@ -91,11 +92,11 @@ class AuditDialog(AdminDialog):
         return AuditFilters(procedure_id=self.case.text().strip() or None, username=self.user.text().strip() or None,
                             since=since, until=until, action=self.action.text().strip() or None)
 
-    def _page(self, before_seq: int | None = None) -> list:
+    def _page(self, filters: AuditFilters, before_seq: int | None = None) -> list:
         """Up to PAGE_ROWS rows older than ``before_seq`` (newest first), and one more to know
         whether "More" has anything left."""
-        return self.services.admin.audit_rows(self.actor, **self._filters(), before_seq=before_seq,
-                                              newest_first=True, limit=PAGE_ROWS + 1)
+        return self.services.admin.audit_rows(self.actor, **filters, before_seq=before_seq, newest_first=True,
+                                              limit=PAGE_ROWS + 1)
 
     @staticmethod
     def _cells(r) -> tuple:
@@ -105,10 +106,12 @@ class AuditDialog(AdminDialog):
     def reload(self) -> None:
         """The newest page for the filters as they stand."""
         try:
-            page = self._page()
+            filters = self._filters()
+            page = self._page(filters)
         except (CathlogError, ValueError) as exc:
             self.say(str(exc), error=True)
             return
+        self.shown_filters = filters  # "More" goes on with these, even if the fields were edited since
         self.rows = page[:PAGE_ROWS]
         fill(self.table, [self._cells(r) for r in self.rows])
         self._after_load(len(page) > PAGE_ROWS)
@@ -118,7 +121,7 @@ class AuditDialog(AdminDialog):
         if not self.rows or not self.more_available:
             return
         try:
-            page = self._page(self.rows[-1].seq)
+            page = self._page(self.shown_filters, self.rows[-1].seq)
         except (CathlogError, ValueError) as exc:
             self.say(str(exc), error=True)
             return

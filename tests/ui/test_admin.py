@@ -99,3 +99,6 @@ def test_audit_viewer_shows_the_newest_page_and_more_on_request(qtbot, services,
     dialog.reload()  # a filter starts again from the newest page
     nurse = [r.seq for r in reversed(every) if r.username == "demo.nurse"]
     assert [int(dialog.table.item(r, 0).text()) for r in range(dialog.table.rowCount())] == nurse[:10]
+    dialog.user.setText("admin")  # typed, not yet applied: More goes on with the list shown
+    qtbot.mouseClick(dialog.more_button, Qt.MouseButton.LeftButton)
+    assert [int(dialog.table.item(r, 0).text()) for r in range(dialog.table.rowCount())] == nurse[:20]
