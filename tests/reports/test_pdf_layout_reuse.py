@@ -25,3 +25,16 @@ def test_reportlab_uses_its_c_accelerator():
 
     assert type(rl_accel.fp_str).__name__ == "builtin_function_or_method"
     assert rl_accel.fp_str(3.0, 0.1) == "3 .1"
+
+
+def test_a_text_met_again_in_a_document_reuses_its_parse_and_lays_out_the_same():
+    text = "RN Zoë 李 & <co>"
+    with pdf._one_document():
+        first, again, other = pdf._p(text, "cell"), pdf._p(text, "cell"), pdf._p(text, "cellb")
+        assert again.frags is first.frags and other.frags is not first.frags  # per text and style
+    alone = pdf._p(text, "cell")  # outside a document: parsed on its own
+    assert alone.frags is not first.frags and alone.text == again.text == first.text
+    for para in (first, again, alone):
+        para.wrap(40, 1000)
+    assert [repr(x) for x in again.blPara.lines] == [repr(x) for x in alone.blPara.lines]
+    assert len(alone.blPara.lines) > 1  # wrapped, across fonts
