@@ -151,9 +151,14 @@ def bench_pdf(services: Services, admin, big_case: str) -> None:
     for label, pid in (("40", small), ("300", big_case)):
         record = services.cases.get_record(admin, pid)
         pdf.render_summary(data.build_summary(record, None, [], date.today()))  # fonts loaded once
-        t = timed(lambda r=record: pdf.render_summary(data.build_summary(r, None, [], date.today())), 5)
-        report(f"summary PDF, {len(record.events)}-entry case", f"p50 {statistics.median(t):.0f} ms",
-               target="< 300 ms at 40" if label == "40" else "(no target)")
+        wall, cpu = [], []
+        for _ in range(15):
+            t, c = time.perf_counter(), time.process_time()
+            pdf.render_summary(data.build_summary(record, None, [], date.today()))
+            wall.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
+        report(f"summary PDF, {len(record.events)}-entry case", f"p50 {statistics.median(wall):.0f} ms, "
+               f"CPU {statistics.median(cpu):.0f} ms", target="<= 30 ms at 40" if label == "40" else "(no target)")
 
 
 def _hwm_mb(pid: int) -> float:
@@ -268,18 +273,38 @@ def bench_other_exports(db: Path, share: float) -> None:
 
 
 STARTUP = """
-import sys, time
+import os, sys, time
 t0 = time.perf_counter()
+from PySide6.QtCore import QEvent, QObject
+
+
+class FirstPaint(QObject):  # the moment the window is first drawn: what the user waits for
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            print(time.perf_counter() - t0, flush=True)
+            os._exit(0)
+        return False
+
+
+paint = FirstPaint()
+if sys.argv[1] == "cathlog":  # cathlog's own start (cathlog.app.run_gui) up to its sign-in window drawn
+    from cathlog.ui import sign_in
+    exec_ = sign_in._Base.exec
+
+    def drawn(self):
+        self.installEventFilter(paint)
+        return exec_(self)
+    sign_in._Base.exec = drawn
+    from cathlog.app import run_gui
+    run_gui(["--db", sys.argv[2]])
+elif sys.argv[1] == "open":  # what opens behind the sign-in window: the services imported, the file opened
+    from cathlog.services import Services
+    Services.open(sys.argv[2], create=True, verify=False).close()
+    print(time.perf_counter() - t0, flush=True)
+    os._exit(0)
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication([])
-if sys.argv[1] == "cathlog":  # what cathlog shows first: the sign-in window (the database opens behind it)
-    from pathlib import Path
-    from cathlog.app import LazyServices
-    from cathlog.ui.sign_in import SignInDialog
-    from cathlog.ui.theme import apply_theme
-    apply_theme(app, "light")
-    w = SignInDialog(LazyServices(Path(sys.argv[2])), sys.argv[2])
-elif sys.argv[1] == "main":  # after the password: the main window with the case list
+if sys.argv[1] == "main":  # after the password: the main window with the case list
     from PySide6.QtCore import QSettings
     from cathlog.services import Services
     from cathlog.store.db import Store
@@ -289,39 +314,69 @@ elif sys.argv[1] == "main":  # after the password: the main window with the case
     services = Services(Store.open(sys.argv[2], verify=False))  # as cathlog.app does
     actor = services.auth.sign_in("admin", sys.argv[3])
     w = MainWindow(services, actor, "bench", settings=QSettings(sys.argv[4], QSettings.Format.IniFormat))
-else:
+else:  # the floor: a bare PySide6 window
     w = QMainWindow()
+w.installEventFilter(paint)
 w.show()
-app.processEvents()
-print(time.perf_counter() - t0)
+app.exec()
 """
 
 
-def bench_startup(db: Path) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-           "PYTHONPATH": str(ROOT)}
+def bench_startup(db: Path, runs: int = 7) -> None:
+    """Whole processes, each to its first window drawn; cathlog's runs interleaved with the bare window's."""
     with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               "PYTHONPATH": str(ROOT)}
+
         def run(kind: str) -> float:
             t = time.perf_counter()
             subprocess.run([sys.executable, "-c", STARTUP, kind, str(db), PASSWORD, f"{tmp}/s.ini"], env=env,
                            check=True, capture_output=True)
             return time.perf_counter() - t
         bare, app = [], []
-        for _ in range(5):  # interleaved, so a busy moment weighs on both
+        for _ in range(runs):  # interleaved, so a busy moment weighs on both
             bare.append(run("bare"))
             app.append(run("cathlog"))
         bare_s, app_s = statistics.median(bare), statistics.median(app)
+        opened = statistics.median(run("open") for _ in range(3))
         main_window = statistics.median(run("main") for _ in range(3))
-    report("start-up to the sign-in window (whole process)", f"{app_s * 1000:.0f} ms",
-           f"bare window {bare_s * 1000:.0f} ms", f"{app_s / bare_s:.2f}x", "<= 1.5x")
+    report("start-up to the sign-in window drawn (whole process)", f"{app_s * 1000:.0f} ms",
+           f"bare window {bare_s * 1000:.0f} ms", f"{app_s / bare_s:.2f}x", "<= 1.2x")
+    report("  behind it: services imported and the file opened", f"{opened * 1000:.0f} ms",
+           target="(after the window is drawn, while the user types)")
     report("start-up to the main window, signed in", f"{main_window * 1000:.0f} ms", f"bare window "
            f"{bare_s * 1000:.0f} ms", f"{main_window / bare_s:.2f}x", "(includes the Argon2id password check)")
+
+
+def bench_audit(db: Path) -> None:
+    """The audit viewer at scale (benchmarks/audit_trail.py fills a trail to 4 million rows): the first
+    page and the slowest class, through the one service method the viewer and the command line share."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import audit_trail
+
+    services = Services(Store.open(db, verify=False))
+    try:
+        rows = services.store.db.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+        indexed = [r[0] for r in services.store.db.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit' AND sql IS NOT NULL")]
+        found = audit_trail.measure(services, services.auth.sign_in("admin", PASSWORD))
+    finally:
+        services.store.close()
+    first = next(warm for label, _, _, warm in found if label.startswith("first page"))
+    worst = max((f for f in found if not f[0].startswith(("count", "the viewer", "  More"))), key=lambda f: f[3])
+    label = f"audit viewer, first page of 200 of {rows:,} rows"
+    report(label, f"p50 {first:.1f} ms", target="< 50 ms")
+    report(f"  slowest filter: {worst[0].strip()} (indexes: {', '.join(indexed)})", f"p50 {worst[3]:.1f} ms",
+           target="< 50 ms")
+    gui = next(f for f in found if f[0].startswith("the viewer"))
+    report("  the viewer opened and shown (GUI, offscreen)", f"p50 {gui[3]:.1f} ms", target="< 50 ms")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="cathlog benchmarks")
     parser.add_argument("--db", type=Path, required=True, help="a database made by benchmarks/generate.py")
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--audit-db", type=Path, help="a database whose trail benchmarks/audit_trail.py filled")
     parser.add_argument("--export-share", type=float, default=0.05,
                         help="share of the newest cases exported as XLSX, JSON and FHIR (default 0.05)")
     args = parser.parse_args()
@@ -339,6 +394,8 @@ def main() -> None:
     bench_pdf(services, admin, big)
     services.store.close()
     bench_startup(work)
+    if args.audit_db:
+        bench_audit(args.audit_db)
     if not args.skip_export:
         bench_csv(work)
         bench_other_exports(work, args.export_share)

@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
+WARM_UP_LATEST_MS = 2000  # the database opens by then even if the sign-in window is never drawn
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and not args[0].startswith("--db"):
@@ -50,6 +53,10 @@ class LazyServices:
         self._services = None
         self.failed = False
 
+    @property
+    def opened(self) -> bool:
+        return self._services is not None
+
     def __call__(self):
         if self._services is None and not self.failed:
             self._services = _open_or_offer_restore(self.path)
@@ -62,13 +69,13 @@ def run_gui(argv: Sequence[str]) -> int:
     parser.add_argument("--db", metavar="PATH", help="database file (default: $CATHLOG_DB or the user data folder)")
     args = parser.parse_args(list(argv))
 
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication, QDialog
 
     from cathlog.paths import backup_dir, default_db_path, log_dir
     from cathlog.ui import crash, gui_gc
     from cathlog.ui.lab_settings import LabSettings
-    from cathlog.ui.sign_in import FirstRunDialog, SignInDialog
+    from cathlog.ui.sign_in import SignInDialog
     from cathlog.ui.theme import apply_theme
 
     _quiet_offscreen_warnings()
@@ -86,7 +93,7 @@ def run_gui(argv: Sequence[str]) -> int:
     label = str(path)
     services = LazyServices(path)
     existing = path.exists() and path.stat().st_size > 0
-    dialog = SignInDialog(services, label) if existing else FirstRunDialog(services, label)
+    dialog = SignInDialog(services, label) if existing else _first_run_dialog(services, label)
     needs_first_run = []
 
     def warm_up() -> None:  # open the database while the user types
@@ -97,12 +104,25 @@ def run_gui(argv: Sequence[str]) -> int:
             needs_first_run.append(True)
             dialog.done(QDialog.DialogCode.Rejected.value)
 
-    QTimer.singleShot(0, warm_up)
+    opening: list[bool] = []
+
+    def warm_up_once() -> None:
+        if not opening:
+            opening.append(True)
+            warm_up()
+
+    # After the window is drawn (a queued call runs once the paint is on the screen): a zero timer
+    # set before exec() ran before the first paint, so the user waited for the database and every
+    # module behind it before seeing any window. The slow timer covers a window never drawn.
+    dialog.first_painted.connect(warm_up_once, Qt.ConnectionType.QueuedConnection)
+    QTimer.singleShot(WARM_UP_LATEST_MS, warm_up_once)
     # FirstRunDialog: the admin once created (the nurse and physician may be skipped); SignInDialog:
     # whoever signed in. Cancelling either asks "Quit cathlog?" first (sign_in._Base.reject).
     dialog.exec()
     actor = dialog.actor
     if needs_first_run:
+        from cathlog.ui.first_run import FirstRunDialog
+
         actor = FirstRunDialog.ask(services, label)
     ready = services()
     if actor is None or ready is None:
@@ -152,6 +172,13 @@ def _start_hl7(services, path: Path, window):
     window.statusBar().showMessage("HL7 interface: " + ", ".join(
         part for part, on in ((f"ADT listener on port {interface.port}", listen), ("report sender", send)) if on))
     return interface
+
+
+def _first_run_dialog(services, label):
+    """A new database's dialog, loaded only then (the sign-in window must not wait for it)."""
+    from cathlog.ui.first_run import FirstRunDialog
+
+    return FirstRunDialog(services, label)
 
 
 def _open_or_offer_restore(path: Path):

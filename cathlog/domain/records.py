@@ -8,6 +8,7 @@ Timestamps are UTC ISO 8601 strings (``2026-11-21T09:05:00Z``); dates are
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -224,7 +225,15 @@ def parse_utc_iso(text: str) -> datetime:
     """Read a timestamp written by :func:`utc_iso` (or an ISO 8601 date and time with
     its offset), strictly: ValueError for anything that is not a real moment
     (``2025-02-30``, ``08:00:61``, ``24:00``, no zone, a leap second)."""
-    if not isinstance(text, str) or not _ISO_MOMENT.fullmatch(text):
+    if not isinstance(text, str):
+        raise ValueError(f"timestamp {text!r} is not an ISO 8601 date and time with its zone "
+                         "(YYYY-MM-DDTHH:MM:SSZ)")
+    return _parse_utc_iso(text)
+
+
+@functools.lru_cache(maxsize=65536)  # pure (a datetime is immutable), asked again for the same moments at every save
+def _parse_utc_iso(text: str) -> datetime:
+    if not _ISO_MOMENT.fullmatch(text):
         raise ValueError(f"timestamp {text!r} is not an ISO 8601 date and time with its zone "
                          "(YYYY-MM-DDTHH:MM:SSZ)")
     try:

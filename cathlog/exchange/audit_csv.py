@@ -7,7 +7,7 @@ against the chain. A file is written atomically; every export is audited
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -15,6 +15,7 @@ from cathlog.domain.records import Actor
 from cathlog.exchange.csv_out import write_csv
 from cathlog.fileio import atomic_write
 from cathlog.services import Services
+from cathlog.services.admin import AuditFilters
 
 COLUMNS = ("seq", "at", "user", "action", "entity", "entity_id", "procedure_id", "workstation", "old_value",
            "new_value", "reason", "prev_hash", "hash")
@@ -27,10 +28,31 @@ def write_rows(fh: IO[str], rows: Iterable[Any]) -> int:
                                    for r in rows))
 
 
+CHUNK_ROWS = 5000  # rows read per page while writing: memory stays flat however long the trail
+
+
+def _newest_seq(services: Services, actor: Actor) -> int:
+    newest = services.admin.audit_rows(actor, newest_first=True, limit=1)
+    return newest[0].seq if newest else 0
+
+
+def _selected(services: Services, actor: Actor, filters: AuditFilters, through_seq: int) -> Iterator[Any]:
+    """Every row the filters select up to ``through_seq``, in order, a page at a time (keyset by
+    ``seq``, through the same service method as the audit viewer)."""
+    after: int | None = None
+    while True:
+        page = services.admin.audit_rows(actor, **filters, after_seq=after, before_seq=through_seq + 1,
+                                         limit=CHUNK_ROWS)
+        yield from page
+        if len(page) < CHUNK_ROWS:
+            return
+        after = page[-1].seq
+
+
 def _filters(procedure_id: str | None, username: str | None, since: str | None,
-             action: str | None, until: str | None = None) -> dict[str, str]:
-    given = {"procedure_id": procedure_id, "username": username, "since": since, "action": action, "until": until}
-    return {k: v for k, v in given.items() if v is not None}
+             action: str | None, until: str | None = None) -> AuditFilters:
+    given = AuditFilters(procedure_id=procedure_id, username=username, since=since, action=action, until=until)
+    return AuditFilters(**{k: v for k, v in given.items() if v is not None})  # type: ignore[typeddict-item]
 
 
 def export_audit(services: Services, actor: Actor, out: Path, *, procedure_id: str | None = None,
@@ -39,9 +61,9 @@ def export_audit(services: Services, actor: Actor, out: Path, *, procedure_id: s
     """Write the audit rows matching the filters to ``out`` (atomically), then audit
     the export; returns how many rows were written. ``until`` (UTC) is not included."""
     filters = _filters(procedure_id, username, since, action, until)
-    rows = services.admin.audit_rows(actor, **filters)
+    through = _newest_seq(services, actor)  # the rows as they stand now: not those written while it runs
     with atomic_write(out) as fh:
-        count = write_rows(fh, rows)
+        count = write_rows(fh, _selected(services, actor, filters, through))
     try:  # no unaudited export: if the audit row cannot be written, the file goes
         services.admin.log_audit_export(actor, filters, count, Path(out).name)
     except BaseException:
@@ -55,6 +77,7 @@ def print_audit(services: Services, actor: Actor, stream: IO[str], *, procedure_
     """The same CSV to a stream (the command line's standard output); audited
     before anything is written, since printed text cannot be taken back."""
     filters = _filters(procedure_id, username, since, action)
-    rows = services.admin.audit_rows(actor, **filters)
-    services.admin.log_audit_export(actor, filters, len(rows), "standard output")
-    return write_rows(stream, rows)
+    through = _newest_seq(services, actor)
+    count = services.admin.audit_count(actor, **filters, before_seq=through + 1)
+    services.admin.log_audit_export(actor, filters, count, "standard output")
+    return write_rows(stream, _selected(services, actor, filters, through))

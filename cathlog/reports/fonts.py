@@ -52,6 +52,8 @@ def font_for(char: str, primary: str = FONT) -> str:
 
 def runs(text: str, primary: str = FONT) -> list[tuple[str, str]]:
     """``text`` as (font, text) runs, neighbours in the same font joined."""
+    if _coverage(primary).issuperset(map(ord, text)):  # the common case, checked in C: one run
+        return [(primary, text)] if text else []
     out: list[tuple[str, str]] = []
     for char in text:
         name = font_for(char, primary)

@@ -11,7 +11,9 @@ where the bytes go (``cathlog.fileio``).
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any, cast
 
@@ -71,9 +73,47 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+class _Paragraph(Paragraph):
+    """A Paragraph that remembers its last wrap: a table wraps every cell to size its rows and again
+    to draw it, and each page of a split table wraps its repeated head again. Paragraph.wrap depends
+    on the width alone (and the text and style, which do not change), so the same width gives the
+    same lines, kept from the wrap before."""
+
+    _wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - ReportLab's names
+        if self._wrapped is not None and self._wrapped[0] == availWidth:
+            return self._wrapped[1]
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size)
+        return size
+
+
+_document = threading.local()  # the paragraphs parsed for the document being built (per thread: previews)
+
+
+@contextmanager
+def _one_document() -> Iterator[None]:
+    """While a document is built, a text met again in the same style reuses the first one's parse
+    (a summary of 40 entries has 334 paragraphs of 185 texts: units, kinds, the nurse's name)."""
+    _document.parsed = {}
+    try:
+        yield
+    finally:
+        _document.parsed = None
+
+
 def _p(text: str, style: str = "base") -> Paragraph:
     sheet = styles()[style]
-    return Paragraph(fonts.markup(text, sheet.fontName).replace("\n", "<br/>"), sheet)
+    markup = fonts.markup(text, sheet.fontName).replace("\n", "<br/>")
+    parsed: dict[tuple[str, str], Paragraph] | None = getattr(_document, "parsed", None)
+    if parsed is None:
+        return _Paragraph(markup, sheet)
+    first = parsed.get((markup, style))
+    if first is None:
+        first = parsed[(markup, style)] = _Paragraph(markup, sheet)
+        return first
+    return _Paragraph(first.text, first.style, frags=first.frags)  # the parse as ReportLab made it
 
 
 def _header_lines(text: str, room: float) -> tuple[float, list[str]]:
@@ -195,7 +235,7 @@ def _pairs(rows: Sequence[tuple[str, ...]], width: float) -> Table:
     return _table(rows, [width * 0.3, width * 0.7], zebra=False)
 
 
-def render_summary(data: SummaryData) -> bytes:
+def _render_summary(data: SummaryData) -> bytes:
     width = A4[0] - 2 * MARGIN
     half = (width - 6 * mm) / 2
     story: list = [_p(data.title, "title")]
@@ -261,7 +301,7 @@ def _log_table(log: Sequence[LogRow], widths: Sequence[float]) -> Table:
     return table
 
 
-def render_followup(data: FollowupData) -> bytes:
+def _render_followup(data: FollowupData) -> bytes:
     width = A4[0] - 2 * MARGIN
     story = [_p(data.title, "title"), _p(data.disclaimer, "small"), Spacer(1, 4 * mm)]
     if data.rows:
@@ -275,7 +315,7 @@ def render_followup(data: FollowupData) -> bytes:
     return _build(story, data.header, data.title)
 
 
-def render_patient_sheet(data: PatientSheetData) -> bytes:
+def _render_patient_sheet(data: PatientSheetData) -> bytes:
     width = A4[0] - 2 * MARGIN
     story: list = [_p(data.title, "title"), _p("Implant card", "h")]
     story.append(_table(data.implants, [width * f for f in IMPLANT_WIDTHS], IMPLANT_HEAD) if data.implants
@@ -291,3 +331,18 @@ def render_patient_sheet(data: PatientSheetData) -> bytes:
     story += [_p("• " + s, "big") for s in data.warning_signs]
     story += [Spacer(1, 3 * mm), _p(data.contact, "big")]
     return _build(story, data.header, data.title)
+
+
+def render_summary(data: SummaryData) -> bytes:
+    with _one_document():
+        return _render_summary(data)
+
+
+def render_followup(data: FollowupData) -> bytes:
+    with _one_document():
+        return _render_followup(data)
+
+
+def render_patient_sheet(data: PatientSheetData) -> bytes:
+    with _one_document():
+        return _render_patient_sheet(data)

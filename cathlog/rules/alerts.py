@@ -14,6 +14,7 @@ from cathlog.domain.enums import Drug, EventKind
 from cathlog.domain.records import EventVersion, Patient, parse_utc_iso
 from cathlog.domain.units import format_number
 from cathlog.rules.case_facts import ACT_TARGET_SOURCE, ActVerdict, act_verdict, default_act_target
+from cathlog.rules.lab_defaults import ACT_RECHECK_MIN
 
 
 class Level(StrEnum):
@@ -25,7 +26,6 @@ class Level(StrEnum):
 
 # --- ACT -----------------------------------------------------------------------
 
-ACT_RECHECK_MIN = 30  # design default; configurable per lab
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
@@ -17,6 +17,16 @@ from cathlog.store import audit, checkpoint, keys, records
 from cathlog.store import backup as backups
 from cathlog.store import backup_list, backup_rotation
 from cathlog.store.db import Store, quick_check_file
+
+
+class AuditFilters(TypedDict, total=False):
+    """The audit viewer's and the CSV's filters (each optional; times UTC ISO 8601, ``until`` excluded)."""
+
+    procedure_id: str | None
+    username: str | None
+    since: str | None
+    action: str | None
+    until: str | None
 
 
 @dataclass(frozen=True)
@@ -177,12 +187,25 @@ class AdminService(ServiceBase):
                                                                       "rows": count})
 
     def audit_rows(self, actor: Actor, *, procedure_id: str | None = None, username: str | None = None,
-                   since: str | None = None, action: str | None = None,
-                   until: str | None = None) -> list[audit.AuditRow]:
-        """The audit rows matching every filter given (``since`` included, ``until`` not: UTC ISO 8601)."""
+                   since: str | None = None, action: str | None = None, until: str | None = None,
+                   after_seq: int | None = None, before_seq: int | None = None, newest_first: bool = False,
+                   limit: int | None = None) -> list[audit.AuditRow]:
+        """The audit rows matching every filter given (``since`` included, ``until`` not: UTC ISO 8601),
+        in ``seq`` order or ``newest_first``, keyset-paged: only ``after_seq < seq < before_seq``, at
+        most ``limit``. The audit viewer asks for the newest page, then the next one before the last
+        ``seq`` it shows; the CSV (GUI and command line) walks the whole selection page by page."""
         self.require(actor, Action.VIEW_AUDIT)
-        rows = audit.rows(self.store, procedure_id=procedure_id, username=username, since=since)
-        return [r for r in rows if (action is None or r.action == action) and (until is None or r.at < until)]
+        return list(audit.rows(self.store, procedure_id=procedure_id, username=username, action=action,
+                               since=since, until=until, after_seq=after_seq, before_seq=before_seq,
+                               newest_first=newest_first, limit=limit))
+
+    def audit_count(self, actor: Actor, *, procedure_id: str | None = None, username: str | None = None,
+                    since: str | None = None, action: str | None = None, until: str | None = None,
+                    after_seq: int | None = None, before_seq: int | None = None) -> int:
+        """How many rows :meth:`audit_rows` gives for these filters."""
+        self.require(actor, Action.VIEW_AUDIT)
+        return audit.count(self.store, procedure_id=procedure_id, username=username, action=action, since=since,
+                           until=until, after_seq=after_seq, before_seq=before_seq)
 
     def verify_audit(self, actor: Actor, backup_folder: Path | None = None) -> audit.ChainReport:
         """The chain, every version row against its seal, the key and the checkpoints

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cathlog.domain.errors import AuditKeyError
-from cathlog.store import checkpoint, keys, seals
+from cathlog.store import audit_pages, checkpoint, keys, seals
 from cathlog.store.db import Store
 from cathlog.store.errors import translated
 
@@ -109,17 +109,34 @@ def key_chain(conn: sqlite3.Connection) -> None:
 
 
 @translated
-def rows(store: Store, *, procedure_id: str | None = None, username: str | None = None,
-         since: str | None = None, until: str | None = None) -> Iterator[AuditRow]:
-    where, params = [], []
-    for clause, value in (("procedure_id = ?", procedure_id), ("username = ?", username),
-                          ("at >= ?", since), ("at < ?", until)):
-        if value is not None:
-            where.append(clause)
-            params.append(value)
-    sql = "SELECT * FROM audit" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
+def rows(store: Store, *, procedure_id: str | None = None, username: str | None = None, action: str | None = None,
+         since: str | None = None, until: str | None = None, after_seq: int | None = None,
+         before_seq: int | None = None, newest_first: bool = False, limit: int | None = None) -> Iterator[AuditRow]:
+    """The rows matching every filter given (``since`` included, ``until`` not), in ``seq``
+    order (newest first if asked), keyset-paged: only rows with ``after_seq < seq < before_seq``,
+    at most ``limit``; each filter served by an index (``cathlog.store.audit_pages``)."""
+    filters = {"procedure_id": procedure_id, "username": username, "action": action, "since": since,
+               "until": until, "after_seq": after_seq, "before_seq": before_seq}
+    sql, params = audit_pages.page_sql(store.db.conn, filters, newest_first, limit)
     for row in store.db.query(sql, params):
         yield AuditRow(**row)
+
+
+@translated
+def count(store: Store, *, procedure_id: str | None = None, username: str | None = None, action: str | None = None,
+          since: str | None = None, until: str | None = None, after_seq: int | None = None,
+          before_seq: int | None = None) -> int:
+    """How many rows :func:`rows` would give for these filters (without ``limit``)."""
+    sql, params = audit_pages.count_sql({"procedure_id": procedure_id, "username": username, "action": action,
+                                         "since": since, "until": until, "after_seq": after_seq,
+                                         "before_seq": before_seq})
+    return int(store.db.conn.execute(sql, params).fetchone()[0])
+
+
+@translated
+def last_seq(store: Store) -> int:
+    """The newest row's ``seq`` (0 for an empty trail)."""
+    return int(store.db.conn.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0])
 
 
 @dataclass(frozen=True)

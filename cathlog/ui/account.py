@@ -16,7 +16,7 @@ from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.services import Services
 from cathlog.ui.enter_flow import focus_first_empty, handle_enter
-from cathlog.ui.widgets import error_label
+from cathlog.ui.labels import error_label
 
 
 def _password(name: str) -> QLineEdit:

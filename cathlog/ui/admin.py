@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QWidget
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.services import Services
-from cathlog.ui.admin_base import AdminDialog, DateBound, day_bounds, documents_folder, fill, make_table
+from cathlog.services.admin import AuditFilters
+from cathlog.ui.admin_base import (AdminDialog, DateBound, append_rows, day_bounds, documents_folder, fill,
+                                   make_table)
 from cathlog.ui.export_dialog import ExportDialog
 from cathlog.ui.users_dialog import UsersDialog
 from cathlog.ui.combo import Combo
@@ -22,7 +24,13 @@ from cathlog.ui.combo import Combo
 __all__ = ["AuditDialog", "ExportDialog", "UsersDialog"]
 
 
+PAGE_ROWS = 200  # rows the audit viewer shows at first and adds with each "More"
+
+
 class AuditDialog(AdminDialog):
+    """The trail newest first, a page at a time (keyset by ``seq``: "More" asks for the rows
+    before the last one shown), so it opens at once however long the trail is."""
+
     HEADERS = ("#", "When (UTC)", "User", "Workstation", "Action", "What", "Case", "Old value", "New value",
                "Reason")
     PRESETS = (("Every action", None), ("Who viewed which record", "view_record"),
@@ -38,6 +46,8 @@ class AuditDialog(AdminDialog):
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None):
         super().__init__(services, actor, "Audit trail", parent, preferred=(1300, 750))
         self.rows: list = []
+        self.more_available = False
+        self.shown_filters = AuditFilters()
         form = QHBoxLayout()
         self.case = QLineEdit()
         self.case.setAccessibleName("filter by case id")
@@ -66,30 +76,69 @@ class AuditDialog(AdminDialog):
         days.addStretch(1)
         self.layout_.addLayout(days)
         self.table = make_table("audit", self.HEADERS)
+        self.table.horizontalHeader().setResizeContentsPrecision(40)  # widths from the newest 40 rows, not all
         self.layout_.addWidget(self.table, 1)
-        row, _ = self.buttons(("Filter", self.reload), ("Verify the hash chain", self.verify),
-                              ("Export CSV…", self.export_chosen))
+        row, made = self.buttons(("Filter", self.reload), (f"More ({PAGE_ROWS})", self.load_more),
+                                 ("Verify the hash chain", self.verify), ("Export CSV…", self.export_chosen))
+        self.more_button = made[1]
+        self.more_button.setAccessibleName("more audit rows")
+        self.more_button.setToolTip(f"Show the next {PAGE_ROWS} older rows")
         self.layout_.addLayout(row)
         self.layout_.addWidget(self.message)
         self.reload()
 
-    def _filters(self) -> dict[str, str | None]:
+    def _filters(self) -> AuditFilters:
         since, until = day_bounds(self.since, self.until)  # local days, both included
-        return {"procedure_id": self.case.text().strip() or None, "username": self.user.text().strip() or None,
-                "since": since, "until": until, "action": self.action.text().strip() or None}
+        return AuditFilters(procedure_id=self.case.text().strip() or None, username=self.user.text().strip() or None,
+                            since=since, until=until, action=self.action.text().strip() or None)
 
-    def _rows(self) -> list:
-        return self.services.admin.audit_rows(self.actor, **self._filters())
+    def _page(self, filters: AuditFilters, before_seq: int | None = None) -> list:
+        """Up to PAGE_ROWS rows older than ``before_seq`` (newest first), and one more to know
+        whether "More" has anything left."""
+        return self.services.admin.audit_rows(self.actor, **filters, before_seq=before_seq, newest_first=True,
+                                              limit=PAGE_ROWS + 1)
+
+    @staticmethod
+    def _cells(r) -> tuple:
+        return (r.seq, r.at, r.username, r.workstation, r.action, f"{r.entity} {r.entity_id[:12]}",
+                r.procedure_id, r.old_value, r.new_value, r.reason)
 
     def reload(self) -> None:
+        """The newest page for the filters as they stand."""
         try:
-            self.rows = self._rows()
+            filters = self._filters()
+            page = self._page(filters)
         except (CathlogError, ValueError) as exc:
             self.say(str(exc), error=True)
             return
-        fill(self.table, [(r.seq, r.at, r.username, r.workstation, r.action, f"{r.entity} {r.entity_id[:12]}",
-                           r.procedure_id, r.old_value, r.new_value, r.reason) for r in self.rows])
-        self.say(f"{len(self.rows)} row(s) match; Export CSV… writes these rows.")
+        self.shown_filters = filters  # "More" goes on with these, even if the fields were edited since
+        self.rows = page[:PAGE_ROWS]
+        fill(self.table, [self._cells(r) for r in self.rows])
+        self._after_load(len(page) > PAGE_ROWS)
+
+    def load_more(self) -> None:
+        """The next page: the rows before the last one shown."""
+        if not self.rows or not self.more_available:
+            return
+        try:
+            page = self._page(self.shown_filters, self.rows[-1].seq)
+        except (CathlogError, ValueError) as exc:
+            self.say(str(exc), error=True)
+            return
+        shown = page[:PAGE_ROWS]
+        self.rows += shown
+        append_rows(self.table, [self._cells(r) for r in shown])
+        self._after_load(len(page) > PAGE_ROWS)
+
+    def _after_load(self, more: bool) -> None:
+        self.more_available = more
+        self.more_button.setEnabled(more)
+        shown = len(self.rows)
+        if more:
+            self.say(f"The newest {shown} matching row(s) shown; More shows older ones. "
+                     "Export CSV… writes every matching row.")
+        else:
+            self.say(f"{shown} row(s) match; Export CSV… writes these rows.")
 
     def verify(self) -> None:
         try:
@@ -112,7 +161,7 @@ class AuditDialog(AdminDialog):
 
         try:
             filters = self._filters()
-            count = len(self.services.admin.audit_rows(self.actor, **filters))
+            count = self.services.admin.audit_count(self.actor, **filters)
         except (CathlogError, ValueError) as exc:
             self.say(f"Not exported: {exc}", error=True)
             return None

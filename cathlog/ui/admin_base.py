@@ -56,6 +56,15 @@ def fill(table: QTableWidget, rows: list[tuple]) -> None:
             table.setItem(i, j, QTableWidgetItem("" if value is None else str(value)))
 
 
+def append_rows(table: QTableWidget, rows: list[tuple]) -> None:
+    """Add ``rows`` below those shown (a next page), leaving the shown ones as they are."""
+    start = table.rowCount()
+    table.setRowCount(start + len(rows))
+    for i, row in enumerate(rows, start):
+        for j, value in enumerate(row):
+            table.setItem(i, j, QTableWidgetItem("" if value is None else str(value)))
+
+
 def selected_row(table: QTableWidget) -> int | None:
     """The selected row, or None: the current cell alone (no visible selection) does not count."""
     rows = table.selectionModel().selectedRows()

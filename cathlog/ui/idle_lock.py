@@ -21,7 +21,7 @@ from cathlog.domain.records import Actor
 from cathlog.services import Services
 from cathlog.ui.enter_flow import focus_first_empty, handle_enter
 from cathlog.ui.lab_settings import DEFAULT_IDLE_S
-from cathlog.ui.widgets import error_label
+from cathlog.ui.labels import error_label
 
 _ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
              QEvent.Type.TouchBegin}

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QSettings
 
 from cathlog.domain.mwl import DEFAULT_MODALITY, ae_title_problem, modality_problem
-from cathlog.rules.alerts import ACT_RECHECK_MIN
+from cathlog.rules.lab_defaults import ACT_RECHECK_MIN
 from cathlog.ui.theme import THEMES
 
 log = logging.getLogger(__name__)

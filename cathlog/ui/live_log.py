@@ -38,8 +38,8 @@ from cathlog.catalog import Catalog
 from cathlog.domain.describe import kind_title
 from cathlog.domain.enums import Action, EventKind, ProcedureStatus
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_utc_iso
-from cathlog.rules.alerts import ACT_RECHECK_MIN
 from cathlog.rules.case_facts import clock_behind, last_used
+from cathlog.rules.lab_defaults import ACT_RECHECK_MIN
 from cathlog.services import Services
 from cathlog.ui import entry_drafts, shortcuts
 from cathlog.ui.case_widgets import AllergyBanner, DrugTotalsPanel

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -23,6 +25,13 @@ Index = QModelIndex | QPersistentModelIndex
 
 def local_time(utc: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """UTC ISO string -> this computer's local time, for display."""
+    return _local_time(utc, fmt, (time.tzname, time.timezone, time.altzone))
+
+
+@functools.lru_cache(maxsize=16384)
+def _local_time(utc: str, fmt: str, _zone: object) -> str:
+    """Remembered per zone (its names and offsets: they change when the zone does): every save
+    shows the case's times again, in the timeline and the ACT panel (issue 18 item 2)."""
     return parse_utc_iso(utc).astimezone().strftime(fmt)
 
 

@@ -34,7 +34,7 @@ from cathlog.ui.lab_settings import (ACT_RECHECK_MIN_KEY, BOUNDS, IDLE_LOCK_S_KE
                                      MWL_STATION_AE_KEY, UNITS, LabSettings)
 from cathlog.ui.mwl_settings import WorklistSettingsBox
 from cathlog.ui.theme import THEMES
-from cathlog.ui.widgets import error_label
+from cathlog.ui.labels import error_label
 from cathlog.ui.combo import Combo
 from cathlog.ui.screen_fit import available_geometry
 

@@ -7,7 +7,6 @@ from datetime import date
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QLabel,
     QTableView,
     QWidget,
 )
@@ -66,13 +65,3 @@ def make_log_view(name: str, model: QAbstractItemModel) -> LogView:
     view.setModel(model)
     setup_log_view(view)
     return view
-
-
-def error_label(accessible_name: str = "error message") -> QLabel:
-    """The alert-coloured line under a dialog's fields that says why something was refused (hidden until then)."""
-    label = QLabel("")
-    label.setObjectName("Error")
-    label.setWordWrap(True)
-    label.setAccessibleName(accessible_name)
-    label.hide()
-    return label

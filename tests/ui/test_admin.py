@@ -2,6 +2,7 @@
 
 import zipfile
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog
 from cathlog.ui.admin import AuditDialog, ExportDialog, UsersDialog
 from tests.conftest import PASSWORD
@@ -76,3 +77,28 @@ def test_audit_viewer_names_a_record_edited_in_the_file(qtbot, services, admin):
     qtbot.addWidget(dialog)
     dialog.verify()
     assert "Audit check FAILED" in dialog.message.text() and f"entry {event_id} version 1" in dialog.message.text()
+
+
+def test_audit_viewer_shows_the_newest_page_and_more_on_request(qtbot, services, admin, monkeypatch):
+    import cathlog.ui.admin as admin_ui
+
+    services.demo.load(admin, 2, seed=1)
+    monkeypatch.setattr(admin_ui, "PAGE_ROWS", 10)
+    every = services.admin.audit_rows(admin)
+    dialog = AuditDialog(services, admin)
+    qtbot.addWidget(dialog)
+    shown = [int(dialog.table.item(r, 0).text()) for r in range(dialog.table.rowCount())]
+    assert shown == [r.seq for r in reversed(every)][:10]  # newest first, one page
+    assert dialog.more_button.isEnabled() and "newest 10" in dialog.message.text()
+    while dialog.more_button.isEnabled():
+        qtbot.mouseClick(dialog.more_button, Qt.MouseButton.LeftButton)
+    shown = [int(dialog.table.item(r, 0).text()) for r in range(dialog.table.rowCount())]
+    assert shown == [r.seq for r in reversed(every)]  # every row once, in order
+    assert f"{len(every)} row(s) match" in dialog.message.text()
+    dialog.user.setText("demo.nurse")
+    dialog.reload()  # a filter starts again from the newest page
+    nurse = [r.seq for r in reversed(every) if r.username == "demo.nurse"]
+    assert [int(dialog.table.item(r, 0).text()) for r in range(dialog.table.rowCount())] == nurse[:10]
+    dialog.user.setText("admin")  # typed, not yet applied: More goes on with the list shown
+    qtbot.mouseClick(dialog.more_button, Qt.MouseButton.LeftButton)
+    assert [int(dialog.table.item(r, 0).text()) for r in range(dialog.table.rowCount())] == nurse[:20]

@@ -193,3 +193,27 @@ def test_start_up_never_quits_without_a_word(qtbot, tmp_path, monkeypatch, quit_
     assert app.run_gui(["--db", str(tmp_path / "new.db")]) == 0
     assert len(asked) == 1 and QUIT_QUESTION in asked[0]
     assert states == [quit_answer == QMessageBox.StandardButton.No]
+
+
+def test_the_database_opens_only_after_the_sign_in_window_is_drawn(qtbot, tmp_path, monkeypatch, admin):
+    """Start-up (issue 18 item 5): the user sees the sign-in window first; the services and the
+    file open right after it is drawn, while the user types, not before."""
+    from cathlog import app
+    from cathlog.ui import crash
+
+    monkeypatch.setattr(crash, "install", lambda path: None)
+    monkeypatch.setattr(app, "_quiet_offscreen_warnings", lambda: None)
+    when_drawn = []
+
+    def exec_(dialog):
+        lazy = dialog._services
+        dialog.first_painted.connect(lambda: when_drawn.append(lazy.opened))  # direct: at the paint itself
+        dialog.show()
+        qtbot.waitUntil(lambda: bool(when_drawn))
+        qtbot.waitUntil(lambda: lazy.opened)  # then it opens, without anyone pressing a key
+        dialog.done(0)
+        return dialog.result()
+
+    monkeypatch.setattr(SignInDialog, "exec", exec_)
+    assert app.run_gui(["--db", str(tmp_path / "cathlog.db")]) == 0
+    assert when_drawn == [False]

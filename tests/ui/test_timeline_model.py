@@ -147,3 +147,22 @@ def test_a_record_takes_a_new_version_in_the_order_the_store_reads_it(services, 
     fixed = services.cases.correct_event(nurse, first.event_id, {"act_s": 250}, reason="typo")
     merged = shown.with_entry_version(late).with_entry_version(fixed)
     assert merged.events == services.cases.get_record(nurse, pid).events
+
+
+def test_shown_times_follow_a_change_of_zone(monkeypatch):
+    """Times are remembered once formatted (every save shows the case's times again), per zone:
+    a computer moved to another zone shows the new local time, not the remembered one."""
+    import time
+
+    from cathlog.ui.models import local_time
+
+    try:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+        assert local_time("2026-07-01T12:00:00Z", "%H:%M") == "12:00"
+        monkeypatch.setenv("TZ", "America/New_York")
+        time.tzset()
+        assert local_time("2026-07-01T12:00:00Z", "%H:%M") == "08:00"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
