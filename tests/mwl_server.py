@@ -4,14 +4,11 @@ wrote): worklist files are made with ``dump2dcm`` from the templates in ``tests/
 127.0.0.1. (wlmscpfs 3.6.7 has no option to listen on one interface only: it listens on all of them, for
 the few seconds a test runs.) The fixture stops it in its teardown.
 
-Missing dcmtk: the test fails with a message when ``CI`` or ``CATHLOG_REQUIRE_PEERS`` is set (``bash
-test.sh`` installs it), else it is skipped with the reason.
+Missing dcmtk: ``tests.peers`` fails the test where counterparts are required, else skips it.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import time
@@ -19,29 +16,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
+from tests.peers import dcmtk_tools, free_port
 
 TEMPLATES = Path(__file__).parent / "data" / "mwl"
 CALLED_AE = "WLPROV"
 START_TIMEOUT_S = 10.0
-
-
-def require_dcmtk(*tools: str) -> dict[str, str]:
-    """The paths of dcmtk's ``tools``; a failure (in CI) or a skip (elsewhere) when one is missing."""
-    found = {tool: shutil.which(tool) for tool in tools}
-    missing = [tool for tool, path in found.items() if path is None]
-    if missing:
-        why = f"dcmtk's {', '.join(missing)} not installed (bash test.sh installs dcmtk)"
-        if os.environ.get("CI") or os.environ.get("CATHLOG_REQUIRE_PEERS"):
-            pytest.fail(why + "; CI/CATHLOG_REQUIRE_PEERS is set, so the real counterpart is required", pytrace=False)
-        pytest.skip(why)
-    return {tool: str(path) for tool, path in found.items()}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_worklist(folder: Path, day: date, dump2dcm: str) -> Path:
@@ -78,7 +57,7 @@ class WorklistServer:
 
 
 def start_server(folder: Path, day: date) -> WorklistServer:
-    tools = require_dcmtk("wlmscpfs", "dump2dcm")
+    tools = dcmtk_tools("wlmscpfs", "dump2dcm")
     make_worklist(folder, day, tools["dump2dcm"])
     port = free_port()
     log = (folder / "wlmscpfs.log").open("w")

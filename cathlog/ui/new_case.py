@@ -278,13 +278,16 @@ class NewCaseDialog(QDialog):
         self.worklist_ids.setText("")
 
     def _mrn_edited(self) -> None:
-        """A changed MRN forgets the patient found for the old one (and the worklist entry it came from)."""
+        """A changed MRN forgets the patient found for the old one (and the worklist entry it came from):
+        none of that patient's details (allergies, weight, name) may stay in the form for another MRN."""
         self._forget_worklist()
         if self.existing is not None:
+            name = self.existing.display_name
             self.existing = None
             for field in self.patient_inputs.values():
                 field.setEnabled(True)
-            self.found.setText("The MRN changed: press Find again.")
+                field.set_value(None)
+            self.found.setText(f"The MRN changed: the details of {name} were cleared. Press Enter to look it up.")
 
     def _planned(self) -> list[str]:
         return [self.planned.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.planned.count())

@@ -15,7 +15,7 @@ from cathlog.domain.enums import Role
 from cathlog.services import Services
 from tests.conftest import FAST_HASHER, PASSWORD
 from tests.dicom import rdsr_maker as mk
-from tests.dicom.peers import dcmtk
+from tests.peers import dcmtk
 from tests.helpers import CORONARY, open_case
 
 UID = f"{mk.ROOT}.2.1"

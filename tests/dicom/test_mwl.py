@@ -13,7 +13,8 @@ from pydicom.tag import Tag
 
 from cathlog.dicom.mwl import find_scheduled, query_identifier, read_scheduled
 from cathlog.domain.mwl import StationQuery, WorklistProvider, WorklistRefused, WorklistUnavailable
-from tests.mwl_server import free_port, start_server
+from tests.mwl_server import start_server
+from tests.peers import free_port
 
 DAY = date(2026, 11, 21)
 
@@ -141,13 +142,13 @@ def test_an_identifier_the_case_cannot_keep_is_named_not_cut(tag, vr, value, fie
 
 def test_missing_dcmtk_fails_in_ci_and_skips_elsewhere(monkeypatch):
     """The real counterpart is never skipped silently where it is required."""
-    from tests import mwl_server
+    from tests import peers
 
-    monkeypatch.setattr(mwl_server.shutil, "which", lambda tool: None)
+    monkeypatch.setattr(peers.shutil, "which", lambda tool: None)
     monkeypatch.delenv("CATHLOG_REQUIRE_PEERS", raising=False)
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="wlmscpfs, dump2dcm not installed"):
-        mwl_server.require_dcmtk("wlmscpfs", "dump2dcm")
+        peers.dcmtk_tools("wlmscpfs", "dump2dcm")
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="bash test.sh installs dcmtk"):
-        mwl_server.require_dcmtk("wlmscpfs", "dump2dcm")
+        peers.dcmtk_tools("wlmscpfs", "dump2dcm")

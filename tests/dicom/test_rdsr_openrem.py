@@ -14,7 +14,7 @@ import pytest
 from cathlog.dicom.rdsr import read_bytes
 from cathlog.domain.dose import DoseReportRefused
 from cathlog.rules.dose import entry_data
-from tests.dicom.peers import dcmtk, openrem_samples
+from tests.peers import dcmtk, openrem_samples
 
 RF_FILES = ("RF-RDSR-Philips_Allura.dcm", "RF-RDSR-Philips_Azurion.dcm", "RF-RDSR-Siemens-Zee.dcm",
             "RF-RDSR-Siemens-Zee_adjusted.dcm", "RF-RDSR-GE.dcm", "RF-RDSR-GE-OECEliteMiniView.dcm",

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from cathlog.dicom.rdsr import read_bytes
-from tests.dicom.peers import dcmtk, openrem_samples
+from tests.peers import dcmtk, openrem_samples
 from tests.helpers import CORONARY, open_case
 
 AZURION = "RF-RDSR-Philips_Azurion.dcm"

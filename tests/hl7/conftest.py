@@ -11,11 +11,12 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.peers import missing
 
 PACKAGES = ("node-hl7-server@2.5.0", "node-hl7-client@4.0.0")
 PEERS = Path(__file__).parent / "peers"
@@ -26,18 +27,12 @@ def _cache() -> Path:
     return Path(root) / "node-hl7"
 
 
-def _missing(reason: str) -> None:
-    if os.environ.get("CI") or os.environ.get("CATHLOG_REQUIRE_PEERS"):
-        pytest.fail(f"HL7 peer tests need {reason} (CI / CATHLOG_REQUIRE_PEERS is set)")
-    pytest.skip(f"HL7 peer tests skipped: {reason}")
-
-
 @pytest.fixture(scope="session")
 def node_hl7() -> Path:
     """The folder whose node_modules holds the pinned packages; the peer scripts run with it as NODE_PATH."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
-        _missing("node and npm (install Node.js 20 or newer)")
+        missing("HL7 peer tests need node and npm (install Node.js 20 or newer)")
     folder = _cache()
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
@@ -48,7 +43,7 @@ def node_hl7() -> Path:
             done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error", *PACKAGES],
                                   cwd=folder, capture_output=True, text=True, timeout=300)
             if done.returncode != 0:
-                _missing(f"npm install of {', '.join(PACKAGES)} (failed: {done.stderr.strip()[-300:]})")
+                missing(f"HL7 peer tests need npm install of {', '.join(PACKAGES)} (failed: {done.stderr.strip()[-300:]})")
             stamp.write_text("\n".join(PACKAGES))
     return folder / "node_modules"
 
@@ -57,7 +52,3 @@ def node_env(node_modules: Path) -> dict[str, str]:
     return {**os.environ, "NODE_PATH": str(node_modules)}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -24,7 +24,8 @@ from cathlog.services import Services
 from cathlog.store import audit
 from tests.conftest import FAST_HASHER, PASSWORD
 from tests.helpers import open_case
-from tests.hl7.conftest import PEERS, free_port, node_env
+from tests.hl7.conftest import PEERS, node_env
+from tests.peers import free_port
 from tests.services.test_review import PLAN
 
 ROOT = Path(__file__).resolve().parents[2]

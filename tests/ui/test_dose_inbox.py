@@ -5,7 +5,6 @@ radiation panel shows the reported dose, the status line the report."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from datetime import timezone
 
@@ -17,7 +16,7 @@ from cathlog.ui.dose_inbox import DoseInboxWindow
 from cathlog.ui.dose_status import DoseStatus
 from cathlog.ui.main_window import MainWindow
 from tests.dicom import rdsr_maker as mk
-from tests.dicom.peers import dcmtk, openrem_samples
+from tests.peers import dcmtk, free_port, openrem_samples
 from tests.helpers import CORONARY, open_case
 
 
@@ -75,18 +74,12 @@ def test_refuse_with_a_reason_and_import_files(qtbot, services, nurse, inbox, mo
     assert services.dose.inbox(nurse, ("refused",))[0].reason == "quality-control phantom"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_storescu_to_the_running_gui_fills_the_open_case(qtbot, services, admin, nurse, tmp_path, monkeypatch):
     samples = openrem_samples()
     storescu = dcmtk("storescu")
     azurion = samples / "RF-RDSR-Philips_Azurion.dcm"
     report = read_bytes(azurion.read_bytes())
-    port = _free_port()
+    port = free_port()
     services.settings.set(admin, "dose.listen", "yes")
     services.settings.set(admin, "dose.port", str(port))
     monkeypatch.setattr(DoseStatus, "HOST", "127.0.0.1")

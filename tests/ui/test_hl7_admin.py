@@ -105,7 +105,7 @@ def test_the_gui_starts_the_listener_where_the_settings_ask_for_it(qtbot, tmp_pa
 
     from cathlog.app import _start_hl7
     from cathlog.ui.main_window import MainWindow
-    from tests.hl7.conftest import free_port
+    from tests.peers import free_port
     from tests.hl7.test_adt_in import msa, raw_send
 
     window = MainWindow(services, admin, "t", settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))

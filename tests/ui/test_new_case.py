@@ -93,3 +93,19 @@ def test_no_required_choice_is_prefilled(qtbot, services, nurse):
     dialog.mrn.setText("W-5")
     dialog.submit()
     assert dialog.procedure_id is None and "✖" in dialog.messages.text()
+
+
+def test_changing_the_mrn_after_a_lookup_clears_the_patient_found(qtbot, services, nurse):
+    """The allergies and weight of the patient found first must not be carried to another MRN."""
+    services.cases.register_patient(nurse, make_patient("W-5", weight_kg=80.0, allergies="iodinated contrast"))
+    dialog = NewCaseDialog(services, nurse)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.mrn, "W-5")
+    qtbot.keyClick(dialog.mrn, Qt.Key.Key_Return)
+    assert dialog.patient_inputs["allergies"].value() == "iodinated contrast"
+    qtbot.keyClicks(dialog.mrn, "1")  # now W-51: somebody else
+    assert all(field.value() is None and field.isEnabled() for field in dialog.patient_inputs.values())
+    assert "were cleared" in dialog.found.text() and dialog.existing is None
+    qtbot.keyClick(dialog.mrn, Qt.Key.Key_Return)
+    assert "New patient" in dialog.found.text()
+    assert dialog.patient_inputs["allergies"].value() is None
