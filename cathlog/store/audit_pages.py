@@ -5,17 +5,16 @@ A filter on the user, the action or the case walks that column's index, which ho
 (the rowid) after the value, so the rows come in ``seq`` order and a page stops after its rows.
 Without a filter the walk is the table itself. A date range is the hard case: ``at`` is the
 writing workstation's clock, so it mostly but not always follows ``seq``, and the rows of a range
-must still come out in ``seq`` order, exactly. Where the file has an index on ``at``
-(``AT_INDEX``), two seeks in it tell roughly how many rows the range holds and how far back from
-the page's start it lies (estimates only, used to choose the way, never to select rows):
+must still come out in ``seq`` order, exactly. Two seeks in the index on ``at`` (``AT_INDEX``,
+migration 0016, like the user's and the action's) tell roughly how many rows the range holds and
+how far back from the page's start it lies (estimates only, used to choose the way, never to
+select rows):
 
   - the range is near the page's start (fewer rows before it than in it), or an equality filter
     is given and the range is large: walk ``seq`` (the table or the filter's index), checking ``at``
     on the way;
   - otherwise: the ``seq`` of the range's rows from the ``at`` index, the newest ``limit`` of
     them picked by SQLite's top-N sort, then those rows.
-
-Without that index a date range is a walk of ``seq`` from the page's start.
 """
 
 from __future__ import annotations
@@ -26,11 +25,6 @@ from typing import Any
 AT_INDEX = "audit_at"
 _EQUALITY = ("procedure_id", "username", "action")
 _LARGE_RANGE = 20_000  # rows: past this, a user's, action's or case's own index beats sorting the range
-
-
-def _has_index(conn: sqlite3.Connection, name: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ? AND tbl_name = 'audit'",
-                        [name]).fetchone() is not None
 
 
 def _seq_at(conn: sqlite3.Connection, moment: str | None, newest: int) -> int:
@@ -64,7 +58,7 @@ def page_sql(conn: sqlite3.Connection, filters: dict[str, Any], newest_first: bo
     order = " ORDER BY seq" + (" DESC" if newest_first else "")
     tail, tail_params = (" LIMIT ?", [limit]) if limit is not None else ("", [])
     dated = filters.get("since") is not None or filters.get("until") is not None
-    if dated and limit is not None and _has_index(conn, AT_INDEX):
+    if dated and limit is not None:
         newest = int(conn.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0])
         first = _seq_at(conn, filters.get("since"), newest)  # about where the range begins and ends in seq
         last = _seq_at(conn, filters.get("until"), newest)

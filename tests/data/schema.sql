@@ -1,5 +1,14 @@
+-- index audit_action
+CREATE INDEX audit_action ON audit (action);
+
+-- index audit_at
+CREATE INDEX audit_at ON audit (at);
+
 -- index audit_procedure
 CREATE INDEX audit_procedure ON audit (procedure_id);
+
+-- index audit_username
+CREATE INDEX audit_username ON audit (username);
 
 -- index case_index_category
 CREATE INDEX case_index_category ON case_index (category, doc_id);
