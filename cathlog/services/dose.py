@@ -305,16 +305,21 @@ class DoseService(ServiceBase):
         self.require(actor, Action.VIEW_RECORDS)
         return [self._item(r) for r in dose_inbox.of_procedure(self.store, procedure_id)]
 
+    def _waiting(self, sop_instance_uid: str) -> dose_inbox.StoredReport:
+        """The stored report, still waiting in the inbox (NotFound, Conflict otherwise)."""
+        stored = dose_inbox.get(self.store, sop_instance_uid)
+        if stored is None:
+            raise NotFound(f"there is no dose report {sop_instance_uid}")
+        if stored.state not in WAITING:
+            raise Conflict(f"dose report {sop_instance_uid} is already {stored.state}")
+        return stored
+
     def attach(self, actor: Actor, sop_instance_uid: str, procedure_id: str, confirm: Confirm = ()) -> ReceiveResult:
         """A nurse attaches a waiting report to a case she chose. Whatever disagrees (another patient ID or
         birth date, values beyond a soft limit) must be confirmed; a closed or signed case is refused."""
         self.require(actor, Action.CORRECT_EVENT)
         with self.store.write():
-            stored = dose_inbox.get(self.store, sop_instance_uid)
-            if stored is None:
-                raise NotFound(f"there is no dose report {sop_instance_uid}")
-            if stored.state not in WAITING:
-                raise Conflict(f"dose report {sop_instance_uid} is already {stored.state}")
+            stored = self._waiting(sop_instance_uid)
             proc = rec.get_procedure(self.store, procedure_id)
             if proc is None:
                 raise NotFound(f"there is no case {procedure_id}")
@@ -335,11 +340,7 @@ class DoseService(ServiceBase):
         if len(reason) > 500:
             raise ValidationError([Issue("reason", reason, f"the reason is {len(reason)} characters; at most 500")])
         with self.store.write():
-            stored = dose_inbox.get(self.store, sop_instance_uid)
-            if stored is None:
-                raise NotFound(f"there is no dose report {sop_instance_uid}")
-            if stored.state not in WAITING:
-                raise Conflict(f"dose report {sop_instance_uid} is already {stored.state}")
+            stored = self._waiting(sop_instance_uid)
             now = self.now()
             dose_inbox.insert_state(self.store, sop_instance_uid, stored.version + 1, "refused", changed_at=now,
                                     changed_by=actor.username, workstation=actor.workstation, reason=reason)
