@@ -335,5 +335,5 @@ def test_changing_the_mrn_after_find_forgets_the_patient(qtbot, services, nurse)
     assert dialog.existing is not None
     qtbot.keyClick(dialog.mrn, Qt.Key.Key_Backspace)
     qtbot.keyClicks(dialog.mrn, "9")
-    assert dialog.existing is None and "Find again" in dialog.found.text()
+    assert dialog.existing is None and "Press Enter to look it up" in dialog.found.text()
     assert dialog.patient_inputs["family_name"].isEnabled()
