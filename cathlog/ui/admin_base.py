@@ -109,11 +109,20 @@ def hint_label(text: str) -> QLabel:
     return label
 
 
+def _cell(value: object) -> QTableWidgetItem:
+    """A cell whose tooltip repeats its text: a long one cut at the column's edge is read in full."""
+    text = "" if value is None else str(value)
+    item = QTableWidgetItem(text)
+    if len(text) > 24:
+        item.setToolTip(text)
+    return item
+
+
 def fill(table: QTableWidget, rows: list[tuple]) -> None:
     table.setRowCount(len(rows))
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
-            table.setItem(i, j, QTableWidgetItem("" if value is None else str(value)))
+            table.setItem(i, j, _cell(value))
 
 
 def append_rows(table: QTableWidget, rows: list[tuple]) -> None:
@@ -122,7 +131,7 @@ def append_rows(table: QTableWidget, rows: list[tuple]) -> None:
     table.setRowCount(start + len(rows))
     for i, row in enumerate(rows, start):
         for j, value in enumerate(row):
-            table.setItem(i, j, QTableWidgetItem("" if value is None else str(value)))
+            table.setItem(i, j, _cell(value))
 
 
 def selected_row(table: QTableWidget) -> int | None:

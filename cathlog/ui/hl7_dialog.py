@@ -216,6 +216,8 @@ class Hl7Dialog(AdminDialog):
                 text = self.services.hl7_in.message(self.actor, row["inbox_id"]).replace("\r", "\n")
             except CathlogError as exc:
                 text = str(exc)
+            if row["error"]:
+                text = f"Not applied ({row['ack_code']}): {row['error']}\n\n{text}"
         self.inbox_text.setPlainText(text)
 
     def _outbox_selected(self) -> None:

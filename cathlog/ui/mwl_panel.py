@@ -146,8 +146,8 @@ class WorklistPanel(QGroupBox):
 
     def _why_not(self) -> str:
         if not self.station_ae:
-            return ("No worklist on this computer: an administrator sets this room's station AE title in "
-                    "File → Settings…. Enter the patient by hand.")
+            return ("No worklist on this computer: an administrator sets this room's station AE title "
+                    "(File → Settings…). Enter the patient by hand.")
         return "The hospital worklist is not set up (File → Settings…). Enter the patient by hand."
 
     def _say(self, text: str, tone: str | None = None) -> None:
@@ -159,6 +159,7 @@ class WorklistPanel(QGroupBox):
         self.refresh_button.setEnabled(self.ready and not busy)
         self.use_button.setEnabled(self.table.rowCount() > 0)
         self.table.setEnabled(self.ready)
+        self.table.setVisible(self.ready)  # no worklist here: no empty list taking the form's room
 
     def refresh(self) -> None:
         """Ask the worklist for this room's cases today (off the GUI thread)."""
