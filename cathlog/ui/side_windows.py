@@ -4,30 +4,43 @@ screen shows no patient); and what a received dose report changes on screen."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow
 
 if TYPE_CHECKING:
     from cathlog.ui.dose_inbox import DoseInboxWindow
     from cathlog.ui.main_window import MainWindow
 
 
+def _side_window(main: MainWindow, attr: str, make: Callable[[], QMainWindow]) -> tuple[Any, bool]:
+    """The open side window kept in ``main.<attr>`` (closed and made again when another user signed in
+    since), or a new one: deleted on close, closed at the lock (a locked screen shows no patient) and
+    forgotten when gone. Returns it and whether it is new."""
+    window = getattr(main, attr)
+    if window is not None and window.actor.username != main.actor.username:
+        window.close()
+        window = None
+    if window is not None:
+        return window, False
+    window = make()
+    setattr(main, attr, window)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    main.locked.connect(window.close)
+    window.destroyed.connect(lambda *_: setattr(main, attr, None) if getattr(main, attr) is window else None)
+    return window, True
+
+
 def show_worklist(main: MainWindow) -> None:
     """The follow-up worklist, a window of its own beside the main one (one, of the signed-in user)."""
     from cathlog.ui.worklist import WorklistWindow
 
-    window = main.worklist
-    if window is not None and window.actor.username != main.actor.username:
-        window.close()
-        window = None
-    if window is None:
-        window = main.worklist = WorklistWindow(main.services, main.actor, main,
-                                                temp_folder=main.housekeeping.temp_folder)
-        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window, new = _side_window(main, "worklist", lambda: WorklistWindow(
+        main.services, main.actor, main, temp_folder=main.housekeeping.temp_folder))
+    if new:
         window.open_case_requested.connect(main.open_case)
-        main.locked.connect(window.close)  # a locked screen shows no patient
-        window.destroyed.connect(lambda *_: setattr(main, "worklist", None) if main.worklist is window else None)
     window.show()
     window.activateWindow()  # brought to the front when already open
 
@@ -36,17 +49,9 @@ def show_dose_inbox(main: MainWindow) -> DoseInboxWindow:
     """The dose reports waiting for a case, a window of its own beside the main one."""
     from cathlog.ui.dose_inbox import DoseInboxWindow
 
-    window = main.dose_inbox
-    if window is not None and window.actor.username != main.actor.username:
-        window.close()
-        window = None
-    if window is None:
-        window = main.dose_inbox = DoseInboxWindow(main.services, main.actor, main)
-        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window, new = _side_window(main, "dose_inbox", lambda: DoseInboxWindow(main.services, main.actor, main))
+    if new:
         window.changed.connect(main._dose_changed)
-        main.locked.connect(window.close)  # a locked screen shows no patient
-        window.destroyed.connect(
-            lambda *_: setattr(main, "dose_inbox", None) if main.dose_inbox is window else None)
     else:
         window.reload()
     window.show()
