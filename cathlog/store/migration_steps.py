@@ -16,17 +16,8 @@ from cathlog.domain import enums as e
 from cathlog.domain.fields import DETAILS_SCHEMA, PATIENT_FIELDS, PROCEDURE_FIELDS
 from cathlog.domain.vocab_base import Vocab
 from cathlog.store import event_checks, search
-from cathlog.store.schema import (
-    _DATE_GLOB,
-    _TIMESTAMP_GLOB,
-    _append_only,
-    _column,
-    _event_versions_ddl,
-    _quote,
-    event_fields_trigger,
-    migrations,
-    rebuild_event_versions,
-)
+from cathlog.store.schema import (_DATE_GLOB, _TIMESTAMP_GLOB, _append_only, _column, _event_versions_ddl, _quote,
+                                  event_fields_trigger, migrations, rebuild_event_versions)
 from cathlog.store.timestamps import TIMESTAMP_COLUMNS, real_timestamp_sql, trigger_sql
 
 
