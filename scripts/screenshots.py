@@ -187,18 +187,28 @@ class Shooter:
         self.taken.append(self.path(name, theme))
 
     def grab_modal(self, name: str, theme: str, run: Callable[[], object]) -> None:
-        """Run ``run`` (which opens a modal dialog with exec()); grab the dialog, then reject it."""
+        """Run ``run`` (which opens a modal dialog with exec()); grab the dialog, then reject it. When ``run``
+        returns without a dialog, that is a failure (--check): a later dialog must not be taken for it."""
+        timer = QTimer()
+        timer.setSingleShot(True)
+        shot: list[Path] = []
+
         def shoot() -> None:
             dialog = QApplication.activeModalWidget()
             if dialog is None:
-                QTimer.singleShot(100, shoot)
+                timer.start(100)
                 return
             self.check_fit(dialog, name)
             _save(dialog, self.path(name, theme))
-            self.taken.append(self.path(name, theme))
+            shot.append(self.path(name, theme))
             dialog.reject()
-        QTimer.singleShot(600, shoot)
+        timer.timeout.connect(shoot)
+        timer.start(600)
         run()
+        timer.stop()
+        if not shot:
+            self.misfits.append(f"{name}: no dialog opened, so none was taken")
+        self.taken += shot
 
 
 def _worklist_cases(services: Services, clock: MovableClock, admin, doc) -> Path:
@@ -251,6 +261,51 @@ def _dose_reports(services: Services, nurse, staged: str) -> None:
 
 
 ROOM = LabSettings(mwl_station_ae="CATHLAB1", mwl_modality="XA")
+
+
+def _hl7_traffic(services: Services, clock: MovableClock, admin, doc) -> None:
+    """What the HL7 interface window shows after a morning (synthetic, like the demo worklist: no peer
+    needed): the hospital's ADT messages (a new patient, his full given name, one refused for its missing PID, a
+    merge to decide) and two signed cases' reports in the outbox, one acknowledged and one whose receiver
+    did not answer, waiting for its next try."""
+    from cathlog.domain.followup import SignatureMeaning
+    from cathlog.hl7.mllp import SendError
+    from cathlog.reports.make import render
+
+    for key, value in (("hl7.allowed_senders", "GENHOSP"), ("hl7.out_host", "ehr.hospital.example"),
+                       ("hl7.out_port", "6661")):
+        services.settings.set(admin, key, value)
+
+    def adt(trigger: str, control_id: str, segments: tuple[str, ...], structure: str = "ADT_A01") -> str:
+        return "\r".join([f"MSH|^~\\&|EPIC|GENHOSP|CATHLOG|CATHLAB|20261203071500||ADT^{trigger}^{structure}|"
+                          f"{control_id}|P|2.5.1", f"EVN|{trigger}|20261203071500", *segments]) + "\r"
+
+    for text in (adt("A01", "EPIC40017", ("PID|1||MWL-2040^^^GENHOSP^MR||Lindqvist^Erik||19481102|M", "PV1|1|I")),
+                 adt("A08", "EPIC40018", ("PID|1||MWL-2040^^^GENHOSP^MR||Lindqvist^Erik Johan||19481102|M",
+                                          "PV1|1|I")),
+                 adt("A08", "EPIC40019", ("PV1|1|I",)),
+                 adt("A40", "EPIC40020", ("PID|1||MWL-2040^^^GENHOSP^MR||Lindqvist^Erik||19481102|M",
+                                          "MRG|88812^^^GENHOSP^MR"), structure="ADT_A39")):
+        clock.advance(3)
+        services.hl7_in.receive(text, "10.20.30.41")
+    closed = [c.procedure_id for c in services.cases.list_cases(doc, status="closed")][:2]
+    for pid in closed:
+        services.review.save_review(doc, pid, PLAN)
+        services.review.sign(doc, pid, PASSWORD, SignatureMeaning.AUTHORED)
+    services.hl7_out.build_pending(lambda case: render(case, "summary"))
+    answers = iter(("MSH|^~\\&|EHR|HOSPITAL|CATHLOG|CATHLAB|20261203080100||ACK^R01^ACK|A1|P|2.5.1\r"
+                    "MSA|AA|{control_id}\r", None))
+
+    def transport(host: str, port: int, message: str, *, timeout_s: float, on_written) -> str:
+        answer = next(answers)
+        if answer is None:
+            raise SendError(f"no acknowledgement from {host}:{port} within {timeout_s:g} s")
+        on_written()
+        control_id = message.split("\r", 1)[0].split("|")[9]
+        return answer.replace("{control_id}", control_id)
+
+    clock.advance(2)
+    services.hl7_out.send_due(transport)
 
 
 def _demo_worklist(services: Services, admin) -> None:
@@ -340,6 +395,19 @@ def _physician_screens(shots: Shooter, services: Services, doc, settings: QSetti
     window.hide()
 
 
+def _interfaces_tab(dialog: SettingsDialog) -> SettingsDialog:
+    """The Settings dialog on its second page: the worklist provider and the dose-report listener."""
+    dialog.tabs.setCurrentIndex(1)
+    return dialog
+
+
+def _hl7_selected(dialog: Hl7Dialog) -> Hl7Dialog:
+    """The HL7 window on its inbox, the refused message selected (its text and error below the list)."""
+    failed = next((i for i, row in enumerate(dialog.inbox_rows) if row["state"] in ("failed", "rejected")), 0)
+    dialog.inbox.selectRow(failed)
+    return dialog
+
+
 def _admin_screens(shots: Shooter, services: Services, admin, folder: Path, settings: QSettings, theme: str) -> None:
     window = MainWindow(services, admin, "cathlog.db", settings=settings)
     window.show()
@@ -361,7 +429,9 @@ def _admin_screens(shots: Shooter, services: Services, admin, folder: Path, sett
     for name, make in (("export", lambda: ExportDialog(services, admin, window)),
                        ("audit", lambda: AuditDialog(services, admin, window)),
                        ("settings", lambda: SettingsDialog(services, admin, settings, LabSettings(), window)),
-                       ("hl7", lambda: Hl7Dialog(services, admin, window)),
+                       ("settings-interfaces", lambda: _interfaces_tab(SettingsDialog(services, admin, settings,
+                                                                                      ROOM, window))),
+                       ("hl7", lambda: _hl7_selected(Hl7Dialog(services, admin, window))),
                        ("about", lambda: AboutDialog("~/.local/share/cathlog/cathlog.db", window))):
         dialog = make()
         shots.grab(dialog, name, theme)
@@ -401,6 +471,7 @@ def main(out: Path, suffix: str, check: bool) -> int:
         staged = _staged_case(services, clock, nurse)
         _dose_reports(services, nurse, staged)
         _demo_worklist(services, admin)
+        _hl7_traffic(services, clock, admin, doc)
         for theme in ("light", "dim"):
             apply_theme(app, theme)
             sign_in = SignInDialog(services, "~/.local/share/cathlog/cathlog.db")

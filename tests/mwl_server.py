@@ -23,19 +23,20 @@ CALLED_AE = "WLPROV"
 START_TIMEOUT_S = 10.0
 
 
-def make_worklist(folder: Path, day: date, dump2dcm: str) -> Path:
-    """The worklist database folder: ``folder/WLPROV/*.wl`` from the templates, plus wlmscpfs's lockfile."""
+def make_worklist(folder: Path, day: date, dump2dcm: str, items: dict[str, str] | None = None) -> Path:
+    """The worklist database folder: ``folder/WLPROV/*.wl`` from the templates (or from ``items``, dump2dcm
+    texts by name, made at test time), plus wlmscpfs's lockfile."""
     target = folder / CALLED_AE
     target.mkdir(parents=True)
     (target / "lockfile").touch()
-    for template in sorted(TEMPLATES.glob("*.dump")):
-        text = template.read_text(encoding="utf-8")
+    if items is None:
+        items = {t.stem: t.read_text(encoding="utf-8") for t in sorted(TEMPLATES.glob("*.dump"))}
+    for name, text in items.items():
         text = text.replace("@NEXT_DAY@", (day + timedelta(days=1)).strftime("%Y%m%d"))
         text = text.replace("@DAY@", day.strftime("%Y%m%d"))
-        dump = folder / template.name
+        dump = folder / f"{name}.dump"
         dump.write_text(text, encoding="latin-1" if "[ISO_IR 100]" in text else "utf-8")  # as the file declares
-        subprocess.run([dump2dcm, "-q", "+te", str(dump), str(target / f"{template.stem}.wl")], check=True,
-                       timeout=30)
+        subprocess.run([dump2dcm, "-q", "+te", str(dump), str(target / f"{name}.wl")], check=True, timeout=30)
     return folder
 
 
@@ -56,9 +57,10 @@ class WorklistServer:
                 self.process.wait(timeout=10)
 
 
-def start_server(folder: Path, day: date) -> WorklistServer:
+def start_server(folder: Path, day: date, items: dict[str, str] | None = None) -> WorklistServer:
+    """wlmscpfs serving the templates, or only ``items`` (see :func:`make_worklist`), once it listens."""
     tools = dcmtk_tools("wlmscpfs", "dump2dcm")
-    make_worklist(folder, day, tools["dump2dcm"])
+    make_worklist(folder, day, tools["dump2dcm"], items)
     port = free_port()
     log = (folder / "wlmscpfs.log").open("w")
     # -s: one process (stops with it); -csk: answer in each file's own character set (UTF-8 here); -dhl: no

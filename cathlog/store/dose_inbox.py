@@ -27,7 +27,7 @@ _LOCAL_GLOB = "[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:
 
 
 def migrate_0014(db: Database) -> None:
-    """The body of migration 0014_dicom_identifiers_and_dose_inbox (wrapper in ``store/schema.py``)."""
+    """The body of migration 0014_dicom_identifiers_and_dose_inbox (wrapper in ``store/migration_steps.py``)."""
     from cathlog.domain.fields import DICOM_SCHEMA, PROCEDURE_FIELDS
     from cathlog.store.schema import _append_only, _column, event_fields_trigger, uid_syntax_sql
 

@@ -107,7 +107,7 @@ CREATE TABLE hl7_outbox (
 
 
 def create(conn: Any) -> None:
-    """Migration 0015's body (``store/schema.py`` calls it)."""
+    """Migration 0015's body (``store/migration_steps.py`` calls it)."""
     for statement in SCHEMA_0015:
         conn.execute(statement)
 

@@ -1,9 +1,12 @@
-"""What the admin screens share: the dialog frame, tables, the confirmation that
+"""What the admin and side windows share (the admin dialogs, the dose-report inbox, the follow-up
+worklist, the worklist panel of the new-case dialog, the HL7 interface): the dialog frame, read-only
+tables, named buttons, the message line and its tone, hints and detail lines, the confirmation that
 defaults to No, optional date bounds, and the user's documents folder."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -33,14 +36,30 @@ from cathlog.ui.theme import set_tone
 NO_SELECTION_TIP = "Select a row in the list first: the button acts on the selected row only."
 
 
-def make_table(name: str, headers: tuple[str, ...]) -> QTableWidget:
-    """A read-only table whose selection is one whole row."""
-    table = QTableWidget(0, len(headers))
+_Table = TypeVar("_Table", bound=QTableWidget)
+
+
+def make_table(name: str, headers: tuple[str, ...], *, accessible: str | None = None,
+               stretch: int | None = None) -> QTableWidget:
+    """A read-only table whose selection is one whole row (see :func:`setup_table`)."""
+    return setup_table(QTableWidget(), name, headers, accessible=accessible, stretch=stretch)
+
+
+def setup_table(table: _Table, name: str, headers: tuple[str, ...], *, accessible: str | None = None,
+                stretch: int | None = None) -> _Table:
+    """``table`` made read-only, its selection one whole row, its columns as wide as their contents and one
+    (``stretch``; by default the last) taking the rest of the width. ``accessible``: what a screen reader
+    calls it (by default its name in words)."""
+    table.setColumnCount(len(headers))
     table.setObjectName(name)
-    table.setAccessibleName(name.replace("_", " "))
+    table.setAccessibleName(accessible or name.replace("_", " "))
     table.setHorizontalHeaderLabels(headers)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if stretch is None:
+        header.setStretchLastSection(True)
+    else:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
     table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
@@ -49,11 +68,61 @@ def make_table(name: str, headers: tuple[str, ...]) -> QTableWidget:
     return table
 
 
+def named_button(text: str, name: str, slot: Callable[[], object]) -> QPushButton:
+    """A button tests and screen readers find by ``name``; Enter in a field does not press it, and ``slot``
+    gets no "checked" argument."""
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setAccessibleName(name.replace("_", " "))
+    button.setAutoDefault(False)
+    button.clicked.connect(lambda _=False: slot())
+    return button
+
+
+def message_label(accessible: str = "messages", name: str = "FormMessages") -> QLabel:
+    """The line a window says what happened in (see :func:`show_message`); selectable, to copy an error."""
+    return detail_label(name, accessible)
+
+
+def show_message(label: QLabel, text: str, error: bool = False, done_mark: str = "") -> None:
+    """``text`` in the message line, in the error tone marked ✖, or in the ok tone (``done_mark`` before
+    it); an empty text clears the line and its tone."""
+    label.setText(("✖ " if error else done_mark if text else "") + text)
+    set_tone(label, "error" if error else "ok" if text else None)
+
+
+def detail_label(name: str, accessible: str) -> QLabel:
+    """A word-wrapped, selectable line saying more about the selected row."""
+    label = QLabel("")
+    label.setObjectName(name)
+    label.setAccessibleName(accessible)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def hint_label(text: str) -> QLabel:
+    """A word-wrapped hint in the muted hint style."""
+    label = QLabel(text)
+    label.setObjectName("Hint")
+    label.setWordWrap(True)
+    return label
+
+
+def _cell(value: object) -> QTableWidgetItem:
+    """A cell whose tooltip repeats its text: a long one cut at the column's edge is read in full."""
+    text = "" if value is None else str(value)
+    item = QTableWidgetItem(text)
+    if len(text) > 24:
+        item.setToolTip(text)
+    return item
+
+
 def fill(table: QTableWidget, rows: list[tuple]) -> None:
     table.setRowCount(len(rows))
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
-            table.setItem(i, j, QTableWidgetItem("" if value is None else str(value)))
+            table.setItem(i, j, _cell(value))
 
 
 def append_rows(table: QTableWidget, rows: list[tuple]) -> None:
@@ -62,7 +131,7 @@ def append_rows(table: QTableWidget, rows: list[tuple]) -> None:
     table.setRowCount(start + len(rows))
     for i, row in enumerate(rows, start):
         for j, value in enumerate(row):
-            table.setItem(i, j, QTableWidgetItem("" if value is None else str(value)))
+            table.setItem(i, j, _cell(value))
 
 
 def selected_row(table: QTableWidget) -> int | None:
@@ -168,15 +237,10 @@ class AdminDialog(QDialog):
         heading = QLabel(title)
         heading.setObjectName("Title")
         self.layout_.addWidget(heading)
-        self.message = QLabel("")
-        self.message.setObjectName("FormMessages")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("messages")
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = message_label()
 
     def say(self, text: str, error: bool = False) -> None:
-        self.message.setText(("✖ " if error else "") + text)
-        set_tone(self.message, "error" if error else "ok" if text else None)
+        show_message(self.message, text, error)
 
     def buttons(self, *items: tuple[str, Callable[[], object]]) -> tuple[QHBoxLayout, list[QPushButton]]:
         """A row of buttons; each slot takes no argument (the "checked" flag is not passed on)."""

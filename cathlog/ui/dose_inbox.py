@@ -11,7 +11,6 @@ would appear.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -19,14 +18,11 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -37,9 +33,9 @@ from cathlog.domain.errors import CathlogError, ConfirmationRequired
 from cathlog.domain.records import Actor
 from cathlog.services import Services
 from cathlog.services.dose import InboxItem
+from cathlog.ui.admin_base import detail_label, hint_label, make_table, message_label, named_button, show_message
 from cathlog.ui.combo import Combo
 from cathlog.ui.screen_fit import fit_window
-from cathlog.ui.theme import set_tone
 
 COLUMNS = ("Received", "Patient ID", "Name (as sent)", "Study", "X-ray system", "State", "Why it waits")
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -70,41 +66,16 @@ class DoseInboxWindow(QMainWindow):
 
     # --- layout ----------------------------------------------------------------------
 
-    def _button(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.setAccessibleName(name.replace("_", " "))
-        button.setAutoDefault(False)
-        button.clicked.connect(lambda _=False: slot())
-        return button
-
     def _build(self) -> None:
         root = QWidget()
         layout = QVBoxLayout(root)
-        hint = QLabel("Dose reports from the X-ray system that cathlog could not put into a case by itself. "
-                      "Attach each to its case, or refuse it with a reason. Nothing is attached by guess.")
-        hint.setObjectName("Hint")
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("dose_inbox_table")
-        self.table.setAccessibleName("dose reports waiting")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        for col in range(len(COLUMNS) - 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(hint_label("Dose reports from the X-ray system that cathlog could not put into a case by "
+                                    "itself. Attach each to its case, or refuse it with a reason. Nothing is "
+                                    "attached by guess."))
+        self.table = make_table("dose_inbox_table", COLUMNS, accessible="dose reports waiting")
         self.table.itemSelectionChanged.connect(self._selected)
         layout.addWidget(self.table, 1)
-        self.detail = QLabel("")
-        self.detail.setObjectName("dose_detail")
-        self.detail.setAccessibleName("the selected report's values")
-        self.detail.setWordWrap(True)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail = detail_label("dose_detail", "the selected report's values")
         layout.addWidget(self.detail)
         row = QHBoxLayout()
         row.addWidget(QLabel("Case:"))
@@ -118,21 +89,18 @@ class DoseInboxWindow(QMainWindow):
         self.case_id.setAccessibleName("or type a case id")
         self.case_id.setPlaceholderText("or type a case id")
         row.addWidget(self.case_id, 1)
-        self.attach_button = self._button("&Attach to case", "attach_report", self.attach)
-        self.refuse_button = self._button("Re&fuse…", "refuse_report", self.refuse)
+        self.attach_button = named_button("&Attach to case", "attach_report", self.attach)
+        self.refuse_button = named_button("Re&fuse…", "refuse_report", self.refuse)
         row.addWidget(self.attach_button)
         row.addWidget(self.refuse_button)
         layout.addLayout(row)
         bottom = QHBoxLayout()
-        self.message = QLabel("")
-        self.message.setObjectName("FormMessages")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("inbox messages")
+        self.message = message_label("inbox messages")
         bottom.addWidget(self.message, 1)
-        self.import_button = self._button("&Import file…", "import_dose_files", self.import_files)
+        self.import_button = named_button("&Import file…", "import_dose_files", self.import_files)
         bottom.addWidget(self.import_button)
-        bottom.addWidget(self._button("Re&load", "reload_inbox", self.reload))
-        bottom.addWidget(self._button("&Close", "close_inbox", self.close))
+        bottom.addWidget(named_button("Re&load", "reload_inbox", self.reload))
+        bottom.addWidget(named_button("&Close", "close_inbox", self.close))
         layout.addLayout(bottom)
         self.setCentralWidget(root)
         may_record = self.services.auth.may(self.actor, Action.RECORD_EVENT)
@@ -199,8 +167,7 @@ class DoseInboxWindow(QMainWindow):
                 self.case_choice.setCurrentIndex(index)
 
     def _say(self, text: str, error: bool = False) -> None:
-        set_tone(self.message, "error" if error else "ok")
-        self.message.setText(("✖ " if error else "✔ ") + text)
+        show_message(self.message, text, error, done_mark="✔ ")
 
     # --- actions ----------------------------------------------------------------------------
 

@@ -13,8 +13,9 @@ from cathlog.ui.combo import Combo
 
 KEYS = ("dose.ae_title", "dose.port", "dose.allowed_calling")
 LABELS = {"dose.listen": "Listen", "dose.ae_title": "cathlog's AE title", "dose.port": "Port",
-          "dose.allowed_calling": "Allowed senders (AE titles, comma separated; empty: any)"}
-WIDTHS = {"dose.ae_title": 150, "dose.port": 70, "dose.allowed_calling": 300}
+          "dose.allowed_calling": "Allowed senders (empty: any)"}
+PLACEHOLDERS = {"dose.allowed_calling": "AE titles, comma separated"}
+WIDTHS = {"dose.ae_title": 150, "dose.port": 90, "dose.allowed_calling": 300}
 
 
 class DoseSettingsBox(QGroupBox):
@@ -36,6 +37,7 @@ class DoseSettingsBox(QGroupBox):
         self.listen.setCurrentIndex(max(0, self.listen.findData(self.values["dose.listen"])))
         self.listen.setToolTip("Receive radiation dose reports (DICOM RDSR) while cathlog runs")
         self.listen.setEnabled(admin)
+        self.listen.setMinimumWidth(90)  # "Yes" and the arrow, not squeezed
         grid.addWidget(QLabel(f"<b>{LABELS['dose.listen']}</b>"), 0, 0)
         grid.addWidget(self.listen, 1, 0)
         for c, key in enumerate(KEYS, start=1):
@@ -44,6 +46,7 @@ class DoseSettingsBox(QGroupBox):
             edit.setObjectName(key)
             edit.setAccessibleName(LABELS[key].split(" (")[0].lower())
             edit.setFixedWidth(WIDTHS[key])
+            edit.setPlaceholderText(PLACEHOLDERS.get(key, ""))
             spec = SPECS[key]
             edit.setToolTip(f"{spec.label[0].upper()}{spec.label[1:]}: {spec.allowed}." if admin else admin_only)
             label.setBuddy(edit)

@@ -21,7 +21,8 @@ from cathlog.domain.records import Actor
 from cathlog.services import Services
 from cathlog.services.hl7_in import MergeTask, PatientCases
 from cathlog.services.settings import HL7_SETTINGS, checked
-from cathlog.ui.admin_base import NO_SELECTION_TIP, AdminDialog, fill, make_table, selected_row
+from cathlog.ui.admin_base import NO_SELECTION_TIP, AdminDialog, fill, hint_label, make_table, named_button, \
+    selected_row
 from cathlog.ui.combo import Combo
 from cathlog.ui.local_zone import local_zone
 
@@ -93,12 +94,10 @@ class Hl7Dialog(AdminDialog):
         row, (self.resend_button, refresh) = self.buttons(("Resend the selected report", self.resend),
                                                           ("Refresh", self.reload))
         page.addLayout(row)
-        hint = QLabel("A report is queued when its case is signed (and again after an addendum), sent by the "
-                      "background sender with growing pauses between tries, and acknowledged only when the "
-                      "receiver answers AA. A resend sends the same message under the same control id.")
-        hint.setObjectName("Hint")
-        hint.setWordWrap(True)
-        page.addWidget(hint)
+        page.addWidget(hint_label("A report is queued when its case is signed (and again after an addendum), sent "
+                                  "by the background sender with growing pauses between tries, and acknowledged "
+                                  "only when the receiver answers AA. A resend sends the same message under the "
+                                  "same control id."))
 
     def _tasks_page(self) -> None:
         page = _tab(self.tabs, "Merge tasks (A40)")
@@ -121,11 +120,9 @@ class Hl7Dialog(AdminDialog):
         row, (self.link_button, self.dismiss_button) = self.buttons(
             ("Same person: link the records…", self.link), ("Not the same person: dismiss…", self.dismiss))
         page.addLayout(row)
-        hint = QLabel("cathlog never merges by itself: an MRN stays with its patient for ever. Linking records the "
-                      "decision that both records are one person (audited); neither record is changed or removed.")
-        hint.setObjectName("Hint")
-        hint.setWordWrap(True)
-        page.addWidget(hint)
+        page.addWidget(hint_label("cathlog never merges by itself: an MRN stays with its patient for ever. Linking "
+                                  "records the decision that both records are one person (audited); neither record "
+                                  "is changed or removed."))
 
     def _settings_page(self) -> None:
         layout = _tab(self.tabs, "Settings")
@@ -154,15 +151,11 @@ class Hl7Dialog(AdminDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         layout.addWidget(scroll, 1)
-        self.save_settings_button = QPushButton("Save the interface settings")
-        self.save_settings_button.setAutoDefault(False)
-        self.save_settings_button.clicked.connect(self.save_settings)
+        self.save_settings_button = named_button("Save the interface settings", "save_hl7_settings",
+                                                 self.save_settings)
         layout.addWidget(self.save_settings_button)
-        note = QLabel("The listener and the sender read these when they start: restart cathlog (or the "
-                      "hl7-listen / hl7-send command) after changing the addresses or ports.")
-        note.setObjectName("Hint")
-        note.setWordWrap(True)
-        layout.addWidget(note)
+        layout.addWidget(hint_label("The listener and the sender read these when they start: restart cathlog (or "
+                                    "the hl7-listen / hl7-send command) after changing the addresses or ports."))
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -223,6 +216,8 @@ class Hl7Dialog(AdminDialog):
                 text = self.services.hl7_in.message(self.actor, row["inbox_id"]).replace("\r", "\n")
             except CathlogError as exc:
                 text = str(exc)
+            if row["error"]:
+                text = f"Not applied ({row['ack_code']}): {row['error']}\n\n{text}"
         self.inbox_text.setPlainText(text)
 
     def _outbox_selected(self) -> None:

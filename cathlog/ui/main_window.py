@@ -1,56 +1,68 @@
 """The main window, a shell: menus (each enabled by what the signed-in user
-may do; a disabled item says why in its tooltip), two pages (the case list and
-the live log of the open case), the idle lock, Lock now, Switch user, Sign out
-and Change my password, Settings and Help. The pages are their own modules;
-backups and the background check are the ``Housekeeping`` collaborator; the
-lab's settings arrive read once, as a ``LabSettings``, and change only through
+may do; a disabled item says why in its tooltip: ``main_menus``), two pages (the
+case list and the live log of the open case), the idle lock, Lock now, Switch user,
+Sign out and Change my password (``main_session``), the worklist and dose-report
+windows beside it (``side_windows``), Settings and Help. The pages are their own
+modules; backups and the background check are the ``Housekeeping`` collaborator;
+the lab's settings arrive read once, as a ``LabSettings``, and change only through
 File → Settings… (``apply_lab``). Menu keys come from ``shortcuts``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QMenu, QMessageBox, QStackedWidget, \
-    QVBoxLayout, QWidget
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu, QMessageBox, QStackedWidget, QVBoxLayout, \
+    QWidget
 
 from cathlog.catalog import Catalog, load_catalog
 from cathlog.domain.errors import CathlogError
-from cathlog.domain.records import Actor
 from cathlog.domain.enums import Action
+from cathlog.domain.records import Actor
 from cathlog.services import Services
-from cathlog.ui import shortcuts
-from cathlog.ui.account import ChangePasswordDialog
-from cathlog.ui.admin import AuditDialog, ExportDialog, UsersDialog
 from cathlog.ui.case_list import CaseListPage
 from cathlog.ui.dose_status import DoseStatus
 from cathlog.ui.housekeeping import Housekeeping
-from cathlog.ui.help_dialogs import AboutDialog, KeyboardReferenceDialog
-from cathlog.ui.hl7_dialog import Hl7Dialog
-from cathlog.ui.idle_lock import IdleWatch, LockDialog
+from cathlog.ui.idle_lock import IdleWatch
 from cathlog.ui.lab_settings import LabSettings, save_theme
 from cathlog.ui.live_log import LiveLogPage
+from cathlog.ui import main_menus, main_session, side_windows
 from cathlog.ui.new_case import NewCaseDialog
 from cathlog.ui.review import ReviewDialog
 from cathlog.ui.settings_dialog import SettingsDialog
-from cathlog.ui.sign_in import SignInDialog
-from cathlog.ui.theme import THEMES, apply_theme
+from cathlog.ui.theme import apply_theme
 from cathlog.ui.screen_fit import fit_window
 
-# Why a menu item is disabled for the signed-in role (shown in its tooltip).
-WHY_NOT = {
-    Action.OPEN_CASE: "Only a nurse or physician opens cases",
-    Action.VIEW_RECORDS: "Your role does not read clinical records",
-}
+if TYPE_CHECKING:
+    from cathlog.ui.dose_inbox import DoseInboxWindow
+    from cathlog.ui.worklist import WorklistWindow
 
 
 class MainWindow(QMainWindow):
+    """The shell. Its menus, signing in and out, and side windows are functions of their own
+    modules taking the window, bound here as its methods (tests replace ``ask_unlock`` and
+    ``ask_sign_in`` on an instance)."""
+
     locked = Signal()
     unlocked = Signal(str)  # the username now signed in
+    worklist: WorklistWindow | None = None  # the side windows while open (``side_windows``)
+    dose_inbox: DoseInboxWindow | None = None
+
+    _menus = main_menus.rebuild
+    ask_unlock = main_session.ask_unlock
+    lock = main_session.lock
+    ask_sign_in = main_session.ask_sign_in
+    sign_out = main_session.sign_out
+    change_password = main_session.change_password
+    switch_user = main_session.switch_user
+    show_worklist = side_windows.show_worklist
+    show_dose_inbox = side_windows.show_dose_inbox
+    import_dose = side_windows.import_dose
+    _dose_received = side_windows.dose_received
+    _dose_changed = side_windows.dose_changed
 
     def __init__(self, services: Services, actor: Actor, db_label: str = "", catalog: Catalog | None = None,
                  settings: QSettings | None = None, backup_folder: Path | None = None,
@@ -118,143 +130,10 @@ class MainWindow(QMainWindow):
     def _set_banner(self) -> None:
         self.banner.setText(f"cathlog · {self.actor.display_name} · {self.actor.role.value} · {self.db_label}")
 
-    def _menus(self) -> None:
-        """The signed-in user's menus: admin items only for a role that may use them (rebuilt when
-        another user signs in at the lock)."""
-        bar = self.menuBar()
-        bar.clear()
-        for old in self._menu_objects:
-            old.deleteLater()
-        may = self._may
-
-        def action(menu: QMenu, text: str, slot: Callable[[], object],
-                   shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-                   enabled: bool = True, why_not: str = "") -> None:
-            act = QAction(text, menu)
-            if shortcut:
-                act.setShortcut(QKeySequence(shortcut))
-            act.triggered.connect(lambda _=False: slot())
-            act.setEnabled(enabled)
-            if not enabled and why_not:
-                act.setToolTip(why_not)
-                act.setStatusTip(why_not)
-            menu.addAction(act)
-
-        file_menu = bar.addMenu("&File")
-        self._menu_objects = [file_menu]
-        action(file_menu, "&New case…", self.new_case, shortcuts.NEW_CASE, enabled=may(Action.OPEN_CASE),
-               why_not=WHY_NOT[Action.OPEN_CASE])
-        action(file_menu, "&Refresh", self.cases.reload, shortcuts.REFRESH)
-        action(file_menu, "&Dose reports…", self.show_dose_inbox, shortcuts.DOSE_INBOX,
-               enabled=may(Action.VIEW_RECORDS), why_not=WHY_NOT[Action.VIEW_RECORDS])
-        action(file_menu, "&Import dose report…", self.import_dose, enabled=may(Action.RECORD_EVENT),
-               why_not="Only a nurse or physician records dose reports")
-        action(file_menu, "Follow-up &worklist…", self.show_worklist, shortcuts.WORKLIST,
-               enabled=may(Action.VIEW_RECORDS), why_not=WHY_NOT[Action.VIEW_RECORDS])
-        if may(Action.LOAD_DEMO):
-            action(file_menu, "Load &demo cases…", self.load_demo)
-        file_menu.addSeparator()
-        action(file_menu, "&Settings…", self.open_settings)
-        file_menu.addSeparator()
-        action(file_menu, "&Quit", self.close, shortcuts.QUIT)
-        account = bar.addMenu("A&ccount")
-        self._menu_objects.append(account)
-        action(account, "&Lock now", partial(self.lock, "lock"), shortcuts.LOCK_NOW)
-        action(account, "S&witch user…", partial(self.lock, "switch"))
-        action(account, "Sign &out…", self.sign_out)
-        account.addSeparator()
-        action(account, "&Change my password…", self.change_password)
-        admin_actions = [
-            ("&Users and roles…", lambda: UsersDialog(self.services, self.actor, self).exec(), Action.MANAGE_USERS),
-            ("&Audit trail…", lambda: AuditDialog(self.services, self.actor, self).exec(), Action.VIEW_AUDIT),
-            ("&Export records…", lambda: ExportDialog(self.services, self.actor, self).exec(), Action.EXPORT),
-            ("&Back up now…", lambda: self.housekeeping.backup_as(self.actor), Action.BACKUP),
-            ("&Restore from a backup…", lambda: self.housekeeping.restore_from(self.actor), Action.RESTORE),
-            ("&HL7 interface (inbox, outbox, merge tasks)…",
-             lambda: Hl7Dialog(self.services, self.actor, self).exec(), Action.MANAGE_SETTINGS),
-        ]
-        allowed = [(text, slot) for text, slot, needed in admin_actions if may(needed)]
-        if allowed:
-            admin = bar.addMenu("&Admin")
-            self._menu_objects.append(admin)
-            for text, slot in allowed:
-                action(admin, text, slot)
-        view = bar.addMenu("&View")
-        self._menu_objects.append(view)
-        for name in THEMES:
-            action(view, f"{name.capitalize()} theme", partial(self.set_theme, name))
-        help_menu = bar.addMenu("&Help")
-        self._menu_objects.append(help_menu)
-        action(help_menu, "&Keyboard reference…", lambda: KeyboardReferenceDialog(self).exec())
-        action(help_menu, "&About cathlog…", lambda: AboutDialog(self.db_label, self).exec())
-        for menu in self._menu_objects:  # a disabled item's tooltip says why
-            menu.setToolTipsVisible(True)
-
     def _may(self, action: Action) -> bool:
         return self.services.auth.may(self.actor, action)
 
-    # --- idle lock and switching users ---------------------------------------------------
 
-    def ask_unlock(self) -> Actor | None:
-        """The lock dialog (tests replace this)."""
-        dialog = LockDialog(self.services, self.actor, self, reason=self._lock_reason)
-        dialog.exec()
-        return dialog.actor
-
-    def lock(self, reason: str = "idle") -> None:
-        """Hide the pages until someone signs in: the same user finds everything as it was, another
-        gets their own view (``switch_user``). ``reason``: idle (the idle lock), lock (Lock now) or
-        switch (Switch user)."""
-        if self.idle_watch is not None:
-            self.idle_watch.locked = True  # no second lock on top of this one
-        self._lock_reason = reason
-        self.pages.hide()
-        self.setWindowTitle("cathlog — locked")
-        self.locked.emit()
-        actor = None
-        while actor is None:
-            actor = self.ask_unlock()
-        if actor.username != self.actor.username:
-            self.switch_user(actor)
-        self.pages.show()
-        self.setWindowTitle(self._title())
-        if self.idle_watch is not None:
-            self.idle_watch.unlocked()
-        self.unlocked.emit(self.actor.username)
-
-    def ask_sign_in(self) -> Actor | None:
-        """The sign-in dialog after Sign out, or None when cancelled and quitting was confirmed
-        (tests replace this)."""
-        dialog = SignInDialog(self.services, self.db_label)
-        return dialog.actor if dialog.exec() == QDialog.DialogCode.Accepted else None
-
-    def sign_out(self) -> None:
-        """Sign out: the window goes and the sign-in dialog comes back; whoever signs in next gets
-        their own view (a half-typed entry is kept for its author, as at the lock). Cancelling the
-        sign-in asks whether to quit, and quitting closes the window."""
-        if self.idle_watch is not None:
-            self.idle_watch.locked = True
-        self.locked.emit()
-        self.hide()
-        self.setWindowTitle("cathlog — signed out")
-        actor = self.ask_sign_in()
-        if actor is None:
-            self.close()
-            return
-        if actor.username != self.actor.username:
-            self.switch_user(actor)
-        self.setWindowTitle(self._title())
-        self.show()
-        if self.idle_watch is not None:
-            self.idle_watch.unlocked()
-        self.unlocked.emit(self.actor.username)
-        self.statusBar().showMessage(f"Signed in as {self.actor.display_name}", 5000)
-
-    def change_password(self) -> None:
-        dialog = ChangePasswordDialog(self.services, self.actor, self)
-        dialog.exec()
-        if dialog.changed:
-            self.statusBar().showMessage("Your password was changed.", 10000)
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.services, self.actor, self.settings, self.lab, self)
@@ -274,32 +153,6 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, lab.theme)
-
-    def switch_user(self, actor: Actor) -> None:
-        """Another user's own view; the previous user's half-typed entry is kept for them alone."""
-        draft = self.live.form.draft() if self.live.form.isVisible() or self.live.form.kind else None
-        if draft:
-            self.drafts[self.actor.username] = draft
-        old = self.live
-        self.actor = actor
-        self.live = self._make_live(actor)
-        self.pages.insertWidget(1, self.live)
-        self.pages.removeWidget(old)
-        old.deleteLater()
-        self._set_banner()
-        self._menus()
-        self.setWindowTitle(self._title())
-        self.pages.setCurrentIndex(0)
-        self.cases.set_actor(actor)
-        self.dose.set_actor(actor)
-        mine = self.drafts.pop(actor.username, None)
-        if mine:
-            try:
-                self.open_case(mine["procedure_id"])
-                if self.live.record is not None:
-                    self.live.form.restore_draft(self.live.record, mine)
-            except CathlogError:
-                pass
 
     # --- pages and use cases ----------------------------------------------------------
 
@@ -351,61 +204,6 @@ class MainWindow(QMainWindow):
         ReviewDialog.show_for(self.services, self.actor, procedure_id, self,
                               temp_folder=self.housekeeping.temp_folder)
         self.cases.reload()
-
-    def show_worklist(self) -> None:
-        """The follow-up worklist, a window of its own beside this one (one, of the signed-in user)."""
-        from cathlog.ui.worklist import WorklistWindow
-
-        window = getattr(self, "worklist", None)
-        if window is not None and window.actor.username != self.actor.username:
-            window.close()
-            window = None
-        if window is None:
-            window = self.worklist = WorklistWindow(self.services, self.actor, self,
-                                                    temp_folder=self.housekeeping.temp_folder)
-            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            window.open_case_requested.connect(self.open_case)
-            self.locked.connect(window.close)  # a locked screen shows no patient
-            window.destroyed.connect(lambda *_: setattr(self, "worklist", None) if self.worklist is window else None)
-        window.show()
-        window.activateWindow()  # brought to the front when already open
-
-    def show_dose_inbox(self) -> None:
-        """The dose reports waiting for a case, a window of its own beside this one."""
-        from cathlog.ui.dose_inbox import DoseInboxWindow
-
-        window = getattr(self, "dose_inbox", None)
-        if window is not None and window.actor.username != self.actor.username:
-            window.close()
-            window = None
-        if window is None:
-            window = self.dose_inbox = DoseInboxWindow(self.services, self.actor, self)
-            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            window.changed.connect(self._dose_changed)
-            self.locked.connect(window.close)  # a locked screen shows no patient
-            window.destroyed.connect(
-                lambda *_: setattr(self, "dose_inbox", None) if self.dose_inbox is window else None)
-        else:
-            window.reload()
-        window.show()
-        window.activateWindow()
-
-    def import_dose(self) -> None:
-        self.show_dose_inbox()
-        self.dose_inbox.import_files()
-
-    def _dose_received(self, message: str) -> None:
-        self.statusBar().showMessage(f"Dose report: {message}", 15000)
-        self._dose_changed()
-
-    def _dose_changed(self) -> None:
-        """A report was recorded or the inbox changed: the open case and the lists show it."""
-        self.dose.refresh()
-        if self.pages.currentWidget() is self.live and self.live.record is not None and not self.live.form.is_dirty():
-            self.live.reload()
-        window = getattr(self, "dose_inbox", None)
-        if window is not None and window.isVisible():
-            window.reload()
 
     def new_case(self) -> None:
         procedure_id = NewCaseDialog.ask(self.services, self.actor, self, lab=self.lab)

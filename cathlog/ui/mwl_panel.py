@@ -18,13 +18,9 @@ from html import escape
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QIcon, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
-    QLabel,
     QMessageBox,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -38,6 +34,7 @@ from cathlog.rules.mwl_match import IdentityDifference
 from cathlog.services import Services
 from cathlog.services.mwl import PreparedQuery, QueryOutcome
 from cathlog.ui import shortcuts
+from cathlog.ui.admin_base import hint_label, named_button, setup_table
 from cathlog.ui.theme import set_tone
 
 COLUMNS = ("Time", "Patient", "MRN", "Born, sex", "Procedure", "Accession")
@@ -120,35 +117,20 @@ class WorklistPanel(QGroupBox):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
         top = QHBoxLayout()
-        self.status = QLabel("")
-        self.status.setObjectName("Hint")
-        self.status.setWordWrap(True)
+        self.status = hint_label("")
         self.status.setAccessibleName("worklist status")
         top.addWidget(self.status, 1)
-        self.refresh_button = QPushButton("Ask again")
+        self.refresh_button = named_button("Ask again", "ask_worklist_again", self.refresh)
         self.refresh_button.setToolTip(f"Ask the worklist again ({shortcuts.REFRESH})")
-        self.refresh_button.setAutoDefault(False)
-        self.refresh_button.clicked.connect(self.refresh)
-        self.use_button = QPushButton("Use selected")
+        self.use_button = named_button("Use selected", "use_worklist_entry", self.use_selected)
         self.use_button.setToolTip("Fill the form from the selected scheduled case (Enter in the list)")
-        self.use_button.setAutoDefault(False)
-        self.use_button.clicked.connect(self.use_selected)
         top.addWidget(self.refresh_button)
         top.addWidget(self.use_button)
         layout.addLayout(top)
 
-        self.table = _Table(0, len(COLUMNS))
-        self.table.setObjectName("worklist_table")
-        self.table.setAccessibleName("scheduled cases")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = setup_table(_Table(), "worklist_table", COLUMNS, accessible="scheduled cases",
+                                 stretch=PROCEDURE_COLUMN)
         self.table.setTabKeyNavigation(False)  # Tab leaves the list for the form
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(PROCEDURE_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(120)
         self.table.setMaximumHeight(215)  # about six rows; the form is reached by scrolling or Tab
         self.table.activated_row.connect(self.use_selected)
@@ -164,8 +146,8 @@ class WorklistPanel(QGroupBox):
 
     def _why_not(self) -> str:
         if not self.station_ae:
-            return ("No worklist on this computer: an administrator sets this room's station AE title in "
-                    "File → Settings…. Enter the patient by hand.")
+            return ("No worklist on this computer: an administrator sets this room's station AE title "
+                    "(File → Settings…). Enter the patient by hand.")
         return "The hospital worklist is not set up (File → Settings…). Enter the patient by hand."
 
     def _say(self, text: str, tone: str | None = None) -> None:
@@ -177,6 +159,7 @@ class WorklistPanel(QGroupBox):
         self.refresh_button.setEnabled(self.ready and not busy)
         self.use_button.setEnabled(self.table.rowCount() > 0)
         self.table.setEnabled(self.ready)
+        self.table.setVisible(self.ready)  # no worklist here: no empty list taking the form's room
 
     def refresh(self) -> None:
         """Ask the worklist for this room's cases today (off the GUI thread)."""

@@ -19,7 +19,7 @@ LAB_KEYS = ("mwl.provider_ae", "mwl.provider_host", "mwl.provider_port", "mwl.ca
 LABELS = {"mwl.provider_ae": "Provider AE title", "mwl.provider_host": "Host", "mwl.provider_port": "Port",
           "mwl.calling_ae": "cathlog calls as (AE title)", MWL_STATION_AE_KEY: "This room's station AE title",
           MWL_MODALITY_KEY: "Modality"}
-WIDTHS = {"mwl.provider_host": 260, "mwl.provider_port": 70, MWL_MODALITY_KEY: 70}
+WIDTHS = {"mwl.provider_host": 260, "mwl.provider_port": 90, MWL_MODALITY_KEY: 90}
 HINTS = {MWL_STATION_AE_KEY: f"The X-ray system's AE title the hospital schedules this room's cases on: "
                              f"{AE_TITLE_ALLOWED}. Empty: no worklist on this computer.",
          MWL_MODALITY_KEY: f"{MODALITY_ALLOWED}."}

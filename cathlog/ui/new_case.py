@@ -65,7 +65,7 @@ class NewCaseDialog(QDialog):
         self.procedure_id: str | None = None
         self._confirm: tuple[tuple[str, ...], str] | None = None
         self.setWindowTitle("cathlog — new case")
-        fit_window(self, "new_case", (820, 860))
+        fit_window(self, "new_case", (960, 860))  # wide enough for the worklist's requested procedures
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)

@@ -62,6 +62,7 @@ QLineEdit, QComboBox, QDateEdit, QPlainTextEdit, QListWidget {{ padding: 4px 6px
 QLineEdit:focus, QComboBox:focus, QDateEdit:focus, QPlainTextEdit:focus {{ border: 2px solid {accent}; }}
 QLineEdit:disabled, QComboBox:disabled, QDateEdit:disabled, QPlainTextEdit:disabled {{ color: {disabled_fg}; background: {disabled_bg};
     border: 1px dashed {disabled_border}; }}
+QComboBox, QDateEdit {{ padding-right: 24px; }}
 QComboBox QAbstractItemView {{ background: {field}; color: {fg}; selection-background-color: {selection};
     selection-color: {selection_fg}; }}
 QPushButton {{ padding: 6px 14px; min-height: 26px; border-radius: 4px; border: 1px solid {border};

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +38,7 @@ from cathlog.domain.records import Actor
 from cathlog.domain.worklist import WorklistItem, WorklistQuery, WorkState
 from cathlog.services import Services
 from cathlog.services.followup import REBUILD_BATCH
+from cathlog.ui.admin_base import detail_label, message_label, named_button, show_message
 from cathlog.ui.models import ObjectRole
 from cathlog.ui.worklist_filters import DUE_PRESETS, ORDER_CHOICES, STATUS_CHOICES, build_query, combo, date_edit
 from cathlog.ui.worklist_model import OVERDUE, WorklistModel, status_text
@@ -46,7 +46,6 @@ from cathlog.ui.widgets import make_table
 from cathlog.ui.screen_fit import fit_window
 
 PAGE_ROWS = 200
-
 
 
 class WorklistWindow(QMainWindow):
@@ -72,14 +71,6 @@ class WorklistWindow(QMainWindow):
 
     # --- layout ---------------------------------------------------------------------------
 
-    def _button(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.setAccessibleName(name.replace("_", " "))
-        button.setAutoDefault(False)
-        button.clicked.connect(lambda _=False: slot())
-        return button
-
     def _build(self) -> None:
         central = QWidget()
         self.setCentralWidget(central)
@@ -95,10 +86,10 @@ class WorklistWindow(QMainWindow):
             box.setMinimumContentsLength(14)
         self.status_filter = combo("status_filter", STATUS_CHOICES, self.reload)
         self.order = combo("order", ORDER_CHOICES, self.reload)
-        self.print_button = self._button("Print…", "print", self.print_list)
-        self.pdf_button = self._button("Save PDF…", "save_pdf", self.save_pdf)
-        self.csv_button = self._button("Export CSV…", "export_csv", self.export_csv)
-        self.refresh_button = self._button("Refresh (Ctrl+R)", "refresh", self.refresh)
+        self.print_button = named_button("Print…", "print", self.print_list)
+        self.pdf_button = named_button("Save PDF…", "save_pdf", self.save_pdf)
+        self.csv_button = named_button("Export CSV…", "export_csv", self.export_csv)
+        self.refresh_button = named_button("Refresh (Ctrl+R)", "refresh", self.refresh)
         self._range_widgets: list[QWidget] = []  # shown for "Date range…" only
         rows = ((("Due", self.due_preset), ("from", self.due_from), ("to", self.due_to),
                  ("Status", self.status_filter), ("Order", self.order)),
@@ -131,30 +122,23 @@ class WorklistWindow(QMainWindow):
         self.view.activated.connect(lambda _i: self.open_selected())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
         layout.addWidget(self.view, 1)
-        self.detail = QLabel("")
-        self.detail.setObjectName("worklist_detail")
-        self.detail.setAccessibleName("selected reminder")
-        self.detail.setWordWrap(True)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail = detail_label("worklist_detail", "selected reminder")
         layout.addWidget(self.detail)
         actions = QHBoxLayout()
         self.count = QLabel("")
         self.count.setObjectName("worklist_count")
-        self.more_button = self._button(f"More ({PAGE_ROWS})", "more", self.load_more)
-        self.open_button = self._button("Open case (Enter)", "open_case", self.open_selected)
-        self.done_button = self._button("Mark done…", "mark_done", lambda: self.mark_selected(WorkState.DONE))
-        self.dismiss_button = self._button("Dismiss…", "dismiss", lambda: self.mark_selected(WorkState.DISMISSED))
-        close = self._button("Close", "close", self.close)
+        self.more_button = named_button(f"More ({PAGE_ROWS})", "more", self.load_more)
+        self.open_button = named_button("Open case (Enter)", "open_case", self.open_selected)
+        self.done_button = named_button("Mark done…", "mark_done", lambda: self.mark_selected(WorkState.DONE))
+        self.dismiss_button = named_button("Dismiss…", "dismiss", lambda: self.mark_selected(WorkState.DISMISSED))
+        close = named_button("Close", "close", self.close)
         actions.addWidget(self.count)
         actions.addWidget(self.more_button)
         actions.addStretch(1)
         for button in (self.open_button, self.done_button, self.dismiss_button, close):
             actions.addWidget(button)
         layout.addLayout(actions)
-        self.message_label = QLabel("")
-        self.message_label.setObjectName("LiveMessage")
-        self.message_label.setWordWrap(True)
-        self.message_label.setAccessibleName("messages")
+        self.message_label = message_label(name="LiveMessage")
         layout.addWidget(self.message_label)
         QShortcut(QKeySequence("Ctrl+R"), self, self.refresh, context=Qt.ShortcutContext.WindowShortcut)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close,
@@ -191,10 +175,7 @@ class WorklistWindow(QMainWindow):
         self.operator_filter.blockSignals(False)
 
     def say(self, text: str, error: bool = False) -> None:
-        self.message_label.setObjectName("Error" if error else "LiveMessage")
-        self.message_label.setText(("✖ " if error else "") + text)
-        self.message_label.style().unpolish(self.message_label)
-        self.message_label.style().polish(self.message_label)
+        show_message(self.message_label, text, error)
         self.message.emit(text)
 
     def query(self) -> WorklistQuery:

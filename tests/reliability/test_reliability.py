@@ -273,8 +273,8 @@ def test_f10_crash_during_migration_keeps_old_or_new_version(tmp_path):
     path = make_v1_database(tmp_path / "v1.db")
     code = textwrap.dedent(f"""
         import os, signal
-        from cathlog.store import schema
-        real = schema.review_reminders_signatures
+        from cathlog.store import migration_steps, schema
+        real = migration_steps.review_reminders_signatures
         def dying(db):
             real(db)
             os.kill(os.getpid(), signal.SIGKILL)  # after migration 0002 ran, before the commit

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ("first-run", "sign-in", "case-list", "new-case", "new-case-worklist", "worklist-differs", "live-log",
            "device-form", "close-checklist", "scan-choice", "change-password", "lock", "keyboard-reference", "dose-inbox",
            "review", "worklist", "users",
-           "restore", "export", "audit", "settings", "about")
+           "restore", "export", "audit", "settings", "settings-interfaces", "hl7", "about")
 
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed (bash test.sh installs it)")

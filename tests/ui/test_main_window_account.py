@@ -8,9 +8,9 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from cathlog.domain.enums import EventKind
-from cathlog.ui import main_window as main_window_module
 from cathlog.ui.account import ChangePasswordDialog
 from cathlog.ui.main_window import MainWindow
+from cathlog.ui.sign_in import SignInDialog
 from tests.conftest import PASSWORD
 from tests.helpers import open_case
 
@@ -115,7 +115,7 @@ def test_sign_out_uses_the_real_sign_in_dialog(qtbot, tmp_path, services, nurse,
         dialog.ok_button.click()
         return dialog.result()
 
-    monkeypatch.setattr(main_window_module.SignInDialog, "exec", exec_)
+    monkeypatch.setattr(SignInDialog, "exec", exec_)
     window.sign_out()
     assert window.actor.username == "doc" and window.isVisible()
 
