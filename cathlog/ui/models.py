@@ -83,6 +83,15 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
             self._rows, self._texts = new_rows, new_texts
             self.endResetModel()
 
+    def insert_row(self, at: int, row: T) -> None:
+        """Show one more row at ``at``, the rest unchanged: what ``set_rows`` does for that list, without
+        going over every row (a save in the live log adds one entry, issue 18 item 2)."""
+        texts = self._texts_of(row)
+        self.beginInsertRows(QModelIndex(), at, at)
+        self._rows.insert(at, row)
+        self._texts.insert(at, texts)
+        self.endInsertRows()
+
     def row_key(self, obj: T) -> object | None:
         """What identifies a row across updates (None: rows are not identified; every update resets)."""
         return None
@@ -120,6 +129,12 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
             if j is not None and (old_texts[j] != new_texts[row] or old_rows[j] != new_rows[row]):
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last))
         return True
+
+    def size_key(self, row: int) -> object:
+        """What the row's height depends on besides the columns' widths: its texts and its font
+        (``LogView`` remembers heights by it)."""
+        font = self.extra_data(self._rows[row], Qt.ItemDataRole.FontRole)
+        return self._texts[row], None if font is None else font.key()
 
     def row_of(self, key: object) -> int | None:
         """The row shown for ``key`` (a ``row_key``), if any."""
@@ -184,6 +199,12 @@ class EventTableModel(ListTableModel[EventHistory]):
         self._others = others
         self._weight_kg = weight_kg
         super().set_rows(rows)
+
+    def add_entry(self, history: EventHistory, at: int) -> None:
+        """A new entry's row at ``at``. No row shown can name an entry stored after it, so no other row's
+        text changes: the same as ``set_rows`` with the list that holds it, for one row's work."""
+        self._others[history.current.event_id] = history.current
+        self.insert_row(at, history)
 
     @staticmethod
     def _entry(history: EventHistory) -> str:
