@@ -4,7 +4,9 @@ closed and the window painted again. Offscreen.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_entry.py [--entries N] [--kind act|note]
 
-The form is opened and drawn before the clock starts, as it is while a nurse
+The application is set up as cathlog's own start sets it up (Fusion style, default
+theme, the cycle collector on a GUI-thread timer). The form is opened and drawn
+before the clock starts, as it is while a nurse
 types (until 2026-12-03 the form was opened and closed within one event-loop
 turn, so Qt never laid the window out for it and the re-layout of the
 timeline when the form closes on Enter was not measured).
@@ -29,7 +31,10 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from cathlog.domain.enums import EventKind, Role  # noqa: E402
 from cathlog.services import Services  # noqa: E402
 from cathlog.store.db import Store  # noqa: E402
+from cathlog.ui import gui_gc  # noqa: E402
+from cathlog.ui.lab_settings import DEFAULT_THEME  # noqa: E402
 from cathlog.ui.main_window import MainWindow  # noqa: E402
+from cathlog.ui.theme import apply_theme  # noqa: E402
 
 
 def main() -> None:
@@ -40,6 +45,11 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the timed part to FILE")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    # as cathlog.app.run_gui sets the application up: the Fusion style, the lab's default theme, and
+    # Python's cycle collector run by a timer on the GUI thread instead of inside whatever allocates
+    app.setStyle("Fusion")
+    apply_theme(app, DEFAULT_THEME)
+    gui_gc.install(app)
     with tempfile.TemporaryDirectory() as tmp:
         services = Services(Store.open(Path(tmp) / "gui.db"))
         admin = services.auth.create_first_admin("admin", "Admin", "benchmark password")
