@@ -118,14 +118,19 @@ def compare(conn: sqlite3.Connection, cp: Checkpoint) -> str | None:
     return f"audit row {cp.seq} differs from {cp.where}: the trail was re-made or replaced outside cathlog"
 
 
-def _write(path: Path, data: dict[str, Any]) -> None:
+def _write(path: Path, data: dict[str, Any]) -> tuple[int, int, int]:
+    """Write atomically; the written file's signature (taken from the file itself before the rename,
+    which keeps its inode, size and mtime, so a writer racing in between is not mistaken for us)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh)
+            fh.flush()
+            st = os.fstat(fh.fileno())
         os.replace(tmp, path)
+        return st.st_ino, st.st_size, st.st_mtime_ns
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -163,10 +168,9 @@ def save(store: Store, *, force: bool = False) -> None:
                     log.warning("audit checkpoint kept, not overwritten: %s", problem)
                     return
         at = _now()
-        _write(path, {"seq": last[0], "hash": last[1], "at": at, "database": _resolved(str(store.path), os.getcwd())})
-        signature = _signature(path)
-        if signature is not None:
-            _written[path] = (Checkpoint(last[0], last[1], at, f"the checkpoint of {at}"), signature)
+        signature = _write(path, {"seq": last[0], "hash": last[1], "at": at,
+                                  "database": _resolved(str(store.path), os.getcwd())})
+        _written[path] = (Checkpoint(last[0], last[1], at, f"the checkpoint of {at}"), signature)
     except (OSError, sqlite3.Error) as exc:
         log.warning("could not write the audit checkpoint: %s", exc)
 
