@@ -46,7 +46,7 @@ from cathlog.store import import_jobs as jobs
 from cathlog.store import records as rec
 from cathlog.store import users as user_store
 
-BACKDATE_LIMIT = timedelta(hours=24)  # as for a live entry (cathlog.services.cases)
+BACKDATE_LIMIT = timedelta(hours=24)  # as for a live entry (cathlog.services.case_entries)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 CHUNK_SECONDS = 0.05  # the longest a nurse's save waits behind an import
 # Between two of its transactions an import lets the write lock go for longer than SQLite's

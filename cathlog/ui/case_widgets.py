@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel
 
+from cathlog.domain.enums import EventKind
 from cathlog.domain.records import ProcedureRecord
 from cathlog.domain.units import format_number
 from cathlog.rules.alerts import Level
@@ -50,6 +51,8 @@ class AllergyBanner(QLabel):
 
 class DrugTotalsPanel(Panel):
     """Running total of each drug in the case (voided doses excluded), heparin also per kg."""
+
+    reads = frozenset({EventKind.MEDICATION})
 
     def __init__(self) -> None:
         super().__init__("Drug totals  [F2]", "drug totals panel")

@@ -1,9 +1,9 @@
 """The quick-entry form of the live log: one form for every entry kind,
 built from the data dictionary.
 
-Save (Enter) writes through the services at once. A refused value is named
-right under its field and the input is kept; unusual values are listed and Save
-becomes "Confirm and save". Time defaults to now and can be back-dated.
+Save (Enter) writes through the services at once (cathlog.ui.entry_saving). A refused
+value is named right under its field and the input is kept; unusual values are listed
+and Save becomes "Confirm and save". Time defaults to now and can be back-dated.
 
 Labels sit above their fields and the fields scroll inside the form (up and
 down only, never sideways), so the form fits a laptop screen's column; the title,
@@ -15,7 +15,7 @@ form opened, so the live log never throws typing away without asking.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFrame,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -38,21 +37,21 @@ from cathlog.catalog import Catalog
 from cathlog.domain.describe import kind_title
 from cathlog.domain.drugs import DRUGS
 from cathlog.domain.enums import Drug, EventKind
-from cathlog.domain.errors import CathlogError, ConfirmationRequired, ValidationError
 from cathlog.domain.fields import EVENT_FIELDS, FieldType, shown_for
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.domain.units import format_number
-from cathlog.rules.case_facts import PER_KG_DRUGS, AmbiguousTimeError, dose_per_kg, typed_moment
+from cathlog.rules.case_facts import PER_KG_DRUGS, dose_per_kg
 from cathlog.services import Services
 from cathlog.ui.device_form import CatalogChoice, DeviceState, device_layout
 from cathlog.ui.entry_drafts import fill_draft, form_draft, implant_choices, ref_choices
+from cathlog.ui.entry_saving import EntrySaving
 from cathlog.ui.fields import FieldBlock, FieldError, FieldInput
 from cathlog.ui.local_zone import local_zone
 from cathlog.ui.radiation_input import field_input
 from cathlog.ui.theme import set_tone
 
 
-class EntryForm(QGroupBox):
+class EntryForm(EntrySaving):
     saved = Signal(object)  # the stored EventVersion
     closed = Signal()
     visibility_changed = Signal(bool)
@@ -282,29 +281,7 @@ class EntryForm(QGroupBox):
                 text = f"{unit}/kg: patient weight not recorded"
         self.hint.setText(text)
 
-    # --- saving --------------------------------------------------------------------
-
-    def _now(self) -> datetime:
-        """Now in local time, from the services' clock (one clock for the whole program)."""
-        return self.services.cases.clock().astimezone(self.tz)
-
-    def _occurred_at(self) -> datetime:
-        text = self.time.text().strip()
-        fold = self._time_choice[1] if self._time_choice and self._time_choice[0] == text else None
-        correcting_at = self.correcting.occurred_at if self.correcting else None
-        try:
-            return typed_moment(text, self._now(), correcting_at, tz=self.tz, fold=fold)
-        except AmbiguousTimeError as exc:
-            from cathlog.ui.scan_choice import choose
-
-            picked = choose(self, "Which time?", f"{exc} The clocks went back, so this time happened twice.",
-                            [c.label for c in exc.choices])
-            if picked is None:
-                raise FieldError(f"{exc} Choose one to save.") from None
-            self._time_choice = (text, exc.choices[picked].fold)
-            return exc.choices[picked].moment
-        except ValueError as exc:
-            raise FieldError(str(exc)) from None
+    # --- what was typed ---------------------------------------------------------------
 
     def draft(self) -> dict[str, Any] | None:
         """What is typed so far, as typed (for the idle lock to keep for its author)."""
@@ -313,81 +290,6 @@ class EntryForm(QGroupBox):
     def restore_draft(self, record: ProcedureRecord, draft: dict[str, Any]) -> None:
         self.start(record, EventKind(draft["kind"]), correcting=draft["correcting"])
         fill_draft(self, draft)
-
-    def collect(self) -> dict[str, Any]:
-        """Every field's value; a FieldError naming each unreadable one (each also under its field)."""
-        values, errors = {}, []
-        for name, field in self.inputs.items():
-            try:
-                values[name] = field.value()
-            except FieldError as exc:
-                self.blocks[name].set_error(str(exc))
-                errors.append(str(exc))
-        if errors:
-            raise FieldError("; ".join(errors))
-        return values
-
-    def _clear_errors(self) -> None:
-        for block in self.blocks.values():
-            block.set_error("")
-
-    def _focus_error(self) -> None:
-        block = next((b for b in self.blocks.values() if b.error.isVisibleTo(self)), None)
-        if block is not None:
-            editor = block.label.buddy() or block.field
-            editor.setFocus()
-            self.fields_scroll.ensureWidgetVisible(block, 0, 6)
-
-    def submit(self) -> None:
-        if self.kind is None or self.record is None:
-            return
-        self._clear_errors()
-        try:
-            data = self.collect()
-        except FieldError as exc:
-            self._show([str(exc)], error=True)
-            self._focus_error()
-            return
-        try:
-            when = self._occurred_at()
-        except FieldError as exc:
-            self.blocks["occurred_at"].set_error(str(exc))
-            self._show([str(exc)], error=True)
-            self._focus_error()
-            return
-        data = {k: v for k, v in data.items() if v is not None and v is not False}
-        fingerprint = repr((sorted(data.items()), when))
-        confirm: tuple[str, ...] = ()
-        if self._pending_confirm and self._pending_confirm[1] == fingerprint:
-            confirm = self._pending_confirm[0]
-        cases = self.services.cases
-        try:
-            if self.correcting:
-                ev = cases.correct_event(self.actor, self.correcting.event_id, data, self.reason.text(),
-                                         occurred_at=when, performed_by=self.performed_by.text(), confirm=confirm,
-                                         expected_version=self.correcting.version)
-            else:
-                ev = cases.record_event(self.actor, self.record.procedure.procedure_id, self.kind, data,
-                                        occurred_at=when, performed_by=self.performed_by.text(), confirm=confirm)
-        except ConfirmationRequired as exc:
-            self._pending_confirm = (tuple(w.code for w in exc.warnings), fingerprint)
-            self._show([f"⚠ {w.message}" + (f"  [{w.source}]" if w.source else "") for w in exc.warnings])
-            self.save_button.setText("Confirm and save (Enter)")
-            return
-        except ValidationError as exc:
-            self._pending_confirm = None
-            for issue in exc.issues:
-                block = self.blocks.get(issue.field)
-                if block is not None:
-                    block.set_error(issue.message)
-            self._show([i.message for i in exc.issues], error=True)
-            self._focus_error()
-            return
-        except CathlogError as exc:
-            self._show([str(exc)], error=True)
-            return
-        self._close()
-        self.saved.emit(ev)
 
     def _show(self, lines: list[str], error: bool = False) -> None:
         """The form's message line: a refusal (alert colour), a question to confirm (caution), or nothing."""

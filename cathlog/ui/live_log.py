@@ -17,36 +17,33 @@ silently.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QSplitter,
     QVBoxLayout,
-    QWidget,
 )
 
 from cathlog.catalog import Catalog
 from cathlog.domain.describe import kind_title
 from cathlog.domain.enums import Action, EventKind, ProcedureStatus
-from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_utc_iso
-from cathlog.rules.case_facts import clock_behind, last_used
+from cathlog.domain.records import Actor, EventVersion, ProcedureRecord
+from cathlog.rules.case_facts import last_used
 from cathlog.rules.lab_defaults import ACT_RECHECK_MIN
 from cathlog.services import Services
 from cathlog.ui import entry_drafts, shortcuts
-from cathlog.ui.case_widgets import AllergyBanner, DrugTotalsPanel
+from cathlog.ui.case_widgets import AllergyBanner
 from cathlog.ui.entry_form import EntryForm
 from cathlog.ui.live_log_actions import CaseActions, ScanField
+from cathlog.ui.live_log_panels import LivePanels
 from cathlog.ui.models import EventTableModel, ObjectRole, local_time
-from cathlog.ui.panels import ActPanel, ContrastPanel, RadiationPanel, TimerPanel
 from cathlog.ui.theme import set_tone
 from cathlog.ui.widgets import make_log_view, patient_header
 
@@ -66,7 +63,7 @@ def _key_button(text: str, key: str, name: str, tip: str) -> QPushButton:
     return button
 
 
-class LiveLogPage(CaseActions):
+class LiveLogPage(CaseActions, LivePanels):
     entry_saved = Signal(object)
     back = Signal()
     alert = Signal(str)  # a non-modal message for the status line
@@ -143,34 +140,6 @@ class LiveLogPage(CaseActions):
         top.addWidget(self.close_button)
         top.addWidget(self.reopen_button)
         return top
-
-    def _panel_column(self) -> QScrollArea:
-        """The running panels, in a column that scrolls rather than pushing the window taller."""
-        right = QWidget()
-        right.setObjectName("PanelColumn")
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(4, 0, 4, 0)
-        rl.setSpacing(6)
-        self.act_panel, self.contrast_panel = ActPanel(), ContrastPanel()
-        self.target_button = QPushButton("Set ACT target…")
-        self.target_button.setAccessibleName("set this case's ACT target band")
-        self.target_button.clicked.connect(self.set_act_target)
-        self.target_button.setVisible(self.services.auth.may(self.actor, Action.SET_TARGETS))
-        self.act_panel.layout_.addWidget(self.target_button)
-        self.radiation_panel, self.timer_panel = RadiationPanel(), TimerPanel()
-        self.timer_panel.finished.connect(self._timer_finished)
-        self.drug_panel = DrugTotalsPanel()
-        for panel in (self.act_panel, self.drug_panel, self.contrast_panel, self.radiation_panel, self.timer_panel):
-            rl.addWidget(panel)
-        rl.addStretch(1)
-        self.panel_scroll = QScrollArea()
-        self.panel_scroll.setObjectName("PanelScroll")
-        self.panel_scroll.setWidgetResizable(True)
-        self.panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.panel_scroll.setWidget(right)
-        self.panel_scroll.setMinimumWidth(300)
-        return self.panel_scroll
 
     def _quick_row(self) -> QGridLayout:
         grid = QGridLayout()
@@ -276,28 +245,6 @@ class LiveLogPage(CaseActions):
         self.timer_panel.refresh(record)
         self.refresh_panels()
 
-    def refresh_panels(self) -> None:
-        if self.record is None:
-            return
-        now = self.services.cases.clock()
-        self._show_clock_step(now)
-        self.act_panel.refresh(self.record, now, self.recheck_min)
-        self.drug_panel.refresh(self.record)
-        self.contrast_panel.refresh(self.record)
-        self.radiation_panel.refresh(self.record)
-
-    def _show_clock_step(self, now: datetime) -> None:
-        assert self.record is not None
-        step = clock_behind(self.record, now)
-        self.clock_warning.setVisible(step is not None)
-        if step is not None:
-            tz = self.form.tz
-            minutes = int(step.behind.total_seconds() // 60)
-            self.clock_warning.setText(
-                f"⚠ This computer's clock ({now.astimezone(tz):%H:%M}) is {minutes} min behind the case's last "
-                f"entry ({parse_utc_iso(step.last_recorded_at).astimezone(tz):%H:%M}): was the clock set back? "
-                "Check it before typing times.")
-
     def say(self, text: str, tone: str | None = None) -> None:
         """The page's message line (and the status bar): "ok" for done, "caution", or a refusal
         (text starting "✖") in the alert colour; plain information otherwise."""
@@ -353,14 +300,7 @@ class LiveLogPage(CaseActions):
             self.form.mark_unsaved()
 
     def _on_saved(self, ev: EventVersion) -> None:
-        record = self.record
-        merged = record.with_entry_version(ev) if record and record.procedure.procedure_id == ev.procedure_id else None
-        if merged is not None and merged.version_count == self.services.cases.entry_version_count(
-                self.actor, ev.procedure_id):
-            self.record = merged  # nothing else was stored meanwhile: no need to read the case again
-            self._render()
-        else:
-            self.reload()  # another workstation wrote to the case too: read it whole
+        self.entry_stored(ev)
         if (row := self.model.row_of(ev.event_id)) is not None:
             self.timeline.selectRow(row)
         self.say(f"Saved {kind_title(ev.kind).lower()} at {local_time(ev.recorded_at, '%H:%M:%S')}.", "ok")

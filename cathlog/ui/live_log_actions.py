@@ -49,6 +49,9 @@ class CaseActions(QWidget):
     def reload(self) -> None:
         raise NotImplementedError
 
+    if TYPE_CHECKING:  # declared only: cathlog.ui.live_log_panels.LivePanels, a later base of the page, has it
+        def entry_stored(self, ev: EventVersion) -> None: ...
+
     def new_entry(self, kind: EventKind, prefill: dict | None = None) -> None:
         raise NotImplementedError
 
@@ -71,11 +74,11 @@ class CaseActions(QWidget):
         if not ok:
             return
         try:
-            self.services.cases.void_event(self.actor, ev.event_id, reason, expected_version=ev.version)
+            voided = self.services.cases.void_event(self.actor, ev.event_id, reason, expected_version=ev.version)
         except CathlogError as exc:
             self.say(f"✖ Not voided: {exc}")
             return
-        self.reload()
+        self.entry_stored(voided)
         self.say("Entry voided; it stays visible, struck through.", "ok")
 
 

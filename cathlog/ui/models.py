@@ -19,6 +19,13 @@ from cathlog.rules.implant_facts import implant_tag
 from cathlog.ui.theme import colour
 
 ObjectRole = Qt.ItemDataRole.UserRole
+# Roles as plain ints, compared in data(), which a view calls for every role of every visible cell at
+# each repaint (some 700 calls when the live log's timeline is drawn again, issue 18 item 2).
+_DISPLAY, _ALIGNMENT, _OBJECT = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.TextAlignmentRole,
+                                                  ObjectRole))
+_FONT, _BACKGROUND, _FOREGROUND, _TOOLTIP = (int(r) for r in (
+    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.ToolTipRole))
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
 
@@ -48,6 +55,7 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
     def __init__(self, columns: Sequence[Column[T]], parent=None):
         super().__init__(parent)
         self._columns = list(columns)
+        self._alignments = [int(c.align | Qt.AlignmentFlag.AlignVCenter) for c in self._columns]
         self._rows: list[T] = []
         self._texts: list[tuple[str, ...]] = []
         self._text_cache: dict[object, tuple[T, tuple[str, ...]]] = {}  # by row_key: the row and its texts
@@ -82,6 +90,15 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
             self.beginResetModel()
             self._rows, self._texts = new_rows, new_texts
             self.endResetModel()
+
+    def insert_row(self, at: int, row: T) -> None:
+        """Show one more row at ``at``, the rest unchanged: what ``set_rows`` does for that list, without
+        going over every row (a save in the live log adds one entry, issue 18 item 2)."""
+        texts = self._texts_of(row)
+        self.beginInsertRows(QModelIndex(), at, at)
+        self._rows.insert(at, row)
+        self._texts.insert(at, texts)
+        self.endInsertRows()
 
     def row_key(self, obj: T) -> object | None:
         """What identifies a row across updates (None: rows are not identified; every update resets)."""
@@ -121,6 +138,12 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last))
         return True
 
+    def size_key(self, row: int) -> object:
+        """What the row's height depends on besides the columns' widths: its texts and its font
+        (``LogView`` remembers heights by it)."""
+        font = self.extra_data(self._rows[row], Qt.ItemDataRole.FontRole)
+        return self._texts[row], None if font is None else font.key()
+
     def row_of(self, key: object) -> int | None:
         """The row shown for ``key`` (a ``row_key``), if any."""
         return next((i for i, r in enumerate(self._rows) if self.row_key(r) == key), None)
@@ -135,16 +158,16 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        row = index.row()
+        if not 0 <= row < len(self._rows) or not index.isValid():
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._texts[index.row()][index.column()]
-        obj = self._rows[index.row()]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(self._columns[index.column()].align | Qt.AlignmentFlag.AlignVCenter)
-        if role == ObjectRole:
-            return obj
-        return self.extra_data(obj, role)
+        if role == _DISPLAY:
+            return self._texts[row][index.column()]
+        if role == _ALIGNMENT:
+            return self._alignments[index.column()]
+        if role == _OBJECT:
+            return self._rows[row]
+        return self.extra_data(self._rows[row], role)
 
     def extra_data(self, obj: T, role: int) -> Any:
         return None
@@ -185,6 +208,12 @@ class EventTableModel(ListTableModel[EventHistory]):
         self._weight_kg = weight_kg
         super().set_rows(rows)
 
+    def add_entry(self, history: EventHistory, at: int) -> None:
+        """A new entry's row at ``at``. No row shown can name an entry stored after it, so no other row's
+        text changes: the same as ``set_rows`` with the list that holds it, for one row's work."""
+        self._others[history.current.event_id] = history.current
+        self.insert_row(at, history)
+
     @staticmethod
     def _entry(history: EventHistory) -> str:
         ev = history.current
@@ -216,6 +245,10 @@ class EventTableModel(ListTableModel[EventHistory]):
     def row_key(self, obj: EventHistory) -> object | None:
         return obj.current.event_id
 
+    def size_key(self, row: int) -> object:
+        ev = self._rows[row].current  # the font is struck through (void) or bold (stands out), as extra_data says
+        return self._texts[row], ev.voided, ev.voided or self._stands_out(ev) is not None
+
     @staticmethod
     def _recorded(history: EventHistory) -> str:
         """Who first entered it, marked "(late)" when that was more than 5 minutes after the time
@@ -236,16 +269,16 @@ class EventTableModel(ListTableModel[EventHistory]):
         return "implant" if implant_tag(ev) else None
 
     def extra_data(self, obj: EventHistory, role: int) -> Any:
-        if role == Qt.ItemDataRole.FontRole:
+        if role == _FONT:
             if obj.current.voided:
                 return self._strike
             return self._bold if self._stands_out(obj.current) else None
-        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+        if role == _BACKGROUND or role == _FOREGROUND:
             tone = self._stands_out(obj.current)
             if tone is None:
                 return None
-            return colour(f"{tone}_bg" if role == Qt.ItemDataRole.BackgroundRole else tone)
-        if role == Qt.ItemDataRole.ToolTipRole:
+            return colour(f"{tone}_bg" if role == _BACKGROUND else tone)
+        if role == _TOOLTIP:
             return "\n".join(f"v{v.version} entered {local_time(v.recorded_at)} by {v.recorded_by}"
                              f" for {local_time(v.occurred_at, '%H:%M')}: "
                              f"{'VOID' if v.voided else describe(v, self._others)}"

@@ -33,6 +33,9 @@ def _ago(minutes: int | None) -> str:
 
 
 class Panel(QFrame):
+    # The entry kinds a panel reads: a save of another kind leaves it as it is (issue 18 item 2).
+    reads: frozenset[EventKind] = frozenset(EventKind)
+
     def __init__(self, title: str, name: str):
         super().__init__()
         self.setObjectName("Panel")
@@ -78,6 +81,10 @@ def act_trend_lines(record: ProcedureRecord) -> list[str]:
 
 
 class ActPanel(Panel):
+    # the readings, the analyser, heparin given (recheck) and GP IIb/IIIa given (band); the minutes
+    # since the last reading move on with time, so the latest reading is shown again at every save
+    reads = frozenset({EventKind.ACT, EventKind.MEDICATION})
+
     def __init__(self):
         super().__init__("ACT  [F3]", "ACT panel")
         self.trend = QLabel("")
@@ -86,7 +93,9 @@ class ActPanel(Panel):
         self.trend.setWordWrap(True)
         self.layout_.addWidget(self.trend)
 
-    def refresh(self, record: ProcedureRecord, now: datetime, recheck_min: int) -> alerts.ActStatus:
+    def refresh(self, record: ProcedureRecord, now: datetime, recheck_min: int, trend: bool = True) -> alerts.ActStatus:
+        """The latest reading, its band and the minutes since; the trend of every reading too unless
+        ``trend`` is False (a save of a kind the trend does not read: it stays as it is)."""
         band = act_band_now(record)
         status = alerts.act_status(record.current_events(), now, band.band, recheck_min)
         low, high = status.target
@@ -97,17 +106,22 @@ class ActPanel(Panel):
         self.set_level(status.level, status.message)
         set_by = "set for this case" if band.physician_set else (
             f"default for {ActDevice(band.device).label}" if band.device else "default")
-        lines = act_trend_lines(record)
+        if trend:
+            self._show_trend(act_trend_lines(record))
+        self.setToolTip(f"Target band ({set_by}): {status.source}. Recheck every {recheck_min} min.")
+        return status
+
+    def _show_trend(self, lines: list[str]) -> None:
         earlier = len(lines) - TREND_SHOWN
         shown = ([f"… {earlier} earlier reading{'s' if earlier > 1 else ''} (hover for all)"] if earlier > 0 else []) \
             + lines[-TREND_SHOWN:]
         self.trend.setText("\n".join(shown))
         self.trend.setToolTip("Every ACT of the case, oldest first:\n" + "\n".join(lines) if lines else "")
-        self.setToolTip(f"Target band ({set_by}): {status.source}. Recheck every {recheck_min} min.")
-        return status
 
 
 class ContrastPanel(Panel):
+    reads = frozenset({EventKind.CONTRAST})
+
     def __init__(self):
         super().__init__("Contrast  [F6]", "contrast panel")
         self.bar = QProgressBar()
@@ -130,6 +144,8 @@ class ContrastPanel(Panel):
 
 
 class RadiationPanel(Panel):
+    reads = frozenset({EventKind.RADIATION})
+
     def __init__(self):
         super().__init__("Radiation  [F7]", "radiation panel")
 
@@ -152,6 +168,7 @@ class TimerPanel(Panel):
     """One key starts and stops the clock for the chosen balloon, stent or burr."""
 
     finished = Signal(str, str, int)  # device event_id, entry kind, duration_s
+    reads = frozenset({EventKind.DEVICE})  # the balloons, stents and burrs it offers
 
     def __init__(self):
         super().__init__("Inflation / atherectomy timer  [F5]", "timer panel")
