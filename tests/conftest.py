@@ -48,6 +48,25 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for this test session (per xdist worker), with cathlog's template
+    database; fails in CI, skips elsewhere, where PostgreSQL is not installed (tests/pg.py)."""
+    from tests.pg import start_cluster
+
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_db(pg_cluster):
+    """A fresh database of the test's own, copied from the template (schema installed, roles granted)."""
+    database = pg_cluster.new_database()
+    yield database
+    pg_cluster.drop_database(database)
+
+
 @pytest.fixture
 def store(tmp_path):
     s = Store.open(tmp_path / "cathlog.db")
