@@ -5,10 +5,8 @@ The structure (which fields, which limits, required or optional, how a missing J
 written once, in :func:`column_check`, :func:`column_def` and :func:`json_field_check`; each
 :class:`Dialect` only says how to spell a test. The SQLite back end spells exactly the text the SQLite
 migrations wrote (tests/store/test_pg_schema.py compares it with ``store/schema.py``'s, which a file's
-schema check depends on); the PostgreSQL back end guards every typed test with ``CASE``, because
-PostgreSQL does not evaluate ``AND`` left to right: ``(data->>'act_s')::numeric`` must never run on a
-string (integration notes 1.2). The PostgreSQL payload is a ``json`` column (the text kept as written,
-see ``store/pg/schema.py``), read with ``json_typeof`` and ``->>``.
+schema check depends on); the PostgreSQL back end (``store/pg/dialect.py``) guards every typed test
+with ``CASE``, because PostgreSQL does not evaluate ``AND`` left to right (integration notes 1.2).
 """
 
 from __future__ import annotations
@@ -78,47 +76,7 @@ class Dialect:
         return f"coalesce({cond}, {self.false})"
 
 
-class PostgresDialect(Dialect):
-    name = "postgresql"
-    true, false = "true", "false"
-    types = {FieldType.INT: "bigint", FieldType.REAL: "double precision", FieldType.BOOL: "bigint",
-             FieldType.ENUM_LIST: "json"}
-    text_type = "text"
-
-    def real_date(self, col: str) -> str:
-        return f"cathlog_real_date({col})"  # total: false (never an error) for any text; store/pg/schema.py
-
-    def json_array(self, col: str) -> str:
-        return f"json_typeof({col}) = 'array'"  # a json column: the server refuses text that is not JSON
-
-    def uid_syntax(self, col: str) -> str:
-        return f"{col} ~ '^(0|[1-9][0-9]*)(\\.(0|[1-9][0-9]*))*$'"
-
-    def json_type(self, data: str, key: str) -> str:
-        return f"json_typeof({data}->'{key}')"
-
-    def json_value(self, data: str, key: str, spec: FieldSpec) -> str:
-        text = f"({data}->>'{key}')"
-        return f"{text}::numeric" if spec.is_number else text
-
-    def json_typed(self, data: str, spec: FieldSpec) -> str:
-        jtype = self.json_type(data, spec.name)
-        if spec.type is FieldType.INT:  # SQLite's 'integer': a JSON number written without fraction or exponent
-            return f"{jtype} = 'number' AND ({data}->>'{spec.name}') ~ '^-?[0-9]+$'"
-        if spec.type is FieldType.REAL:
-            return f"{jtype} = 'number'"
-        if spec.type is FieldType.BOOL:
-            return f"{jtype} = 'boolean'"
-        if spec.type is FieldType.ENUM_LIST:
-            return f"{jtype} = 'array'"
-        return f"{jtype} = 'string'"
-
-    def guarded(self, typed: str, check: str) -> str:
-        return f"coalesce(CASE WHEN {typed} THEN {check} ELSE false END, false)"
-
-
 SQLITE = Dialect()
-POSTGRES = PostgresDialect()
 
 
 def column_check(spec: FieldSpec, col: str, d: Dialect = SQLITE) -> str:

@@ -63,13 +63,20 @@ def redacted(url: str) -> str:
 
 
 class Cursor(Protocol):
-    description: Any
+    @property
+    def description(self) -> Any: ...
 
     def fetchone(self) -> Any: ...
 
     def fetchall(self) -> list[Any]: ...
 
     def __iter__(self) -> Iterator[Any]: ...
+
+
+class Executor(Protocol):
+    """Anything with ``execute(sql, params)``: an :class:`Engine` or a ``sqlite3.Connection`` (a migration's)."""
+
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
 
 
 @functools.lru_cache(maxsize=4096)
@@ -121,6 +128,9 @@ class Engine:
     def close(self) -> None:
         raise NotImplementedError
 
+    def has_table(self, name: str) -> bool:
+        raise NotImplementedError
+
     # --- the neutral helpers the store modules use ---
     def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Each row as a dict of column name to value (streams)."""
@@ -138,9 +148,15 @@ class Engine:
 
     def insert(self, table: str, row: dict[str, Any]) -> None:
         """One row; ``table`` and the keys are cathlog's own names, never input."""
-        cols = ", ".join(row)
-        self.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608
-                     list(row.values()))
+        self.execute(_insert_sql(table, row), list(row.values()))
+
+    def insert_returning(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        """Insert one row and return it as stored (with its row id and every default)."""
+        raise NotImplementedError
+
+
+def _insert_sql(table: str, row: dict[str, Any]) -> str:
+    return f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"  # noqa: S608
 
 
 class SqliteEngine(Engine):
@@ -212,6 +228,15 @@ class SqliteEngine(Engine):
     def close(self) -> None:
         self.conn.close()
 
+    def insert_returning(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        self.insert(table, row)
+        stored = self.one(f"SELECT * FROM {table} WHERE rowid = last_insert_rowid()")  # noqa: S608
+        assert stored is not None
+        return stored
+
+    def has_table(self, name: str) -> bool:
+        return self.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]) is not None
+
 
 def translate_sqlstate(sqlstate: str | None, text: str) -> CathlogError | None:
     """A PostgreSQL error (by SQLSTATE) as cathlog's named error; None for a bug."""
@@ -220,7 +245,7 @@ def translate_sqlstate(sqlstate: str | None, text: str) -> CathlogError | None:
                                    "What you typed is kept; try again when the server is back.")
     if sqlstate == "23514":
         return ValidationError([Issue("", None, f"the database refused the values ({text}). {_NOT_SAVED}")])
-    if sqlstate in ("22P02", "22007", "22008", "22003", "23502"):  # bad JSON or value, out of range, NOT NULL
+    if sqlstate in ("22P02", "22007", "22008", "22003", "23502", "42804"):  # bad JSON/value, range, NULL, type
         return ValidationError([Issue("", None, f"the database refused the values ({text}). {_NOT_SAVED}")])
     if sqlstate == "23505":
         return Conflict(f"That record already exists ({text}). {_NOT_SAVED}")
@@ -241,6 +266,25 @@ def translate_sqlstate(sqlstate: str | None, text: str) -> CathlogError | None:
     if sqlstate.startswith("53") or sqlstate.startswith("58"):
         return StoreError(f"The database server failed ({text}). {_NOT_SAVED}")
     return None
+
+
+def _exact_float_dumper() -> type:
+    """A Python float sent as text of no declared type, so the server reads it as the column's own type:
+    600.5 into an integer column is refused (as SQLite's STRICT tables refuse it) instead of being rounded
+    to 600 by the float8-to-bigint assignment cast; 600.0 goes in as 600 (lossless, as in SQLite)."""
+    from psycopg.adapt import Dumper
+
+    class ExactFloatDumper(Dumper):
+        oid = 0  # unknown: typed by the context (the column, the other side of a comparison)
+
+        def dump(self, obj: float) -> bytes:
+            if obj != obj:
+                return b"NaN"
+            if obj in (float("inf"), float("-inf")):
+                return b"Infinity" if obj > 0 else b"-Infinity"
+            return str(int(obj)).encode() if obj.is_integer() else repr(obj).encode()
+
+    return ExactFloatDumper
 
 
 class PostgresEngine(Engine):
@@ -265,6 +309,7 @@ class PostgresEngine(Engine):
             raise DatabaseUnavailable(f"cannot connect to the database server {redacted(url)}: {reason}") from exc
         for json_type in ("json", "jsonb"):  # the text as stored, as SQLite gives it (the seals hash it)
             conn.adapters.register_loader(json_type, TextLoader)
+        conn.adapters.register_dumper(float, _exact_float_dumper())
         return cls(conn, url)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
@@ -314,3 +359,11 @@ class PostgresEngine(Engine):
 
     def close(self) -> None:
         self.conn.close()
+
+    def insert_returning(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        stored = self.one(_insert_sql(table, row) + " RETURNING *", list(row.values()))
+        assert stored is not None
+        return stored
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.scalar("SELECT to_regclass(?) IS NOT NULL", [f"public.{name}"]))

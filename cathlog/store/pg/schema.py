@@ -27,8 +27,8 @@ from cathlog.domain import enums as e
 from cathlog.domain.errors import NewerSchema, NotACathlogDatabase
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS
 from cathlog.domain.vocab_base import Vocab
-from cathlog.store.check_sql import POSTGRES as D
 from cathlog.store.check_sql import column_def, event_payload_check, quote
+from cathlog.store.pg.dialect import POSTGRES as D
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 BASELINE = 16  # the SQLite schema version the PostgreSQL baseline equals
