@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cathlog {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", help="database file (default: $CATHLOG_DB or the user data folder)")
+    common.add_argument("--db", metavar="PATH|URL", help="database file, or postgresql://ROLE@HOST/DB for a lab's "
+                        "server (docs/multi-room.md) (default: $CATHLOG_DB or the user data folder)")
     auth = argparse.ArgumentParser(add_help=False)
     auth.add_argument("--user", metavar="NAME", help="sign in as NAME (default: $CATHLOG_USER); "
                       "password from $CATHLOG_PASSWORD or a prompt")

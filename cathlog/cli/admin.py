@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cathlog.cli.common import EXIT_FAIL, EXIT_OK, CliError, ask_password, db_path, open_services, sign_in, table
+from cathlog.cli.common import (EXIT_FAIL, EXIT_OK, CliError, ask_password, backup_folder, db_label, db_path,
+                                open_services, sign_in, table)
 from cathlog.domain.enums import Role
 
 
@@ -14,7 +15,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     services = open_services(args, create=True)
     password = ask_password(f"New password for {args.admin}: ", confirm=True)
     services.auth.create_first_admin(args.admin, args.display_name or args.admin, password)
-    print(f"created {db_path(args)} with admin {args.admin!r}")
+    print(f"created {db_label(args)} with admin {args.admin!r}")
     return EXIT_OK
 
 
@@ -98,9 +99,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     services = open_services(args)
     actor = sign_in(args, services)
     if args.verify:
-        from cathlog.paths import backup_dir
-
-        report = services.admin.verify_audit(actor, backup_dir(db_path(args)))
+        report = services.admin.verify_audit(actor, backup_folder(args))
         print(f"audit chain: {'ok' if report.ok else 'BROKEN'} ({report.rows_checked} rows checked)")
         for problem in report.problems:
             print(f"  {problem}")
@@ -120,12 +119,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from cathlog.paths import backup_dir
-
     services = open_services(args)
     if args.rebuild_search:
         print(f"search index: rebuilt from the records ({services.admin.rebuild_search_index()} cases)")
-    report = services.admin.check(backup_folder=backup_dir(db_path(args)))
+    report = services.admin.check(backup_folder=backup_folder(args))
     print(f"database: {'ok' if not report.problems else 'DAMAGED'}")
     for problem in report.problems[:20]:
         print(f"  {problem}")

@@ -14,7 +14,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from cathlog.domain.errors import NotACathlogDatabase
-from cathlog.paths import prepare_data_folder, secure_existing
+from cathlog.paths import is_server_url, prepare_data_folder, secure_existing
 from cathlog.services.access import AccessService
 from cathlog.services.admin import AdminService
 from cathlog.services.auth import AuthService
@@ -67,7 +67,13 @@ class Services:
         missing file is refused with NotACathlogDatabase. ``verify=False`` skips
         the start-up ``quick_check`` (the GUI runs it in the background instead:
         ``admin.background_check()``). A foreign, newer or damaged file is refused
-        untouched (NotACathlogDatabase, NewerSchema, CorruptDatabase)."""
+        untouched (NotACathlogDatabase, NewerSchema, CorruptDatabase).
+
+        A ``postgresql://`` URL connects to a cathlog database on a server instead (its schema installed
+        by the lab's IT, docs/multi-room.md; ``create`` makes no file then); DatabaseUnavailable when the
+        server cannot be reached."""
+        if is_server_url(path):
+            return cls(Store.open(str(path), verify=verify), clock, hasher)
         path = Path(path)
         if create:
             prepare_data_folder(path)  # 0700 when created

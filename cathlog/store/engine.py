@@ -37,29 +37,18 @@ from cathlog.domain.errors import (
     StoreError,
     ValidationError,
 )
+from cathlog.paths import is_server_url
+from cathlog.paths import redacted_url as redacted
 from cathlog.store.schema import APPLICATION_ID
 
 LOCK_KEY = APPLICATION_ID  # "CATH": the advisory lock every cathlog write takes first
-URL_SCHEMES = ("postgresql://", "postgres://")
 CONNECT_TIMEOUT_S = 5
 _NOT_SAVED = "The entry was not saved; nothing was changed."
 
 
 def is_url(target: object) -> bool:
     """Whether ``--db``/``CATHLOG_DB`` names a PostgreSQL server (a URL) rather than a SQLite file."""
-    return isinstance(target, str) and target.lower().startswith(URL_SCHEMES)
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, fit for a window title, a log line or an error message."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    return is_server_url(target)
 
 
 class Cursor(Protocol):
@@ -69,6 +58,8 @@ class Cursor(Protocol):
     def fetchone(self) -> Any: ...
 
     def fetchall(self) -> list[Any]: ...
+
+    def close(self) -> None: ...
 
     def __iter__(self) -> Iterator[Any]: ...
 

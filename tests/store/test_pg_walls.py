@@ -9,7 +9,8 @@ import pytest
 
 from cathlog.domain.errors import Conflict, DatabaseUnavailable, ValidationError
 from cathlog.store.db import Store
-from cathlog.store.engine import is_url, redacted, to_pyformat
+from cathlog.paths import redacted_url as redacted
+from cathlog.store.engine import is_url, to_pyformat
 from cathlog.store.pg.schema import APPEND_ONLY_TABLES
 from tests.store.pg_rows import event_row, insert_sql, record_rows
 
