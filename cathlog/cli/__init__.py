@@ -21,7 +21,7 @@ from pathlib import Path
 from cathlog import __version__
 from cathlog.cli.admin import (cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_init, cmd_recover_admin, cmd_restore,
                                cmd_users)
-from cathlog.cli.common import EXIT_FAIL, CliError
+from cathlog.cli.common import EXIT_FAIL, CliError, close_opened
 from cathlog.cli.dose import add_parsers as add_dose_parsers
 from cathlog.cli.mwl import add_parser as add_worklist_parser
 from cathlog.cli.hl7 import cmd_hl7_listen, cmd_hl7_send
@@ -217,3 +217,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cathlog: internal error ({type(exc).__name__}: {exc})"
               + (f"; details in {where}" if where else ""), file=sys.stderr)
         return EXIT_FAIL
+    finally:
+        close_opened()

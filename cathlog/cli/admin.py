@@ -78,6 +78,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    db_path(args)  # a file: a server is backed up with pg_dump (refused by name)
     services = open_services(args)
     admin = sign_in(args, services)
     info = services.admin.backup(admin, Path(args.out))
@@ -86,6 +87,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    db_path(args)  # a file: a server is restored with pg_restore (refused by name)
     services = open_services(args)
     admin = sign_in(args, services)
     kept = services.admin.restore(admin, Path(args.source))

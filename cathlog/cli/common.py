@@ -51,8 +51,19 @@ def backup_folder(args: argparse.Namespace) -> Path | None:
     return None if isinstance(target, str) else backup_dir(target)
 
 
+_opened: list[Services] = []
+
+
 def open_services(args: argparse.Namespace, create: bool = False) -> Services:
-    return Services.open(db_target(args), create=create)
+    services = Services.open(db_target(args), create=create)
+    _opened.append(services)
+    return services
+
+
+def close_opened() -> None:
+    """Close what the command opened (a server connection is ended cleanly, not dropped at exit)."""
+    while _opened:
+        _opened.pop().close()
 
 
 def ask_password(prompt: str, env: str = "CATHLOG_PASSWORD", confirm: bool = False) -> str:

@@ -122,6 +122,10 @@ class Engine:
     def has_table(self, name: str) -> bool:
         raise NotImplementedError
 
+    def json_text(self, column: str, key: str) -> str:
+        """SQL for the value of ``key`` in the JSON ``column`` (a cathlog field name, never input)."""
+        raise NotImplementedError
+
     # --- the neutral helpers the store modules use ---
     def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Each row as a dict of column name to value (streams)."""
@@ -224,6 +228,9 @@ class SqliteEngine(Engine):
         stored = self.one(f"SELECT * FROM {table} WHERE rowid = last_insert_rowid()")  # noqa: S608
         assert stored is not None
         return stored
+
+    def json_text(self, column: str, key: str) -> str:
+        return f"json_extract({column}, '$.{key}')"
 
     def has_table(self, name: str) -> bool:
         return self.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]) is not None
@@ -355,6 +362,11 @@ class PostgresEngine(Engine):
         stored = self.one(_insert_sql(table, row) + " RETURNING *", list(row.values()))
         assert stored is not None
         return stored
+
+    def json_text(self, column: str, key: str) -> str:
+        from cathlog.store.pg.dialect import POSTGRES
+
+        return POSTGRES.json_text(column, key)
 
     def has_table(self, name: str) -> bool:
         return bool(self.scalar("SELECT to_regclass(?) IS NOT NULL", [f"public.{name}"]))

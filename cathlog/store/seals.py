@@ -224,7 +224,7 @@ def keyed_hash(store: Store, data: bytes) -> str:
 def sealed_at_keying(store: Store, table: str, rid: str, version: int = 0) -> bool:
     """Whether the row existed before the database was keyed (sealed by the keying row):
     its hashes, e.g. a signature's content hash, are legacy SHA-256."""
-    row = store.db.conn.execute(
+    row = store.engine.execute(
         "SELECT 1 FROM seals AS s JOIN audit AS a ON a.seq = s.seq WHERE s.tbl = ? AND s.rid = ? AND s.version = ? "
         "AND a.action = 'key_audit_chain'", [table, rid, version]).fetchone()
     return row is not None

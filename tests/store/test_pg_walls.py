@@ -114,3 +114,20 @@ def test_urls_and_files_are_told_apart():
 def test_placeholders_convert_outside_quotes_and_literal_percents_are_kept():
     assert to_pyformat("SELECT ? WHERE a LIKE 'x%?' AND \"b?\" = ?") == (
         "SELECT %s WHERE a LIKE 'x%%?' AND \"b?\" = %s")
+
+
+def test_check_reports_a_disabled_trigger_and_a_connection_as_the_owner(pg_db):
+    store = Store.open(pg_db.app_url)
+    try:
+        assert store.integrity_check() == []
+        with psycopg.connect(pg_db.owner_url, autocommit=True) as owner:
+            owner.execute("ALTER TABLE event_versions DISABLE TRIGGER event_versions_append_only")
+        assert store.integrity_check() == ["the trigger event_versions_append_only on event_versions is disabled: "
+                                           "its rows could be changed or removed"]
+    finally:
+        store.close()
+    as_owner = Store.open(pg_db.owner_url)
+    try:
+        assert any("the owner of audit" in problem for problem in as_owner.integrity_check())
+    finally:
+        as_owner.close()

@@ -32,6 +32,10 @@ class PostgresDialect(Dialect):
     def json_type(self, data: str, key: str) -> str:
         return f"json_typeof({data}->'{key}')"
 
+    def json_text(self, data: str, key: str) -> str:
+        """The text of a payload value (SQLite's json_extract of a string)."""
+        return f"({data}->>'{key}')"
+
     def json_value(self, data: str, key: str, spec: FieldSpec) -> str:
         text = f"({data}->>'{key}')"
         return f"{text}::numeric" if spec.is_number else text

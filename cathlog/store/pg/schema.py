@@ -357,3 +357,37 @@ def install(conn: Any, *, runtime_role: str) -> int:
                 conn.execute("UPDATE cathlog_meta SET value = %s WHERE key = 'schema_version'", [str(number)])
                 version = number
     return version
+
+
+def wall_problems(conn: Any) -> list[str]:
+    """What ``cathlog check`` reports about the server's walls, as seen by the role connected: a missing or
+    disabled append-only trigger, a right to change or remove record rows, a table this role owns
+    (an owner can disable triggers). [] when every wall stands."""
+    found = []
+    rows = conn.execute(
+        "SELECT c.relname, t.tgname, t.tgenabled FROM pg_trigger AS t JOIN pg_class AS c ON c.oid = t.tgrelid "
+        "WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace").fetchall()
+    triggers = {(table, name): enabled for table, name, enabled in rows}
+    for table in (*APPEND_ONLY_TABLES, "users"):
+        for name in ((f"{table}_append_only", f"{table}_no_truncate") if table != "users"
+                     else ("users_guard", "users_no_truncate")):
+            enabled = triggers.get((table, name))
+            if enabled is None:
+                found.append(f"the trigger {name} on {table} is missing: its rows could be changed or removed")
+            elif enabled != "O":
+                found.append(f"the trigger {name} on {table} is disabled: its rows could be changed or removed")
+    me = conn.execute("SELECT current_user").fetchone()[0]
+    for table in APPEND_ONLY_TABLES:
+        owner = conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = %s",
+                             [table]).fetchone()
+        if owner is None:
+            found.append(f"the table {table} is missing")
+            continue
+        if owner[0] == me:
+            found.append(f"cathlog is connected as {me}, the owner of {table}: connect as the runtime role "
+                         "(docs/multi-room.md)")
+            continue
+        for right in ("UPDATE", "DELETE", "TRUNCATE"):
+            if conn.execute("SELECT has_table_privilege(%s, %s)", [f"public.{table}", right]).fetchone()[0]:
+                found.append(f"the role {me} may {right} {table}: revoke it (docs/multi-room.md)")
+    return found
