@@ -132,10 +132,11 @@ class Cluster:
             pg_schema.install(conn, runtime_role=RUNTIME_ROLE)
             conn.commit()
 
-    def new_database(self) -> Database:
+    def new_database(self, *, empty: bool = False) -> Database:
+        """A copy of the template (schema installed), or with ``empty`` a database with no schema yet."""
         name = f"test_{os.getpid()}_{next(self._names)}"
         with self.admin() as conn:
-            conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} OWNER {OWNER_ROLE}")
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {'template0' if empty else TEMPLATE} OWNER {OWNER_ROLE}")
         return Database(self, name)
 
     def drop_database(self, database: Database) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cathlog import __version__
 from cathlog.cli.admin import (cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_init, cmd_recover_admin, cmd_restore,
-                               cmd_users)
+                               cmd_server_install, cmd_users)
 from cathlog.cli.common import EXIT_FAIL, CliError, close_opened
 from cathlog.cli.dose import add_parsers as add_dose_parsers
 from cathlog.cli.mwl import add_parser as add_worklist_parser
@@ -126,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true", help="check the hash chain and name the first broken row")
     p.add_argument("--procedure", metavar="ID", help="only this case")
     p.add_argument("--by", metavar="USER", help="only this user's actions")
+
+    p = add("server-install", cmd_server_install, "the lab's IT: install or update cathlog's schema on a PostgreSQL "
+            "server, as its owner role (--db postgresql://OWNER@HOST/DB); docs/multi-room.md", signs_in=False)
+    p.add_argument("--runtime-role", required=True, metavar="ROLE",
+                   help="the role the workstations connect as: it may only read and append the record")
 
     p = add("check", cmd_check, "check the integrity of the database, the audit chain and the search index",
             signs_in=False)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from cathlog.cli.common import (EXIT_FAIL, EXIT_OK, CliError, ask_password, backup_folder, db_label, db_path,
-                                open_services, sign_in, table)
+                                db_target, open_services, sign_in, table)
 from cathlog.domain.enums import Role
 
 
@@ -141,3 +141,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.search_index:
         print("  (derived data, not the record: 'cathlog check --rebuild-search' rebuilds it from the records)")
     return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def cmd_server_install(args: argparse.Namespace) -> int:
+    from cathlog.services.server_setup import install_schema
+
+    target = db_target(args)
+    if not isinstance(target, str):
+        raise CliError("server-install sets up a PostgreSQL server: give --db postgresql://OWNER@HOST/DATABASE")
+    try:
+        version = install_schema(target, args.runtime_role)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"{db_label(args)}: cathlog schema {version}; {args.runtime_role} may read and append the record")
+    return EXIT_OK

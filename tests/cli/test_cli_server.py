@@ -41,3 +41,26 @@ def test_a_file_command_refuses_a_server_by_name(database, tmp_path, capsys):
     else:
         assert code == 1 and "pg_dump" in capsys.readouterr().err
         assert not (tmp_path / "copy.db").exists()
+
+
+def test_it_installs_the_schema_as_the_owner_and_the_workstations_connect_as_the_runtime_role(
+        pg_cluster, monkeypatch, capsys):
+    from tests.pg import RUNTIME_ROLE
+
+    database = pg_cluster.new_database(empty=True)
+    try:
+        monkeypatch.setenv("CATHLOG_PASSWORD", PASSWORD)
+        assert cli.main(["init", "--admin", "admin", "--db", database.app_url]) == 1
+        assert "no cathlog schema" in capsys.readouterr().err  # nothing made by the runtime role
+        for _ in range(2):  # again: nothing to do, same answer
+            assert cli.main(["server-install", "--runtime-role", RUNTIME_ROLE, "--db", database.owner_url]) == 0
+            assert capsys.readouterr().out.endswith(f"cathlog schema 16; {RUNTIME_ROLE} may read and append the record\n")
+        assert cli.main(["init", "--admin", "admin", "--db", database.app_url]) == 0
+        assert cli.main(["check", "--db", database.app_url]) == 0
+    finally:
+        pg_cluster.drop_database(database)
+
+
+def test_server_install_wants_a_server(tmp_path, capsys):
+    assert cli.main(["server-install", "--runtime-role", "cathlog_app", "--db", str(tmp_path / "x.db")]) == 1
+    assert "PostgreSQL server" in capsys.readouterr().err and not (tmp_path / "x.db").exists()

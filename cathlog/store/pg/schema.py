@@ -391,3 +391,20 @@ def wall_problems(conn: Any) -> list[str]:
             if conn.execute("SELECT has_table_privilege(%s, %s)", [f"public.{table}", right]).fetchone()[0]:
                 found.append(f"the role {me} may {right} {table}: revoke it (docs/multi-room.md)")
     return found
+
+
+def install_at(url: str, *, runtime_role: str) -> int:
+    """:func:`install` on the server ``url`` names, connected as the owner role it names; the schema version."""
+    from cathlog.store.engine import PostgresEngine
+
+    engine = PostgresEngine.connect(url)
+    try:
+        try:
+            return install(engine.conn, runtime_role=runtime_role)
+        except Exception as exc:
+            known = engine.translate(exc)
+            if known is None:
+                raise
+            raise known from exc
+    finally:
+        engine.close()
