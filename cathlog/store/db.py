@@ -166,7 +166,7 @@ class Store:
         return str(self.path) if self.path is not None else "in memory"
 
     @classmethod
-    def open_server(cls, url: str, *, read_only: bool = False) -> Store:
+    def open_server(cls, url: str, *, read_only: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
         """Connect to a cathlog database on a PostgreSQL server, as the runtime role the URL names.
 
         The schema must be there at this program's version (the lab's IT installs it as the owner role:
@@ -176,7 +176,7 @@ class Store:
         database it must not use."""
         from cathlog.store.pg import schema as pg_schema
 
-        engine = PostgresEngine.connect(url)
+        engine = PostgresEngine.connect(url, lock_timeout_ms=busy_timeout_ms)
         try:
             version = pg_schema.schema_version(engine.conn)
             where = redacted(url)
@@ -219,7 +219,7 @@ class Store:
         cannot be opened, SQLiteTooOld on a SQLite library older than :data:`MIN_SQLITE`.
         """
         if is_url(path):
-            return cls.open_server(str(path), read_only=read_only)
+            return cls.open_server(str(path), read_only=read_only, busy_timeout_ms=busy_timeout_ms)
         check_sqlite_version()
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)

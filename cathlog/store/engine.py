@@ -43,6 +43,8 @@ from cathlog.store.schema import APPLICATION_ID
 
 LOCK_KEY = APPLICATION_ID  # "CATH": the advisory lock every cathlog write takes first
 CONNECT_TIMEOUT_S = 5
+LOCK_TIMEOUT_MS = 5000  # as SQLite's busy timeout (store.db.BUSY_TIMEOUT_MS)
+IDLE_IN_TRANSACTION_MS = 120_000  # cathlog's transactions last milliseconds; two minutes is a hung client
 _NOT_SAVED = "The entry was not saved; nothing was changed."
 
 
@@ -293,9 +295,14 @@ class PostgresEngine(Engine):
         self.url = url
 
     @classmethod
-    def connect(cls, url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S) -> PostgresEngine:
+    def connect(cls, url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S,
+                lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> PostgresEngine:
         """Connect to the server the URL names; DatabaseUnavailable (naming the server, never the password)
-        when it cannot be reached or refuses the login."""
+        when it cannot be reached or refuses the login.
+
+        A write waits at most ``lock_timeout_ms`` for the write lock (then DatabaseLocked, as SQLite's busy
+        timeout), and the server ends a session that sits inside a transaction, holding the lock, for
+        longer than :data:`IDLE_IN_TRANSACTION_MS`, so one hung workstation cannot stop every room."""
         import psycopg
         from psycopg.types.string import TextLoader
 
@@ -308,6 +315,9 @@ class PostgresEngine(Engine):
         for json_type in ("json", "jsonb"):  # the text as stored, as SQLite gives it (the seals hash it)
             conn.adapters.register_loader(json_type, TextLoader)
         conn.adapters.register_dumper(float, _exact_float_dumper())
+        conn.execute("SELECT set_config('lock_timeout', %s, false), "
+                     "set_config('idle_in_transaction_session_timeout', %s, false)",
+                     [f"{int(lock_timeout_ms)}ms", f"{IDLE_IN_TRANSACTION_MS}ms"])
         return cls(conn, url)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:

@@ -131,3 +131,22 @@ def test_check_reports_a_disabled_trigger_and_a_connection_as_the_owner(pg_db):
         assert any("the owner of audit" in problem for problem in as_owner.integrity_check())
     finally:
         as_owner.close()
+
+
+def test_a_writer_waits_for_the_write_lock_a_bounded_time_then_is_told_to_try_again(pg_db):
+    from cathlog.domain.errors import DatabaseLocked
+    from cathlog.store.engine import LOCK_KEY
+
+    store = Store.open(pg_db.app_url, busy_timeout_ms=200)
+    try:
+        with psycopg.connect(pg_db.app_url) as other:  # another workstation inside a write
+            other.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            with pytest.raises(DatabaseLocked, match="Try again"):
+                with store.write():
+                    store.engine.insert("event_versions", event_row("note", {"text": "waits"}))
+            other.rollback()
+        with store.write():  # the lock is free again: the same save goes through
+            store.engine.insert("event_versions", event_row("note", {"text": "saved"}))
+        assert store.engine.scalar("SELECT count(*) FROM event_versions") == 1
+    finally:
+        store.close()
