@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cathlog import __version__
 from cathlog.cli.admin import (cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_init, cmd_recover_admin, cmd_restore,
-                               cmd_server_install, cmd_users)
+                               cmd_migrate_db, cmd_server_install, cmd_users)
 from cathlog.cli.common import EXIT_FAIL, CliError, close_opened
 from cathlog.cli.dose import add_parsers as add_dose_parsers
 from cathlog.cli.mwl import add_parser as add_worklist_parser
@@ -131,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
             "server, as its owner role (--db postgresql://OWNER@HOST/DB); docs/multi-room.md", signs_in=False)
     p.add_argument("--runtime-role", required=True, metavar="ROLE",
                    help="the role the workstations connect as: it may only read and append the record")
+
+    p = add("migrate-db", cmd_migrate_db, "move a lab's record from its database file to an empty PostgreSQL "
+            "database (as the owner role), then verify it there; docs/multi-room.md")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE", help="the database file")
+    p.add_argument("--to", required=True, metavar="URL", help="postgresql://OWNER@HOST/DB, empty, schema installed")
 
     p = add("check", cmd_check, "check the integrity of the database, the audit chain and the search index",
             signs_in=False)

@@ -155,3 +155,17 @@ def cmd_server_install(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     print(f"{db_label(args)}: cathlog schema {version}; {args.runtime_role} may read and append the record")
     return EXIT_OK
+
+
+def cmd_migrate_db(args: argparse.Namespace) -> int:
+    args.db = args.source
+    services = open_services(args)
+    admin = sign_in(args, services)
+    try:
+        moved = services.server.migrate_to_server(admin, args.to)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    total = sum(moved.rows.values())
+    print(f"copied {total} rows ({', '.join(f'{t} {n}' for t, n in moved.rows.items() if n)}); on the server the "
+          f"audit chain ({moved.audit_rows_checked} rows), every seal, the users and settings verify")
+    return EXIT_OK

@@ -30,6 +30,7 @@ from cathlog.services.hl7_out import Hl7OutService
 from cathlog.services.implants import ImplantService
 from cathlog.services.mwl import ModalityWorklistService
 from cathlog.services.review import ReviewService
+from cathlog.services.server_setup import ServerSetupService
 from cathlog.services.settings import SettingsService
 from cathlog.store import checkpoint
 from cathlog.store.db import Store
@@ -53,6 +54,7 @@ class Services:
         self.mwl = ModalityWorklistService(store, clock)  # the hospital's DICOM Modality Worklist
         self.hl7_in = Hl7InService(store, clock, self.cases)  # ADT in: inbox, merge tasks
         self.hl7_out = Hl7OutService(store, clock, self.review.read_case_file)  # reports out: the outbox
+        self.server = ServerSetupService(store, clock)  # moving a file's record to a lab's PostgreSQL server
         # Start-up: the trail against its checkpoint outside the database (a cut-off tail).
         self.tamper_warnings: list[str] = checkpoint.startup_problems(store)
         for warning in self.tamper_warnings:
