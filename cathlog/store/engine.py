@@ -270,6 +270,19 @@ def translate_sqlstate(sqlstate: str | None, text: str) -> CathlogError | None:
     return None
 
 
+def translate_psycopg(exc: BaseException) -> CathlogError | None:
+    """A psycopg error as cathlog's named error; None for anything else and for a bug (no SQLSTATE)."""
+    import psycopg
+
+    if not isinstance(exc, psycopg.Error):
+        return None
+    if isinstance(exc, psycopg.OperationalError) and exc.sqlstate is None:  # the connection, not the SQL
+        return translate_sqlstate(None, str(exc))
+    if exc.sqlstate is None:
+        return None
+    return translate_sqlstate(exc.sqlstate, str(exc).strip())
+
+
 def _exact_float_dumper() -> type:
     """A Python float sent as text of no declared type, so the server reads it as the column's own type:
     600.5 into an integer column is refused (as SQLite's STRICT tables refuse it) instead of being rounded
@@ -289,12 +302,33 @@ def _exact_float_dumper() -> type:
     return ExactFloatDumper
 
 
+def _open(url: str, connect_timeout_s: int, lock_timeout_ms: int) -> Any:
+    """A psycopg connection to ``url``, set up as cathlog needs it (see :meth:`PostgresEngine.connect`)."""
+    import psycopg
+    from psycopg.types.string import TextLoader
+
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout_s, application_name="cathlog")
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(f"cannot connect to the database server {redacted(url)}: {reason}. What you "
+                                  "typed is kept; try again when the server is back.") from exc
+    for json_type in ("json", "jsonb"):  # the text as stored, as SQLite gives it (the seals hash it)
+        conn.adapters.register_loader(json_type, TextLoader)
+    conn.adapters.register_dumper(float, _exact_float_dumper())
+    conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('idle_in_transaction_session_timeout', "
+                 "%s, false)", [f"{int(lock_timeout_ms)}ms", f"{IDLE_IN_TRANSACTION_MS}ms"])
+    return conn
+
+
 class PostgresEngine(Engine):
     dialect = "postgresql"
 
-    def __init__(self, conn: Any, url: str):
+    def __init__(self, conn: Any, url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S,
+                 lock_timeout_ms: int = LOCK_TIMEOUT_MS):
         self.conn = conn
         self.url = url
+        self._settings = (connect_timeout_s, lock_timeout_ms)
 
     @classmethod
     def connect(cls, url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S,
@@ -305,24 +339,20 @@ class PostgresEngine(Engine):
         A write waits at most ``lock_timeout_ms`` for the write lock (then DatabaseLocked, as SQLite's busy
         timeout), and the server ends a session that sits inside a transaction, holding the lock, for
         longer than :data:`IDLE_IN_TRANSACTION_MS`, so one hung workstation cannot stop every room."""
-        import psycopg
-        from psycopg.types.string import TextLoader
+        return cls(_open(url, connect_timeout_s, lock_timeout_ms), url, connect_timeout_s=connect_timeout_s,
+                   lock_timeout_ms=lock_timeout_ms)
 
-        try:
-            conn = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout_s,
-                                   application_name="cathlog")
-        except psycopg.Error as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DatabaseUnavailable(f"cannot connect to the database server {redacted(url)}: {reason}") from exc
-        for json_type in ("json", "jsonb"):  # the text as stored, as SQLite gives it (the seals hash it)
-            conn.adapters.register_loader(json_type, TextLoader)
-        conn.adapters.register_dumper(float, _exact_float_dumper())
-        conn.execute("SELECT set_config('lock_timeout', %s, false), "
-                     "set_config('idle_in_transaction_session_timeout', %s, false)",
-                     [f"{int(lock_timeout_ms)}ms", f"{IDLE_IN_TRANSACTION_MS}ms"])
-        return cls(conn, url)
+    def _usable(self) -> None:
+        """After the connection was lost (the server restarted, the network dropped): connect again, so
+        the next save after the server is back goes through. Inside a transaction nothing is retried: the
+        save that lost its connection failed as a whole (DatabaseUnavailable) and said so."""
+        if self.conn.closed or self.conn.broken:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+            self.conn = _open(self.url, *self._settings)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self._usable()
         cur: Cursor = self.conn.execute(to_pyformat(sql), list(params))
         return cur
 
@@ -340,7 +370,9 @@ class PostgresEngine(Engine):
     def write(self) -> Iterator[None]:
         """A transaction whose first statement takes cathlog's write lock (held to COMMIT or ROLLBACK);
         inside a transaction, a savepoint."""
-        outer = not self.in_transaction
+        outer = self.conn.closed or self.conn.broken or not self.in_transaction
+        if outer:
+            self._usable()
         with self.conn.transaction():
             if outer:
                 self.conn.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
@@ -349,23 +381,16 @@ class PostgresEngine(Engine):
     @contextlib.contextmanager
     def read(self) -> Iterator[None]:
         """Several reads that see one snapshot (REPEATABLE READ, read only); inside a transaction, that one."""
-        if self.in_transaction:
+        if not (self.conn.closed or self.conn.broken) and self.in_transaction:
             yield
             return
+        self._usable()
         with self.conn.transaction():
             self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield
 
     def translate(self, exc: BaseException) -> CathlogError | None:
-        import psycopg
-
-        if not isinstance(exc, psycopg.Error):
-            return None
-        if isinstance(exc, psycopg.OperationalError) and exc.sqlstate is None:
-            return translate_sqlstate(None, str(exc))
-        if exc.sqlstate is None:
-            return None
-        return translate_sqlstate(exc.sqlstate, str(exc).strip())
+        return translate_psycopg(exc)
 
     def close(self) -> None:
         self.conn.close()
