@@ -73,8 +73,9 @@ class Database:
 class Cluster:
     """initdb + pg_ctl in a temporary folder; :meth:`stop` removes everything."""
 
-    def __init__(self, bindir: Path):
+    def __init__(self, bindir: Path, *, durable: bool = False):
         self.bindir = bindir
+        self.durable = durable  # fsync and synchronous commit on, as a real server (benchmarks); off for tests
         self.root = Path(tempfile.mkdtemp(prefix="cathlog-pg-"))
         self.data = self.root / "data"
         self.port = free_port()  # only names the socket file (no TCP), but keeps two clusters' names apart
@@ -96,7 +97,9 @@ class Cluster:
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync", "--no-instructions")
         options = (f"-c listen_addresses='' -c unix_socket_directories='{self.root}' -c port={self.port} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
+                   "-c max_connections=60")
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "60",
                   "-o", options, "start")
         self.started = True
@@ -144,7 +147,7 @@ class Cluster:
             conn.execute(f"DROP DATABASE IF EXISTS {database.name} WITH (FORCE)")
 
 
-def start_cluster() -> Cluster:
+def start_cluster(*, durable: bool = False) -> Cluster:
     """A running cluster with the template built, or :func:`tests.peers.missing` (fail in CI, else skip)."""
     bindir = pg_bin()
     if bindir is None:
@@ -153,7 +156,7 @@ def start_cluster() -> Cluster:
         raise AssertionError("unreachable")
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         missing("running as root, PostgreSQL's initdb needs setpriv (util-linux) to run as nobody")
-    cluster = Cluster(bindir)
+    cluster = Cluster(bindir, durable=durable)
     try:
         cluster.start()
         cluster.build_template()
