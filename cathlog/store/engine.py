@@ -44,6 +44,7 @@ from cathlog.store.schema import APPLICATION_ID
 LOCK_KEY = APPLICATION_ID  # "CATH": the advisory lock every cathlog write takes first
 CONNECT_TIMEOUT_S = 5
 LOCK_TIMEOUT_MS = 5000  # as SQLite's busy timeout (store.db.BUSY_TIMEOUT_MS)
+STREAM_ROWS = 2000  # rows per round trip of a streamed read
 IDLE_IN_TRANSACTION_MS = 120_000  # cathlog's transactions last milliseconds; two minutes is a hung client
 _NOT_SAVED = "The entry was not saved; nothing was changed."
 
@@ -329,6 +330,7 @@ class PostgresEngine(Engine):
         self.conn = conn
         self.url = url
         self._settings = (connect_timeout_s, lock_timeout_ms)
+        self._cursors = 0
 
     @classmethod
     def connect(cls, url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S,
@@ -357,8 +359,37 @@ class PostgresEngine(Engine):
         return cur
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._usable()
         with self.conn.cursor() as cur:
             cur.executemany(to_pyformat(sql), [list(r) for r in rows])
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """Each row as a dict, streamed from a server-side cursor :data:`STREAM_ROWS` at a time (a client
+        cursor would hold a whole 4-million-row audit trail in memory while ``audit --verify`` walks it)."""
+        for names, values in self.stream(sql, params):
+            yield dict(zip(names, values))
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        """The first row (one round trip: no server-side cursor for a single row)."""
+        cur = self.execute(sql, params)
+        values = cur.fetchone()
+        return None if values is None else dict(zip([d[0] for d in cur.description], values))
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[list[str], Any]]:
+        """(column names, row) for each row, from a server-side cursor (``WITH HOLD`` outside a transaction,
+        so it outlives the statement's implicit one)."""
+        self._usable()
+        self._cursors += 1
+        cur = self.conn.cursor(name=f"cathlog_stream_{self._cursors}", withhold=not self.in_transaction)
+        cur.itersize = STREAM_ROWS
+        try:
+            cur.execute(to_pyformat(sql), list(params))
+            names = [d[0] for d in cur.description]
+            for values in cur:
+                yield names, values
+        finally:
+            with contextlib.suppress(Exception):  # a lost connection: the cursor went with it
+                cur.close()
 
     @property
     def in_transaction(self) -> bool:

@@ -153,7 +153,9 @@ def digest_for_seq(conn: Executor, seq: int) -> str:
 
 def grouped_digests(conn: Executor) -> Iterator[tuple[int, str]]:
     """(seq, digest) for every audit row that has seals, in seq order (streams)."""
-    cur = conn.execute("SELECT seq, tbl, rid, version, row_hash FROM seals ORDER BY seq, tbl, rid, version")
+    sql = "SELECT seq, tbl, rid, version, row_hash FROM seals ORDER BY seq, tbl, rid, version"
+    stream = getattr(conn, "stream", None)  # a server streams; a SQLite cursor reads as it goes anyway
+    cur = (values for _, values in stream(sql)) if stream is not None else conn.execute(sql)
     current, h, n = None, hashlib.sha256(), 0
     for seq, table, rid, version, digest in cur:
         if seq != current:
@@ -192,11 +194,8 @@ def verify_rows(store: Store, key: bytes) -> list[str]:
         if not conn.has_table(table):  # PostgreSQL: a table of a part not yet on the server (docs/multi-room.md)
             continue
         to_seal, to_row = _join_on(table)
-        cur = conn.execute(f"SELECT t.*, s.row_hash AS _seal_hash, s.seq AS _seal_seq FROM {table} AS t "  # noqa: S608
-                           f"LEFT JOIN seals AS s ON {to_seal}")
-        names = [d[0] for d in cur.description]
-        for values in cur:
-            row = dict(zip(names, values))
+        for row in conn.rows(f"SELECT t.*, s.row_hash AS _seal_hash, s.seq AS _seal_seq FROM {table} AS t "  # noqa: S608
+                             f"LEFT JOIN seals AS s ON {to_seal}"):
             sealed, seq = row.pop("_seal_hash"), row.pop("_seal_seq")
             rid, version = _ident(table, row)
             if sealed is None:

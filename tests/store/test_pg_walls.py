@@ -150,3 +150,18 @@ def test_a_writer_waits_for_the_write_lock_a_bounded_time_then_is_told_to_try_ag
         assert store.engine.scalar("SELECT count(*) FROM event_versions") == 1
     finally:
         store.close()
+
+
+def test_a_long_read_streams_from_the_server_a_batch_at_a_time(pg_db):
+    """``audit --verify`` walks the whole trail: on the server it must not hold it all in memory."""
+    from cathlog.store.engine import STREAM_ROWS, PostgresEngine
+
+    engine = PostgresEngine.connect(pg_db.app_url)
+    try:
+        rows = engine.rows("SELECT n FROM generate_series(1, ?) AS n", [3 * STREAM_ROWS])
+        assert next(rows) == {"n": 1}
+        assert engine.scalar("SELECT count(*) FROM pg_cursors") == 1  # a server-side cursor, read as it goes
+        assert sum(1 for _ in rows) == 3 * STREAM_ROWS - 1
+        assert engine.scalar("SELECT count(*) FROM pg_cursors") == 0  # closed at the end
+    finally:
+        engine.close()
