@@ -72,7 +72,7 @@ def run_gui(argv: Sequence[str]) -> int:
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication, QDialog
 
-    from cathlog.paths import backup_dir, default_db_path, log_dir
+    from cathlog.paths import backup_dir, database_target, log_dir, redacted_url
     from cathlog.ui import crash, gui_gc
     from cathlog.ui.lab_settings import LabSettings
     from cathlog.ui.sign_in import SignInDialog
@@ -89,7 +89,17 @@ def run_gui(argv: Sequence[str]) -> int:
     lab = LabSettings.read(settings)  # the lab's settings, read once and checked against their bounds
     apply_theme(app, lab.theme)
 
-    path = Path(args.db) if args.db else default_db_path()
+    target = database_target(args.db)
+    if isinstance(target, str):  # a postgresql:// URL (docs/multi-room.md)
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(None, "cathlog: a database server",
+                             f"{redacted_url(target)}\n\nThis cathlog's window works on a database file only: "
+                             "the PostgreSQL back end is ready for the command line (check, audit --verify) and "
+                             "the record core, not yet for the case screens (docs/multi-room.md). Start "
+                             "cathlog with --db FILE.")
+        return 1
+    path = target
     label = str(path)
     services = LazyServices(path)
     existing = path.exists() and path.stat().st_size > 0

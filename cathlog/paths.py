@@ -21,10 +21,39 @@ APP = "cathlog"
 log = logging.getLogger(__name__)
 
 
+SERVER_URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_server_url(target: object) -> bool:
+    """Whether ``--db``/``CATHLOG_DB`` names a PostgreSQL server (``postgresql://...``) rather than a file."""
+    return isinstance(target, str) and target.lower().startswith(SERVER_URL_SCHEMES)
+
+
+def redacted_url(url: str) -> str:
+    """A server URL without its password, fit for a window title, a log line or an error message."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def database_target(arg: str | None = None) -> str | Path:
+    """The database ``--db`` names (``arg``), else ``CATHLOG_DB``, else the default file: a
+    ``postgresql://`` URL stays the text it is (several rooms on one server, docs/multi-room.md);
+    anything else is a file path."""
+    chosen = arg or os.environ.get("CATHLOG_DB")
+    if is_server_url(chosen):
+        return str(chosen)
+    return Path(chosen) if chosen else user_data_path(APP, appauthor=False) / "cathlog.db"
+
+
 def default_db_path() -> Path:
-    """``CATHLOG_DB`` if set, else ``cathlog.db`` in the user data folder."""
+    """``CATHLOG_DB`` if set (and a file), else ``cathlog.db`` in the user data folder."""
     env = os.environ.get("CATHLOG_DB")
-    return Path(env) if env else user_data_path(APP, appauthor=False) / "cathlog.db"
+    return Path(env) if env and not is_server_url(env) else user_data_path(APP, appauthor=False) / "cathlog.db"
 
 
 def data_dir() -> Path:

@@ -18,6 +18,12 @@ if [ "$purpose" = test ]; then
   apt_pkgs+=(poppler-utils xvfb xauth openbox sqlite3)
   # dcmtk: the independent DICOM peer of the dose and worklist tests (storescu, wlmscpfs, dump2dcm, dsrdump).
   apt_pkgs+=(dcmtk)
+  # PostgreSQL: the server half of the store tests (tests/pg.py starts a throwaway cluster per test session,
+  # as an unprivileged user, on a Unix socket in a temporary folder). Debian keeps its programs in
+  # /usr/lib/postgresql/<version>/bin, off PATH; install the distribution's server only where none is there.
+  if ! compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null && ! command -v pg_ctl >/dev/null 2>&1; then
+    apt_pkgs+=(postgresql)
+  fi
 fi
 
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -48,9 +48,54 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for this test session (per xdist worker), with cathlog's template
+    database; fails in CI, skips elsewhere, where PostgreSQL is not installed (tests/pg.py)."""
+    from tests.pg import start_cluster
+
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "cathlog.db")
+def pg_db(pg_cluster):
+    """A fresh database of the test's own, copied from the template (schema installed, roles granted)."""
+    database = pg_cluster.new_database()
+    yield database
+    pg_cluster.drop_database(database)
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    """A test marked ``backends`` (or in a module marked so) runs once per back end: its ``store`` (and so
+    ``services``) is a SQLite file, then a PostgreSQL database (tests/pg.py; skipped where no PostgreSQL
+    is installed, failed in CI)."""
+    marked = metafunc.definition.get_closest_marker("backends")
+    if "backend" in metafunc.fixturenames and marked and not metafunc.definition.get_closest_marker("sqlite_only"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def backend(request) -> str:
+    """``sqlite`` unless the test is marked ``backends``."""
+    return getattr(request, "param", "sqlite")
+
+
+def same_database(store: Store):
+    """What opens the database ``store`` is on once more (a second workstation): its file or its URL."""
+    return store.url if store.url is not None else store.path
+
+
+@pytest.fixture
+def store(tmp_path, backend, request):
+    if backend == "postgresql":
+        s = Store.open(request.getfixturevalue("pg_db").app_url)
+    else:
+        s = Store.open(tmp_path / "cathlog.db")
     yield s
     s.close()
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from cathlog import __version__
 from cathlog.cli.admin import (cmd_audit, cmd_backup, cmd_check, cmd_demo, cmd_init, cmd_recover_admin, cmd_restore,
-                               cmd_users)
-from cathlog.cli.common import EXIT_FAIL, CliError
+                               cmd_migrate_db, cmd_server_install, cmd_users)
+from cathlog.cli.common import EXIT_FAIL, CliError, close_opened
 from cathlog.cli.dose import add_parsers as add_dose_parsers
 from cathlog.cli.mwl import add_parser as add_worklist_parser
 from cathlog.cli.hl7 import cmd_hl7_listen, cmd_hl7_send
@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cathlog {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", help="database file (default: $CATHLOG_DB or the user data folder)")
+    common.add_argument("--db", metavar="PATH|URL", help="database file, or postgresql://ROLE@HOST/DB for a lab's "
+                        "server (docs/multi-room.md) (default: $CATHLOG_DB or the user data folder)")
     auth = argparse.ArgumentParser(add_help=False)
     auth.add_argument("--user", metavar="NAME", help="sign in as NAME (default: $CATHLOG_USER); "
                       "password from $CATHLOG_PASSWORD or a prompt")
@@ -125,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true", help="check the hash chain and name the first broken row")
     p.add_argument("--procedure", metavar="ID", help="only this case")
     p.add_argument("--by", metavar="USER", help="only this user's actions")
+
+    p = add("server-install", cmd_server_install, "the lab's IT: install or update cathlog's schema on a PostgreSQL "
+            "server, as its owner role (--db postgresql://OWNER@HOST/DB); docs/multi-room.md", signs_in=False)
+    p.add_argument("--runtime-role", required=True, metavar="ROLE",
+                   help="the role the workstations connect as: it may only read and append the record")
+
+    p = add("migrate-db", cmd_migrate_db, "move a lab's record from its database file to an empty PostgreSQL "
+            "database (as the owner role), then verify it there; docs/multi-room.md")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE", help="the database file")
+    p.add_argument("--to", required=True, metavar="URL", help="postgresql://OWNER@HOST/DB, empty, schema installed")
 
     p = add("check", cmd_check, "check the integrity of the database, the audit chain and the search index",
             signs_in=False)
@@ -216,3 +227,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cathlog: internal error ({type(exc).__name__}: {exc})"
               + (f"; details in {where}" if where else ""), file=sys.stderr)
         return EXIT_FAIL
+    finally:
+        close_opened()

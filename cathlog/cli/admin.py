@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cathlog.cli.common import EXIT_FAIL, EXIT_OK, CliError, ask_password, db_path, open_services, sign_in, table
+from cathlog.cli.common import (EXIT_FAIL, EXIT_OK, CliError, ask_password, backup_folder, db_label, db_path,
+                                db_target, open_services, sign_in, table)
 from cathlog.domain.enums import Role
 
 
@@ -14,7 +15,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     services = open_services(args, create=True)
     password = ask_password(f"New password for {args.admin}: ", confirm=True)
     services.auth.create_first_admin(args.admin, args.display_name or args.admin, password)
-    print(f"created {db_path(args)} with admin {args.admin!r}")
+    print(f"created {db_label(args)} with admin {args.admin!r}")
     return EXIT_OK
 
 
@@ -77,6 +78,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    db_path(args)  # a file: a server is backed up with pg_dump (refused by name)
     services = open_services(args)
     admin = sign_in(args, services)
     info = services.admin.backup(admin, Path(args.out))
@@ -85,6 +87,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    db_path(args)  # a file: a server is restored with pg_restore (refused by name)
     services = open_services(args)
     admin = sign_in(args, services)
     kept = services.admin.restore(admin, Path(args.source))
@@ -98,9 +101,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     services = open_services(args)
     actor = sign_in(args, services)
     if args.verify:
-        from cathlog.paths import backup_dir
-
-        report = services.admin.verify_audit(actor, backup_dir(db_path(args)))
+        report = services.admin.verify_audit(actor, backup_folder(args))
         print(f"audit chain: {'ok' if report.ok else 'BROKEN'} ({report.rows_checked} rows checked)")
         for problem in report.problems:
             print(f"  {problem}")
@@ -120,12 +121,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from cathlog.paths import backup_dir
-
     services = open_services(args)
     if args.rebuild_search:
         print(f"search index: rebuilt from the records ({services.admin.rebuild_search_index()} cases)")
-    report = services.admin.check(backup_folder=backup_dir(db_path(args)))
+    report = services.admin.check(backup_folder=backup_folder(args))
     print(f"database: {'ok' if not report.problems else 'DAMAGED'}")
     for problem in report.problems[:20]:
         print(f"  {problem}")
@@ -142,3 +141,31 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.search_index:
         print("  (derived data, not the record: 'cathlog check --rebuild-search' rebuilds it from the records)")
     return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def cmd_server_install(args: argparse.Namespace) -> int:
+    from cathlog.services.server_setup import install_schema
+
+    target = db_target(args)
+    if not isinstance(target, str):
+        raise CliError("server-install sets up a PostgreSQL server: give --db postgresql://OWNER@HOST/DATABASE")
+    try:
+        version = install_schema(target, args.runtime_role)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"{db_label(args)}: cathlog schema {version}; {args.runtime_role} may read and append the record")
+    return EXIT_OK
+
+
+def cmd_migrate_db(args: argparse.Namespace) -> int:
+    args.db = args.source
+    services = open_services(args)
+    admin = sign_in(args, services)
+    try:
+        moved = services.server.migrate_to_server(admin, args.to)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    total = sum(moved.rows.values())
+    print(f"copied {total} rows ({', '.join(f'{t} {n}' for t, n in moved.rows.items() if n)}); on the server the "
+          f"audit chain ({moved.audit_rows_checked} rows), every seal, the users and settings verify")
+    return EXIT_OK

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
-from cathlog.paths import default_db_path
+from cathlog.paths import backup_dir, database_target, redacted_url
 from cathlog.services import Services
 
 EXIT_OK, EXIT_FAIL = 0, 1
@@ -25,12 +25,45 @@ class CliError(CathlogError):
 # --- helpers -------------------------------------------------------------------
 
 
+def db_target(args: argparse.Namespace) -> str | Path:
+    """The database ``--db``/``CATHLOG_DB`` names: a file path, or a ``postgresql://`` URL."""
+    return database_target(args.db)
+
+
+def db_label(args: argparse.Namespace) -> str:
+    """The database as a message names it (a server's URL without its password)."""
+    target = db_target(args)
+    return redacted_url(target) if isinstance(target, str) else str(target)
+
+
 def db_path(args: argparse.Namespace) -> Path:
-    return Path(args.db) if args.db else default_db_path()
+    """The database file, for the commands that work on the file itself (backup, restore, the HL7 listener)."""
+    target = db_target(args)
+    if isinstance(target, str):
+        raise CliError("this command works on a database file; on a PostgreSQL server the lab's IT uses "
+                       "pg_dump and the server's own tools (docs/multi-room.md)")
+    return target
+
+
+def backup_folder(args: argparse.Namespace) -> Path | None:
+    """Where the automatic backups of the database file are (None on a server: pg_dump's, not cathlog's)."""
+    target = db_target(args)
+    return None if isinstance(target, str) else backup_dir(target)
+
+
+_opened: list[Services] = []
 
 
 def open_services(args: argparse.Namespace, create: bool = False) -> Services:
-    return Services.open(db_path(args), create=create)
+    services = Services.open(db_target(args), create=create)
+    _opened.append(services)
+    return services
+
+
+def close_opened() -> None:
+    """Close what the command opened (a server connection is ended cleanly, not dropped at exit)."""
+    while _opened:
+        _opened.pop().close()
 
 
 def ask_password(prompt: str, env: str = "CATHLOG_PASSWORD", confirm: bool = False) -> str:

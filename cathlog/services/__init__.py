@@ -14,7 +14,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from cathlog.domain.errors import NotACathlogDatabase
-from cathlog.paths import prepare_data_folder, secure_existing
+from cathlog.paths import is_server_url, prepare_data_folder, secure_existing
 from cathlog.services.access import AccessService
 from cathlog.services.admin import AdminService
 from cathlog.services.auth import AuthService
@@ -30,6 +30,7 @@ from cathlog.services.hl7_out import Hl7OutService
 from cathlog.services.implants import ImplantService
 from cathlog.services.mwl import ModalityWorklistService
 from cathlog.services.review import ReviewService
+from cathlog.services.server_setup import ServerSetupService
 from cathlog.services.settings import SettingsService
 from cathlog.store import checkpoint
 from cathlog.store.db import Store
@@ -53,6 +54,7 @@ class Services:
         self.mwl = ModalityWorklistService(store, clock)  # the hospital's DICOM Modality Worklist
         self.hl7_in = Hl7InService(store, clock, self.cases)  # ADT in: inbox, merge tasks
         self.hl7_out = Hl7OutService(store, clock, self.review.read_case_file)  # reports out: the outbox
+        self.server = ServerSetupService(store, clock)  # moving a file's record to a lab's PostgreSQL server
         # Start-up: the trail against its checkpoint outside the database (a cut-off tail).
         self.tamper_warnings: list[str] = checkpoint.startup_problems(store)
         for warning in self.tamper_warnings:
@@ -67,7 +69,13 @@ class Services:
         missing file is refused with NotACathlogDatabase. ``verify=False`` skips
         the start-up ``quick_check`` (the GUI runs it in the background instead:
         ``admin.background_check()``). A foreign, newer or damaged file is refused
-        untouched (NotACathlogDatabase, NewerSchema, CorruptDatabase)."""
+        untouched (NotACathlogDatabase, NewerSchema, CorruptDatabase).
+
+        A ``postgresql://`` URL connects to a cathlog database on a server instead (its schema installed
+        by the lab's IT, docs/multi-room.md; ``create`` makes no file then); DatabaseUnavailable when the
+        server cannot be reached."""
+        if is_server_url(path):
+            return cls(Store.open(str(path), verify=verify), clock, hasher)
         path = Path(path)
         if create:
             prepare_data_folder(path)  # 0700 when created

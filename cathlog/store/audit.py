@@ -11,10 +11,9 @@ legacy; the keying row links to the last of them, so they are anchored too.
 
 from __future__ import annotations
 
-import sqlite3
-
 import hashlib
 import json
+import sqlite3
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 from cathlog.domain.errors import AuditKeyError
 from cathlog.store import audit_pages, checkpoint, keys, seals
 from cathlog.store.db import Store
+from cathlog.store.engine import Engine, Executor
 from cathlog.store.errors import translated
 
 GENESIS_HASH = "0" * 64
@@ -68,7 +68,7 @@ def to_json(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _append(conn: sqlite3.Connection, key: bytes, **fields: Any) -> dict[str, Any]:
+def _append(conn: Executor, key: bytes, **fields: Any) -> dict[str, Any]:
     last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     row = {"seq": seq, "at": fields["at"], "username": fields["username"], "workstation": fields["workstation"],
@@ -84,13 +84,31 @@ def append(store: Store, *, at: str, username: str, workstation: str, action: st
            procedure_id: str | None = None, old: Any = None, new: Any = None, reason: str | None = None) -> None:
     """Add one audit row, sealing the version rows this transaction inserted.
     Call inside ``store.write()`` with the change it records."""
-    conn = store.db.conn
+    conn = store.engine
     if not conn.in_transaction:
         raise RuntimeError("audit.append must run in the write transaction of the change it records")
     if store.path is not None and checkpoint.save not in store.after_commit:
         store.after_commit.append(checkpoint.save)
     _append(conn, seals.write_key(store), at=at, username=username, workstation=workstation, action=action,
             entity=entity, entity_id=entity_id, procedure_id=procedure_id, old=old, new=new, reason=reason)
+
+
+def key_new_database(store: Store) -> bool:
+    """Key a database that has no audit trail and no key yet (a new PostgreSQL database, whose
+    baseline has no keying migration): its keying row is row 1. Call inside ``store.write()``; True when
+    it keyed. A database with rows but no key is left alone (``audit --verify`` reports it)."""
+    conn = store.engine
+    if seals.recorded_key_id(conn) is not None or conn.scalar("SELECT count(*) FROM audit"):
+        return False
+    key = keys.installation_key(create=True)
+    kid = keys.key_id(key)
+    conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", [seals.KEY_ID_SETTING, kid])
+    at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    _append(conn, key, at=at, username="cathlog", workstation=socket.gethostname() or "unknown",
+            action=KEY_ACTION, entity="audit", entity_id=kid,
+            new={"key_id": kid, "legacy_until_seq": 0, "rows_sealed": 0},
+            reason="audit chain keyed with this installation's key")
+    return True
 
 
 def key_chain(conn: sqlite3.Connection) -> None:
@@ -117,8 +135,8 @@ def rows(store: Store, *, procedure_id: str | None = None, username: str | None 
     at most ``limit``; each filter served by an index (``cathlog.store.audit_pages``)."""
     filters = {"procedure_id": procedure_id, "username": username, "action": action, "since": since,
                "until": until, "after_seq": after_seq, "before_seq": before_seq}
-    sql, params = audit_pages.page_sql(store.db.conn, filters, newest_first, limit)
-    for row in store.db.query(sql, params):
+    sql, params = audit_pages.page_sql(store.engine, filters, newest_first, limit)
+    for row in store.engine.rows(sql, params):
         yield AuditRow(**row)
 
 
@@ -130,13 +148,13 @@ def count(store: Store, *, procedure_id: str | None = None, username: str | None
     sql, params = audit_pages.count_sql({"procedure_id": procedure_id, "username": username, "action": action,
                                          "since": since, "until": until, "after_seq": after_seq,
                                          "before_seq": before_seq})
-    return int(store.db.conn.execute(sql, params).fetchone()[0])
+    return int(store.engine.scalar(sql, params))
 
 
 @translated
 def last_seq(store: Store) -> int:
     """The newest row's ``seq`` (0 for an empty trail)."""
-    return int(store.db.conn.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0])
+    return int(store.engine.scalar("SELECT coalesce(max(seq), 0) FROM audit"))
 
 
 @dataclass(frozen=True)
@@ -153,8 +171,8 @@ class ChainReport:
         return self.first_broken_seq is None and not self.key_problem and not self.problems
 
 
-def _has_seals(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seals'").fetchone() is not None
+def _has_seals(conn: Engine) -> bool:
+    return conn.has_table("seals")
 
 
 @translated
@@ -164,7 +182,7 @@ def verify_chain(store: Store) -> ChainReport:
     Legacy rows are checked with SHA-256, rows from the keying row on with
     HMAC under the installation key, including the digest of their seals. A
     missing or different key is reported as ``key_problem``, not as tampering."""
-    conn = store.db.conn
+    conn = store.engine
     keyed_db = _has_seals(conn)
     recorded = seals.recorded_key_id(conn)
     groups = seals.grouped_digests(conn) if keyed_db else iter(())
@@ -177,7 +195,7 @@ def verify_chain(store: Store) -> ChainReport:
     def report(seq: int, problem: str) -> ChainReport:
         return ChainReport(count, seq, problem, key_problem, keyed_from)
 
-    for row in store.db.query("SELECT * FROM audit ORDER BY seq"):
+    for row in conn.rows("SELECT * FROM audit ORDER BY seq"):
         count += 1
         seq = row["seq"]
         if seq != expected_seq:
@@ -230,7 +248,7 @@ def verify_rows(store: Store, backup_folder: Path | None = None, chain: ChainRep
         found.append(chain.key_problem)
     if chain.first_broken_seq is not None:
         found.append(f"audit chain broken at row {chain.first_broken_seq}: {chain.problem}")
-    conn = store.db.conn
+    conn = store.engine
     if _has_seals(conn) and not chain.key_problem:
         recorded = seals.recorded_key_id(conn)
         try:

@@ -15,19 +15,23 @@ select rows):
     on the way;
   - otherwise: the ``seq`` of the range's rows from the ``at`` index, the newest ``limit`` of
     them picked by SQLite's top-N sort, then those rows.
+
+On PostgreSQL the plain query (its planner picks among the same indexes; SQLite's ``INDEXED BY`` and
+``+column`` hints do not exist there).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
+
+from cathlog.store.engine import Engine
 
 AT_INDEX = "audit_at"
 _EQUALITY = ("procedure_id", "username", "action")
 _LARGE_RANGE = 20_000  # rows: past this, a user's, action's or case's own index beats sorting the range
 
 
-def _seq_at(conn: sqlite3.Connection, moment: str | None, newest: int) -> int:
+def _seq_at(conn: Engine, moment: str | None, newest: int) -> int:
     """About where ``moment`` falls in ``seq``: the first row at or after it in the ``at`` index."""
     if moment is None:
         return newest + 1
@@ -51,14 +55,14 @@ def _conditions(filters: dict[str, Any], plus: frozenset[str] = frozenset()) -> 
     return where, params
 
 
-def page_sql(conn: sqlite3.Connection, filters: dict[str, Any], newest_first: bool,
+def page_sql(conn: Engine, filters: dict[str, Any], newest_first: bool,
              limit: int | None) -> tuple[str, list[Any]]:
     """The query (and its parameters) for the rows matching ``filters`` (keys of ``_conditions``),
     in ``seq`` order or newest first, at most ``limit``."""
     order = " ORDER BY seq" + (" DESC" if newest_first else "")
     tail, tail_params = (" LIMIT ?", [limit]) if limit is not None else ("", [])
     dated = filters.get("since") is not None or filters.get("until") is not None
-    if dated and limit is not None:
+    if dated and limit is not None and conn.dialect == "sqlite":
         newest = int(conn.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0])
         first = _seq_at(conn, filters.get("since"), newest)  # about where the range begins and ends in seq
         last = _seq_at(conn, filters.get("until"), newest)

@@ -29,7 +29,9 @@ from sqlite_utils import Database
 
 from cathlog.domain.errors import CorruptDatabase, DatabaseUnavailable, NewerSchema, NotACathlogDatabase, StoreError
 from cathlog.fileio import check_target, private_file
-from cathlog.store.errors import translate, translated
+from cathlog.paths import redacted_url as redacted
+from cathlog.store.engine import Engine, PostgresEngine, SqliteEngine, is_url
+from cathlog.store.errors import translated
 from cathlog.store.files import secure_database
 from cathlog.store.restore_journal import finish_interrupted_restore, journal_path
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
@@ -122,13 +124,85 @@ def _inspect_file(path: Path) -> None:
 
 
 class Store:
-    """The open database. Only ``cathlog.store`` modules touch ``self.db``."""
+    """The open database. Only ``cathlog.store`` modules touch it: through ``self.engine``
+    (``store/engine.py``: SQLite or PostgreSQL), or ``self.db`` (sqlite-utils, SQLite only) in the
+    modules not yet moved to the engine."""
 
-    def __init__(self, db: Database, path: Path | None):
-        self.db = db
+    def __init__(self, db: Database | None, path: Path | None, *, engine: Engine | None = None):
+        self._db = db
+        if engine is None:
+            if db is None:
+                raise ValueError("a Store needs a SQLite database or an engine")
+            engine = SqliteEngine(db.conn)
+        self.engine: Engine = engine
         self.path = path
+        self.url: str | None = None  # the server's URL (PostgreSQL), None for a file
         self.read_only = False
         self.after_commit: list[Callable[[Store], None]] = []  # e.g. the audit checkpoint (store.checkpoint)
+
+    @property
+    def db(self) -> Database:
+        """The sqlite-utils database (SQLite only)."""
+        if self._db is None:
+            raise StoreError(f"this part of cathlog does not run on a PostgreSQL server yet ({self.label}); "
+                             "use a database file for it (docs/multi-room.md)")
+        return self._db
+
+    @db.setter
+    def db(self, db: Database) -> None:
+        self._db = db
+        self.engine = SqliteEngine(db.conn)
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect
+
+    @property
+    def label(self) -> str:
+        """What to call the database in a message: the file's path, or the server's URL without a password."""
+        if self.url is not None:
+            return redacted(self.url)
+        return str(self.path) if self.path is not None else "in memory"
+
+    @classmethod
+    def open_server(cls, url: str, *, read_only: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
+        """Connect to a cathlog database on a PostgreSQL server, as the runtime role the URL names.
+
+        The schema must be there at this program's version (the lab's IT installs it as the owner role:
+        ``cathlog.store.pg.schema.install``, docs/multi-room.md); a database never keyed is keyed here, by
+        the first workstation, with its installation key (every workstation then needs that key file).
+        DatabaseUnavailable when the server cannot be reached; NotACathlogDatabase or NewerSchema for a
+        database it must not use."""
+        from cathlog.store.pg import schema as pg_schema
+
+        engine = PostgresEngine.connect(url, lock_timeout_ms=busy_timeout_ms)
+        try:
+            version = pg_schema.schema_version(engine.conn)
+            where = redacted(url)
+            if version is None:
+                raise NotACathlogDatabase(f"{where} has no cathlog schema: the lab's IT installs it with the owner "
+                                          "role (docs/multi-room.md); nothing was changed")
+            if version > SCHEMA_VERSION:
+                raise NewerSchema(f"{where} was made by a newer cathlog (schema {version}, this program knows "
+                                  f"{SCHEMA_VERSION}). Update cathlog; nothing was changed.")
+            if version < SCHEMA_VERSION:
+                raise NewerSchema(f"{where} is at schema {version}; the owner role must update it to "
+                                  f"{SCHEMA_VERSION} first (docs/multi-room.md)")
+            store = cls(None, None, engine=engine)
+            store.url = url
+            store.read_only = read_only
+            if read_only:
+                engine.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            else:
+                from cathlog.store.audit import key_new_database
+
+                with store.write():
+                    key_new_database(store)
+        except BaseException:
+            engine.close()
+            raise
+        return store
 
     @classmethod
     @translated
@@ -144,6 +218,8 @@ class Store:
         CorruptDatabase for a file it must not touch, DatabaseUnavailable if it
         cannot be opened, SQLiteTooOld on a SQLite library older than :data:`MIN_SQLITE`.
         """
+        if is_url(path):
+            return cls.open_server(str(path), read_only=read_only, busy_timeout_ms=busy_timeout_ms)
         check_sqlite_version()
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
@@ -238,65 +314,53 @@ class Store:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Database]:
-        """A write transaction, taking the write lock up front.
-
-        ``BEGIN IMMEDIATE`` (not the deferred ``BEGIN`` of ``db.atomic()``)
-        so a second process waits for the busy timeout instead of failing on
-        a read-to-write upgrade. Nested calls become savepoints. SQLite
-        errors leave translated (see ``store.errors``).
-        """
-        conn = self.db.conn
+    def write(self) -> Iterator[None]:
+        """A write transaction, taking the write lock up front (``Engine.write``: ``BEGIN IMMEDIATE`` on
+        SQLite, the advisory lock as the first statement on PostgreSQL), so a second writer waits
+        instead of failing halfway. Nested calls become savepoints. Database errors leave translated
+        (see ``store.errors``, ``store.engine``)."""
+        engine = self.engine
+        outer = not engine.in_transaction
         try:
-            if conn.in_transaction:
-                with self.db.atomic():
-                    yield self.db
-                return
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-                conn.execute("COMMIT")
-            except BaseException:
-                # Also after a failed COMMIT (disk full, I/O error): a transaction left open
-                # would turn every later write into a savepoint that is never committed.
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            for hook in self.after_commit:  # after the commit: a hook's failure is not a lost save
-                hook(self)
-        except sqlite3.Error as exc:
-            known = translate(exc)
-            if known is None:
-                raise
-            raise known from exc
+            with engine.write():
+                yield
+            if outer:
+                for hook in self.after_commit:  # after the commit: a hook's failure is not a lost save
+                    hook(self)
         except UnicodeDecodeError as exc:
             raise CorruptDatabase("The database file is damaged (unreadable text). Nothing was saved; restore "
                                   "the last verified backup.") from exc
+        except Exception as exc:
+            known = engine.translate(exc)
+            if known is None:
+                raise
+            raise known from exc
 
     @contextlib.contextmanager
-    def read(self) -> Iterator[Database]:
-        """Several reads that see one snapshot of the database (a deferred
-        transaction; in WAL mode writers go on meanwhile). Inside a write
-        transaction it is that transaction."""
-        conn = self.db.conn
-        if conn.in_transaction:
-            yield self.db
-            return
-        conn.execute("BEGIN")
-        try:
-            yield self.db
-        finally:
-            if conn.in_transaction:
-                conn.execute("COMMIT")
+    def read(self) -> Iterator[None]:
+        """Several reads that see one snapshot of the database (SQLite: a deferred transaction, in WAL
+        mode writers go on meanwhile; PostgreSQL: REPEATABLE READ). Inside a write transaction it is
+        that transaction."""
+        with self.engine.read():
+            yield
 
     def stop_writing(self) -> None:
         """After a failed background check: no more writes to this file."""
-        self.db.conn.execute("PRAGMA query_only = ON")
+        if self._db is None:
+            self.engine.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        else:
+            self.db.conn.execute("PRAGMA query_only = ON")
         self.read_only = True
 
     @translated
     def integrity_check(self) -> list[str]:
-        """Full ``integrity_check`` plus ``foreign_key_check``: [] when clean."""
+        """Full ``integrity_check`` plus ``foreign_key_check``: [] when clean. On PostgreSQL (whose server
+        keeps its own pages sound) the walls instead: every append-only trigger in place and enabled, and
+        no right of the connected role to change or remove record rows (``pg.schema.wall_problems``)."""
+        if self._db is None:
+            from cathlog.store.pg.schema import wall_problems
+
+            return wall_problems(self.engine.conn) if isinstance(self.engine, PostgresEngine) else []
         problems = [row[0] for row in self.db.conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
         problems += [f"foreign key: {row}" for row in self.db.conn.execute("PRAGMA foreign_key_check")]
         from cathlog.store.timestamps import invalid_timestamps
@@ -305,7 +369,7 @@ class Store:
         return problems
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.engine.close()
 
     def reopen(self) -> None:
         """Close and open the same file again (after a restore), keeping this object."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sqlite3
+import sys
 from collections.abc import Callable, Generator
 from typing import Any, ParamSpec, TypeVar
 
@@ -65,10 +66,21 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _named(exc: sqlite3.Error | ValueError) -> CathlogError | None:
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """What a store function translates: SQLite's errors, a bad stored value, and the PostgreSQL driver's
+    errors once it is loaded (a server connection made it so; SQLite-only runs never import it)."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.Error, ValueError) + ((psycopg.Error,) if psycopg is not None else ())
+
+
+def _named(exc: BaseException) -> CathlogError | None:
     """The named error a store function raises instead of ``exc`` (None: re-raise ``exc`` as a bug)."""
     if isinstance(exc, sqlite3.Error):
         return translate(exc)
+    if type(exc).__module__.startswith("psycopg"):
+        from cathlog.store.engine import translate_psycopg
+
+        return translate_psycopg(exc)
     if isinstance(exc, UnicodeDecodeError):  # a damaged byte in stored text, read back
         return CorruptDatabase("The database file is damaged (unreadable text). Restore the last verified backup.")
     # a stored value that the schema's CHECKs would never have let in
@@ -86,7 +98,7 @@ def translated(func: Callable[P, R]) -> Callable[P, R]:
         def generator(*args: P.args, **kwargs: P.kwargs) -> Generator[Any, Any, Any]:
             try:
                 return (yield from func(*args, **kwargs))
-            except (sqlite3.Error, ValueError) as exc:
+            except _database_errors() as exc:
                 known = _named(exc)
                 if known is None:
                     raise
@@ -98,7 +110,7 @@ def translated(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except (sqlite3.Error, ValueError) as exc:
+        except _database_errors() as exc:
             known = _named(exc)
             if known is None:
                 raise

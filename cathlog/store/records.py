@@ -27,9 +27,16 @@ from cathlog.store.db import Store
 from cathlog.store.errors import translated
 from cathlog.store import search as case_search
 from cathlog.store import search_query
-from cathlog.store.seals import seal_last
+from cathlog.store.pg import case_list as pg_case_list
+from cathlog.store.seals import insert_sealed
 
 _PATIENT_COLUMNS = ("patient_id", "version") + tuple(s.name for s in PATIENT_FIELDS)
+
+
+def _has_case_index(store: Store) -> bool:
+    """The case list's search index (``store/search.py``, SQLite FTS5) is kept in step on SQLite; a
+    PostgreSQL database has none yet (docs/multi-room.md), its case list reads the records."""
+    return store.backend == "sqlite"
 
 
 # --- patients ------------------------------------------------------------------
@@ -43,35 +50,32 @@ def insert_patient_version(store: Store, patient: Patient, *, changed_at: str, c
                            reason: str | None = None) -> None:
     row = {k: getattr(patient, k) for k in _PATIENT_COLUMNS}
     row.update(mrn_norm=normalize_mrn(patient.mrn), changed_at=changed_at, changed_by=changed_by, reason=reason)
-    store.db.table("patient_versions").insert(row)
-    seal_last(store, "patient_versions")
-    if patient.patient_id is not None:
+    insert_sealed(store, "patient_versions", row)
+    if patient.patient_id is not None and _has_case_index(store):
         case_search.index_patient(store.db.conn, patient.patient_id)
 
 
 def reserve_mrn(store: Store, mrn: str, patient_id: str) -> None:
     """Claim an MRN (in its normalised form) for a patient, for ever."""
-    store.db.table("patient_mrns").insert({"mrn_norm": normalize_mrn(mrn), "patient_id": patient_id})
-    seal_last(store, "patient_mrns")
+    insert_sealed(store, "patient_mrns", {"mrn_norm": normalize_mrn(mrn), "patient_id": patient_id})
 
 
 @translated
 def patient_id_for_mrn(store: Store, mrn: str) -> str | None:
-    row = store.db.conn.execute("SELECT patient_id FROM patient_mrns WHERE mrn_norm = ?",
-                                [normalize_mrn(mrn)]).fetchone()
-    return row[0] if row else None
+    found = store.engine.scalar("SELECT patient_id FROM patient_mrns WHERE mrn_norm = ?", [normalize_mrn(mrn)])
+    return str(found) if found is not None else None
 
 
 @translated
 def get_patient(store: Store, patient_id: str, version: int | None = None) -> Patient | None:
     """The patient's latest details, or those of one version."""
     if version is None:
-        rows = list(store.db.query(
-            "SELECT * FROM patient_versions WHERE patient_id = ? ORDER BY version DESC LIMIT 1", [patient_id]))
+        row = store.engine.one(
+            "SELECT * FROM patient_versions WHERE patient_id = ? ORDER BY version DESC LIMIT 1", [patient_id])
     else:
-        rows = list(store.db.query("SELECT * FROM patient_versions WHERE patient_id = ? AND version = ?",
-                                   [patient_id, version]))
-    return _patient(rows[0]) if rows else None
+        row = store.engine.one("SELECT * FROM patient_versions WHERE patient_id = ? AND version = ?",
+                               [patient_id, version])
+    return _patient(row) if row else None
 
 
 # --- procedures ----------------------------------------------------------------
@@ -96,7 +100,7 @@ def insert_procedure_version(store: Store, proc: Procedure, *, reason: str | Non
     dicom = {k: v for k, v in (("accession_number", proc.accession_number),
                                ("study_instance_uid", proc.study_instance_uid),
                                ("requested_procedure", proc.requested_procedure)) if v is not None}
-    store.db.table("procedure_versions").insert({**dicom,
+    insert_sealed(store, "procedure_versions", {**dicom,
         "procedure_id": proc.procedure_id, "version": proc.version, "patient_id": proc.patient_id,
         "category": proc.category, "planned": json.dumps(list(proc.planned)), "indication": proc.indication,
         "indication_detail": proc.indication_detail, "urgency": proc.urgency, "room": proc.room,
@@ -106,21 +110,21 @@ def insert_procedure_version(store: Store, proc: Procedure, *, reason: str | Non
         "patient_version": proc.patient_version,
         "changed_at": proc.changed_at, "changed_by": proc.changed_by, "reason": reason,
     })
-    seal_last(store, "procedure_versions")
-    case_search.index_procedure(store.db.conn, proc.procedure_id)
+    if _has_case_index(store):
+        case_search.index_procedure(store.db.conn, proc.procedure_id)
 
 
 @translated
 def get_procedure(store: Store, procedure_id: str) -> Procedure | None:
-    rows = list(store.db.query(
-        "SELECT * FROM procedure_versions WHERE procedure_id = ? ORDER BY version DESC LIMIT 1", [procedure_id]))
-    return _procedure(rows[0]) if rows else None
+    row = store.engine.one(
+        "SELECT * FROM procedure_versions WHERE procedure_id = ? ORDER BY version DESC LIMIT 1", [procedure_id])
+    return _procedure(row) if row else None
 
 
 @translated
 def procedure_versions(store: Store, procedure_id: str) -> tuple[Procedure, ...]:
     """Every version of a procedure, oldest first."""
-    return tuple(_procedure(r) for r in store.db.query(
+    return tuple(_procedure(r) for r in store.engine.rows(
         "SELECT * FROM procedure_versions WHERE procedure_id = ? ORDER BY version", [procedure_id]))
 
 
@@ -132,13 +136,17 @@ def list_cases(store: Store, *, search: str | None = None, filters: search_query
     ``store/search.py`` for what a search finds). The page's ids come from the
     case index; what is shown of them is read from the records themselves."""
     query = None
-    if search and search.strip():
+    if search and search.strip() and _has_case_index(store):
         query = search_query.parse(search)
         if query.match is None and not query.ranges:
             return []  # only punctuation: nothing can match it
     with store.read():
-        ids = search_query.page_ids(store.db.conn, query, filters or search_query.Filters(), sort=sort,
-                                   descending=descending, limit=limit, offset=offset)
+        if _has_case_index(store):
+            ids = search_query.page_ids(store.db.conn, query, filters or search_query.Filters(), sort=sort,
+                                       descending=descending, limit=limit, offset=offset)
+        else:
+            ids = pg_case_list.page_ids(store.engine, search, filters or search_query.Filters(), sort=sort,
+                                        descending=descending, limit=limit, offset=offset)
         if not ids:
             return []
         # Only the columns shown, as plain tuples: building full records was most of the time.
@@ -147,7 +155,7 @@ def list_cases(store: Store, *, search: str | None = None, filters: search_query
                "JOIN current_patients AS pa ON pa.patient_id = pr.patient_id "
                f"WHERE pr.procedure_id IN ({', '.join('?' * len(ids))})")
         found = {}
-        for pid, started, mrn, family, given, category, status, team, room in store.db.conn.execute(sql, ids):
+        for pid, started, mrn, family, given, category, status, team, room in store.engine.execute(sql, ids):
             operator = next((m["name"] for m in json.loads(team) if m["role"] == TeamRole.PRIMARY_OPERATOR.value),
                             None)
             found[pid] = CaseSummary(pid, started, mrn, f"{family}, {given}" if given else family, category,
@@ -158,18 +166,26 @@ def list_cases(store: Store, *, search: str | None = None, filters: search_query
 @translated
 def case_rooms(store: Store) -> list[str]:
     """The rooms cases were done in, for the case list's room filter."""
+    if not _has_case_index(store):
+        return pg_case_list.rooms(store.engine)
     return search_query.rooms(store.db.conn)
 
 
 @translated
 def search_index_problems(store: Store) -> list[str]:
-    """Where the case index is out of step with the records ([] when in step)."""
+    """Where the case index is out of step with the records ([] when in step; a PostgreSQL database has
+    no case index, its case list reads the records)."""
+    if not _has_case_index(store):
+        return []
     with store.read():
         return case_search.verify(store.db.conn)
 
 
 def rebuild_search_index(store: Store) -> int:
-    """Rebuild the case index from the records (inside ``store.write()``); the number of cases."""
+    """Rebuild the case index from the records (inside ``store.write()``); the number of cases (on
+    PostgreSQL, which has no case index, the number of cases the list reads)."""
+    if not _has_case_index(store):
+        return int(store.engine.scalar("SELECT count(*) FROM current_procedures"))
     return case_search.rebuild(store.db.conn)
 
 
@@ -183,15 +199,15 @@ def procedure_ids(store: Store, *, since: str | None = None, until: str | None =
             params.append(value)
     sql = ("SELECT procedure_id FROM current_procedures" + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY started_at, procedure_id")
-    for row in store.db.conn.execute(sql, params):
+    for row in store.engine.execute(sql, params):
         yield row[0]
 
 
 @translated
 def patient_procedure_ids(store: Store, patient_id: str) -> list[str]:
     """The cases of one patient, oldest first (the patient's implants across cases)."""
-    rows = store.db.conn.execute("SELECT procedure_id FROM current_procedures WHERE patient_id = ? "
-                                 "ORDER BY started_at, procedure_id", [patient_id])
+    rows = store.engine.execute("SELECT procedure_id FROM current_procedures WHERE patient_id = ? "
+                                "ORDER BY started_at, procedure_id", [patient_id])
     return [row[0] for row in rows]
 
 
@@ -208,13 +224,12 @@ def _event(row: dict[str, Any]) -> EventVersion:
 
 
 def insert_event_version(store: Store, ev: EventVersion) -> None:
-    store.db.table("event_versions").insert({
+    insert_sealed(store, "event_versions", {
         "event_id": ev.event_id, "version": ev.version, "procedure_id": ev.procedure_id, "kind": ev.kind.value,
         "data": json.dumps(ev.data, ensure_ascii=False, sort_keys=True), "occurred_at": ev.occurred_at,
         "recorded_at": ev.recorded_at, "recorded_by": ev.recorded_by, "performed_by": ev.performed_by,
         "workstation": ev.workstation, "voided": int(ev.voided), "reason": ev.reason,
     })
-    seal_last(store, "event_versions")
 
 
 def read_case(store: Store, procedure_id: str, *, history: bool = False) -> ProcedureRecord | None:
@@ -236,7 +251,7 @@ def read_case(store: Store, procedure_id: str, *, history: bool = False) -> Proc
 @translated
 def event_versions_after(store: Store, procedure_id: str, after_row_id: int) -> list[tuple[int, EventVersion]]:
     """The versions of a case's entries stored after row ``after_row_id``, oldest first, with their rows."""
-    return [(row["row_id"], _event(row)) for row in store.db.query(
+    return [(row["row_id"], _event(row)) for row in store.engine.rows(
         "SELECT * FROM event_versions WHERE procedure_id = ? AND row_id > ? ORDER BY row_id",
         [procedure_id, after_row_id])]
 
@@ -244,15 +259,14 @@ def event_versions_after(store: Store, procedure_id: str, after_row_id: int) -> 
 @translated
 def count_event_versions(store: Store, procedure_id: str) -> int:
     """How many versions of entries a case has (read from the index)."""
-    row = store.db.conn.execute("SELECT count(*) FROM event_versions WHERE procedure_id = ?", [procedure_id]).fetchone()
-    return int(row[0])
+    return int(store.engine.scalar("SELECT count(*) FROM event_versions WHERE procedure_id = ?", [procedure_id]))
 
 
 @translated
 def event_rows_seen(store: Store, procedure_id: str, up_to_row_id: int) -> tuple[int, str | None]:
     """How many versions of a case's entries lie at or before row ``up_to_row_id`` (read from the index), and
     which entry that row holds: what a reader that stopped at that row saw, if the file is still the same."""
-    row = store.db.conn.execute(
+    row = store.engine.execute(
         "SELECT (SELECT count(*) FROM event_versions WHERE procedure_id = ? AND row_id <= ?), "
         "(SELECT event_id FROM event_versions WHERE row_id = ?)", [procedure_id, up_to_row_id, up_to_row_id]).fetchone()
     return int(row[0]), row[1]
@@ -260,7 +274,7 @@ def event_rows_seen(store: Store, procedure_id: str, up_to_row_id: int) -> tuple
 
 @translated
 def event_history(store: Store, event_id: str) -> EventHistory | None:
-    versions = tuple(_event(r) for r in store.db.query(
+    versions = tuple(_event(r) for r in store.engine.rows(
         "SELECT * FROM event_versions WHERE event_id = ? ORDER BY version", [event_id]))
     return EventHistory(versions) if versions else None
 
@@ -269,7 +283,7 @@ def event_history(store: Store, event_id: str) -> EventHistory | None:
 def procedure_events(store: Store, procedure_id: str) -> tuple[EventHistory, ...]:
     """Every entry of a case with its history, in time order of the current version."""
     by_id: dict[str, list[EventVersion]] = {}
-    for row in store.db.query("SELECT * FROM event_versions WHERE procedure_id = ? ORDER BY row_id", [procedure_id]):
+    for row in store.engine.rows("SELECT * FROM event_versions WHERE procedure_id = ? ORDER BY row_id", [procedure_id]):
         by_id.setdefault(row["event_id"], []).append(_event(row))
     histories = [EventHistory(tuple(sorted(v, key=lambda x: x.version))) for v in by_id.values()]
     order = {eid: i for i, eid in enumerate(by_id)}

@@ -24,6 +24,7 @@ from cathlog.store import keys
 
 if TYPE_CHECKING:  # pragma: no cover
     from cathlog.store.db import Store
+    from cathlog.store.engine import Executor
 
 KEY_ID_SETTING = "audit_key_id"
 
@@ -63,7 +64,7 @@ def describe(table: str, rid: str, version: int) -> str:
     return f"{noun} {rid}" + (f" version {version}" if version_col else "") + f" ({table})"
 
 
-def recorded_key_id(conn: sqlite3.Connection) -> str | None:
+def recorded_key_id(conn: Executor) -> str | None:
     try:
         row = conn.execute("SELECT value FROM settings WHERE key = ?", [KEY_ID_SETTING]).fetchone()
     except Exception:  # noqa: BLE001 - a database from before the settings table
@@ -73,7 +74,7 @@ def recorded_key_id(conn: sqlite3.Connection) -> str | None:
 
 def write_key(store: Store) -> bytes:
     """The key new rows are written with: the one this database was keyed with."""
-    expected = recorded_key_id(store.db.conn)
+    expected = recorded_key_id(store.engine)
     if expected is None:
         raise AuditKeyError("this database records no audit key id (its settings were edited outside cathlog); "
                             "run 'cathlog check'. Nothing was saved")
@@ -84,7 +85,7 @@ def write_key(store: Store) -> bytes:
     return key
 
 
-def _insert(conn: sqlite3.Connection, key: bytes, table: str, row: dict[str, Any], seq: int) -> None:
+def _insert(conn: Executor, key: bytes, table: str, row: dict[str, Any], seq: int) -> None:
     rid, version = _ident(table, row)
     conn.execute("INSERT INTO seals (tbl, rid, version, seq, row_hash) VALUES (?, ?, ?, ?, ?)",
                  [table, rid, version, seq, row_hash(key, table, row)])
@@ -101,6 +102,19 @@ def seal_last(store: Store, table: str) -> None:
     row = dict(zip([d[0] for d in cur.description], cur.fetchone()))
     seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM audit").fetchone()[0]
     _insert(conn, key, table, row, seq)
+
+
+def insert_sealed(store: Store, table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Insert a version row and seal it as stored (both back ends: ``Engine.insert_returning`` gives the
+    row as the database keeps it), in the write transaction; returns the stored row."""
+    engine = store.engine
+    if not engine.in_transaction:
+        raise RuntimeError("insert_sealed must run in the write transaction of the insert")
+    key = write_key(store)
+    stored = engine.insert_returning(table, row)
+    seq = engine.scalar("SELECT coalesce(max(seq), 0) + 1 FROM audit")
+    _insert(engine, key, table, stored, seq)
+    return stored
 
 
 def seal_all(conn: sqlite3.Connection, key: bytes, seq: int) -> int:
@@ -132,14 +146,16 @@ def digest_of(items: Iterator[tuple[str, str, int, str]]) -> str:
     return h.hexdigest() if n else ""
 
 
-def digest_for_seq(conn: sqlite3.Connection, seq: int) -> str:
+def digest_for_seq(conn: Executor, seq: int) -> str:
     return digest_of(conn.execute("SELECT tbl, rid, version, row_hash FROM seals WHERE seq = ? "
                                   "ORDER BY tbl, rid, version", [seq]))
 
 
-def grouped_digests(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
+def grouped_digests(conn: Executor) -> Iterator[tuple[int, str]]:
     """(seq, digest) for every audit row that has seals, in seq order (streams)."""
-    cur = conn.execute("SELECT seq, tbl, rid, version, row_hash FROM seals ORDER BY seq, tbl, rid, version")
+    sql = "SELECT seq, tbl, rid, version, row_hash FROM seals ORDER BY seq, tbl, rid, version"
+    stream = getattr(conn, "stream", None)  # a server streams; a SQLite cursor reads as it goes anyway
+    cur = (values for _, values in stream(sql)) if stream is not None else conn.execute(sql)
     current, h, n = None, hashlib.sha256(), 0
     for seq, table, rid, version, digest in cur:
         if seq != current:
@@ -163,7 +179,7 @@ def _join_on(table: str) -> tuple[str, str]:
 
 def verify_rows(store: Store, key: bytes) -> list[str]:
     """Recompute every version row's hash; name each row altered, unrecorded or deleted."""
-    conn = store.db.conn
+    conn = store.engine
     problems: list[str] = []
     extra = 0
 
@@ -175,12 +191,11 @@ def verify_rows(store: Store, key: bytes) -> list[str]:
             extra += 1
 
     for table in TABLES:
+        if not conn.has_table(table):  # PostgreSQL: a table of a part not yet on the server (docs/multi-room.md)
+            continue
         to_seal, to_row = _join_on(table)
-        cur = conn.execute(f"SELECT t.*, s.row_hash AS _seal_hash, s.seq AS _seal_seq FROM {table} AS t "  # noqa: S608
-                           f"LEFT JOIN seals AS s ON {to_seal}")
-        names = [d[0] for d in cur.description]
-        for values in cur:
-            row = dict(zip(names, values))
+        for row in conn.rows(f"SELECT t.*, s.row_hash AS _seal_hash, s.seq AS _seal_seq FROM {table} AS t "  # noqa: S608
+                             f"LEFT JOIN seals AS s ON {to_seal}"):
             sealed, seq = row.pop("_seal_hash"), row.pop("_seal_seq")
             rid, version = _ident(table, row)
             if sealed is None:
@@ -208,7 +223,7 @@ def keyed_hash(store: Store, data: bytes) -> str:
 def sealed_at_keying(store: Store, table: str, rid: str, version: int = 0) -> bool:
     """Whether the row existed before the database was keyed (sealed by the keying row):
     its hashes, e.g. a signature's content hash, are legacy SHA-256."""
-    row = store.db.conn.execute(
+    row = store.engine.execute(
         "SELECT 1 FROM seals AS s JOIN audit AS a ON a.seq = s.seq WHERE s.tbl = ? AND s.rid = ? AND s.version = ? "
         "AND a.action = 'key_audit_chain'", [table, rid, version]).fetchone()
     return row is not None

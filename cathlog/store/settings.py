@@ -20,8 +20,8 @@ LEGACY_PSEUDONYM_KEY = "pseudonym_key"
 @translated
 def read_values(store: Store, prefix: str) -> dict[str, str]:
     """Every setting whose key starts with ``prefix`` (read only)."""
-    rows = store.db.conn.execute("SELECT key, value FROM settings WHERE substr(key, 1, ?) = ?",
-                                 [len(prefix), prefix]).fetchall()
+    rows = store.engine.execute("SELECT key, value FROM settings WHERE substr(key, 1, ?) = ?",
+                                [len(prefix), prefix]).fetchall()
     return {str(k): str(v) for k, v in rows}
 
 
@@ -30,7 +30,7 @@ def write_value(store: Store, key: str, value: str) -> None:
     Call inside ``store.write()``. The legacy pseudonym key row is never touched."""
     if key == LEGACY_PSEUDONYM_KEY:
         raise ValueError(f"the setting {key!r} is kept as it is and never written")
-    conn = store.db.conn
+    conn = store.engine
     if not conn.in_transaction:
         raise RuntimeError("write_value must run in the write transaction that audits it")
     conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "

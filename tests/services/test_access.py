@@ -18,6 +18,8 @@ from cathlog.rules.permissions import may
 from tests.conftest import PASSWORD
 from tests.helpers import open_case
 
+pytestmark = pytest.mark.backends
+
 
 def _rows(services, admin, action):
     return services.admin.audit_rows(admin, action=action)

@@ -10,6 +10,8 @@ from cathlog.store import audit
 from cathlog.store import users as user_store
 from tests.conftest import PASSWORD
 
+pytestmark = pytest.mark.backends
+
 
 def test_password_hash_is_argon2id_above_owasp_minimum(store, clock):
     from cathlog.services import Services

@@ -8,6 +8,8 @@ from cathlog.services.auth import MAX_FAILED_SIGN_INS
 from cathlog.store import audit
 from tests.conftest import PASSWORD
 
+pytestmark = pytest.mark.backends
+
 NEW = "a brand new long password"
 
 

@@ -7,8 +7,10 @@ from cathlog.services import Services
 from cathlog.services.case_events import CurrentEvents
 from cathlog.store import records as rec
 from cathlog.store.db import Store
-from tests.conftest import FAST_HASHER, PASSWORD
+from tests.conftest import FAST_HASHER, PASSWORD, same_database
 from tests.helpers import open_case
+
+pytestmark = pytest.mark.backends
 
 GHOST = "0" * 32  # a well-formed id no real entry has
 HEPARIN = {"drug": "heparin", "dose": 2000.0, "dose_unit": "units", "route": "iv"}
@@ -17,7 +19,7 @@ HEPARIN = {"drug": "heparin", "dose": 2000.0, "dose_unit": "units", "route": "iv
 def test_an_entry_saved_by_another_workstation_is_checked_against(services, nurse, clock, tmp_path):
     proc = open_case(services, nurse)
     services.cases.record_event(nurse, proc.procedure_id, "note", {"text": "first"})  # this process has read the case
-    other = Services(Store.open(tmp_path / "cathlog.db"), clock, hasher=FAST_HASHER)
+    other = Services(Store.open(same_database(services.store)), clock, hasher=FAST_HASHER)
     nurse_b = other.auth.sign_in("nurse", PASSWORD, workstation="lab-3")
     other.cases.record_event(nurse_b, proc.procedure_id, "medication", HEPARIN)
     clock.advance(minutes=2)
@@ -46,6 +48,7 @@ def test_corrections_and_voids_are_current_and_only_new_rows_are_read(services, 
     assert read and read[-1] > 0  # read from the last row seen, not from the start
 
 
+@pytest.mark.sqlite_only(reason="a file's rows and restores")
 def test_a_rolled_back_row_whose_number_is_reused_is_not_kept(services, nurse):
     proc = open_case(services, nurse)
     pid = proc.procedure_id
@@ -69,6 +72,7 @@ def test_a_rolled_back_row_whose_number_is_reused_is_not_kept(services, nurse):
     assert GHOST not in now and real.event_id in now
 
 
+@pytest.mark.sqlite_only(reason="a file's rows and restores")
 def test_a_file_restored_under_the_reader_is_read_again(services, nurse, admin, tmp_path):
     proc = open_case(services, nurse)
     pid = proc.procedure_id

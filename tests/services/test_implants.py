@@ -13,6 +13,8 @@ from cathlog.domain.errors import ValidationError
 from cathlog.reports.make import report_bytes
 from tests.helpers import TEAM, make_patient
 
+pytestmark = pytest.mark.backends
+
 VENOUS = {"category": "venous", "planned": ["ivc_filter_placement"], "indication": "pe_prophylaxis",
           "urgency": "elective"}
 RETRIEVAL = {**VENOUS, "planned": ["ivc_filter_retrieval"]}

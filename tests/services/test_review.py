@@ -8,6 +8,8 @@ from cathlog.domain.followup import PlanDrug, ReminderStatus, Review, SignatureM
 from cathlog.store import audit
 from tests.conftest import PASSWORD
 
+pytestmark = pytest.mark.backends
+
 PLAN = Review(technical_success=True, residual_stenosis_pct=0, final_timi=3, completion_angiography="TIMI 3, no dissection",
               plan=(PlanDrug("aspirin", "81 mg once daily", "indefinitely"),
                     PlanDrug("clopidogrel", "75 mg once daily", "3 months", 3)))
@@ -103,6 +105,7 @@ def test_later_patient_updates_and_done_reminders_keep_the_signature_valid(servi
     assert services.cases.get_record(physician, pid).patient.weight_kg == weight  # the case keeps its own weight
 
 
+@pytest.mark.sqlite_only(reason="edits the file with sqlite3")
 def test_signature_detects_an_outside_edit(services, physician, cases):
     import sqlite3
 

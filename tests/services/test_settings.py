@@ -11,6 +11,8 @@ from cathlog.exchange.export import export
 from cathlog.services.settings import FHIR_DEFAULTS, SETTINGS, checked
 from tests.helpers import open_case
 
+pytestmark = pytest.mark.backends
+
 OID = "urn:oid:1.2.840.114350.1.13.0.1.7.5.737384.14"
 
 
@@ -92,6 +94,7 @@ def test_a_nurse_or_physician_may_not_set(services, nurse, physician):
         services.settings.set(None, "lab_name", "Any Lab")
 
 
+@pytest.mark.sqlite_only(reason="a legacy file row; export not on the server yet")
 def test_the_legacy_pseudonym_key_row_is_left_alone(services, admin):
     with services.store.write():
         services.store.db.table("settings").insert({"key": "pseudonym_key", "value": "old-secret"})
@@ -101,6 +104,7 @@ def test_the_legacy_pseudonym_key_row_is_left_alone(services, admin):
     assert "pseudonym_key" not in services.settings.values(admin)
 
 
+@pytest.mark.sqlite_only(reason="a legacy file row; export not on the server yet")
 def test_fhir_bundle_uses_the_configured_mrn_system_and_organisation(tmp_path, services, admin, nurse):
     open_case(services, nurse)
     services.settings.set(admin, "fhir.mrn_system", OID)

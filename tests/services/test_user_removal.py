@@ -9,6 +9,8 @@ from cathlog.domain.enums import Role
 from cathlog.domain.errors import AuthenticationFailed, Conflict, NotFound
 from tests.conftest import PASSWORD
 
+pytestmark = pytest.mark.backends
+
 
 def test_a_user_who_only_signed_in_is_removed_kept_and_not_reused(services, admin):
     services.auth.add_user(admin, "typo", "Tpyo Nurse", Role.NURSE, PASSWORD)
@@ -16,7 +18,7 @@ def test_a_user_who_only_signed_in_is_removed_kept_and_not_reused(services, admi
     assert services.auth.what_user_recorded(admin, "typo") == {}
     services.auth.remove_user(admin, "typo", "created by mistake (misspelt)")
     assert "typo" not in [u.username for u in services.auth.list_users(admin)]
-    conn = services.store.db.conn
+    conn = services.store.engine
     assert conn.execute("SELECT active, removed_at FROM users WHERE username = 'typo'").fetchone() == (
         0, "2026-11-21T09:00:00Z")  # the row stays
     (row,) = services.admin.audit_rows(admin, action="remove_user")
@@ -66,6 +68,7 @@ def test_removal_needs_a_reason_and_an_admin(services, admin, nurse):
         services.auth.remove_user(nurse, "typo", "mistake")
 
 
+@pytest.mark.sqlite_only(reason="SQLite's triggers; the server's: tests/store/test_pg_walls.py")
 def test_the_database_refuses_deleting_or_reviving_a_user(services, admin):
     services.auth.add_user(admin, "typo", "Typo", Role.NURSE, PASSWORD)
     services.auth.remove_user(admin, "typo", "mistake")

@@ -327,8 +327,8 @@ def test_a_signature_made_before_keying_stays_valid_as_legacy(tmp_path, monkeypa
 
     with monkeypatch.context() as m:
         m.setattr(audit, "append", legacy_append)
-        m.setattr(records, "seal_last", lambda store, table: None)
-        m.setattr(followup, "seal_last", lambda store, table: None)
+        m.setattr(records, "insert_sealed", lambda store, table, row: store.engine.insert_returning(table, row))
+        m.setattr(followup, "insert_sealed", lambda store, table, row: store.engine.insert_returning(table, row))
         m.setattr(records.case_search, "index_procedure", lambda conn, procedure_id: None)  # no case index yet
         m.setattr(records.case_search, "index_patient", lambda conn, patient_id: None)
         m.setattr(review_service.seals, "keyed_hash", lambda store, data: hashlib.sha256(data).hexdigest())

@@ -1,0 +1,61 @@
+"""The case list on PostgreSQL, read from the records themselves.
+
+SQLite keeps a derived case index with an FTS5 text index (``store/search.py``); the server has none yet,
+so a page here is a query over ``current_procedures`` and ``current_patients`` with the same filters and
+sort keys (the status, the room, the start-time range, the cases still to sign). Searching by words is
+not on the server yet (docs/multi-room.md): :func:`page_ids` refuses a search text with a named error
+rather than match differently from SQLite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cathlog.domain.errors import StoreError
+from cathlog.store.engine import Engine
+
+_OPERATOR = ("(SELECT m->>'name' FROM json_array_elements(c.team) AS m "
+             "WHERE m->>'role' = 'primary_operator' LIMIT 1)")
+SORT_COLUMNS = {"started_at": "c.started_at", "procedure_id": "c.procedure_id",
+                "patient": "lower(pa.family_name || ', ' || coalesce(pa.given_name, ''))", "mrn": "pa.mrn",
+                "category": "c.category", "status": "c.status", "operator": f"lower({_OPERATOR})",
+                "room": "lower(c.room)"}
+_UNSIGNED = ("c.status = 'closed' AND NOT EXISTS (SELECT 1 FROM signature_events AS s WHERE "
+             "s.procedure_id = c.procedure_id AND s.action = 'sign' AND s.username = ? AND NOT EXISTS ("
+             "SELECT 1 FROM signature_events AS n WHERE n.signature_id = s.signature_id AND n.action = 'supersede'))")
+
+
+class SearchNotOnServer(StoreError):
+    """A search text on a PostgreSQL database, whose case list has no word index yet."""
+
+
+def page_ids(engine: Engine, search: str | None, filters: Any, *, sort: str, descending: bool, limit: int,
+             offset: int) -> list[str]:
+    """The procedure ids of one page, in order (ties broken by case id)."""
+    if search and search.strip():
+        raise SearchNotOnServer("searching the case list by words does not run on the PostgreSQL server yet; "
+                                "clear the search and use the filters (status, room, dates) or the sort")
+    column = SORT_COLUMNS.get(sort)
+    if column is None:
+        raise ValueError(f"cannot sort the case list by {sort!r}")
+    where: list[str] = []
+    params: list[Any] = []
+    for clause, value in (("c.status = ?", filters.status), ("lower(c.room) = lower(?)", filters.room),
+                          ("c.started_at >= ?", filters.since), ("c.started_at < ?", filters.until),
+                          (_UNSIGNED, filters.unsigned_by)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    direction = "DESC" if descending else "ASC"
+    sql = ("SELECT c.procedure_id FROM current_procedures AS c "
+           "JOIN current_patients AS pa ON pa.patient_id = c.patient_id"
+           + (" WHERE " + " AND ".join(where) if where else "")
+           + f" ORDER BY {column} {direction} NULLS LAST, c.procedure_id {direction} LIMIT ? OFFSET ?")
+    return [row[0] for row in engine.execute(sql, [*params, limit, offset])]  # noqa: S608
+
+
+def rooms(engine: Engine) -> list[str]:
+    """The rooms cases were done in (the most recent spelling of each), for the room filter."""
+    return [row[0] for row in engine.execute(
+        "SELECT DISTINCT ON (lower(room)) room FROM current_procedures WHERE room IS NOT NULL AND room <> '' "
+        "ORDER BY lower(room), started_at DESC")]

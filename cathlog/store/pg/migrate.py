@@ -1,0 +1,107 @@
+"""Moving a lab's record from a SQLite file to a PostgreSQL server (issue 17 item 4; this direction only).
+
+Every row of the record tables is copied as it is (the same ids, row numbers, payload text, audit rows
+and seals), in one transaction under the write lock, into an empty server database at the same schema
+version, connected as the owner role (it sets the row-number sequences after the copy). Then
+:func:`compare` checks it: the same count in every table, the users and settings row for row; the
+caller verifies the audit chain and every seal on the server with cathlog's own verification (the seals
+bind every version row's content, the chain binds the seals).
+
+A file holding what the server has no tables for yet (dose reports, HL7 messages, an unfinished import)
+is refused by name, before anything is written. Derived tables (the case index, the follow-up worklist)
+are not copied: they are made from the records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cathlog.domain.errors import Conflict, NewerSchema, NotACathlogDatabase
+from cathlog.store.engine import Engine, PostgresEngine
+from cathlog.store.pg import schema as pg_schema
+from cathlog.store.schema import SCHEMA_VERSION
+
+# In this order (users and settings first; the audit trail and its seals last). Each with its sort key.
+COPIED = {"users": "username", "settings": "key", "patient_versions": "row_id", "patient_mrns": "mrn_norm",
+          "procedure_versions": "row_id", "event_versions": "row_id", "review_versions": "row_id",
+          "reminder_versions": "row_id", "signature_events": "seq", "audit": "seq",
+          "seals": "tbl, rid, version"}
+_IDENTITY = {"patient_versions": "row_id", "procedure_versions": "row_id", "event_versions": "row_id",
+             "review_versions": "row_id", "reminder_versions": "row_id", "signature_events": "seq"}
+# Not on the server yet: a file with rows here cannot move without losing them.
+NOT_YET = {"dose_reports": "DICOM dose reports", "dose_report_states": "DICOM dose reports",
+           "dose_report_files": "DICOM dose report files", "hl7_inbox": "HL7 messages received",
+           "hl7_merge_tasks": "HL7 merge tasks", "hl7_outbox": "HL7 messages to send"}
+_BATCH = 1000
+
+
+def _columns(engine: Engine, table: str) -> list[str]:
+    cur = engine.execute(f"SELECT * FROM {table} LIMIT 0")  # noqa: S608 - a name from COPIED
+    return [d[0] for d in cur.description]
+
+
+def refusals(source: Engine) -> list[str]:
+    """What keeps the file from moving now ([] when nothing does)."""
+    found = []
+    for table, what in NOT_YET.items():
+        if source.has_table(table) and source.scalar(f"SELECT count(*) FROM {table}"):  # noqa: S608
+            found.append(f"{what} ({table})")
+    if source.has_table("import_jobs") and source.scalar("SELECT count(*) FROM import_jobs WHERE state <> 'done'"):
+        found.append("an import that has not finished (open the file once with cathlog to finish it)")
+    return found
+
+
+def copy(source: Engine, target: PostgresEngine) -> dict[str, int]:
+    """Copy the record of ``source`` (a SQLite file's engine) into the empty server database ``target``
+    (connected as the owner role); the rows copied per table."""
+    blocked = refusals(source)
+    if blocked:
+        raise Conflict("the file holds what the server has no place for yet: " + ", ".join(blocked)
+                       + ". Nothing was copied.")
+    version = pg_schema.schema_version(target.conn)
+    if version is None:
+        raise NotACathlogDatabase("the server database has no cathlog schema: run 'cathlog server-install' first")
+    if version != SCHEMA_VERSION:
+        raise NewerSchema(f"the server database is at schema {version}, this cathlog at {SCHEMA_VERSION}; "
+                          "nothing was copied")
+    counts: dict[str, int] = {}
+    with target.write():
+        for table in COPIED:
+            if target.scalar(f"SELECT count(*) FROM {table}"):  # noqa: S608
+                raise Conflict(f"the server database is not empty ({table} has rows): a lab moves into a new, "
+                               "empty database. Nothing was copied.")
+        for table, order in COPIED.items():
+            names = _columns(source, table)
+            if sorted(names) != sorted(_columns(target, table)):
+                raise NewerSchema(f"the columns of {table} differ between the file and the server; nothing was "
+                                  "copied")
+            sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"  # noqa: S608
+            cur = source.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY {order}")  # noqa: S608
+            counts[table] = 0
+            while True:
+                batch = cur.fetchmany(_BATCH)
+                if not batch:
+                    break
+                target.executemany(sql, [tuple(row) for row in batch])
+                counts[table] += len(batch)
+        for table, column in _IDENTITY.items():  # the next row number after the copied ones
+            target.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                           f"coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)")  # noqa: S608
+    return counts
+
+
+def compare(source: Engine, target: Engine) -> list[str]:
+    """Where the server differs from the file: counts of every copied table, users and settings row for
+    row ([] when they agree). Version and audit rows are checked by their seals and the chain."""
+    found = []
+    for table in COPIED:
+        here = source.scalar(f"SELECT count(*) FROM {table}")  # noqa: S608
+        there = target.scalar(f"SELECT count(*) FROM {table}")  # noqa: S608
+        if here != there:
+            found.append(f"{table}: {here} rows in the file, {there} on the server")
+    for table, key in (("users", "username"), ("settings", "key")):  # sorted here: collations differ
+        rows: list[Any] = [sorted(engine.rows(f"SELECT * FROM {table}"), key=lambda r: r[key])  # noqa: S608
+                           for engine in (source, target)]
+        if rows[0] != rows[1]:
+            found.append(f"{table}: the rows differ between the file and the server")
+    return found

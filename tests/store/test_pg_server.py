@@ -1,0 +1,36 @@
+"""The PostgreSQL back end on a real server (tests/pg.py): each test its own database made from the
+template, the schema version recorded as SQLite's, the roles as documented (docs/multi-room.md)."""
+
+import psycopg
+
+from cathlog.store import schema
+from cathlog.store.pg import schema as pg_schema
+from tests.pg import OWNER_ROLE, RUNTIME_ROLE
+
+
+def test_each_test_gets_a_fresh_database_made_from_the_template(pg_db, pg_cluster):
+    with psycopg.connect(pg_db.app_url) as conn:
+        assert conn.execute("SELECT current_database(), current_user").fetchone() == (pg_db.name, RUNTIME_ROLE)
+        assert conn.execute("SELECT count(*) FROM audit").fetchone() == (0,)
+        meta = dict(conn.execute("SELECT key, value FROM cathlog_meta").fetchall())
+    assert meta == {"application_id": str(schema.APPLICATION_ID), "schema_version": str(schema.SCHEMA_VERSION)}
+    other = pg_cluster.new_database()
+    try:
+        assert other.name != pg_db.name
+    finally:
+        pg_cluster.drop_database(other)
+
+
+def test_the_baseline_is_recorded_under_sqlites_number_and_installing_again_changes_nothing(pg_db):
+    with psycopg.connect(pg_db.owner_url) as conn:
+        assert conn.execute("SELECT number, name FROM cathlog_migrations").fetchall() == [
+            (16, "0016_baseline (SQLite migrations 0001-0016)")]
+        assert pg_schema.install(conn, runtime_role=RUNTIME_ROLE) == schema.SCHEMA_VERSION
+        assert conn.execute("SELECT count(*) FROM cathlog_migrations").fetchone() == (1,)
+
+
+def test_the_runtime_role_owns_nothing_and_the_owner_owns_every_table(pg_db):
+    with psycopg.connect(pg_db.owner_url) as conn:
+        owners = dict(conn.execute("SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'"))
+    assert set(owners.values()) == {OWNER_ROLE}
+    assert set(pg_schema.APPEND_ONLY_TABLES) <= set(owners)
