@@ -18,7 +18,8 @@ from __future__ import annotations
 from sqlite_utils import Database, Migrations
 
 from cathlog.domain import enums as e
-from cathlog.domain.fields import DICOM_UID_PATTERN, EVENT_FIELDS, FieldSpec, FieldType, fields_since
+from cathlog.domain.fields import EVENT_FIELDS, FieldSpec, fields_since
+from cathlog.store import check_sql
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
 SCHEMA_VERSION = 16  # PRAGMA user_version after the last migration below (the number of migrations).
@@ -26,74 +27,25 @@ APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", 
                       "review_versions", "reminder_versions", "signature_events", "seals",
                       "dose_reports", "dose_report_states", "dose_report_files")
 
-_SQL_TYPE = {
-    FieldType.INT: "INTEGER",
-    FieldType.REAL: "REAL",
-    FieldType.BOOL: "INTEGER",
-}
-_TIMESTAMP_GLOB = "[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z"
-_DATE_GLOB = "[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]"
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _num(x: float) -> str:
-    return repr(float(x)) if isinstance(x, float) and not x.is_integer() else str(int(x))
+# One generator of the CHECK text, two back ends (``store/check_sql.py``); these names are the SQLite
+# spelling the migrations wrote, byte for byte (tests/store/test_pg_checks.py holds it).
+_TIMESTAMP_GLOB = check_sql.TIMESTAMP_GLOB
+_DATE_GLOB = check_sql.DATE_GLOB
+_quote = check_sql.quote
+uid_syntax_sql = check_sql.SQLITE.uid_syntax
 
 
 def column_check(spec: FieldSpec, col: str) -> str:
-    """The CHECK condition for a non-NULL value of one typed column."""
-    t = spec.type
-    if t in (FieldType.INT, FieldType.REAL):
-        return f"{col} BETWEEN {_num(spec.hard[0])} AND {_num(spec.hard[1])}" if spec.hard else "1"
-    if t is FieldType.BOOL:
-        return f"{col} IN (0, 1)"
-    if t is FieldType.ENUM:
-        return f"{col} IN ({', '.join(_quote(c) for c in spec.choices)})"
-    if t is FieldType.DATE:
-        # date(x, '+0 days') normalises 02-30 to 03-02, so only real dates equal themselves.
-        return f"{col} GLOB '{_DATE_GLOB}' AND date({col}, '+0 days') IS {col}"
-    if t is FieldType.ENUM_LIST:
-        return f"json_valid({col}) AND json_type({col}) = 'array'"
-    length = f"length({col}) BETWEEN 1 AND {spec.max_len}" if spec.max_len else f"length({col}) >= 1"
-    if spec.pattern == DICOM_UID_PATTERN:
-        return f"{length} AND {uid_syntax_sql(col)}"
-    if spec.pattern is not None:  # pragma: no cover - every pattern needs its SQL here
-        raise ValueError(f"no SQL check for the pattern of {spec.name}")
-    return length
-
-
-def uid_syntax_sql(col: str) -> str:
-    """DICOM UID syntax in SQL (PS3.5 9.1): digits and dots, no empty component, no leading zero."""
-    return (f"{col} NOT GLOB '*[^0-9.]*' AND {col} NOT GLOB '.*' AND {col} NOT GLOB '*.' "
-            f"AND {col} NOT GLOB '*..*' AND {col} NOT GLOB '*.0[0-9]*' AND {col} NOT GLOB '0[0-9]*'")
+    """The CHECK condition for a non-NULL value of one typed column (SQLite)."""
+    return check_sql.column_check(spec, col)
 
 
 def _column(spec: FieldSpec) -> str:
-    sql_type = _SQL_TYPE.get(spec.type, "TEXT")
-    null = " NOT NULL" if spec.required else ""
-    return f"{spec.name} {sql_type}{null} CHECK ({spec.name} IS NULL OR coalesce({column_check(spec, spec.name)}, 0))"
+    return check_sql.column_def(spec)
 
 
 def _json_field_check(spec: FieldSpec, data: str = "data") -> str:
-    path = f"'$.{spec.name}'"
-    jtype = f"json_type({data}, {path})"
-    value = f"json_extract({data}, {path})"
-    if spec.type is FieldType.INT:
-        typed = f"{jtype} = 'integer'"
-    elif spec.type is FieldType.REAL:
-        typed = f"{jtype} IN ('integer', 'real')"
-    elif spec.type is FieldType.BOOL:
-        return f"coalesce({jtype} IN ('true', 'false'), {0 if spec.required else 1})"
-    elif spec.type is FieldType.ENUM_LIST:
-        typed = f"{jtype} = 'array'"
-    else:
-        typed = f"{jtype} = 'text'"
-    cond = typed if spec.type is FieldType.ENUM_LIST else f"{typed} AND {column_check(spec, value)}"
-    # coalesce: a NULL (missing key) must fail the CHECK, not pass it as SQL's "unknown" would.
-    return f"coalesce({cond}, 0)" if spec.required else f"({jtype} IS NULL OR coalesce({cond}, 0))"
+    return check_sql.json_field_check(spec, data)
 
 
 def event_data_check() -> str:
@@ -101,12 +53,8 @@ def event_data_check() -> str:
     and in range. Fields added later (``FieldSpec.since`` > 1) are checked by the
     triggers of their own migration (:func:`event_fields_trigger`), because SQLite
     cannot alter a CHECK and the first migration must keep making the same table."""
-    parts = []
-    for kind, all_specs in EVENT_FIELDS.items():
-        specs = [s for s in all_specs if s.since == 1]
-        conds = " AND ".join(_json_field_check(s) for s in specs)
-        parts.append(f"(kind = '{kind.value}' AND {conds})")
-    return "(" + "\n    OR ".join(parts) + ")"
+    first = {kind.value: tuple(s for s in specs if s.since == 1) for kind, specs in EVENT_FIELDS.items()}
+    return check_sql.event_payload_check(first, check_sql.SQLITE)
 
 
 def event_fields_condition(version: int) -> str:
