@@ -110,7 +110,8 @@ class MainWindow(QMainWindow):
     def _make_live(self, actor: Actor) -> LiveLogPage:
         live = LiveLogPage(self.services, actor, self.catalog, recheck_min=self.lab.act_recheck_min)
         live.back.connect(self.show_cases)
-        live.alert.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        # The page says what happened on its own message line, where it wraps; the status bar does not repeat it
+        # (a refused close listed its missing items twice, the status bar's copy cut at the dose status).
         return live
 
     # --- layout ----------------------------------------------------------------------
