@@ -49,7 +49,8 @@ class AuditDialog(AdminDialog):
         self.reload()
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None):
-        super().__init__(services, actor, "Audit trail", parent, preferred=(1300, 750))
+        # every column in view on a 1920x1080 screen; a laptop's is the limit
+        super().__init__(services, actor, "Audit trail", parent, preferred=(1760, 940))
         self.rows: list = []
         self.more_available = False
         self.shown_filters = AuditFilters()

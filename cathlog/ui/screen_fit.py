@@ -2,8 +2,9 @@
 
 A window asks for a preferred size; it opens at that size bounded by the screen's available geometry (the
 screen minus task bars), or at the size the user last left it when that still fits. A window may also ask
-for a share of the screen (the main window: most of a large screen), taken when larger than its preferred size. The size (and, for the
-main window, whether it was maximized) is kept per computer in QSettings under ``window/<key>``.
+for a share of the screen (the main window: most of a large screen), taken when larger than its preferred
+size. The size (and, for the main window, whether it was maximized) is kept per computer in QSettings under
+``window/<key>``.
 
 The smallest screen cathlog is made for is 1366x768; ``SMALLEST_SCREEN`` is what is left of it for a window
 (task bar and title bar taken off). Every top-level window's layout must fit in it: tests/ui/test_screen_fit.py
@@ -71,7 +72,8 @@ class _Keeper(QObject):
             settings.setValue(f"{self.key}/size", self._target.size())
 
 
-def fit_window(window: QWidget, key: str, preferred: QSize | tuple[int, int], *, screen_share: float = 0.0) -> None:
+def fit_window(window: QWidget, key: str, preferred: QSize | tuple[int, int], *,
+               screen_share: float = 0.0) -> None:
     """Open ``window`` at ``preferred`` (or the user's last size) bounded by its screen; remember its size.
 
     ``key`` names the window in the settings (e.g. "main", "review"): one key per kind of window.
