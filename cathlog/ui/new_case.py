@@ -64,7 +64,7 @@ class NewCaseDialog(QDialog):
         self.identity_reason: str | None = None  # set when the nurse chose the worklist's name/birth date/sex
         self.procedure_id: str | None = None
         self._confirm: tuple[tuple[str, ...], str] | None = None
-        self.setWindowTitle("cathlog — new case")
+        self.setWindowTitle("cathlog — New case")
         fit_window(self, "new_case", (960, 860))  # wide enough for the worklist's requested procedures
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
