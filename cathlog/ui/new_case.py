@@ -79,7 +79,7 @@ class NewCaseDialog(QDialog):
         self.procedure_id: str | None = None
         self._confirm: tuple[tuple[str, ...], str] | None = None
         self.setWindowTitle("cathlog — New case")
-        fit_window(self, "new_case", (960, 860))  # wide enough for the worklist's requested procedures
+        fit_window(self, "new_case", (960, 1000))  # wide enough for the worklist's requested procedures; tall on 1080
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
