@@ -132,7 +132,7 @@ class AuditDialog(AdminDialog):
             for column in (WHAT, OLD, NEW, REASON):
                 item = self.table.item(row, column)
                 text = item.text() if item is not None else ""
-                if text:
+                if item is not None and text:
                     item.setToolTip(text if len(text) <= TIP_CHARS else
                                     f"{text[:TIP_CHARS]}… ({len(text)} characters: select the row to read it all)")
 

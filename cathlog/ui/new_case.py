@@ -64,7 +64,7 @@ def _numbers_alike(fields: list[FieldInput]) -> None:
         field.line.ensurePolished()  # the theme's font, for measuring
     width = max(f.line.fontMetrics().horizontalAdvance(f.line.placeholderText()) for f in numbers) + 40
     for field in numbers:
-        field.line.setMaximumWidth(width)
+        field.line.setFixedWidth(width)
         field.row.addStretch(1)
 
 
