@@ -408,6 +408,13 @@ def _hl7_selected(dialog: Hl7Dialog) -> Hl7Dialog:
     return dialog
 
 
+def _audit_selected(dialog: AuditDialog) -> AuditDialog:
+    """The audit trail with a reviewed case's row selected: its values in full below the list."""
+    row = next((i for i, r in enumerate(dialog.rows) if r.action == "save_review"), 0)
+    dialog.table.selectRow(row)
+    return dialog
+
+
 def _admin_screens(shots: Shooter, services: Services, admin, folder: Path, settings: QSettings, theme: str) -> None:
     window = MainWindow(services, admin, "cathlog.db", settings=settings)
     window.show()
@@ -427,7 +434,7 @@ def _admin_screens(shots: Shooter, services: Services, admin, folder: Path, sett
     restore.wait_for_checks()
     restore.close()
     for name, make in (("export", lambda: ExportDialog(services, admin, window)),
-                       ("audit", lambda: AuditDialog(services, admin, window)),
+                       ("audit", lambda: _audit_selected(AuditDialog(services, admin, window))),
                        ("settings", lambda: SettingsDialog(services, admin, settings, LabSettings(), window)),
                        ("settings-interfaces", lambda: _interfaces_tab(SettingsDialog(services, admin, settings,
                                                                                       ROOM, window))),

@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import fetch_cache  # noqa: E402
 import fetch_openrem_samples  # noqa: E402
+
+
+def cache_folder(name: str) -> Path:
+    """``name``'s folder in the one cache of fetched test material, outside the repository (scripts/fetch_cache.py:
+    $CATHLOG_CACHE, else $XDG_CACHE_HOME/cathlog, else ~/.cache/cathlog); not made here."""
+    return fetch_cache.cache_root() / name
 
 
 def missing(reason: str) -> None:

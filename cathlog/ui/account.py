@@ -32,7 +32,7 @@ class ChangePasswordDialog(QDialog):
         super().__init__(parent)
         self.services, self.actor = services, actor
         self.changed = False
-        self.setWindowTitle("cathlog — change my password")
+        self.setWindowTitle("cathlog — Change my password")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)

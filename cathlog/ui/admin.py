@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QHeaderView, QLineEdit, QPlainTextEdit, QWidget
 
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.services import Services
 from cathlog.services.admin import AuditFilters
 from cathlog.ui.admin_base import (AdminDialog, DateBound, append_rows, day_bounds, documents_folder, fill,
-                                   make_table)
+                                   make_table, selected_row)
 from cathlog.ui.export_dialog import ExportDialog
 from cathlog.ui.users_dialog import UsersDialog
 from cathlog.ui.combo import Combo
@@ -25,6 +26,10 @@ __all__ = ["AuditDialog", "ExportDialog", "UsersDialog"]
 
 
 PAGE_ROWS = 200  # rows the audit viewer shows at first and adds with each "More"
+WHAT, OLD, NEW, REASON = 5, 7, 8, 9  # the audit table's columns of long text
+LONG_COLUMN_PX = {WHAT: 260, OLD: 220, NEW: 220}  # first widths; the user may drag them, Reason takes the rest
+TIP_CHARS = 600  # a cell's tooltip shows this much of a long value; the detail box below the table has it all
+DETAIL_PX = 110  # the detail box: about four lines, then it scrolls
 
 
 class AuditDialog(AdminDialog):
@@ -44,7 +49,8 @@ class AuditDialog(AdminDialog):
         self.reload()
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None):
-        super().__init__(services, actor, "Audit trail", parent, preferred=(1300, 750))
+        # every column in view on a 1920x1080 screen; a laptop's is the limit
+        super().__init__(services, actor, "Audit trail", parent, preferred=(1760, 940))
         self.rows: list = []
         self.more_available = False
         self.shown_filters = AuditFilters()
@@ -75,9 +81,26 @@ class AuditDialog(AdminDialog):
         days.addWidget(self.until)
         days.addStretch(1)
         self.layout_.addLayout(days)
-        self.table = make_table("audit", self.HEADERS)
-        self.table.horizontalHeader().setResizeContentsPrecision(40)  # widths from the newest 40 rows, not all
+        self.table = make_table("audit", self.HEADERS, stretch=REASON)
+        header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(40)  # widths from the newest 40 rows, not all
+        header.setStretchLastSection(False)
+        for column, width in LONG_COLUMN_PX.items():  # long texts elided in the middle: both ends stay readable
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(column, width)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)
+        self.table.itemSelectionChanged.connect(self._show_detail)
         self.layout_.addWidget(self.table, 1)
+        # the selected row in full: a JSON value has no spaces to wrap at, so a text box wraps it anywhere and
+        # scrolls, where a label would widen the window past the screen
+        self.detail = QPlainTextEdit()
+        self.detail.setObjectName("audit_detail")
+        self.detail.setAccessibleName("the selected audit row in full")
+        self.detail.setReadOnly(True)
+        self.detail.setPlaceholderText("Select a row to read it in full here.")
+        self.detail.setMaximumHeight(DETAIL_PX)
+        self.layout_.addWidget(self.detail)
         row, made = self.buttons(("Filter", self.reload), (f"More ({PAGE_ROWS})", self.load_more),
                                  ("Verify the hash chain", self.verify), ("Export CSV…", self.export_chosen))
         self.more_button = made[1]
@@ -100,8 +123,31 @@ class AuditDialog(AdminDialog):
 
     @staticmethod
     def _cells(r) -> tuple:
-        return (r.seq, r.at, r.username, r.workstation, r.action, f"{r.entity} {r.entity_id[:12]}",
+        return (r.seq, r.at, r.username, r.workstation, r.action, f"{r.entity} {r.entity_id}",
                 r.procedure_id, r.old_value, r.new_value, r.reason)
+
+    def _tooltips(self, first: int) -> None:
+        """Every long-text cell from row ``first`` on has its full text as its tooltip, however short."""
+        for row in range(first, self.table.rowCount()):
+            for column in (WHAT, OLD, NEW, REASON):
+                item = self.table.item(row, column)
+                text = item.text() if item is not None else ""
+                if item is not None and text:
+                    item.setToolTip(text if len(text) <= TIP_CHARS else
+                                    f"{text[:TIP_CHARS]}… ({len(text)} characters: select the row to read it all)")
+
+    def _show_detail(self) -> None:
+        """The selected row in full under the table (selectable, to copy a value)."""
+        row = selected_row(self.table)
+        if row is None or row >= len(self.rows):
+            self.detail.setPlainText("")
+            return
+        r = self.rows[row]
+        parts = [f"#{r.seq} {r.at}: {r.username} at {r.workstation}, {r.action} on {r.entity} {r.entity_id}"
+                 + (f" (case {r.procedure_id})" if r.procedure_id else "") + "."]
+        parts += [f"{label}: {value}" for label, value in (("Old value", r.old_value), ("New value", r.new_value),
+                                                           ("Reason", r.reason)) if value]
+        self.detail.setPlainText("\n".join(parts))
 
     def reload(self) -> None:
         """The newest page for the filters as they stand."""
@@ -114,6 +160,8 @@ class AuditDialog(AdminDialog):
         self.shown_filters = filters  # "More" goes on with these, even if the fields were edited since
         self.rows = page[:PAGE_ROWS]
         fill(self.table, [self._cells(r) for r in self.rows])
+        self._tooltips(0)
+        self._show_detail()
         self._after_load(len(page) > PAGE_ROWS)
 
     def load_more(self) -> None:
@@ -127,7 +175,9 @@ class AuditDialog(AdminDialog):
             return
         shown = page[:PAGE_ROWS]
         self.rows += shown
+        start = self.table.rowCount()
         append_rows(self.table, [self._cells(r) for r in shown])
+        self._tooltips(start)
         self._after_load(len(page) > PAGE_ROWS)
 
     def _after_load(self, more: bool) -> None:

@@ -59,7 +59,7 @@ class DoseInboxWindow(QMainWindow):
         self.services, self.actor = services, actor
         self.items: list[InboxItem] = []
         self.setObjectName("dose_inbox_window")
-        self.setWindowTitle("cathlog — dose reports waiting for a case")
+        self.setWindowTitle("cathlog — Dose reports waiting for a case")
         self._build()
         self.reload()
         fit_window(self, "dose_inbox", (1280, 720))
@@ -131,7 +131,7 @@ class DoseInboxWindow(QMainWindow):
         else:
             self.detail.setText("No dose reports are waiting.")
             self.case_choice.clear()
-        self.setWindowTitle(f"cathlog — dose reports waiting for a case ({len(self.items)})")
+        self.setWindowTitle(f"cathlog — Dose reports waiting for a case ({len(self.items)})")
 
     def selected(self) -> InboxItem | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []

@@ -7,13 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from cathlog.domain.enums import Category, ProcedureStatus
 from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor
 from cathlog.services import Services
-from cathlog.ui.admin_base import AdminDialog, DateBound, day_bounds, documents_folder
+from cathlog.ui.admin_base import AdminDialog, DateBound, day_bounds, documents_folder, named_button
 from cathlog.ui.combo import Combo
 
 COUNT_DELAY_MS = 250  # typing an operator's name recounts once the typing pauses
@@ -24,7 +25,8 @@ class ExportDialog(AdminDialog):
     counted = Signal(int)  # the number of cases the current choice writes (-1: it cannot be counted)
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None):
-        super().__init__(services, actor, "Export records", parent, preferred=(760, 560))
+        # as tall as its rows need (Qt keeps the layout's minimum): no empty half-window under the buttons
+        super().__init__(services, actor, "Export records", parent, preferred=(720, 300))
         self.count: int | None = None
         form = QFormLayout()
         self.format = Combo()
@@ -63,11 +65,20 @@ class ExportDialog(AdminDialog):
         self.count_line = QLabel("")
         self.count_line.setObjectName("FormTitle")
         self.count_line.setAccessibleName("cases to export")
+        self.count_line.setWordWrap(True)
         self.layout_.addWidget(self.count_line)
-        row, (self.export_button,) = self.buttons(("Export…", self.export_chosen))
-        self.layout_.addLayout(row)
         self.layout_.addWidget(self.message)
-        self.layout_.addStretch(1)
+        self.layout_.addStretch(1)  # a taller window keeps the buttons at its foot, not the space between rows
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.export_button = named_button("Export…", "export", self.export_chosen)
+        self.export_button.setObjectName("Primary")  # the dialog's one action, as in the other dialogs
+        self.close_button = named_button("Close", "close", self.reject)  # Esc closes too (QDialog)
+        self.close_button.setToolTip("Close this window (Esc); nothing is written unless you press Export…")
+        for button in (self.export_button, self.close_button):
+            button.setIcon(QIcon())
+            row.addWidget(button)
+        self.layout_.addLayout(row)
         self._recount = QTimer(self)
         self._recount.setSingleShot(True)
         self._recount.setInterval(COUNT_DELAY_MS)

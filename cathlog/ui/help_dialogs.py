@@ -171,7 +171,7 @@ def registered_keys(window: QWidget) -> tuple[list[KeyUse], list[KeyUse]]:
 class KeyboardReferenceDialog(QDialog):
     def __init__(self, window: QWidget, parent: QWidget | None = None):
         super().__init__(parent or window)
-        self.setWindowTitle("cathlog — keyboard reference")
+        self.setWindowTitle("cathlog — Keyboard reference")
         layout = QVBoxLayout(self)
         intro = QLabel("Every key below works where it says. Menu keys work on every screen; the live log's "
                        "keys work while a case is open.")

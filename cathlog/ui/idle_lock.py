@@ -96,7 +96,7 @@ class LockDialog(QDialog):
         super().__init__(parent)
         self.services = services
         self.actor: Actor | None = None
-        self.setWindowTitle("cathlog — locked")
+        self.setWindowTitle("cathlog — Locked")
         self.setModal(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)

@@ -47,7 +47,7 @@ def ask_identity(parent: QWidget, differences: list[IdentityDifference], who: st
     """KEEP (the stored details are right), UPDATE (the worklist's are: a new patient version) or None."""
     lines = "".join(f"<tr><td><b>{escape(d.label)}</b></td><td>{escape(d.stored or '—')}</td>"
                     f"<td>{escape(d.worklist or '—')}</td></tr>" for d in differences)
-    box = QMessageBox(QMessageBox.Icon.Question, "cathlog — worklist and stored patient differ",
+    box = QMessageBox(QMessageBox.Icon.Question, "cathlog — Worklist and stored patient differ",
                       f"<p>The worklist's details for MRN {escape(who)} differ from the stored patient's. "
                       "Which are right?</p><table cellspacing=6><tr><th></th><th align=left>Stored</th>"
                       f"<th align=left>Worklist</th></tr>{lines}</table>"

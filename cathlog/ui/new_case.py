@@ -54,6 +54,20 @@ UPDATABLE = ("weight_kg", "height_cm", "creatinine_mg_dl", "egfr_ml_min", "aller
 IDENTITY = ("family_name", "given_name", "birth_date", "sex")
 
 
+def _numbers_alike(fields: list[FieldInput]) -> None:
+    """Number fields one width, as wide as the longest hint of limits, each unit right after its number: not a
+    ragged column of units at the form's edge with editors of every width."""
+    numbers = [f for f in fields if f.spec.is_number and isinstance(f.editor, QLineEdit)]
+    if not numbers:
+        return
+    for field in numbers:
+        field.line.ensurePolished()  # the theme's font, for measuring
+    width = max(f.line.fontMetrics().horizontalAdvance(f.line.placeholderText()) for f in numbers) + 40
+    for field in numbers:
+        field.line.setFixedWidth(width)
+        field.row.addStretch(1)
+
+
 class NewCaseDialog(QDialog):
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None, *,
                  lab: LabSettings | None = None):
@@ -64,8 +78,8 @@ class NewCaseDialog(QDialog):
         self.identity_reason: str | None = None  # set when the nurse chose the worklist's name/birth date/sex
         self.procedure_id: str | None = None
         self._confirm: tuple[tuple[str, ...], str] | None = None
-        self.setWindowTitle("cathlog — new case")
-        fit_window(self, "new_case", (960, 860))  # wide enough for the worklist's requested procedures
+        self.setWindowTitle("cathlog — New case")
+        fit_window(self, "new_case", (960, 1000))  # wide enough for the worklist's requested procedures; tall on 1080
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -101,6 +115,7 @@ class NewCaseDialog(QDialog):
         self.patient_inputs = {s.name: FieldInput(s) for s in PATIENT_FIELDS if s.name != "mrn"}
         for field in self.patient_inputs.values():
             pform.addRow(field.label, field)
+        _numbers_alike(list(self.patient_inputs.values()))
         layout.addWidget(patient_box)
 
         case_box = QGroupBox("Procedure")

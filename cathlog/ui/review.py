@@ -68,7 +68,7 @@ class ReviewDialog(QDialog):
         self.services, self.actor, self.procedure_id = services, actor, procedure_id
         self._temp_folder = temp_folder
         self._own_temp: list[Path] = []
-        self.setWindowTitle(f"cathlog — review and sign {procedure_id}")
+        self.setWindowTitle(f"cathlog — Review and sign {procedure_id}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         self.title = QLabel("")

@@ -1,8 +1,10 @@
 """Every window and dialog fits the screen it opens on, and comes back at the size its user left it.
 
 A window asks for a preferred size; it opens at that size bounded by the screen's available geometry (the
-screen minus task bars), or at the size the user last left it when that still fits. The size (and, for the
-main window, whether it was maximized) is kept per computer in QSettings under ``window/<key>``.
+screen minus task bars), or at the size the user last left it when that still fits. A window may also ask
+for a share of the screen (the main window: most of a large screen), taken when larger than its preferred
+size. The size (and, for the main window, whether it was maximized) is kept per computer in QSettings under
+``window/<key>``.
 
 The smallest screen cathlog is made for is 1366x768; ``SMALLEST_SCREEN`` is what is left of it for a window
 (task bar and title bar taken off). Every top-level window's layout must fit in it: tests/ui/test_screen_fit.py
@@ -39,14 +41,16 @@ class _Keeper(QObject):
     """Sizes its window at once (so Qt centres it with its real size), restores the maximized state when it
     is first shown, and keeps its size when it is hidden."""
 
-    def __init__(self, window: QWidget, key: str, preferred: QSize):
+    def __init__(self, window: QWidget, key: str, preferred: QSize, screen_share: float):
         super().__init__(window)
         self._target, self.key = window, f"window/{key}"
         self.shown = False
         settings = QSettings()
         saved = settings.value(f"{self.key}/size")
-        size = saved if isinstance(saved, QSize) and saved.isValid() else preferred
-        window.resize(bounded(size, available_geometry(window)))  # Qt keeps it at least its layout's minimum
+        available = available_geometry(window)
+        size = saved if isinstance(saved, QSize) and saved.isValid() else \
+            preferred.expandedTo(QSize(int(available.width() * screen_share), int(available.height() * screen_share)))
+        window.resize(bounded(size, available))  # Qt keeps it at least its layout's minimum
         self.maximized = settings.value(f"{self.key}/maximized", False, type=bool)
         window.installEventFilter(self)
 
@@ -68,10 +72,15 @@ class _Keeper(QObject):
             settings.setValue(f"{self.key}/size", self._target.size())
 
 
-def fit_window(window: QWidget, key: str, preferred: QSize | tuple[int, int]) -> None:
+def fit_window(window: QWidget, key: str, preferred: QSize | tuple[int, int], *,
+               screen_share: float = 0.0) -> None:
     """Open ``window`` at ``preferred`` (or the user's last size) bounded by its screen; remember its size.
 
     ``key`` names the window in the settings (e.g. "main", "review"): one key per kind of window.
+    ``screen_share`` (0 to 1): on a first opening, the window takes at least this share of the available
+    width and height (a large screen is used, a small one is not overrun: the result is still bounded).
     """
+    if not 0.0 <= screen_share <= 1.0:
+        raise ValueError(f"screen_share is a share of the screen, from 0 to 1 (got {screen_share})")
     size = preferred if isinstance(preferred, QSize) else QSize(*preferred)
-    _Keeper(window, key, size)
+    _Keeper(window, key, size, screen_share)

@@ -50,7 +50,7 @@ class SettingsDialog(QDialog):
         self.saved: LabSettings | None = None
         self.admin = services.auth.may(actor, Action.MANAGE_SETTINGS)
         self.errors: dict[str, QLabel] = {}
-        self.setWindowTitle("cathlog — settings")
+        self.setWindowTitle("cathlog — Settings")
         layout = self.outer = QVBoxLayout(self)
         layout.setSpacing(12)
         if not self.admin:

@@ -71,6 +71,7 @@ QPushButton:default, QPushButton#Primary {{ background: {accent}; color: {accent
 QPushButton:focus {{ border: 2px solid {fg}; }}
 QPushButton:disabled, QPushButton#Primary:disabled {{ color: {disabled_fg}; background: {disabled_bg};
     border: 1px dashed {disabled_border}; }}
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 QPushButton#QuickButton {{ font-size: 12pt; font-weight: 600; min-height: 40px; padding: 2px 4px; }}
 QPushButton#TimerButton {{ font-size: 13pt; font-weight: 700; min-width: 96px; min-height: 36px; padding: 4px 8px; }}
 QGroupBox {{ border: 1px solid {border}; border-radius: 6px; margin-top: 12px; padding: 8px 6px 6px 6px; }}

@@ -64,7 +64,7 @@ class WorklistWindow(QMainWindow):
         self._own_temp: list[tempfile.TemporaryDirectory] = []
         self.more_available = False
         self.setObjectName("worklist_window")
-        self.setWindowTitle("cathlog — follow-up worklist")
+        self.setWindowTitle("cathlog — Follow-up worklist")
         self._build()
         self.set_actor(actor)
         fit_window(self, "worklist", (1600, 950))  # within the screen, at the size its user left it

@@ -1,9 +1,10 @@
 """The independent HL7 peer: node-hl7-client / node-hl7-server (npm, MIT), run by node.
 
-Installed at test time with npm into a cache outside the repository ($CATHLOG_TEST_CACHE, else
-~/.cache/cathlog-test/node-hl7), pinned, once per machine (a file lock keeps parallel workers from
-installing twice). Without node or npm the tests skip with a reason, or fail when ``CI`` or
-``CATHLOG_REQUIRE_PEERS`` is set: a peer test must never disappear silently in CI.
+Installed at test time with npm, pinned, into node-hl7 in the one cache of fetched test material outside the
+repository (``tests.peers.cache_folder``, scripts/fetch_cache.py: $CATHLOG_CACHE, else $XDG_CACHE_HOME/cathlog,
+else ~/.cache/cathlog), once per machine (a file lock keeps parallel workers from installing twice). Without
+node or npm the tests skip with a reason, or fail when ``CI`` or ``CATHLOG_REQUIRE_PEERS`` is set: a peer test
+must never disappear silently in CI.
 """
 
 from __future__ import annotations
@@ -16,15 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.peers import missing
+from tests.peers import cache_folder, missing
 
 PACKAGES = ("node-hl7-server@2.5.0", "node-hl7-client@4.0.0")
 PEERS = Path(__file__).parent / "peers"
-
-
-def _cache() -> Path:
-    root = os.environ.get("CATHLOG_TEST_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "cathlog-test")
-    return Path(root) / "node-hl7"
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +29,7 @@ def node_hl7() -> Path:
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
         missing("HL7 peer tests need node and npm (install Node.js 20 or newer)")
-    folder = _cache()
+    folder = cache_folder("node-hl7")
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -102,3 +102,40 @@ def test_audit_viewer_shows_the_newest_page_and_more_on_request(qtbot, services,
     dialog.user.setText("admin")  # typed, not yet applied: More goes on with the list shown
     qtbot.mouseClick(dialog.more_button, Qt.MouseButton.LeftButton)
     assert [int(dialog.table.item(r, 0).text()) for r in range(dialog.table.rowCount())] == nurse[:20]
+
+
+def test_audit_viewer_shows_long_texts_in_full_on_demand(qtbot, services, admin, nurse):
+    from PySide6.QtWidgets import QHeaderView
+
+    import cathlog.ui.admin as admin_ui
+    from tests.helpers import open_case
+
+    pid = open_case(services, nurse).procedure_id
+    long_note = "radial band at 14 ml, " * 40 + "END"
+    services.cases.record_event(nurse, pid, "note", {"text": long_note})
+    dialog = AuditDialog(services, admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    header = dialog.table.horizontalHeader()
+    assert dialog.table.textElideMode() == Qt.TextElideMode.ElideMiddle
+    for column in (admin_ui.WHAT, admin_ui.OLD, admin_ui.NEW):
+        assert header.sectionResizeMode(column) == QHeaderView.ResizeMode.Interactive
+        assert dialog.table.columnWidth(column) >= 200  # not squeezed to its header's width
+    assert header.sectionResizeMode(admin_ui.REASON) == QHeaderView.ResizeMode.Stretch
+    row = next(i for i, r in enumerate(dialog.rows) if r.action == "open_case")
+    what = dialog.table.item(row, admin_ui.WHAT)
+    entity_id = dialog.rows[row].entity_id
+    assert what.text() == f"procedure {entity_id}" and what.toolTip() == what.text()  # the whole id, not 12 chars
+    assert dialog.detail.toPlainText() == ""
+    note = next(i for i, r in enumerate(dialog.rows) if r.new_value and "END" in r.new_value)
+    dialog.table.selectRow(note)
+    detail = dialog.detail.toPlainText()
+    assert dialog.rows[note].new_value in detail and "END" in detail  # the whole value, however long
+    assert dialog.rows[note].action in detail and f"case {pid}" in detail
+    tip = dialog.table.item(note, admin_ui.NEW).toolTip()
+    assert len(tip) < len(dialog.rows[note].new_value) and "select the row" in tip
+    dialog.table.selectRow(row)
+    assert f"procedure {entity_id}" in dialog.detail.toPlainText()
+    # the detail box does not make the dialog taller than a laptop's screen
+    assert dialog.minimumSizeHint().height() < 700

@@ -145,3 +145,32 @@ def test_the_mouse_wheel_changes_a_date_only_once_it_has_focus(qtbot, services, 
     qtbot.waitUntil(edit.hasFocus, timeout=2000)
     wheel()
     assert dialog.since.value() != date(2026, 11, 10)
+
+
+def test_the_export_dialog_is_compact_and_closes_by_button_or_escape(qtbot, services, admin):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QDialog
+
+    services.demo.load(admin, 2, seed=4)
+    QSettings().remove("window/ExportDialog")  # a first opening, at the dialog's own size
+    dialog = ExportDialog(services, admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    # no empty half-window: the dialog is about as tall as its rows, the buttons at its foot
+    assert dialog.height() <= dialog.layout().sizeHint().height() + 40
+    close, export = dialog.close_button, dialog.export_button
+    assert close.text() == "Close" and export.isEnabled()
+    assert close.geometry().top() == export.geometry().top() and close.geometry().left() > export.geometry().left()
+    assert dialog.height() - close.geometry().bottom() < 40
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Rejected
+
+    again = ExportDialog(services, admin)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    again.operator.setFocus()
+    qtbot.keyClicks(again.operator, "Patel")
+    qtbot.keyClick(again.operator, Qt.Key.Key_Escape)
+    assert not again.isVisible() and again.result() == QDialog.DialogCode.Rejected

@@ -126,3 +126,17 @@ def test_every_window_class_is_checked(qtbot, services, admin, nurse, physician,
     for window in windows.values():
         qtbot.addWidget(window)
     assert _ui_window_classes() <= set(windows), _ui_window_classes() - set(windows)
+
+
+def test_every_window_title_names_it_alike(qtbot, services, admin, nurse, physician, tmp_path):
+    """"cathlog — What it is", the thing named with a capital as in its heading (the screenshot review found
+    "cathlog — settings" beside "cathlog — Export records")."""
+    windows = _windows(services, admin, nurse, physician, tmp_path)
+    unlike = []
+    for name, window in windows.items():
+        qtbot.addWidget(window)
+        title = window.windowTitle()
+        _, dash, what = title.partition(" — ")
+        if dash and not what[:1].isupper():
+            unlike.append(f"{name}: {title!r}")
+    assert not unlike, unlike

@@ -109,3 +109,21 @@ def test_changing_the_mrn_after_a_lookup_clears_the_patient_found(qtbot, service
     qtbot.keyClick(dialog.mrn, Qt.Key.Key_Return)
     assert "New patient" in dialog.found.text()
     assert dialog.patient_inputs["allergies"].value() is None
+
+
+def test_the_patients_numbers_are_one_width_with_their_units_beside_them(qtbot, services, nurse):
+    from PySide6.QtWidgets import QLabel
+
+    dialog = NewCaseDialog(services, nurse)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    numbers = [f for f in dialog.patient_inputs.values() if f.spec.is_number]
+    assert {f.spec.name for f in numbers} >= {"weight_kg", "height_cm", "creatinine_mg_dl", "egfr_ml_min"}
+    assert len({f.line.width() for f in numbers}) == 1  # one column of numbers, not a ragged one
+    for field in numbers:
+        hint = field.line.placeholderText()
+        assert field.line.width() >= field.line.fontMetrics().horizontalAdvance(hint)  # the limits read whole
+        unit = field.findChild(QLabel, "Unit")
+        gap = unit.geometry().left() - field.line.geometry().right()
+        assert 0 < gap < 20, (field.spec.name, gap)  # the unit right after its number
