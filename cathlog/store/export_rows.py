@@ -8,6 +8,7 @@ definition, so Python only hands rows to a writer.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,7 @@ from cathlog.domain.flat_tables import (
     Match,
 )
 from cathlog.store.db import Store
+from cathlog.store.engine import Engine
 from cathlog.store.errors import translated
 
 Row = tuple[Any, ...]
@@ -122,9 +124,46 @@ def _selected(conn: sqlite3.Connection, filters: ExportFilters) -> tuple[str | N
     return f"SELECT procedure_id FROM current_procedures WHERE {where}", [value for _, value in given]
 
 
+_SERVER_MATCH_SQL = {  # the server's twins of _MATCH_SQL; an operator's name is matched in Python (casefold)
+    Match.AT_LEAST: "{column} >= ?",
+    Match.BEFORE: "{column} < ?",
+    Match.EQUALS: "{column} = ?",
+}
+# The export's order, byte for byte as SQLite sorts text (a server's locale collation would reorder ids).
+_SERVER_ORDER = ' ORDER BY started_at COLLATE "C", procedure_id COLLATE "C"'
+
+
+def _member_named(team_json: str | None, folded: str) -> bool:
+    """Whether a team (the stored JSON) has a member whose name contains ``folded`` (case-folded)."""
+    team = json.loads(team_json) if team_json else []
+    return any(isinstance(m, dict) and isinstance(m.get("name"), str) and folded in m["name"].casefold()
+               for m in team)
+
+
+def _server_selected_ids(engine: Engine, filters: ExportFilters) -> Iterator[str]:
+    """:func:`selected_procedure_ids` on a PostgreSQL server: the same selection in the same order."""
+    where: list[str] = []
+    params: list[Any] = []
+    names: list[str] = []
+    for spec, value in filters.given():
+        if spec.match is Match.MEMBER_NAME_CONTAINS:
+            names.append(value)
+        else:
+            where.append(_SERVER_MATCH_SQL[spec.match].format(column=spec.column))
+            params.append(value)
+    sql = ("SELECT procedure_id, team FROM current_procedures" + (" WHERE " + " AND ".join(where) if where else "")
+           + _SERVER_ORDER)
+    for row in engine.rows(sql, params):
+        if all(_member_named(row["team"], name) for name in names):
+            yield row["procedure_id"]
+
+
 @translated
 def selected_procedure_ids(store: Store, filters: ExportFilters) -> Iterator[str]:
     """The ids of the cases an export covers, oldest first (the record path: JSON, FHIR)."""
+    if store.backend != "sqlite":
+        yield from _server_selected_ids(store.engine, filters)
+        return
     conn = store.db.conn
     selected, params = _selected(conn, filters)
     sql = (selected or "SELECT procedure_id FROM current_procedures") + " ORDER BY started_at, procedure_id"
