@@ -140,7 +140,7 @@ def _member_named(team_json: str | None, folded: str) -> bool:
                for m in team)
 
 
-def _server_selected_ids(engine: Engine, filters: ExportFilters) -> Iterator[str]:
+def server_selected_ids(engine: Engine, filters: ExportFilters) -> Iterator[str]:
     """:func:`selected_procedure_ids` on a PostgreSQL server: the same selection in the same order."""
     where: list[str] = []
     params: list[Any] = []
@@ -162,7 +162,7 @@ def _server_selected_ids(engine: Engine, filters: ExportFilters) -> Iterator[str
 def selected_procedure_ids(store: Store, filters: ExportFilters) -> Iterator[str]:
     """The ids of the cases an export covers, oldest first (the record path: JSON, FHIR)."""
     if store.backend != "sqlite":
-        yield from _server_selected_ids(store.engine, filters)
+        yield from server_selected_ids(store.engine, filters)
         return
     conn = store.db.conn
     selected, params = _selected(conn, filters)
@@ -254,6 +254,12 @@ def stream_csv_cells(store: Store, filters: ExportFilters) -> Iterator[tuple[Fla
     the writer un-neutralizes a text column's cell and neutralizes it again, which gives the cell
     back, and neutralizes any other column's text, so here every text cell is neutralized in SQL.
     A csv.writer writes these rows as they are, with no work per cell in Python."""
+    if store.backend != "sqlite":
+        from cathlog.store.pg import export_rows as on_server
+
+        for table, rows in on_server.stream_tables(store.engine, filters, csv=True):
+            yield table, on_server.batches(rows, ROWS_PER_BATCH)
+        return
     conn = store.db.conn
     for table, sql, params in _queries(conn, filters, with_context=False, csv=True):
         yield table, _batches(conn, sql, params)
@@ -288,6 +294,11 @@ def stream_tables(store: Store, filters: ExportFilters, *,
 
     ``with_context``: each row ends with the table's context value (see ``flat_tables.Context``),
     which de-identification needs. Read each table's rows before asking for the next table."""
+    if store.backend != "sqlite":
+        from cathlog.store.pg import export_rows as on_server
+
+        yield from on_server.stream_tables(store.engine, filters, with_context=with_context)
+        return
     conn = store.db.conn
     for table, sql, params in _queries(conn, filters, with_context):
         yield table, _rows(conn, sql, params)
