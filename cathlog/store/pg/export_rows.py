@@ -102,12 +102,10 @@ def _rows(engine: Engine, table: FlatTable, ids: list[str] | None, *, with_conte
         common = len(EVENT_COMMON)
         for row in engine.rows(sql, [table.kind.value, *params]):
             data = json.loads(row["data"])
-            cells = [_cell(c, row[c.name], csv) for c in table.columns[:common]]
-            for column in table.columns[common:]:
-                value = data.get(column.name)
-                cells.append(_payload_bool(value) if column.cell is Cell.BOOL
-                             else _cell(column, _json_value(value), csv))
-            yield (*cells, row["context_value"]) if with_context else tuple(cells)
+            fixed = [_cell(c, row[c.name], csv) for c in table.columns[:common]]
+            payload = [_payload_bool(data.get(c.name)) if c.cell is Cell.BOOL
+                       else _cell(c, _json_value(data.get(c.name)), csv) for c in table.columns[common:]]
+            yield (*fixed, *payload, row["context_value"]) if with_context else (*fixed, *payload)
 
 
 def _ids(engine: Engine, filters: ExportFilters) -> list[str] | None:
