@@ -133,9 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the role the workstations connect as: it may only read and append the record")
 
     p = add("migrate-db", cmd_migrate_db, "move a lab's record from its database file to an empty PostgreSQL "
-            "database (as the owner role), then verify it there; docs/multi-room.md")
-    p.add_argument("--from", dest="source", required=True, metavar="FILE", help="the database file")
-    p.add_argument("--to", required=True, metavar="URL", help="postgresql://OWNER@HOST/DB, empty, schema installed")
+            "database (as the owner role), or from the server back into a new file; then verify it there; "
+            "docs/multi-room.md")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE|URL",
+                   help="the database file, or the server's postgresql://ROLE@HOST/DB")
+    p.add_argument("--to", required=True, metavar="URL|FILE",
+                   help="postgresql://OWNER@HOST/DB (empty, schema installed), or a new database file")
 
     p = add("check", cmd_check, "check the integrity of the database, the audit chain and the search index",
             signs_in=False)

@@ -158,14 +158,21 @@ def cmd_server_install(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate_db(args: argparse.Namespace) -> int:
+    from cathlog.paths import is_server_url
+
     args.db = args.source
+    back = is_server_url(args.source)
     services = open_services(args)
     admin = sign_in(args, services)
     try:
-        moved = services.server.migrate_to_server(admin, args.to)
+        if back:
+            moved = services.server.migrate_to_file(admin, args.to)
+        else:
+            moved = services.server.migrate_to_server(admin, args.to)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     total = sum(moved.rows.values())
-    print(f"copied {total} rows ({', '.join(f'{t} {n}' for t, n in moved.rows.items() if n)}); on the server the "
+    where = "in the file" if back else "on the server"
+    print(f"copied {total} rows ({', '.join(f'{t} {n}' for t, n in moved.rows.items() if n)}); {where} the "
           f"audit chain ({moved.audit_rows_checked} rows), every seal, the users and settings verify")
     return EXIT_OK

@@ -13,7 +13,7 @@ from cathlog.domain.records import Actor
 from cathlog.paths import is_server_url, redacted_url
 from cathlog.rules.permissions import Action
 from cathlog.services.base import ServiceBase
-from cathlog.store import audit
+from cathlog.store import audit, records
 from cathlog.store.db import Store
 from cathlog.store.engine import PostgresEngine
 from cathlog.store.pg import migrate
@@ -34,7 +34,7 @@ class Migration:
 
 
 class ServerSetupService(ServiceBase):
-    """Moving this database file's record to a lab's server."""
+    """Moving this database file's record to a lab's server, and a server's record back into a file."""
 
     def migrate_to_server(self, actor: Actor, url: str) -> Migration:
         """Copy the whole record of this file into the empty server database ``url`` names (connected as its
@@ -63,15 +63,71 @@ class ServerSetupService(ServiceBase):
             moved: dict[str, object] = {"from": Path(self.store.path).name, "to": redacted_url(url), "rows": rows}
             now = self.now()
             with target.write():
-                self._audit_on(target, actor, moved, now)
+                self._audit_on(target, actor, moved, now, "the lab's record moved here from its database file")
             with self.store.write():
                 self.audit(actor, "migrate_db", "database", Path(self.store.path).name, new=moved, at=now)
             return Migration(rows, chain.rows_checked)
         finally:
             target.close()
 
+    def migrate_to_file(self, actor: Actor, path: str | Path) -> Migration:
+        """Copy the whole record of this server database into the new SQLite file ``path`` (a lab going back
+        from its server to one workstation), then verify the file with cathlog's own checks: the audit chain,
+        every version row against its seal, the counts, users and settings against the server, read in the
+        same snapshot the copy was taken from. Audited on the server and, once verified, in the file; the
+        file is removed again if it does not verify. Refused (nothing made) when the server's own chain or
+        seals do not verify, or ``path`` exists."""
+        self.require(actor, Action.BACKUP)
+        if self.store.url is None:
+            raise ValueError("migrate-db --to FILE copies a PostgreSQL server's record: give --from postgresql://...")
+        if is_server_url(path):
+            raise ValueError("migrate-db from a server goes to a database file: give --to FILE")
+        engine = self.store.engine
+        if not isinstance(engine, PostgresEngine):  # pragma: no cover - a URL opens a PostgresEngine
+            raise ValueError("migrate-db --to FILE copies a PostgreSQL server's record")
+        own = audit.verify_rows(self.store)
+        if own:
+            raise Conflict(f"the server's record does not verify ({own[0]}); nothing was copied. "
+                           "Run 'cathlog check'.")
+        path = Path(path)
+        with self.store.read():
+            rows = migrate.copy_to_file(engine, path)
+            target = Store.open(path)
+            try:
+                problems = migrate.compare(engine, target.engine)
+                with target.write():
+                    records.rebuild_search_index(target)  # derived from the records, as on any file
+                chain = audit.verify_chain(target)
+                problems += audit.verify_rows(target, chain=chain)
+            except BaseException:
+                target.close()
+                _remove_file(path)
+                raise
+        if problems:
+            target.close()
+            _remove_file(path)
+            raise Conflict("the copy in the file does not match the server: " + "; ".join(problems[:5])
+                           + ". The file was removed; nothing changed on the server.")
+        moved: dict[str, object] = {"from": redacted_url(self.store.url), "to": path.name, "rows": rows}
+        now = self.now()
+        try:
+            with self.store.write():
+                self.audit(actor, "migrate_db", "database", path.name, new=moved, at=now)
+            with target.write():
+                self._audit_on(target, actor, moved, now, "the lab's record moved here from its server",
+                               entity_id=path.name)
+        finally:
+            target.close()
+        return Migration(rows, chain.rows_checked)
+
     @staticmethod
-    def _audit_on(target: Store, actor: Actor, moved: dict[str, object], now: str) -> None:
+    def _audit_on(target: Store, actor: Actor, moved: dict[str, object], now: str, reason: str, *,
+                  entity_id: str | None = None) -> None:
         audit.append(target, at=now, username=actor.username, workstation=actor.workstation, action="migrate_db",
-                     entity="database", entity_id=str(moved["from"]), new=moved,
-                     reason="the lab's record moved here from its database file")
+                     entity="database", entity_id=entity_id or str(moved["from"]), new=moved, reason=reason)
+
+
+def _remove_file(path: Path) -> None:
+    """A file this move made and could not verify (never a file that existed before: copy_to_file refuses)."""
+    for made in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        made.unlink(missing_ok=True)

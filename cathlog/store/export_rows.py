@@ -8,6 +8,7 @@ definition, so Python only hands rows to a writer.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,7 @@ from cathlog.domain.flat_tables import (
     Match,
 )
 from cathlog.store.db import Store
+from cathlog.store.engine import Engine
 from cathlog.store.errors import translated
 
 Row = tuple[Any, ...]
@@ -122,9 +124,46 @@ def _selected(conn: sqlite3.Connection, filters: ExportFilters) -> tuple[str | N
     return f"SELECT procedure_id FROM current_procedures WHERE {where}", [value for _, value in given]
 
 
+_SERVER_MATCH_SQL = {  # the server's twins of _MATCH_SQL; an operator's name is matched in Python (casefold)
+    Match.AT_LEAST: "{column} >= ?",
+    Match.BEFORE: "{column} < ?",
+    Match.EQUALS: "{column} = ?",
+}
+# The export's order, byte for byte as SQLite sorts text (a server's locale collation would reorder ids).
+_SERVER_ORDER = ' ORDER BY started_at COLLATE "C", procedure_id COLLATE "C"'
+
+
+def _member_named(team_json: str | None, folded: str) -> bool:
+    """Whether a team (the stored JSON) has a member whose name contains ``folded`` (case-folded)."""
+    team = json.loads(team_json) if team_json else []
+    return any(isinstance(m, dict) and isinstance(m.get("name"), str) and folded in m["name"].casefold()
+               for m in team)
+
+
+def server_selected_ids(engine: Engine, filters: ExportFilters) -> Iterator[str]:
+    """:func:`selected_procedure_ids` on a PostgreSQL server: the same selection in the same order."""
+    where: list[str] = []
+    params: list[Any] = []
+    names: list[str] = []
+    for spec, value in filters.given():
+        if spec.match is Match.MEMBER_NAME_CONTAINS:
+            names.append(value)
+        else:
+            where.append(_SERVER_MATCH_SQL[spec.match].format(column=spec.column))
+            params.append(value)
+    sql = ("SELECT procedure_id, team FROM current_procedures" + (" WHERE " + " AND ".join(where) if where else "")
+           + _SERVER_ORDER)
+    for row in engine.rows(sql, params):
+        if all(_member_named(row["team"], name) for name in names):
+            yield row["procedure_id"]
+
+
 @translated
 def selected_procedure_ids(store: Store, filters: ExportFilters) -> Iterator[str]:
     """The ids of the cases an export covers, oldest first (the record path: JSON, FHIR)."""
+    if store.backend != "sqlite":
+        yield from server_selected_ids(store.engine, filters)
+        return
     conn = store.db.conn
     selected, params = _selected(conn, filters)
     sql = (selected or "SELECT procedure_id FROM current_procedures") + " ORDER BY started_at, procedure_id"
@@ -215,6 +254,12 @@ def stream_csv_cells(store: Store, filters: ExportFilters) -> Iterator[tuple[Fla
     the writer un-neutralizes a text column's cell and neutralizes it again, which gives the cell
     back, and neutralizes any other column's text, so here every text cell is neutralized in SQL.
     A csv.writer writes these rows as they are, with no work per cell in Python."""
+    if store.backend != "sqlite":
+        from cathlog.store.pg import export_rows as on_server
+
+        for table, rows in on_server.stream_tables(store.engine, filters, csv=True):
+            yield table, on_server.batches(rows, ROWS_PER_BATCH)
+        return
     conn = store.db.conn
     for table, sql, params in _queries(conn, filters, with_context=False, csv=True):
         yield table, _batches(conn, sql, params)
@@ -249,6 +294,11 @@ def stream_tables(store: Store, filters: ExportFilters, *,
 
     ``with_context``: each row ends with the table's context value (see ``flat_tables.Context``),
     which de-identification needs. Read each table's rows before asking for the next table."""
+    if store.backend != "sqlite":
+        from cathlog.store.pg import export_rows as on_server
+
+        yield from on_server.stream_tables(store.engine, filters, with_context=with_context)
+        return
     conn = store.db.conn
     for table, sql, params in _queries(conn, filters, with_context):
         yield table, _rows(conn, sql, params)

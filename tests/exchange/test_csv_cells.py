@@ -17,6 +17,8 @@ from cathlog.exchange.spreadsheets import write_csv_zip, write_csv_zip_cells
 from cathlog.store import export_rows
 from tests.exchange.test_flat_export import FILTER_CASES, filled  # noqa: F401 - the fixture
 
+pytestmark = pytest.mark.backends
+
 
 def _tables(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as archive:

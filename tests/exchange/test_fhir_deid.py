@@ -1,5 +1,6 @@
 """FHIR Bundle validates; a de-identified export holds no identifier of any demo patient."""
 
+import pytest
 import json
 import zipfile
 from collections import Counter
@@ -8,6 +9,8 @@ from fhir.resources.R4B.bundle import Bundle
 from cathlog.exchange.fhir import write_bundle
 from cathlog.exchange.json_records import parse_records, write_records
 from cathlog.exchange.spreadsheets import write_csv_zip
+
+pytestmark = pytest.mark.backends
 
 
 def test_fhir_bundle_validates_and_has_every_resource(tmp_path, services, admin):

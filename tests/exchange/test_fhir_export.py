@@ -26,6 +26,8 @@ from tests.helpers import open_case
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import fetch_fhir_schema  # noqa: E402
 
+pytestmark = pytest.mark.backends
+
 CODED = {  # every CodeableConcept the export fills from a code table, by resource type
     "Procedure": ("code", "bodySite", "complication"), "MedicationAdministration": ("medicationCodeableConcept",),
     "Observation": ("code",), "Device": ("type",), "BodyStructure": ("location", "locationQualifier")}
@@ -228,9 +230,9 @@ def test_identity_comes_from_the_settings_with_local_defaults(tmp_path, services
     defaults = services.exchange.fhir_identity(admin)
     assert "local" in defaults["fhir.mrn_system"] and "local" in defaults["fhir.organization_system"]
     with services.store.write():
-        services.store.db.table("settings").insert_all([
-            {"key": "fhir.mrn_system", "value": "urn:oid:1.2.840.114350.1.13.0.1.7.5.737384.14"},
-            {"key": "fhir.organization_name", "value": "St. Elsewhere Cath Lab"}])
+        for row in ({"key": "fhir.mrn_system", "value": "urn:oid:1.2.840.114350.1.13.0.1.7.5.737384.14"},
+                    {"key": "fhir.organization_name", "value": "St. Elsewhere Cath Lab"}):
+            services.store.engine.insert("settings", row)
     out = tmp_path / "b.fhir.json"
     export(services, admin, "fhir", out, {})
     types = _by_type(_validate(out, fhir_validator))

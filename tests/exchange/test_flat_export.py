@@ -16,6 +16,8 @@ from cathlog.store.records import get_patient
 from tests.exchange.flat_reference import reference_tables
 from tests.helpers import CORONARY, make_patient, open_case
 
+pytestmark = pytest.mark.backends
+
 FILTER_CASES = ({}, {"category": "venous"}, {"operator": "patel"}, {"operator": "ölz"}, {"status": "closed"},
                 {"since": "2026-11-21T00:00:00Z"}, {"until": "2026-11-21T00:00:00Z", "category": "coronary"})
 

@@ -17,6 +17,8 @@ from cathlog.store.db import Store
 from tests.conftest import FAST_HASHER, PASSWORD, FakeClock
 from tests.helpers import open_case
 
+pytestmark = pytest.mark.backends
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -129,6 +131,7 @@ def test_a_bad_record_imports_nothing(tmp_path, services, nurse, admin, clock):
     assert _db_digest(target) == before
 
 
+@pytest.mark.sqlite_only(reason="import does not run on the server yet (docs/multi-room.md)")
 def test_importing_twice_is_refused_and_changes_nothing(tmp_path, services, nurse, admin):
     open_case(services, nurse)
     raw = _export(services, admin, tmp_path / "x.json")

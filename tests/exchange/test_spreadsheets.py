@@ -1,5 +1,6 @@
 """CSV and XLSX exports: every table, formula injection neutralized, numbers numeric."""
 
+import pytest
 import csv
 import io
 import zipfile
@@ -80,6 +81,8 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 
 from tests.conftest import FAST_HASHER, PASSWORD, FakeClock  # noqa: E402
 from tests.helpers import make_patient  # noqa: E402
+
+pytestmark = pytest.mark.backends
 
 names = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1,
                 max_size=40).map(str.strip).filter(bool)

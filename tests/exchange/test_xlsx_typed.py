@@ -1,11 +1,14 @@
 """XLSX cells are typed: text unchanged and never a formula, numbers numbers, dates dates."""
 
+import pytest
 import datetime
 
 from openpyxl import load_workbook
 
 from cathlog.exchange.spreadsheets import DATE_FORMAT, write_xlsx
 from tests.exchange.hostile_lab import GTIN, HOSTILE_MRN, HOSTILE_OPERATOR, LOT, NOTE, SERIAL, ZERO_MRN, hostile_lab
+
+pytestmark = pytest.mark.backends
 
 
 def _rows(sheet):

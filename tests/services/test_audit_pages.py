@@ -11,6 +11,8 @@ from cathlog.exchange import audit_csv
 from cathlog.exchange.audit_csv import export_audit, print_audit
 from tests.conftest import PASSWORD
 
+pytestmark = pytest.mark.backends
+
 
 @pytest.fixture
 def trail(services, admin):

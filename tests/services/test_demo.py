@@ -1,8 +1,12 @@
 """Demo cases cover every category and the named case types, validly."""
 
+import pytest
+
 from cathlog.services.demo import TEMPLATES
 from cathlog.domain.enums import EventKind
 from cathlog.store import audit
+
+pytestmark = pytest.mark.backends
 
 
 def test_demo_cases_of_every_kind(services, admin):

@@ -24,15 +24,17 @@ from cathlog.services import Services
 from tests.conftest import FAST_HASHER, PASSWORD
 from tests.helpers import CORONARY, TEAM, make_patient, open_case
 
+pytestmark = pytest.mark.backends
+
 PKG = Path(__file__).resolve().parents[2] / "cathlog"
 
 
 def _count(services, table: str) -> int:
-    return services.store.db.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return services.store.engine.scalar(f"SELECT count(*) FROM {table}")
 
 
 def _actions(services) -> list[str]:
-    return [r["action"] for r in services.store.db.query("SELECT action FROM audit ORDER BY seq")]
+    return [r["action"] for r in services.store.engine.rows("SELECT action FROM audit ORDER BY seq")]
 
 
 # --- Services.open ----------------------------------------------------------------
