@@ -36,6 +36,7 @@ from cathlog.services import Services
 from cathlog.ui.case_filters import CaseFilters
 from cathlog.ui.case_list_model import PATIENT_COLUMN, CaseTableModel
 from cathlog.ui.models import EventTableModel, ObjectRole
+from cathlog.ui.timeline import narrow_kind_column
 from cathlog.ui.widgets import make_log_view, make_table, patient_header
 
 SEARCH_DELAY_MS = 200
@@ -111,7 +112,7 @@ class CaseListPage(QWidget):
         splitter.addWidget(self._preview())
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([960, 380])  # at 1366 wide: every column readable; the preview wraps its header
+        splitter.setSizes([860, 480])  # at 1366 wide: every column readable; the preview wraps its header
         layout.addWidget(splitter, 1)
 
     def _bar(self) -> QHBoxLayout:
@@ -212,6 +213,7 @@ class CaseListPage(QWidget):
         # A narrow read-only preview: who recorded each entry is in the row's tooltip, and the
         # details column wraps instead of scrolling sideways (the open case shows every column).
         self.event_view.setColumnHidden(3, True)
+        narrow_kind_column(self.event_view)
         self.event_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.empty = QLabel("")
         self.empty.setObjectName("Empty")

@@ -37,6 +37,7 @@ class LogView(QTableView):
         self._all_rows.timeout.connect(self.fit_all_rows)
         # (what the row shows, the columns' widths) -> the height resizeRowToContents gave it
         self._heights: dict[tuple[object, tuple[int, ...]], int] = {}
+        self.follows_newest = False  # the live log: scrolled to the bottom, it stays there as rows grow
 
     def setModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802 - Qt's name
         super().setModel(model)
@@ -69,6 +70,8 @@ class LogView(QTableView):
         if len(self._heights) > 8 * model.rowCount() + 1000:  # rows and widths long gone
             self._heights.clear()
         header = self.verticalHeader()
+        bar = self.verticalScrollBar()
+        following = self.follows_newest and bar.value() == bar.maximum()
         for row in range(first, last + 1):
             key = (size_key(row), widths)
             height = self._heights.get(key)
@@ -77,6 +80,38 @@ class LogView(QTableView):
                 self._heights[key] = self.rowHeight(row)
             elif header.sectionSize(row) != height:
                 header.resizeSection(row, height)
+        self._align_top_row(following)
+
+    def _align_top_row(self, following: bool) -> None:
+        """Scrolled by whole rows, the top row starts at the top edge: rows sized after a scroll would
+        leave the view's offset where the old heights put it (the top row cut), and the range short
+        of the newest row."""
+        if self.verticalScrollMode() is not QTableView.ScrollMode.ScrollPerItem:
+            return
+        self.updateGeometries()  # the scroll range for the new heights
+        bar = self.verticalScrollBar()
+        if following:
+            bar.setValue(bar.maximum())
+        self._top_row_at_top()
+
+    def _top_row_at_top(self) -> None:
+        """Qt puts the last row against the bottom edge at the end of the range, cutting the top row
+        under the header; the whole top row goes first here (any room left is below the last row)."""
+        if self.verticalScrollMode() is not QTableView.ScrollMode.ScrollPerItem:
+            return
+        header = self.verticalHeader()
+        offset = header.sectionPosition(header.logicalIndex(self.verticalScrollBar().value()))
+        if offset >= 0 and header.offset() != offset:
+            header.setOffset(offset)
+            self.viewport().update()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 - Qt's name
+        super().scrollContentsBy(dx, dy)
+        self._top_row_at_top()
+
+    def updateGeometries(self) -> None:  # noqa: N802 - Qt's name
+        super().updateGeometries()
+        self._top_row_at_top()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
@@ -113,4 +148,18 @@ def setup_log_view(view: LogView) -> None:
     vertical.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     vertical.setMinimumSectionSize(view.fontMetrics().lineSpacing() + 10)
     vertical.setDefaultSectionSize(view.fontMetrics().lineSpacing() + 12)
-    view.setVerticalScrollMode(QTableView.ScrollMode.ScrollPerPixel)  # a tall row scrolls smoothly
+    # Scrolled by whole rows: the top row is never cut in half under the header, also when the live log
+    # follows its newest entry at the bottom (per pixel, the bottom row's edge would set where the top is cut).
+    view.setVerticalScrollMode(QTableView.ScrollMode.ScrollPerItem)
+
+
+def narrow_kind_column(view: LogView) -> None:
+    """For a narrow view (the case list's preview): the Entry column as wide as its longest word, not
+    its longest title ("⚠ COMPLICATION" wraps under its icon), so Details keeps room for several words
+    a line instead of one."""
+    view.ensurePolished()
+    bold = view.font()
+    bold.setBold(True)
+    width = QFontMetrics(bold).horizontalAdvance
+    words = {word for title in (*KIND_TITLES.values(), "⚠ COMPLICATION") for word in title.split()}
+    view.horizontalHeader().resizeSection(1, max(width(word) for word in words) + 16)
