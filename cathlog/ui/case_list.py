@@ -36,7 +36,7 @@ from cathlog.services import Services
 from cathlog.ui.case_filters import CaseFilters
 from cathlog.ui.case_list_model import PATIENT_COLUMN, CaseTableModel
 from cathlog.ui.models import EventTableModel, ObjectRole
-from cathlog.ui.timeline import narrow_kind_column
+from cathlog.ui.timeline import narrow_columns
 from cathlog.ui.widgets import make_log_view, make_table, patient_header
 
 SEARCH_DELAY_MS = 200
@@ -112,7 +112,7 @@ class CaseListPage(QWidget):
         splitter.addWidget(self._preview())
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([860, 480])  # at 1366 wide: every column readable; the preview wraps its header
+        splitter.setSizes([930, 410])  # at 1366 wide: every column readable; the preview wraps its header
         layout.addWidget(splitter, 1)
 
     def _bar(self) -> QHBoxLayout:
@@ -208,12 +208,12 @@ class CaseListPage(QWidget):
         self.header.setObjectName("PatientHeader")
         self.header.setAccessibleName("patient and case")
         self.header.setWordWrap(True)
-        self.event_model = EventTableModel(self)
+        self.event_model = EventTableModel(self, loud_complications=False)
         self.event_view = make_log_view("case_log", self.event_model)
         # A narrow read-only preview: who recorded each entry is in the row's tooltip, and the
         # details column wraps instead of scrolling sideways (the open case shows every column).
         self.event_view.setColumnHidden(3, True)
-        narrow_kind_column(self.event_view)
+        narrow_columns(self.event_view)
         self.event_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.empty = QLabel("")
         self.empty.setObjectName("Empty")

@@ -153,13 +153,15 @@ def setup_log_view(view: LogView) -> None:
     view.setVerticalScrollMode(QTableView.ScrollMode.ScrollPerItem)
 
 
-def narrow_kind_column(view: LogView) -> None:
-    """For a narrow view (the case list's preview): the Entry column as wide as its longest word, not
-    its longest title ("⚠ COMPLICATION" wraps under its icon), so Details keeps room for several words
-    a line instead of one."""
+def narrow_columns(view: LogView) -> None:
+    """For a narrow view (the case list's preview, its model not loud about complications): Time as wide
+    as "00:00", Entry as its longest word in bold ("⚠ Complication" wraps under its icon), so Details
+    keeps room for several words a line instead of one."""
     view.ensurePolished()
     bold = view.font()
     bold.setBold(True)
     width = QFontMetrics(bold).horizontalAdvance
-    words = {word for title in (*KIND_TITLES.values(), "⚠ COMPLICATION") for word in title.split()}
-    view.horizontalHeader().resizeSection(1, max(width(word) for word in words) + 16)
+    words = {word for title in KIND_TITLES.values() for word in title.split()}
+    header = view.horizontalHeader()
+    header.resizeSection(0, view.fontMetrics().horizontalAdvance("00:00") + 14)
+    header.resizeSection(1, max(width(word) for word in words) + 14)

@@ -6,7 +6,8 @@ the close checklist's buttons plain and a refused close told once."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect, QSettings, Qt, QTimer
+from PySide6.QtCore import QRect, QSettings, QTimer
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
     QInputDialog,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cathlog.domain.describe import KIND_TITLES
 from cathlog.domain.enums import EventKind
 from cathlog.ui import theme
 from cathlog.ui.main_window import MainWindow
@@ -191,7 +193,11 @@ def test_the_case_lists_preview_wraps_several_words_a_line(qtbot, themed, servic
     qtbot.waitUntil(lambda: view.model().rowCount() > 0 and view.isVisible())
     needed = view.fontMetrics().horizontalAdvance("Nitroglycerin 200 mcg") + 12  # three words a line at least
     qtbot.waitUntil(lambda: view.columnWidth(DETAILS) >= needed)
-    assert view.columnWidth(1) >= view.fontMetrics().horizontalAdvance("Radiation")  # a kind's word stays whole
+    bold = view.font()
+    bold.setBold(True)
+    words = {word for title in KIND_TITLES.values() for word in title.split()}
+    assert all(QFontMetrics(bold).horizontalAdvance(w) <= view.columnWidth(1) for w in words)  # never cut in a word
+    assert view.model().data(view.model().index(0, 1)) == "Access"
 
 
 # --- item 6: the close checklist ---------------------------------------------------------------------------------
