@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -35,6 +34,7 @@ from cathlog.domain.enums import Action
 from cathlog.services import Services
 from cathlog.ui.case_filters import CaseFilters
 from cathlog.ui.case_list_model import PATIENT_COLUMN, CaseTableModel
+from cathlog.ui.live_log_actions import ask_text
 from cathlog.ui.models import EventTableModel, ObjectRole
 from cathlog.ui.timeline import narrow_columns
 from cathlog.ui.widgets import make_log_view, make_table, patient_header
@@ -313,8 +313,7 @@ class CaseListPage(QWidget):
         if not self.services.auth.may(self.actor, Action.REOPEN_CASE):
             self.message.emit("Your role may not reopen a case.", 8000)
             return
-        reason, ok = QInputDialog.getText(self, "Reopen case", f"Why is case {procedure_id} reopened? "
-                                          "(kept in the record)")
+        reason, ok = ask_text(self, "Reopen case", f"Why is case {procedure_id} reopened? (kept in the record)")
         if not ok:
             return
         try:

@@ -72,15 +72,31 @@ class LogView(QTableView):
         header = self.verticalHeader()
         bar = self.verticalScrollBar()
         following = self.follows_newest and bar.value() == bar.maximum()
+        tallest = 0
         for row in range(first, last + 1):
             key = (size_key(row), widths)
             height = self._heights.get(key)
             if height is None:
                 self.resizeRowToContents(row)
-                self._heights[key] = self.rowHeight(row)
+                height = self._heights[key] = self.rowHeight(row)
             elif header.sectionSize(row) != height:
                 header.resizeSection(row, height)
+            tallest = max(tallest, height)
+        self._choose_scrolling(tallest, whole=first == 0 and last == model.rowCount() - 1)
         self._align_top_row(following)
+
+    def _choose_scrolling(self, tallest: int, whole: bool) -> None:
+        """By whole rows (the top row never cut), unless a row is taller than the view: then by pixels,
+        or its end could never be scrolled into view. ``tallest`` of the rows just sized; ``whole``
+        when they are all the rows (a part says nothing of the rows it did not size)."""
+        if tallest > self.viewport().height():
+            mode = QTableView.ScrollMode.ScrollPerPixel
+        elif whole:
+            mode = QTableView.ScrollMode.ScrollPerItem
+        else:
+            return
+        if self.verticalScrollMode() is not mode:
+            self.setVerticalScrollMode(mode)
 
     def _align_top_row(self, following: bool) -> None:
         """Scrolled by whole rows, the top row starts at the top edge: rows sized after a scroll would
@@ -88,10 +104,9 @@ class LogView(QTableView):
         of the newest row."""
         if self.verticalScrollMode() is not QTableView.ScrollMode.ScrollPerItem:
             return
-        self.updateGeometries()  # the scroll range for the new heights
-        bar = self.verticalScrollBar()
         if following:
-            bar.setValue(bar.maximum())
+            self.updateGeometries()  # the scroll range for the new heights now, not at Qt's next timer
+            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
         self._top_row_at_top()
 
     def _top_row_at_top(self) -> None:
@@ -149,7 +164,8 @@ def setup_log_view(view: LogView) -> None:
     vertical.setMinimumSectionSize(view.fontMetrics().lineSpacing() + 10)
     vertical.setDefaultSectionSize(view.fontMetrics().lineSpacing() + 12)
     # Scrolled by whole rows: the top row is never cut in half under the header, also when the live log
-    # follows its newest entry at the bottom (per pixel, the bottom row's edge would set where the top is cut).
+    # follows its newest entry at the bottom (per pixel, the bottom row's edge would set where the top is
+    # cut); by pixels only while a row is taller than the view (LogView._choose_scrolling).
     view.setVerticalScrollMode(QTableView.ScrollMode.ScrollPerItem)
 
 

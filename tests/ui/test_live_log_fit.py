@@ -162,6 +162,22 @@ def test_the_timeline_following_its_newest_entry_shows_its_top_row_whole(qtbot, 
     assert view.rowAt(0) > 0  # it did scroll
 
 
+def test_a_row_taller_than_the_timeline_can_still_be_read_to_its_end(qtbot, services, nurse, clock, tmp_path):
+    win = _window(qtbot, services, nurse, tmp_path)
+    pid = _busy_case(services, nurse, clock, acts=1)
+    services.cases.record_event(nurse, pid, "note", {"text": " ".join(f"line{i}" for i in range(500))})
+    services.cases.record_event(nurse, pid, "note", {"text": "short note"})
+    win.open_case(pid)
+    view = win.live.timeline
+    tall = view.model().rowCount() - 2
+    qtbot.waitUntil(lambda: view.rowHeight(tall) > view.viewport().height())
+    qtbot.waitUntil(lambda: view.verticalScrollMode() is view.ScrollMode.ScrollPerPixel)
+    view.scrollTo(view.model().index(tall, 0), view.ScrollHint.PositionAtTop)
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.value() + view.rowHeight(tall) - view.viewport().height())  # to the tall row's end
+    assert view.rowViewportPosition(tall) + view.rowHeight(tall) == view.viewport().height()
+
+
 # --- item 3: the scan field's placeholder whole ---------------------------------------------------------------
 
 
