@@ -112,7 +112,7 @@ class CaseListPage(QWidget):
         splitter.addWidget(self._preview())
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([930, 410])  # at 1366 wide: every column readable; the preview wraps its header
+        splitter.setSizes([940, 400])  # at 1366 wide: every column readable; the preview wraps its header
         layout.addWidget(splitter, 1)
 
     def _bar(self) -> QHBoxLayout:

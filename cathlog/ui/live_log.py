@@ -6,7 +6,10 @@ hands) and the scanner field at the bottom. Every entry is saved the moment it
 is made; there is no "save case" button.
 
 It fits a 1366x768 laptop screen (issue 12 item 6): the panels and the form's
-fields scroll inside their columns, the F-key row is one compact row.
+fields scroll inside their columns, the F-key row is one compact row. What the
+nurse watches while logging, the ACT, contrast against its limit and radiation
+cards, comes first in the panel column and stays in view at 1366x768 with a form
+open: the form takes its width from the timeline, never from the panels.
 
 Keys: F1-F10 entries, Ctrl+E correct, Ctrl+Del void, Ctrl+B scan, Ctrl+Shift+C
 close the case, Ctrl+Shift+O reopen it, Esc (no form open) or Alt+Left back to

@@ -20,6 +20,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QTableView
 
 from cathlog.domain.describe import KIND_TITLES
+from cathlog.domain.enums import EventKind
 
 DETAILS = 2
 
@@ -176,8 +177,9 @@ def narrow_columns(view: LogView) -> None:
     view.ensurePolished()
     bold = view.font()
     bold.setBold(True)
-    width = QFontMetrics(bold).horizontalAdvance
-    words = {word for title in KIND_TITLES.values() for word in title.split()}
+    plain, strong = view.fontMetrics().horizontalAdvance, QFontMetrics(bold).horizontalAdvance
+    loud = {KIND_TITLES[EventKind.COMPLICATION], KIND_TITLES[EventKind.DEVICE]}  # bold rows: complication, implant
+    widths = [(strong if title in loud else plain)(word) for title in KIND_TITLES.values() for word in title.split()]
     header = view.horizontalHeader()
-    header.resizeSection(0, view.fontMetrics().horizontalAdvance("00:00") + 14)
-    header.resizeSection(1, max(width(word) for word in words) + 14)
+    header.resizeSection(0, plain("00:00") + 14)
+    header.resizeSection(1, max(widths) + 14)
