@@ -55,6 +55,8 @@ QUICK_KEYS = [
     ("F5", None), ("F6", EventKind.CONTRAST), ("F7", EventKind.RADIATION), ("F8", EventKind.LESION),
     ("F9", EventKind.COMPLICATION), ("F10", EventKind.NOTE),
 ]
+RECORDED_BY = 3  # the timeline's column
+NARROW_TIMELINE = 700  # px: below it, with the form open, Details takes the "Recorded by" column's room
 SCAN_PLACEHOLDER = "scan or type a UDI, then Enter (Ctrl+B)"
 CLOSE_KEY, REOPEN_KEY, BACK_KEYS = shortcuts.CLOSE_CASE, shortcuts.REOPEN_CASE, shortcuts.BACK_TO_CASES
 
@@ -135,11 +137,15 @@ class LiveLogPage(CaseActions, LivePanels):
         if not self.split.isVisible() or shown == (form > 0):
             return  # not laid out yet (the stretch factors share the width when shown), or no change
         if not shown:
+            self.timeline.setColumnHidden(RECORDED_BY, False)
             self.split.setSizes([width - panels, 0, panels])
             return
         form = self._form_width or max(self.form.minimumWidth(), round(width / 4))
         form = max(self.form.minimumWidth(), min(form, width - panels - self.timeline.minimumWidth()))
-        self.split.setSizes([max(self.timeline.minimumWidth(), width - panels - form), form, panels])
+        timeline = max(self.timeline.minimumWidth(), width - panels - form)
+        # a timeline squeezed beside the form gives "Recorded by" (in each row's tooltip too) to Details
+        self.timeline.setColumnHidden(RECORDED_BY, timeline < NARROW_TIMELINE)
+        self.split.setSizes([timeline, form, panels])
 
     def _splitter_moved(self) -> None:
         if self.form.isVisible():

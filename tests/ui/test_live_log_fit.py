@@ -6,7 +6,7 @@ the close checklist's buttons plain and a refused close told once."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect, QSettings, QTimer
+from PySide6.QtCore import QRect, QSettings, Qt, QTimer
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
@@ -106,9 +106,22 @@ def test_the_form_takes_its_width_from_the_timeline_not_the_panels(qtbot, servic
     live.new_entry(EventKind.ACT)
     qtbot.waitUntil(lambda: live.form.width() > 0 and live.timeline.width() < timeline)
     assert abs(live.panel_scroll.width() - panels) <= 2
+    # squeezed, the timeline gives "Recorded by" (named in each row's tooltip) to Details
+    assert live.timeline.isColumnHidden(3) and live.timeline.columnWidth(DETAILS) >= 250
+    assert "by nurse" in live.model.data(live.model.index(0, DETAILS), Qt.ItemDataRole.ToolTipRole)
     live.form.cancel()
     qtbot.waitUntil(lambda: live.timeline.width() >= timeline - 2)
     assert abs(live.panel_scroll.width() - panels) <= 2
+    assert not live.timeline.isColumnHidden(3)
+
+
+def test_a_wide_screen_keeps_every_timeline_column_with_the_form_open(qtbot, services, nurse, clock, tmp_path):
+    win = _window(qtbot, services, nurse, tmp_path, WIDE)
+    win.open_case(_busy_case(services, nurse, clock, acts=1))
+    live = win.live
+    live.new_entry(EventKind.NOTE)
+    qtbot.waitUntil(lambda: live.form.width() > 0)
+    assert not live.timeline.isColumnHidden(3)
 
 
 # --- item 4: "20 min ago" on one line -----------------------------------------------------------------------
