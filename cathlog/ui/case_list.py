@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -35,7 +34,9 @@ from cathlog.domain.enums import Action
 from cathlog.services import Services
 from cathlog.ui.case_filters import CaseFilters
 from cathlog.ui.case_list_model import PATIENT_COLUMN, CaseTableModel
+from cathlog.ui.live_log_actions import ask_text
 from cathlog.ui.models import EventTableModel, ObjectRole
+from cathlog.ui.timeline import narrow_columns
 from cathlog.ui.widgets import make_log_view, make_table, patient_header
 
 SEARCH_DELAY_MS = 200
@@ -111,7 +112,7 @@ class CaseListPage(QWidget):
         splitter.addWidget(self._preview())
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([960, 380])  # at 1366 wide: every column readable; the preview wraps its header
+        splitter.setSizes([940, 400])  # at 1366 wide: every column readable; the preview wraps its header
         layout.addWidget(splitter, 1)
 
     def _bar(self) -> QHBoxLayout:
@@ -207,11 +208,12 @@ class CaseListPage(QWidget):
         self.header.setObjectName("PatientHeader")
         self.header.setAccessibleName("patient and case")
         self.header.setWordWrap(True)
-        self.event_model = EventTableModel(self)
+        self.event_model = EventTableModel(self, loud_complications=False)
         self.event_view = make_log_view("case_log", self.event_model)
         # A narrow read-only preview: who recorded each entry is in the row's tooltip, and the
         # details column wraps instead of scrolling sideways (the open case shows every column).
         self.event_view.setColumnHidden(3, True)
+        narrow_columns(self.event_view)
         self.event_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.empty = QLabel("")
         self.empty.setObjectName("Empty")
@@ -311,8 +313,7 @@ class CaseListPage(QWidget):
         if not self.services.auth.may(self.actor, Action.REOPEN_CASE):
             self.message.emit("Your role may not reopen a case.", 8000)
             return
-        reason, ok = QInputDialog.getText(self, "Reopen case", f"Why is case {procedure_id} reopened? "
-                                          "(kept in the record)")
+        reason, ok = ask_text(self, "Reopen case", f"Why is case {procedure_id} reopened? (kept in the record)")
         if not ok:
             return
         try:

@@ -16,8 +16,8 @@ from cathlog.ui.panels import Panel
 
 # Red with white bold text, large: readable from 2 m in the dim theme; the icon and the word
 # ALLERGIES say it without the colour. Set on the widget so both themes show it the same.
-BANNER_STYLE = ("QLabel#AllergyBanner { background: #b3001b; color: #ffffff; font-size: 20pt; font-weight: 800; "
-                "padding: 8px 14px; border: 2px solid #ffffff; border-radius: 4px; }")
+BANNER_STYLE = ("QLabel#AllergyBanner { background: #b3001b; color: #ffffff; font-size: 18pt; font-weight: 800; "
+                "padding: 4px 12px; border: 2px solid #ffffff; border-radius: 4px; }")
 
 
 class AllergyBanner(QLabel):

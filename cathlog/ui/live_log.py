@@ -6,7 +6,10 @@ hands) and the scanner field at the bottom. Every entry is saved the moment it
 is made; there is no "save case" button.
 
 It fits a 1366x768 laptop screen (issue 12 item 6): the panels and the form's
-fields scroll inside their columns, the F-key row is one compact row.
+fields scroll inside their columns, the F-key row is one compact row. What the
+nurse watches while logging, the ACT, contrast against its limit and radiation
+cards, comes first in the panel column and stays in view at 1366x768 with a form
+open: the form takes its width from the timeline, never from the panels.
 
 Keys: F1-F10 entries, Ctrl+E correct, Ctrl+Del void, Ctrl+B scan, Ctrl+Shift+C
 close the case, Ctrl+Shift+O reopen it, Esc (no form open) or Alt+Left back to
@@ -52,6 +55,9 @@ QUICK_KEYS = [
     ("F5", None), ("F6", EventKind.CONTRAST), ("F7", EventKind.RADIATION), ("F8", EventKind.LESION),
     ("F9", EventKind.COMPLICATION), ("F10", EventKind.NOTE),
 ]
+RECORDED_BY = 3  # the timeline's column
+NARROW_TIMELINE = 700  # px: below it, with the form open, Details takes the "Recorded by" column's room
+SCAN_PLACEHOLDER = "scan or type a UDI, then Enter (Ctrl+B)"
 CLOSE_KEY, REOPEN_KEY, BACK_KEYS = shortcuts.CLOSE_CASE, shortcuts.REOPEN_CASE, shortcuts.BACK_TO_CASES
 
 
@@ -66,7 +72,7 @@ def _key_button(text: str, key: str, name: str, tip: str) -> QPushButton:
 class LiveLogPage(CaseActions, LivePanels):
     entry_saved = Signal(object)
     back = Signal()
-    alert = Signal(str)  # a non-modal message for the status line
+    alert = Signal(str)  # a non-modal message for the status line (said while the page is not shown)
 
     def __init__(self, services: Services, actor: Actor, catalog: Catalog, recheck_min: int = ACT_RECHECK_MIN):
         super().__init__()
@@ -101,22 +107,49 @@ class LiveLogPage(CaseActions, LivePanels):
         self.timeline = make_log_view("timeline", self.model)
         self.timeline.doubleClicked.connect(lambda _: self.correct_selected())
         self.timeline.setMinimumSize(280, 120)
+        self.timeline.follows_newest = True
         split.addWidget(self.timeline)
         # The form opens as a middle column so the timeline keeps its full height.
         self.form = EntryForm(self.services, self.actor, self.catalog)
         self.form.saved.connect(self._on_saved)
         self.form.closed.connect(lambda: self.timeline.setFocus())
+        self.form.visibility_changed.connect(self._place_form)
         self.form.setMinimumWidth(320)
+        self._form_width: int | None = None  # as the nurse last dragged it; else a share of the page
         split.addWidget(self.form)
         split.addWidget(self._panel_column())
         split.setSizes([640, 360, 330])
         for column, stretch in enumerate((2, 1, 1)):  # a wide screen widens the form and panels too
             split.setStretchFactor(column, stretch)
         split.setChildrenCollapsible(False)
+        split.splitterMoved.connect(self._splitter_moved)
         root.addWidget(split, 1)
         root.addLayout(self._quick_row())
         root.addLayout(self._bottom_row())
         self._shortcuts()
+
+    def _place_form(self, shown: bool) -> None:
+        """The form's column takes its width from the timeline, never from the panels: ACT, contrast
+        and radiation keep their width (and so their height, all in view at 1366x768) while an entry is
+        typed, and get it back whole when the form closes."""
+        timeline, form, panels = self.split.sizes()  # as they were before the form showed or hid
+        width = timeline + form + panels
+        if not self.split.isVisible() or shown == (form > 0):
+            return  # not laid out yet (the stretch factors share the width when shown), or no change
+        if not shown:
+            self.timeline.setColumnHidden(RECORDED_BY, False)
+            self.split.setSizes([width - panels, 0, panels])
+            return
+        form = self._form_width or max(self.form.minimumWidth(), round(width / 4))
+        form = max(self.form.minimumWidth(), min(form, width - panels - self.timeline.minimumWidth()))
+        timeline = max(self.timeline.minimumWidth(), width - panels - form)
+        # a timeline squeezed beside the form gives "Recorded by" (in each row's tooltip too) to Details
+        self.timeline.setColumnHidden(RECORDED_BY, timeline < NARROW_TIMELINE)
+        self.split.setSizes([timeline, form, panels])
+
+    def _splitter_moved(self) -> None:
+        if self.form.isVisible():
+            self._form_width = self.split.sizes()[1]
 
     def _top_row(self) -> QHBoxLayout:
         top = QHBoxLayout()
@@ -175,8 +208,10 @@ class LiveLogPage(CaseActions, LivePanels):
         self.scan: ScanField = ScanField()
         self.scan.setObjectName("scan")
         self.scan.setAccessibleName("barcode scan (Ctrl+B)")
-        self.scan.setPlaceholderText("scan a UDI barcode (Ctrl+B), or type it and press Enter")
-        self.scan.setMinimumWidth(200)
+        self.scan.setPlaceholderText(SCAN_PLACEHOLDER)
+        self.scan.setToolTip("Scan a UDI barcode, or type it and press Enter — Ctrl+B")
+        self.scan.ensurePolished()  # the theme's font and padding: the whole placeholder stays readable
+        self.scan.setMinimumWidth(self.scan.fontMetrics().horizontalAdvance(SCAN_PLACEHOLDER) + 32)
         self.scan.returnPressed.connect(self.scanned)
         scan_label.setBuddy(self.scan)
         self.message = QLabel("")
@@ -245,12 +280,15 @@ class LiveLogPage(CaseActions, LivePanels):
         self.timer_panel.refresh(record)
         self.refresh_panels()
 
-    def say(self, text: str, tone: str | None = None) -> None:
-        """The page's message line (and the status bar): "ok" for done, "caution", or a refusal
-        (text starting "✖") in the alert colour; plain information otherwise."""
+    def say(self, text: str, tone: str | None = None, detail: str = "") -> None:
+        """The page's message line: "ok" for done, "caution", or a refusal (text starting "✖") in the
+        alert colour; plain information otherwise; ``detail`` in its tooltip. Told once: the status
+        bar gets it (``alert``) only while this page is not on screen, where its line would go unseen."""
         self.message.setText(text)
+        self.message.setToolTip(detail or text)
         set_tone(self.message, "error" if text.startswith("✖") else tone)
-        self.alert.emit(text)
+        if not self.isVisible():
+            self.alert.emit(text)
 
     # --- leaving the form, the case ----------------------------------------------------
 

@@ -4,11 +4,13 @@ void an entry, set the ACT target band, close and reopen the case. Mixed into Li
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtGui import QIcon, QKeyEvent
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QPushButton, QWidget
 
 from cathlog.catalog import Catalog
 from cathlog.domain.enums import Action, EventKind, ProcedureStatus
@@ -34,6 +36,36 @@ class ScanField(QLineEdit):
         super().keyPressEvent(event)
 
 
+class _PlainButtons(QObject):
+    """Clears the icons a platform style puts on QInputDialog's OK and Cancel as they show: every other
+    dialog of cathlog has plain text buttons (they set an empty icon on theirs)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Show and isinstance(obj, QPushButton) \
+                and isinstance(obj.window(), QInputDialog):
+            obj.setIcon(QIcon())
+        return False
+
+
+@contextmanager
+def plain_buttons() -> Iterator[None]:
+    """Around a QInputDialog.getText call: its buttons without icons, like every other dialog's."""
+    app, watcher = QCoreApplication.instance(), _PlainButtons()
+    if app is not None:
+        app.installEventFilter(watcher)
+    try:
+        yield
+    finally:
+        if app is not None:
+            app.removeEventFilter(watcher)
+
+
+def ask_text(parent: QWidget, title: str, label: str) -> tuple[str, bool]:
+    """QInputDialog.getText with plain text buttons."""
+    with plain_buttons():
+        return QInputDialog.getText(parent, title, label)
+
+
 class CaseActions(QWidget):
     """The page's case actions; the page provides the state and helpers declared here."""
 
@@ -43,7 +75,7 @@ class CaseActions(QWidget):
     record: ProcedureRecord | None
     scan: QLineEdit
 
-    def say(self, text: str, tone: str | None = None) -> None:
+    def say(self, text: str, tone: str | None = None, detail: str = "") -> None:
         raise NotImplementedError
 
     def reload(self) -> None:
@@ -70,7 +102,7 @@ class CaseActions(QWidget):
         ev = self._selected()
         if ev is None:
             return
-        reason, ok = QInputDialog.getText(self, "Void entry", "Why is this entry void? (kept in the record)")
+        reason, ok = ask_text(self, "Void entry", "Why is this entry void? (kept in the record)")
         if not ok:
             return
         try:
@@ -140,14 +172,14 @@ class CaseActions(QWidget):
         """Physician: type the band as LOW-HIGH in seconds, then the reason."""
         if self.record is None:
             return
-        band, ok = QInputDialog.getText(self, "ACT target", "Target band for this case, in seconds (e.g. 300-350):")
+        band, ok = ask_text(self, "ACT target", "Target band for this case, in seconds (e.g. 300-350):")
         if not ok:
             return
         low, sep, high = band.replace(" ", "").partition("-")
         if not sep or not low.isdigit() or not high.isdigit():
             self.say(f"✖ Not changed: write the band as two whole numbers of seconds, e.g. 300-350 (got {band!r})")
             return
-        reason, ok = QInputDialog.getText(self, "ACT target", "Reason (kept in the record):")
+        reason, ok = ask_text(self, "ACT target", "Reason (kept in the record):")
         if not ok:
             return
         try:
@@ -175,11 +207,13 @@ class CaseActions(QWidget):
                 return
         else:
             listed = "\n".join(f"  ✖ {item}" for item in missing)
-            reason, ok = QInputDialog.getText(
+            reason, ok = ask_text(
                 self, "Close case: checklist", f"Missing before closing:\n{listed}\n\nRecord them first (Cancel), "
                 "or close anyway: why? (kept in the record)")
-            if not ok:
-                self.say("Not closed: " + "; ".join(missing) + ".")
+            if not ok:  # the items were just listed: the line names how many, its tooltip lists them again
+                count = f"{len(missing)} checklist item{'s' if len(missing) > 1 else ''}"
+                self.say(f"Not closed: {count} missing. Record them, or close again with a reason.", "caution",
+                         detail="Missing before closing:\n" + "\n".join(f"✖ {item}" for item in missing))
                 return
             if not reason.strip():
                 self.say("✖ Not closed: give a reason to close with items missing.")
@@ -199,7 +233,7 @@ class CaseActions(QWidget):
         if not self.services.auth.may(self.actor, Action.REOPEN_CASE):
             self.say("✖ Your role may not reopen a case.")
             return
-        reason, ok = QInputDialog.getText(self, "Reopen case", "Why is this case reopened? (kept in the record)")
+        reason, ok = ask_text(self, "Reopen case", "Why is this case reopened? (kept in the record)")
         if not ok:
             return
         try:

@@ -58,7 +58,9 @@ class LivePanels:
         self.radiation_panel, self.timer_panel = RadiationPanel(), TimerPanel()
         self.timer_panel.finished.connect(self._timer_finished)
         self.drug_panel = DrugTotalsPanel()
-        for panel in (self.act_panel, self.drug_panel, self.contrast_panel, self.radiation_panel, self.timer_panel):
+        # what the nurse must see while logging first (ACT, contrast against its limit, radiation: all in view
+        # at 1366x768 with a form open), then the drug totals and the timer, which may scroll
+        for panel in (self.act_panel, self.contrast_panel, self.radiation_panel, self.drug_panel, self.timer_panel):
             rl.addWidget(panel)
         rl.addStretch(1)
         self.panel_scroll = QScrollArea()

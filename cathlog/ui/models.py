@@ -184,8 +184,10 @@ class EventTableModel(ListTableModel[EventHistory]):
     implants stand out by an icon and a word in the Entry column, bold text and a tinted row
     (colour is never the only sign)."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, loud_complications: bool = True):
         self._others: dict[str, EventVersion] = {}
+        # the live log's "⚠ COMPLICATION"; a narrow preview's "⚠ Complication" (still icon, bold, tint)
+        self._loud = loud_complications
         super().__init__([
             Column("Time", lambda h: local_time(h.current.occurred_at, "%H:%M")),
             Column("Entry", self._entry),
@@ -214,13 +216,12 @@ class EventTableModel(ListTableModel[EventHistory]):
         self._others[history.current.event_id] = history.current
         self.insert_row(at, history)
 
-    @staticmethod
-    def _entry(history: EventHistory) -> str:
+    def _entry(self, history: EventHistory) -> str:
         ev = history.current
         if ev.voided:
             return kind_title(ev.kind)
         if ev.kind is EventKind.COMPLICATION:
-            return "⚠ " + kind_title(ev.kind).upper()
+            return "⚠ " + (kind_title(ev.kind).upper() if self._loud else kind_title(ev.kind))
         if implant_tag(ev):
             return "▣ " + kind_title(ev.kind)
         return kind_title(ev.kind)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QElapsedTimer, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from cathlog.domain.describe import device_name
@@ -41,11 +41,24 @@ class Panel(QFrame):
         self.setObjectName("Panel")
         self.setAccessibleName(name)
         self.layout_ = QVBoxLayout(self)
-        self.layout_.setContentsMargins(12, 8, 12, 8)
+        self.layout_.setContentsMargins(10, 4, 10, 6)  # compact: ACT, contrast and radiation fit a 1366x768 screen
+        self.layout_.setSpacing(2)
+        head_row = QHBoxLayout()
+        head_row.setSpacing(8)
         head = QLabel(title)
         head.setObjectName("PanelTitle")
         head.setWordWrap(True)  # a long title must not widen the panel column
-        self.layout_.addWidget(head)
+        # a short fact beside the title ("20 min ago"), on one line, so the value line stays one line too
+        self.aside = QLabel("")
+        self.aside.setObjectName("PanelAside")
+        self.aside.setAccessibleName(f"{name} time")
+        self.aside.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        font = self.aside.font()
+        font.setBold(True)
+        self.aside.setFont(font)
+        head_row.addWidget(head, 1)
+        head_row.addWidget(self.aside)
+        self.layout_.addLayout(head_row)
         self.value = QLabel("—")
         self.value.setObjectName("PanelValue")
         self.value.setWordWrap(True)
@@ -102,7 +115,8 @@ class ActPanel(Panel):
         if status.last_s is None:
             self.value.setText(f"—   target {low}-{high} s")
         else:
-            self.value.setText(f"{status.last_s} s   target {low}-{high} s   {_ago(status.minutes_since)}")
+            self.value.setText(f"{status.last_s} s   target {low}-{high} s")
+        self.aside.setText(_ago(status.minutes_since))
         self.set_level(status.level, status.message)
         set_by = "set for this case" if band.physician_set else (
             f"default for {ActDevice(band.device).label}" if band.device else "default")
@@ -127,7 +141,7 @@ class ContrastPanel(Panel):
         self.bar = QProgressBar()
         self.bar.setAccessibleName("contrast used against the limit")
         self.bar.setTextVisible(False)
-        self.bar.setMaximumHeight(14)
+        self.bar.setMaximumHeight(10)
         self.layout_.insertWidget(2, self.bar)
 
     def refresh(self, record: ProcedureRecord) -> alerts.ContrastStatus:

@@ -20,6 +20,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QTableView
 
 from cathlog.domain.describe import KIND_TITLES
+from cathlog.domain.enums import EventKind
 
 DETAILS = 2
 
@@ -37,6 +38,7 @@ class LogView(QTableView):
         self._all_rows.timeout.connect(self.fit_all_rows)
         # (what the row shows, the columns' widths) -> the height resizeRowToContents gave it
         self._heights: dict[tuple[object, tuple[int, ...]], int] = {}
+        self.follows_newest = False  # the live log: scrolled to the bottom, it stays there as rows grow
 
     def setModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802 - Qt's name
         super().setModel(model)
@@ -69,14 +71,63 @@ class LogView(QTableView):
         if len(self._heights) > 8 * model.rowCount() + 1000:  # rows and widths long gone
             self._heights.clear()
         header = self.verticalHeader()
+        bar = self.verticalScrollBar()
+        following = self.follows_newest and bar.value() == bar.maximum()
+        tallest = 0
         for row in range(first, last + 1):
             key = (size_key(row), widths)
             height = self._heights.get(key)
             if height is None:
                 self.resizeRowToContents(row)
-                self._heights[key] = self.rowHeight(row)
+                height = self._heights[key] = self.rowHeight(row)
             elif header.sectionSize(row) != height:
                 header.resizeSection(row, height)
+            tallest = max(tallest, height)
+        self._choose_scrolling(tallest, whole=first == 0 and last == model.rowCount() - 1)
+        self._align_top_row(following)
+
+    def _choose_scrolling(self, tallest: int, whole: bool) -> None:
+        """By whole rows (the top row never cut), unless a row is taller than the view: then by pixels,
+        or its end could never be scrolled into view. ``tallest`` of the rows just sized; ``whole``
+        when they are all the rows (a part says nothing of the rows it did not size)."""
+        if tallest > self.viewport().height():
+            mode = QTableView.ScrollMode.ScrollPerPixel
+        elif whole:
+            mode = QTableView.ScrollMode.ScrollPerItem
+        else:
+            return
+        if self.verticalScrollMode() is not mode:
+            self.setVerticalScrollMode(mode)
+
+    def _align_top_row(self, following: bool) -> None:
+        """Scrolled by whole rows, the top row starts at the top edge: rows sized after a scroll would
+        leave the view's offset where the old heights put it (the top row cut), and the range short
+        of the newest row."""
+        if self.verticalScrollMode() is not QTableView.ScrollMode.ScrollPerItem:
+            return
+        if following:
+            self.updateGeometries()  # the scroll range for the new heights now, not at Qt's next timer
+            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+        self._top_row_at_top()
+
+    def _top_row_at_top(self) -> None:
+        """Qt puts the last row against the bottom edge at the end of the range, cutting the top row
+        under the header; the whole top row goes first here (any room left is below the last row)."""
+        if self.verticalScrollMode() is not QTableView.ScrollMode.ScrollPerItem:
+            return
+        header = self.verticalHeader()
+        offset = header.sectionPosition(header.logicalIndex(self.verticalScrollBar().value()))
+        if offset >= 0 and header.offset() != offset:
+            header.setOffset(offset)
+            self.viewport().update()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 - Qt's name
+        super().scrollContentsBy(dx, dy)
+        self._top_row_at_top()
+
+    def updateGeometries(self) -> None:  # noqa: N802 - Qt's name
+        super().updateGeometries()
+        self._top_row_at_top()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
@@ -113,4 +164,22 @@ def setup_log_view(view: LogView) -> None:
     vertical.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     vertical.setMinimumSectionSize(view.fontMetrics().lineSpacing() + 10)
     vertical.setDefaultSectionSize(view.fontMetrics().lineSpacing() + 12)
-    view.setVerticalScrollMode(QTableView.ScrollMode.ScrollPerPixel)  # a tall row scrolls smoothly
+    # Scrolled by whole rows: the top row is never cut in half under the header, also when the live log
+    # follows its newest entry at the bottom (per pixel, the bottom row's edge would set where the top is
+    # cut); by pixels only while a row is taller than the view (LogView._choose_scrolling).
+    view.setVerticalScrollMode(QTableView.ScrollMode.ScrollPerItem)
+
+
+def narrow_columns(view: LogView) -> None:
+    """For a narrow view (the case list's preview, its model not loud about complications): Time as wide
+    as "00:00", Entry as its longest word in bold ("⚠ Complication" wraps under its icon), so Details
+    keeps room for several words a line instead of one."""
+    view.ensurePolished()
+    bold = view.font()
+    bold.setBold(True)
+    plain, strong = view.fontMetrics().horizontalAdvance, QFontMetrics(bold).horizontalAdvance
+    loud = {KIND_TITLES[EventKind.COMPLICATION], KIND_TITLES[EventKind.DEVICE]}  # bold rows: complication, implant
+    widths = [(strong if title in loud else plain)(word) for title in KIND_TITLES.values() for word in title.split()]
+    header = view.horizontalHeader()
+    header.resizeSection(0, plain("00:00") + 14)
+    header.resizeSection(1, max(widths) + 14)

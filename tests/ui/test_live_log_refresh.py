@@ -36,7 +36,8 @@ def _shown(page: LiveLogPage) -> dict:
     panels = {}
     for name in ("act_panel", "drug_panel", "contrast_panel", "radiation_panel", "timer_panel"):
         panel = getattr(page, name)
-        panels[name] = (panel.value.text(), panel.status.text(), panel.toolTip(), panel.property("level"))
+        panels[name] = (panel.value.text(), panel.aside.text(), panel.status.text(), panel.toolTip(),
+                        panel.property("level"))
     timer = page.timer_panel
     return {"rows": rows, "panels": panels, "act_trend": (page.act_panel.trend.text(), page.act_panel.trend.toolTip()),
             "timer": ([timer.device.itemText(i) for i in range(timer.device.count())],
