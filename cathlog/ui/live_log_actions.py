@@ -4,13 +4,11 @@ void an entry, set the ACT target band, close and reopen the case. Mixed into Li
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
-from PySide6.QtGui import QIcon, QKeyEvent
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from cathlog.catalog import Catalog
 from cathlog.domain.enums import Action, EventKind, ProcedureStatus
@@ -36,34 +34,11 @@ class ScanField(QLineEdit):
         super().keyPressEvent(event)
 
 
-class _PlainButtons(QObject):
-    """Clears the icons a platform style puts on QInputDialog's OK and Cancel as they show: every other
-    dialog of cathlog has plain text buttons (they set an empty icon on theirs)."""
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Show and isinstance(obj, QPushButton) \
-                and isinstance(obj.window(), QInputDialog):
-            obj.setIcon(QIcon())
-        return False
-
-
-@contextmanager
-def plain_buttons() -> Iterator[None]:
-    """Around a QInputDialog.getText call: its buttons without icons, like every other dialog's."""
-    app, watcher = QCoreApplication.instance(), _PlainButtons()
-    if app is not None:
-        app.installEventFilter(watcher)
-    try:
-        yield
-    finally:
-        if app is not None:
-            app.removeEventFilter(watcher)
-
-
 def ask_text(parent: QWidget, title: str, label: str) -> tuple[str, bool]:
-    """QInputDialog.getText with plain text buttons."""
-    with plain_buttons():
-        return QInputDialog.getText(parent, title, label)
+    """QInputDialog.getText: the one way the live log and the case list ask for a reason. Its buttons are
+    plain text like every other dialog's through the theme's style sheet (``dialogbuttonbox-buttons-have-icons``
+    in ui/theme.py), not through an application-wide event filter, which crashed PySide6 6.10-6.12 (ui/combo.py)."""
+    return QInputDialog.getText(parent, title, label)
 
 
 class CaseActions(QWidget):
