@@ -77,43 +77,87 @@ class _Paragraph(Paragraph):
     """A Paragraph that remembers its last wrap: a table wraps every cell to size its rows and again
     to draw it, and each page of a split table wraps its repeated head again. Paragraph.wrap depends
     on the width alone (and the text and style, which do not change), so the same width gives the
-    same lines, kept from the wrap before."""
+    same lines, kept from the wrap before. Made by ``_p`` while a document is built, it also takes
+    the lines of an earlier paragraph of the same text and style at the same width (``_kept``)."""
 
     _wrapped: tuple[float, tuple[float, float]] | None = None
+    _key: tuple[str, str] | None = None  # (markup, style) when made by _p within a document
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - ReportLab's names
         if self._wrapped is not None and self._wrapped[0] == availWidth:
             return self._wrapped[1]
-        size = super().wrap(availWidth, availHeight)
+        if self._key is None:
+            size = super().wrap(availWidth, availHeight)
+        else:
+            layouts = _kept().layouts
+            key = (*self._key, availWidth)
+            kept = layouts.get(key)
+            if kept is not None:
+                state, size = kept
+                self.__dict__.update(state)  # blPara, width, height, breakLines' counters
+            else:
+                before = dict(self.__dict__)
+                size = super().wrap(availWidth, availHeight)
+                _remember(layouts, key, ({k: v for k, v in self.__dict__.items()
+                                          if k not in before or before[k] is not v}, size))
         self._wrapped = (availWidth, size)
         return size
 
 
-_document = threading.local()  # the paragraphs parsed for the document being built (per thread: previews)
+_KEPT_MAX = 4096  # texts (and layouts) kept per thread; past that the store starts again
+
+
+class _Kept(threading.local):
+    """Per thread (previews render in threads): parses and line layouts of the paragraphs of the
+    documents built, reused by later documents (the units, kinds, names and heads of every summary).
+    ``active`` while a document is built: a paragraph made outside a document is parsed on its own."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.parsed: dict[tuple[str, str], Paragraph] = {}
+        self.layouts: dict[tuple[str, str, float], tuple[dict[str, Any], tuple[float, float]]] = {}
+
+
+_KEPT = _Kept()
+
+
+def _kept() -> _Kept:
+    return _KEPT
+
+
+def _remember(store: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(store) >= _KEPT_MAX:
+        store.clear()
+    store[key] = value
 
 
 @contextmanager
 def _one_document() -> Iterator[None]:
     """While a document is built, a text met again in the same style reuses the first one's parse
-    (a summary of 40 entries has 334 paragraphs of 185 texts: units, kinds, the nurse's name)."""
-    _document.parsed = {}
+    (a summary of 40 entries has 334 paragraphs of 185 texts: units, kinds, the nurse's name), and
+    at the same width its lines; kept from one document to the next."""
+    kept = _kept()
+    kept.active = True
     try:
         yield
     finally:
-        _document.parsed = None
+        kept.active = False
 
 
 def _p(text: str, style: str = "base") -> Paragraph:
     sheet = styles()[style]
     markup = fonts.markup(text, sheet.fontName).replace("\n", "<br/>")
-    parsed: dict[tuple[str, str], Paragraph] | None = getattr(_document, "parsed", None)
-    if parsed is None:
+    kept = _kept()
+    if not kept.active:
         return _Paragraph(markup, sheet)
-    first = parsed.get((markup, style))
+    key = (markup, style)
+    first = kept.parsed.get(key)
     if first is None:
-        first = parsed[(markup, style)] = _Paragraph(markup, sheet)
-        return first
-    return _Paragraph(first.text, first.style, frags=first.frags)  # the parse as ReportLab made it
+        first = _Paragraph(markup, sheet)
+        _remember(kept.parsed, key, first)
+    para = _Paragraph(first.text, first.style, frags=first.frags)  # the parse as ReportLab made it
+    para._key = key
+    return para
 
 
 def _header_lines(text: str, room: float) -> tuple[float, list[str]]:
