@@ -15,7 +15,7 @@ from cathlog.rules.permissions import Action
 from cathlog.services.base import ServiceBase
 from cathlog.store import audit, records
 from cathlog.store.db import Store
-from cathlog.store.engine import PostgresEngine
+from cathlog.store.pg.engine import PostgresEngine
 from cathlog.store.pg import migrate
 from cathlog.store.pg import schema as pg_schema
 

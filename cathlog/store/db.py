@@ -30,7 +30,8 @@ from sqlite_utils import Database
 from cathlog.domain.errors import CorruptDatabase, DatabaseUnavailable, NewerSchema, NotACathlogDatabase, StoreError
 from cathlog.fileio import check_target, private_file
 from cathlog.paths import redacted_url as redacted
-from cathlog.store.engine import Engine, PostgresEngine, SqliteEngine, is_url
+from cathlog.store.engine import Engine, SqliteEngine, is_url
+from cathlog.store.pg.engine import PostgresEngine
 from cathlog.store.errors import translated
 from cathlog.store.files import secure_database
 from cathlog.store.restore_journal import finish_interrupted_restore, journal_path

@@ -78,7 +78,7 @@ def _named(exc: BaseException) -> CathlogError | None:
     if isinstance(exc, sqlite3.Error):
         return translate(exc)
     if type(exc).__module__.startswith("psycopg"):
-        from cathlog.store.engine import translate_psycopg
+        from cathlog.store.pg.engine import translate_psycopg
 
         return translate_psycopg(exc)
     if isinstance(exc, UnicodeDecodeError):  # a damaged byte in stored text, read back

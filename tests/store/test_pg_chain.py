@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cathlog.store import audit, keys, seals
 from cathlog.store.db import Store
-from cathlog.store.engine import PostgresEngine
+from cathlog.store.pg.engine import PostgresEngine
 from tests.store.pg_rows import event_row, insert_sql
 
 ROOT = Path(__file__).resolve().parents[2]

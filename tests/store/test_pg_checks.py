@@ -13,7 +13,7 @@ import pytest
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS, FieldSpec, FieldType
 from cathlog.store import check_sql, event_checks, schema
 from cathlog.store.db import Store
-from cathlog.store.engine import PostgresEngine
+from cathlog.store.pg.engine import PostgresEngine
 from tests.store.pg_rows import event_row, insert_sql, new_id, patient_row, record_rows, valid_payload
 
 _MISSING = object()

@@ -154,7 +154,7 @@ def test_a_writer_waits_for_the_write_lock_a_bounded_time_then_is_told_to_try_ag
 
 def test_a_long_read_streams_from_the_server_a_batch_at_a_time(pg_db):
     """``audit --verify`` walks the whole trail: on the server it must not hold it all in memory."""
-    from cathlog.store.engine import STREAM_ROWS, PostgresEngine
+    from cathlog.store.pg.engine import STREAM_ROWS, PostgresEngine
 
     engine = PostgresEngine.connect(pg_db.app_url)
     try:

@@ -27,7 +27,8 @@ from cathlog.domain.errors import Conflict, NewerSchema, NotACathlogDatabase
 from cathlog.fileio import private_file
 from cathlog.store import db as sqlite_db
 from cathlog.store import seals
-from cathlog.store.engine import Engine, PostgresEngine, SqliteEngine
+from cathlog.store.engine import Engine, SqliteEngine
+from cathlog.store.pg.engine import PostgresEngine
 from cathlog.store.pg import schema as pg_schema
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 

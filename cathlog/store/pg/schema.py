@@ -395,7 +395,7 @@ def wall_problems(conn: Any) -> list[str]:
 
 def install_at(url: str, *, runtime_role: str) -> int:
     """:func:`install` on the server ``url`` names, connected as the owner role it names; the schema version."""
-    from cathlog.store.engine import PostgresEngine
+    from cathlog.store.pg.engine import PostgresEngine
 
     engine = PostgresEngine.connect(url)
     try:
