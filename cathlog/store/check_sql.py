@@ -4,7 +4,7 @@ two back ends.
 The structure (which fields, which limits, required or optional, how a missing JSON key counts) is
 written once, in :func:`column_check`, :func:`column_def` and :func:`json_field_check`; each
 :class:`Dialect` only says how to spell a test. The SQLite back end spells exactly the text the SQLite
-migrations wrote (tests/store/test_pg_schema.py compares it with ``store/schema.py``'s, which a file's
+migrations wrote (tests/store/test_pg_checks.py compares it with ``store/schema.py``'s, which a file's
 schema check depends on); the PostgreSQL back end (``store/pg/dialect.py``) guards every typed test
 with ``CASE``, because PostgreSQL does not evaluate ``AND`` left to right (integration notes 1.2).
 """

@@ -359,7 +359,7 @@ class Store:
         keeps its own pages sound) the walls instead: every append-only trigger in place and enabled, and
         no right of the connected role to change or remove record rows (``pg.schema.wall_problems``)."""
         if self._db is None:
-            from cathlog.store.pg.schema import wall_problems
+            from cathlog.store.pg.walls import wall_problems
 
             return wall_problems(self.engine.conn) if isinstance(self.engine, PostgresEngine) else []
         problems = [row[0] for row in self.db.conn.execute("PRAGMA integrity_check") if row[0] != "ok"]

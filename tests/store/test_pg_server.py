@@ -5,6 +5,7 @@ import psycopg
 
 from cathlog.store import schema
 from cathlog.store.pg import schema as pg_schema
+from cathlog.store.pg import walls
 from tests.pg import OWNER_ROLE, RUNTIME_ROLE
 
 
@@ -33,4 +34,4 @@ def test_the_runtime_role_owns_nothing_and_the_owner_owns_every_table(pg_db):
     with psycopg.connect(pg_db.owner_url) as conn:
         owners = dict(conn.execute("SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'"))
     assert set(owners.values()) == {OWNER_ROLE}
-    assert set(pg_schema.APPEND_ONLY_TABLES) <= set(owners)
+    assert set(walls.APPEND_ONLY_TABLES) <= set(owners)

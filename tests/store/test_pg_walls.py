@@ -11,7 +11,7 @@ from cathlog.domain.errors import Conflict, DatabaseUnavailable, ValidationError
 from cathlog.store.db import Store
 from cathlog.paths import redacted_url as redacted
 from cathlog.store.engine import is_url, to_pyformat
-from cathlog.store.pg.schema import APPEND_ONLY_TABLES
+from cathlog.store.pg.walls import APPEND_ONLY_TABLES
 from tests.store.pg_rows import event_row, insert_sql, record_rows
 
 
