@@ -1,5 +1,6 @@
 """The HL7 interface at run time: the ADT listener and the report sender, each on a thread of its own
-with its own connection to the database (SQLite connections are not shared between threads).
+with its own connection to the database (a SQLite file's, or a PostgreSQL server's: connections are not
+shared between threads, nor transactions).
 
 Started by ``python -m cathlog hl7-listen`` / ``hl7-send`` and by the GUI where the lab's settings say
 so (``hl7.listen`` on; the sender runs whenever a receiver is set, ``hl7.out_host``). The report PDF is
@@ -13,6 +14,7 @@ import threading
 from pathlib import Path
 
 from cathlog.hl7.mllp import Listener
+from cathlog.paths import is_server_url
 from cathlog.services import Services
 from cathlog.services.hl7_out import Renderer
 
@@ -22,7 +24,7 @@ log = logging.getLogger(__name__)
 class Hl7Interface:
     def __init__(self, db_path: str | Path, render: Renderer, *, listen: bool, send: bool, poll_s: float = 1.0,
                  listen_host: str | None = None, listen_port: int | None = None):
-        self.db_path = Path(db_path)
+        self.db_path: str | Path = db_path if is_server_url(db_path) else Path(db_path)  # a file or a server URL
         self.render = render
         self.listen, self.send = listen, send
         self.poll_s = poll_s

@@ -1,8 +1,8 @@
 """The dose-report listener as the GUI and ``cathlog dicom-listen`` run it (issue 15 item 2).
 
 The DICOM Storage SCP (``dicom.scp``) runs in pynetdicom's threads; each report it receives is kept,
-audited and matched by a :class:`DoseService` on a connection of its own to the same database file
-(SQLite in WAL mode: the nurse's screen keeps writing meanwhile), acting for the signed-in user who
+audited and matched by a :class:`DoseService` on a connection of its own to the same database (a file in
+WAL mode, or the same PostgreSQL server: the nurse's screen keeps writing meanwhile), acting for the signed-in user who
 started it. The listener's AE title, port and allowed calling AE titles are the lab's settings;
 starting and stopping it are audited.
 """
@@ -85,7 +85,8 @@ class DoseListenerService(ServiceBase):
         OSError when the port cannot be had (in use, or below 1024 without the right)."""
         self.require(actor, Action.RECORD_EVENT)
         config = self.settings(actor)
-        own = Store.open(self.store.path, create=False, verify=False) if self.store.path is not None else None
+        target = self.store.url if self.store.url is not None else self.store.path
+        own = Store.open(target, create=False, verify=False) if target is not None else None
         worker = DoseService(own, self.clock, cases=CaseService(own, self.clock), local_zone=self.dose._zone) \
             if own is not None else self.dose
 

@@ -250,7 +250,7 @@ class Importer(ServiceBase):
             except Conflict as exc:
                 raise RecordFormatError(f"{source}: record {number} (procedure {pid}): {exc}") from exc
 
-    def _refuse_taken_since(self, records: Sequence[ProcedureRecord], mark: tuple[int, int], source: str,
+    def _refuse_taken_since(self, records: Sequence[ProcedureRecord], mark: int, source: str,
                             job_id: str) -> None:
         mrns, procs = jobs.taken_since(self.store, mark)
         if not mrns and not procs:

@@ -5,7 +5,9 @@ file it came in, and what became of it, as versions.
 recognised), with what the X-ray system said about the patient and study and the totals cathlog
 read from it; ``dose_report_files`` the bytes as received, by SHA-256; ``dose_report_states`` the
 report's state as versions (received -> matched / attached / refused, each with who, when and why).
-All three are append-only; reports and states are sealed like the record (``store/seals.py``).
+All three are append-only; reports and states are sealed like the record (``store/seals.py``). The
+queries run through ``store.engine``, on a file and on the server alike (``store/pg/inboxes.py``: the
+server's twins, the file's bytes as ``bytea``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlite_utils import Database
 
 from cathlog.store.db import Store
 from cathlog.store.errors import translated
-from cathlog.store.seals import seal_last
+from cathlog.store.seals import insert_sealed
 from cathlog.store.timestamps import real_timestamp_sql
 
 STATES = ("received", "matched", "refused", "attached")
@@ -133,27 +135,24 @@ class StoredReport:
 
 def insert_file(store: Store, sha256: str, content: bytes) -> None:
     """Keep a received file's bytes once (a file received twice is kept once)."""
-    if store.db.conn.execute("SELECT 1 FROM dose_report_files WHERE sha256 = ?", [sha256]).fetchone() is None:
-        store.db.conn.execute("INSERT INTO dose_report_files (sha256, size, content) VALUES (?, ?, ?)",
-                              [sha256, len(content), content])
+    if store.engine.scalar("SELECT 1 FROM dose_report_files WHERE sha256 = ?", [sha256]) is None:
+        store.engine.execute("INSERT INTO dose_report_files (sha256, size, content) VALUES (?, ?, ?)",
+                             [sha256, len(content), bytes(content)])
 
 
 def insert_report(store: Store, row: dict[str, Any]) -> None:
     values = {k: row.get(k) for k in REPORT_COLUMNS}
     values["totals"] = json.dumps(row["totals"], ensure_ascii=False, sort_keys=True)
-    store.db.conn.execute(f"INSERT INTO dose_reports ({', '.join(REPORT_COLUMNS)}) "  # noqa: S608 - fixed columns
-                          f"VALUES ({', '.join('?' * len(REPORT_COLUMNS))})", [values[k] for k in REPORT_COLUMNS])
-    seal_last(store, "dose_reports")
+    insert_sealed(store, "dose_reports", values)
 
 
 def insert_state(store: Store, sop_instance_uid: str, version: int, state: str, *, changed_at: str,
                  changed_by: str, workstation: str, procedure_id: str | None = None, event_id: str | None = None,
                  reason: str | None = None) -> None:
-    store.db.conn.execute(
-        "INSERT INTO dose_report_states (sop_instance_uid, version, state, procedure_id, event_id, reason, "
-        "changed_at, changed_by, workstation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [sop_instance_uid, version, state, procedure_id, event_id, reason, changed_at, changed_by, workstation])
-    seal_last(store, "dose_report_states")
+    insert_sealed(store, "dose_report_states", {
+        "sop_instance_uid": sop_instance_uid, "version": version, "state": state, "procedure_id": procedure_id,
+        "event_id": event_id, "reason": reason, "changed_at": changed_at, "changed_by": changed_by,
+        "workstation": workstation})
 
 
 def _stored(row: dict[str, Any]) -> StoredReport:
@@ -171,35 +170,35 @@ _SELECT = ("SELECT r.*, s.version AS s_version, s.state AS s_state, s.procedure_
 
 @translated
 def get(store: Store, sop_instance_uid: str) -> StoredReport | None:
-    rows = list(store.db.query(_SELECT + " WHERE r.sop_instance_uid = ?", [sop_instance_uid]))
-    return _stored(rows[0]) if rows else None
+    row = store.engine.one(_SELECT + " WHERE r.sop_instance_uid = ?", [sop_instance_uid])
+    return _stored(row) if row else None
 
 
 @translated
 def listing(store: Store, states: tuple[str, ...] = STATES, limit: int = 500) -> list[StoredReport]:
     """Reports in the given states, newest first."""
     marks = ", ".join("?" * len(states))
-    return [_stored(r) for r in store.db.query(
+    return [_stored(r) for r in store.engine.rows(
         _SELECT + f" WHERE s.state IN ({marks}) ORDER BY r.received_at DESC, r.sop_instance_uid LIMIT ?",  # noqa: S608
         [*states, limit])]
 
 
 @translated
 def of_procedure(store: Store, procedure_id: str) -> list[StoredReport]:
-    return [_stored(r) for r in store.db.query(
+    return [_stored(r) for r in store.engine.rows(
         _SELECT + " WHERE s.procedure_id = ? ORDER BY r.received_at", [procedure_id])]
 
 
 @translated
 def file_content(store: Store, sha256: str) -> bytes | None:
-    row = store.db.conn.execute("SELECT content FROM dose_report_files WHERE sha256 = ?", [sha256]).fetchone()
-    return bytes(row[0]) if row else None
+    content = store.engine.scalar("SELECT content FROM dose_report_files WHERE sha256 = ?", [sha256])
+    return bytes(content) if content is not None else None
 
 
 @translated
 def procedures_with_study(store: Store, study_instance_uid: str) -> list[str]:
     """The cases (current versions) carrying this Study Instance UID."""
-    return [r[0] for r in store.db.conn.execute(
+    return [r[0] for r in store.engine.execute(
         "SELECT DISTINCT procedure_id FROM current_procedures WHERE study_instance_uid = ? ORDER BY procedure_id",
         [study_instance_uid])]
 
@@ -207,7 +206,7 @@ def procedures_with_study(store: Store, study_instance_uid: str) -> list[str]:
 @translated
 def procedures_of_patient_between(store: Store, patient_id: str, since: str, until: str) -> list[str]:
     """The patient's cases started in [since, until] (UTC timestamps)."""
-    return [r[0] for r in store.db.conn.execute(
+    return [r[0] for r in store.engine.execute(
         "SELECT procedure_id FROM current_procedures WHERE patient_id = ? AND started_at BETWEEN ? AND ? "
         "ORDER BY started_at, procedure_id", [patient_id, since, until])]
 

@@ -5,7 +5,8 @@ Operational tables, not record versions: a row's state changes (a failed message
 report sent, then acknowledged), so they are neither append-only nor sealed; every change of state is
 audited by the services in the same transaction. No row is ever deleted (triggers refuse DELETE), an
 outbound message never changes once built (so a resend carries the same bytes and control id), and an
-inbound message's text never changes at all.
+inbound message's text never changes at all. Through ``store.engine``, on a file and on the server alike;
+the server's twins and its column-level UPDATE rights are in ``store/pg/inboxes.py``.
 """
 
 from __future__ import annotations
@@ -113,14 +114,12 @@ def create(conn: Any) -> None:
 
 
 def _in_write(store: Store) -> None:
-    if not store.db.conn.in_transaction:
+    if not store.engine.in_transaction:
         raise RuntimeError("HL7 table writes run in the services' write transaction that audits them")
 
 
 def _rows(store: Store, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cur = store.db.conn.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    return list(store.engine.rows(sql, params))
 
 
 # --- inbox ---------------------------------------------------------------------------------------
@@ -140,22 +139,21 @@ class InboxEntry:
 def add_inbox(store: Store, entry: InboxEntry, state: str, ack_code: str, error: str | None,
               patient_id: str | None) -> int:
     _in_write(store)
-    cur = store.db.conn.execute(
-        "INSERT INTO hl7_inbox (received_at, peer, sending_application, sending_facility, message_type, control_id, "
-        "message, state, ack_code, error, patient_id, attempts, last_attempt_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-        [entry.received_at, entry.peer, entry.sending_application, entry.sending_facility, entry.message_type,
-         entry.control_id, entry.message, state, ack_code, error, patient_id, entry.received_at])
-    return int(cur.lastrowid or 0)
+    row = store.engine.insert_returning("hl7_inbox", {
+        "received_at": entry.received_at, "peer": entry.peer, "sending_application": entry.sending_application,
+        "sending_facility": entry.sending_facility, "message_type": entry.message_type,
+        "control_id": entry.control_id, "message": entry.message, "state": state, "ack_code": ack_code,
+        "error": error, "patient_id": patient_id, "attempts": 1, "last_attempt_at": entry.received_at})
+    return int(row["inbox_id"])
 
 
 def set_inbox_outcome(store: Store, inbox_id: int, state: str, ack_code: str, error: str | None,
                       patient_id: str | None, at: str, *, new_attempt: bool = True) -> None:
     """What became of a message; ``new_attempt`` False: the outcome of the attempt that stored it."""
     _in_write(store)
-    store.db.conn.execute("UPDATE hl7_inbox SET state = ?, ack_code = ?, error = ?, patient_id = ?, "
-                          "attempts = attempts + ?, last_attempt_at = ? WHERE inbox_id = ?",
-                          [state, ack_code, error, patient_id, 1 if new_attempt else 0, at, inbox_id])
+    store.engine.execute("UPDATE hl7_inbox SET state = ?, ack_code = ?, error = ?, patient_id = ?, "
+                         "attempts = attempts + ?, last_attempt_at = ? WHERE inbox_id = ?",
+                         [state, ack_code, error, patient_id, 1 if new_attempt else 0, at, inbox_id])
 
 
 @translated
@@ -186,15 +184,16 @@ def inbox_page(store: Store, states: tuple[str, ...] = INBOX_STATES, limit: int 
 
 def add_task(store: Store, inbox_id: int, created_at: str, surviving_mrn: str, prior_mrn: str) -> int:
     _in_write(store)
-    cur = store.db.conn.execute("INSERT INTO hl7_merge_tasks (inbox_id, created_at, surviving_mrn, prior_mrn, state) "
-                                "VALUES (?, ?, ?, ?, 'open')", [inbox_id, created_at, surviving_mrn, prior_mrn])
-    return int(cur.lastrowid or 0)
+    row = store.engine.insert_returning("hl7_merge_tasks", {
+        "inbox_id": inbox_id, "created_at": created_at, "surviving_mrn": surviving_mrn, "prior_mrn": prior_mrn,
+        "state": "open"})
+    return int(row["task_id"])
 
 
 def decide_task(store: Store, task_id: int, state: str, at: str, by: str, note: str) -> None:
     _in_write(store)
-    store.db.conn.execute("UPDATE hl7_merge_tasks SET state = ?, decided_at = ?, decided_by = ?, note = ? "
-                          "WHERE task_id = ?", [state, at, by, note, task_id])
+    store.engine.execute("UPDATE hl7_merge_tasks SET state = ?, decided_at = ?, decided_by = ?, note = ? "
+                         "WHERE task_id = ?", [state, at, by, note, task_id])
 
 
 @translated
@@ -217,17 +216,17 @@ def tasks(store: Store, open_only: bool = True, limit: int = 500) -> list[dict[s
 def queue(store: Store, *, control_id: str, procedure_id: str, event: str, message_type: str, queued_at: str,
           queued_by: str, destination: str) -> int:
     _in_write(store)
-    cur = store.db.conn.execute(
-        "INSERT INTO hl7_outbox (control_id, procedure_id, event, message_type, queued_at, queued_by, destination, "
-        "state, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
-        [control_id, procedure_id, event, message_type, queued_at, queued_by, destination, queued_at])
-    return int(cur.lastrowid or 0)
+    row = store.engine.insert_returning("hl7_outbox", {
+        "control_id": control_id, "procedure_id": procedure_id, "event": event, "message_type": message_type,
+        "queued_at": queued_at, "queued_by": queued_by, "destination": destination, "state": "queued",
+        "next_attempt_at": queued_at})
+    return int(row["message_id"])
 
 
 def set_message(store: Store, message_id: int, message: str, pdf_sha256: str) -> None:
     _in_write(store)
-    store.db.conn.execute("UPDATE hl7_outbox SET message = ?, pdf_sha256 = ? WHERE message_id = ? AND message IS NULL",
-                          [message, pdf_sha256, message_id])
+    store.engine.execute("UPDATE hl7_outbox SET message = ?, pdf_sha256 = ? WHERE message_id = ? AND message IS NULL",
+                         [message, pdf_sha256, message_id])
 
 
 def set_state(store: Store, message_id: int, **changes: Any) -> None:
@@ -239,8 +238,8 @@ def set_state(store: Store, message_id: int, **changes: Any) -> None:
         raise ValueError(f"not delivery columns: {sorted(unknown)}")
     _in_write(store)
     sets = ", ".join(f"{k} = ?" for k in changes)
-    store.db.conn.execute(f"UPDATE hl7_outbox SET {sets} WHERE message_id = ?",  # noqa: S608 - columns allow-listed
-                          [*changes.values(), message_id])
+    store.engine.execute(f"UPDATE hl7_outbox SET {sets} WHERE message_id = ?",  # noqa: S608 - columns allow-listed
+                         [*changes.values(), message_id])
 
 
 @translated
@@ -265,9 +264,8 @@ def due(store: Store, now: str, limit: int = 20) -> list[dict[str, Any]]:
 
 @translated
 def earlier_messages(store: Store, procedure_id: str, before_id: int) -> int:
-    row = store.db.conn.execute("SELECT count(*) FROM hl7_outbox WHERE procedure_id = ? AND message_id < ?",
-                                [procedure_id, before_id]).fetchone()
-    return int(row[0])
+    return int(store.engine.scalar("SELECT count(*) FROM hl7_outbox WHERE procedure_id = ? AND message_id < ?",
+                                   [procedure_id, before_id]))
 
 
 @translated
@@ -275,5 +273,5 @@ def outbox_page(store: Store, limit: int = 500) -> list[dict[str, Any]]:
     """The newest outbox rows (without the message text), newest first."""
     return _rows(store, "SELECT message_id, control_id, procedure_id, event, message_type, queued_at, queued_by, "
                         "destination, pdf_sha256, state, attempts, next_attempt_at, last_attempt_at, acknowledged_at, "
-                        "ack_code, reason, message IS NOT NULL AS built FROM hl7_outbox "
+                        "ack_code, reason, CASE WHEN message IS NULL THEN 0 ELSE 1 END AS built FROM hl7_outbox "
                         "ORDER BY message_id DESC LIMIT ?", [limit])

@@ -77,6 +77,12 @@ def record_rows() -> dict[str, dict]:
         "signature_events": {"signature_id": new_id(), "procedure_id": "P1", "action": "sign", "username": "doc",
                              "display_name": "Dr Doc", "meaning": "authored", "at": AT, "content_hash": "b" * 64},
         "seals": {"tbl": "event_versions", "rid": new_id(), "version": 1, "seq": 1, "row_hash": "c" * 64},
+        "dose_report_files": {"sha256": "d" * 64, "size": 3, "content": b"DCM"},
+        "dose_reports": {"sop_instance_uid": "1.2.3.4", "sop_class_uid": "1.2.840.10008.5.1.4.1.1.88.67",
+                         "received_at": AT, "received_by": "nurse", "workstation": "lab-1", "channel": "network",
+                         "sender": "XRAY", "file_sha256": "d" * 64, "totals": "{}"},
+        "dose_report_states": {"sop_instance_uid": "1.2.3.4", "version": 1, "state": "received",
+                               "changed_at": AT, "changed_by": "nurse", "workstation": "lab-1"},
     }
 
 

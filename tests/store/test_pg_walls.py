@@ -16,7 +16,8 @@ from tests.store.pg_rows import event_row, insert_sql, record_rows
 
 
 # A column of each table an UPDATE may name (any: the point is that it is refused).
-_COLUMN = {"audit": "seq", "patient_mrns": "patient_id", "signature_events": "seq", "seals": "seq"}
+_COLUMN = {"audit": "seq", "patient_mrns": "patient_id", "signature_events": "seq", "seals": "seq",
+           "dose_reports": "sender", "dose_report_files": "size"}
 
 
 @pytest.fixture
@@ -53,7 +54,8 @@ def test_the_runtime_role_cannot_update_delete_truncate_or_disable_the_triggers(
 def test_even_the_owner_is_stopped_by_the_append_only_triggers(filled, table):
     column = _COLUMN.get(table, "version")
     with psycopg.connect(filled.owner_url, autocommit=True) as conn:
-        for sql in (f"UPDATE {table} SET {column} = {column}", f"DELETE FROM {table}", f"TRUNCATE {table}"):
+        # CASCADE: a table another references (a dose report's file) is truncated only together with it
+        for sql in (f"UPDATE {table} SET {column} = {column}", f"DELETE FROM {table}", f"TRUNCATE {table} CASCADE"):
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 conn.execute(sql)
         assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (1,)

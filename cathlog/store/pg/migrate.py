@@ -7,8 +7,9 @@ version, connected as the owner role (it sets the row-number sequences after the
 caller verifies the audit chain and every seal on the server with cathlog's own verification (the seals
 bind every version row's content, the chain binds the seals).
 
-A file holding what the server has no tables for yet (dose reports, HL7 messages, an unfinished import)
-is refused by name, before anything is written. Derived tables (the case index, the follow-up worklist)
+The inboxes are copied too (``store/pg/inboxes.py``: import staging, so an unfinished import is finished
+where the lab goes on; dose reports with their files and states; HL7 messages and merge tasks), ids kept.
+Derived tables (the case index, the follow-up worklist)
 are not copied: they are made from the records.
 
 Back from the server (:func:`copy_to_file`): into a new file, made by the same migrations as any file, in
@@ -29,6 +30,7 @@ from cathlog.store import db as sqlite_db
 from cathlog.store import seals
 from cathlog.store.engine import Engine, SqliteEngine
 from cathlog.store.pg.engine import PostgresEngine
+from cathlog.store.pg import inboxes
 from cathlog.store.pg import schema as pg_schema
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 
@@ -36,13 +38,10 @@ from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 COPIED = {"users": "username", "settings": "key", "patient_versions": "row_id", "patient_mrns": "mrn_norm",
           "procedure_versions": "row_id", "event_versions": "row_id", "review_versions": "row_id",
           "reminder_versions": "row_id", "signature_events": "seq", "audit": "seq",
-          "seals": "tbl, rid, version"}
+          "seals": "tbl, rid, version", **inboxes.COPIED}
 _IDENTITY = {"patient_versions": "row_id", "procedure_versions": "row_id", "event_versions": "row_id",
-             "review_versions": "row_id", "reminder_versions": "row_id", "signature_events": "seq"}
-# Not on the server yet: a file with rows here cannot move without losing them.
-NOT_YET = {"dose_reports": "DICOM dose reports", "dose_report_states": "DICOM dose reports",
-           "dose_report_files": "DICOM dose report files", "hl7_inbox": "HL7 messages received",
-           "hl7_merge_tasks": "HL7 merge tasks", "hl7_outbox": "HL7 messages to send"}
+             "review_versions": "row_id", "reminder_versions": "row_id", "signature_events": "seq",
+             **inboxes.IDENTITY}
 _BATCH = 1000
 
 
@@ -51,24 +50,9 @@ def _columns(engine: Engine, table: str) -> list[str]:
     return [d[0] for d in cur.description]
 
 
-def refusals(source: Engine) -> list[str]:
-    """What keeps the file from moving now ([] when nothing does)."""
-    found = []
-    for table, what in NOT_YET.items():
-        if source.has_table(table) and source.scalar(f"SELECT count(*) FROM {table}"):  # noqa: S608
-            found.append(f"{what} ({table})")
-    if source.has_table("import_jobs") and source.scalar("SELECT count(*) FROM import_jobs WHERE state <> 'done'"):
-        found.append("an import that has not finished (open the file once with cathlog to finish it)")
-    return found
-
-
 def copy(source: Engine, target: PostgresEngine) -> dict[str, int]:
     """Copy the record of ``source`` (a SQLite file's engine) into the empty server database ``target``
     (connected as the owner role); the rows copied per table."""
-    blocked = refusals(source)
-    if blocked:
-        raise Conflict("the file holds what the server has no place for yet: " + ", ".join(blocked)
-                       + ". Nothing was copied.")
     version = pg_schema.schema_version(target.conn)
     if version is None:
         raise NotACathlogDatabase("the server database has no cathlog schema: run 'cathlog server-install' first")

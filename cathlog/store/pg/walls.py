@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from cathlog.store import schema
+from cathlog.store.pg import inboxes
 
-# The file's append-only tables (store/schema.py, one list) that the server has today: the dose inbox
-# does not run on the server yet (docs/multi-room.md).
-_NOT_ON_SERVER_YET = ("dose_reports", "dose_report_states", "dose_report_files")
-APPEND_ONLY_TABLES = tuple(t for t in schema.APPEND_ONLY_TABLES if t not in _NOT_ON_SERVER_YET)
+# The file's append-only tables (store/schema.py, one list): the server has them all.
+APPEND_ONLY_TABLES = schema.APPEND_ONLY_TABLES
 # What the runtime role may UPDATE (nothing else): a user's account state, a setting's value.
 _UPDATABLE = {"users": "display_name, role, active, password_hash, failed_logins, removed_at",
               "settings": "value"}
@@ -44,7 +43,7 @@ def grants(runtime_role: str) -> list[str]:
     for table, cols in _UPDATABLE.items():
         out.append(f"GRANT SELECT, INSERT ON {table} TO {role}")
         out.append(f"GRANT UPDATE ({cols}) ON {table} TO {role}")
-    return out
+    return out + inboxes.grants(role)  # the inboxes' state columns (store/pg/inboxes.py)
 
 
 def _ident(name: str) -> str:
