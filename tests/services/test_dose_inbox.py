@@ -12,6 +12,7 @@ from cathlog.rules.reminders import suggest
 from tests.dicom import rdsr_maker as mk
 from tests.helpers import CORONARY, open_case
 
+pytestmark = pytest.mark.backends
 UID = f"{mk.ROOT}.2.1"
 
 

@@ -1,14 +1,24 @@
 """The HL7 interface's services and tables without a network: settings refused with what is allowed,
-admins only, rows never deleted, a built message never changed, a decided merge task final."""
+admins only, rows never deleted, a built message never changed, a decided merge task final. On a file and
+on the server (there the runtime role may not even try: its UPDATE rights are column by column)."""
 
 from __future__ import annotations
 
 import sqlite3
 
+import psycopg
 import pytest
 
 from cathlog.domain.errors import PermissionDenied, ValidationError
 from tests.hl7.test_adt_in import adt, pid
+
+pytestmark = pytest.mark.backends
+REFUSED = (sqlite3.DatabaseError, psycopg.Error)  # raw SQL, below the store's translation
+
+
+def raw(services, sql):
+    return services.store.engine.execute(sql).fetchall() if sql.startswith("SELECT") else \
+        services.store.engine.execute(sql)
 
 
 @pytest.mark.parametrize("key, value", [
@@ -50,11 +60,11 @@ def test_an_allowed_ip_address_is_a_sender(services, admin, nurse):
 
 def test_inbox_rows_are_never_deleted_nor_their_text_changed(services, admin):
     services.hl7_in.receive(adt("A04", "Z3", pid()), "127.0.0.1")  # refused: kept anyway
-    conn = services.store.db.conn
-    for sql in ("DELETE FROM hl7_inbox", "UPDATE hl7_inbox SET message = 'x'", "UPDATE hl7_inbox SET control_id = 'y'"):
-        with pytest.raises(sqlite3.DatabaseError):
-            conn.execute(sql)
-    assert conn.execute("SELECT count(*) FROM hl7_inbox").fetchone()[0] == 1
+    for sql in ("DELETE FROM hl7_inbox", "UPDATE hl7_inbox SET message = 'x'", "UPDATE hl7_inbox SET control_id = 'y'",
+                "UPDATE hl7_inbox SET received_at = '2026-01-01T00:00:00Z'"):
+        with pytest.raises(REFUSED):
+            raw(services, sql)
+    assert raw(services, "SELECT count(*), min(control_id) FROM hl7_inbox") == [(1, "Z3")]
 
 
 def test_a_built_message_never_changes_and_a_decided_task_stays_decided(services, admin):
@@ -64,20 +74,21 @@ def test_a_built_message_never_changes_and_a_decided_task_stays_decided(services
     services.hl7_in.decide_merge(admin, task.task_id, linked=False, note="different people")
     with pytest.raises(ValidationError):
         services.hl7_in.decide_merge(admin, task.task_id, linked=True, note="changed my mind")
-    conn = services.store.db.conn
-    with pytest.raises(sqlite3.DatabaseError):
-        conn.execute("UPDATE hl7_merge_tasks SET state = 'linked'")
+    with pytest.raises(REFUSED):
+        raw(services, "UPDATE hl7_merge_tasks SET state = 'linked'")
     from cathlog.store import hl7 as hl7_store
 
     with services.store.write():
         mid = hl7_store.queue(services.store, control_id="c1", procedure_id="P1", event="sign", message_type="ORU^R01",
                               queued_at="2026-11-21T09:00:00Z", queued_by="doc", destination="h:1")
         hl7_store.set_message(services.store, mid, "MSH|...", "0" * 64)
-    with pytest.raises(sqlite3.DatabaseError):
-        conn.execute("UPDATE hl7_outbox SET message = 'other'")
-    with pytest.raises(sqlite3.DatabaseError):
-        conn.execute("DELETE FROM hl7_outbox")
-    conn.execute("UPDATE hl7_outbox SET state = 'sent'")  # delivery columns do change
+    with pytest.raises(REFUSED):
+        raw(services, "UPDATE hl7_outbox SET message = 'other'")
+    with pytest.raises(REFUSED):
+        raw(services, "DELETE FROM hl7_outbox")
+    raw(services, "UPDATE hl7_outbox SET state = 'sent'")  # delivery columns do change
+    assert raw(services, "SELECT state, message FROM hl7_outbox") == [("sent", "MSH|...")]
+    assert raw(services, "SELECT state FROM hl7_merge_tasks") == [("dismissed",)]
 
 
 def test_a_message_that_fails_half_way_leaves_no_trace_in_the_record(services, admin, nurse):
@@ -87,10 +98,9 @@ def test_a_message_that_fails_half_way_leaves_no_trace_in_the_record(services, a
 
     services.settings.set(admin, "hl7.allowed_senders", "GENHOSP")
     open_case(services, nurse, mrn="12345")
-    versions = services.store.db.conn.execute("SELECT count(*) FROM patient_versions").fetchone()[0]
+    versions = raw(services, "SELECT count(*) FROM patient_versions")[0][0]
     outcome = services.hl7_in.receive(adt("A08", "Z6", pid(born="20991231")), "127.0.0.1")
     assert (outcome.ack_code, outcome.state) == ("AE", "failed") and "future" in outcome.error
-    assert services.store.db.conn.execute("SELECT count(*) FROM patient_versions").fetchone()[0] == versions
-    rows = services.store.db.conn.execute("SELECT state FROM hl7_inbox").fetchall()
-    assert rows == [("failed",)]
+    assert raw(services, "SELECT count(*) FROM patient_versions")[0][0] == versions
+    assert raw(services, "SELECT state FROM hl7_inbox") == [("failed",)]
     assert services.cases.find_patient(nurse, "12345").birth_date == "1954-03-02"

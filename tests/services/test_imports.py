@@ -1,11 +1,14 @@
 """Imports: imported history obeys the live-entry rules and stays marked as
 imported; a file is applied all or nothing, in short transactions, and an
-import a crash interrupted is finished (or discarded) by the next start."""
+import a crash interrupted is finished (or discarded) by the next start.
+On a file and on the server (each test imports into a second database of its back end)."""
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,13 +17,40 @@ from cathlog.exchange.json_records import parse_records, write_records
 from cathlog.services import Services
 from cathlog.services import imports
 from cathlog.store.db import Store
-from tests.conftest import FAST_HASHER, PASSWORD
+from tests.conftest import FAST_HASHER, PASSWORD, same_database
 from tests.helpers import open_case
 
+pytestmark = pytest.mark.backends
 
-def _fresh(tmp_path, name, clock):
-    services = Services(Store.open(tmp_path / name), clock, hasher=FAST_HASHER)
-    return services, services.auth.create_first_admin("admin", "Admin", PASSWORD)
+
+@pytest.fixture
+def target_db(tmp_path, backend, request):
+    """Where the file is imported: a second database of the test's back end."""
+    if backend == "sqlite":
+        yield tmp_path / "b.db"
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    database = cluster.new_database()
+    yield database.app_url
+    cluster.drop_database(database)
+
+
+@pytest.fixture
+def fresh(target_db, clock):
+    opened = []
+
+    def make():
+        services = Services(Store.open(target_db), clock, hasher=FAST_HASHER)
+        opened.append(services)
+        return services, services.auth.create_first_admin("admin", "Admin", PASSWORD)
+
+    yield make
+    for services in opened:
+        services.store.close()
+
+
+def _sql(services, sql, params=()):
+    return services.store.engine.execute(sql, params).fetchall()
 
 
 @pytest.fixture
@@ -41,8 +71,7 @@ def _import(target, admin, doc, name="x.json"):
 
 
 def _counts(services):
-    conn = services.store.db.conn
-    return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+    return tuple(_sql(services, f"SELECT count(*) FROM {t}")[0][0]
                  for t in ("procedure_versions", "event_versions", "patient_versions", "import_job_records"))
 
 
@@ -53,54 +82,53 @@ def _counts(services):
      "recorded in the future"),
     (lambda v: v.update(voided=True), "a first version cannot be void"),
 ])
-def test_imported_entries_obey_the_live_entry_rules(tmp_path, clock, exported, edit, message):
+def test_imported_entries_obey_the_live_entry_rules(fresh, exported, edit, message):
     edit(exported["procedures"][1]["events"][0]["versions"][0])
-    target, admin = _fresh(tmp_path, "b.db", clock)
+    target, admin = fresh()
     with pytest.raises(RecordFormatError, match=message) as err:
         _import(target, admin, exported)
     assert "record 2" in str(err.value)
     assert _counts(target) == (0, 0, 0, 0)  # nothing of the file, not even its first record
 
 
-def test_a_void_without_its_reason_is_refused(tmp_path, clock, exported):
+def test_a_void_without_its_reason_is_refused(fresh, exported):
     versions = exported["procedures"][0]["events"][1]["versions"]
     assert versions[1]["voided"]
     versions[1].pop("reason")
-    target, admin = _fresh(tmp_path, "b.db", clock)
+    target, admin = fresh()
     with pytest.raises(RecordFormatError, match="a void needs its reason"):
         _import(target, admin, exported)
     assert _counts(target) == (0, 0, 0, 0)
 
 
-def test_attribution_is_kept_only_as_imported_history(tmp_path, clock, exported):
+def test_attribution_is_kept_only_as_imported_history(fresh, exported):
     for proc in exported["procedures"]:
         for ev in proc["events"]:
             for v in ev["versions"]:
                 v["recorded_by"] = "nobody.ever"
-    target, admin = _fresh(tmp_path, "b.db", clock)
+    target, admin = fresh()
     assert _import(target, admin, exported, "legacy.json") == 2
-    conn = target.store.db.conn
-    first_versions = conn.execute("SELECT changed_by, reason FROM procedure_versions WHERE version = 1").fetchall()
-    assert first_versions == [("admin", "imported from legacy.json")] * 2
-    rows = [json.loads(r[0]) for r in conn.execute(
-        "SELECT new_value FROM audit WHERE action = 'import_procedure' ORDER BY seq")]
+    first_versions = _sql(target, "SELECT changed_by, reason FROM procedure_versions WHERE version = 1")
+    assert [tuple(r) for r in first_versions] == [("admin", "imported from legacy.json")] * 2
+    rows = [json.loads(r[0]) for r in _sql(
+        target, "SELECT new_value FROM audit WHERE action = 'import_procedure' ORDER BY seq")]
     assert [r["imported_history_recorded_by"] for r in rows] == [["nobody.ever"]] * 2
-    actions = [r[0] for r in conn.execute("SELECT action FROM audit WHERE username = 'admin' ORDER BY seq")]
+    actions = [r[0] for r in _sql(target, "SELECT action FROM audit WHERE username = 'admin' ORDER BY seq")]
     assert actions[-4:] == ["import_started", "import_procedure", "import_procedure", "import_finished"]
     assert _counts(target)[3] == 0  # staging emptied
 
 
-def test_the_same_case_twice_in_a_file_is_refused(tmp_path, clock, exported):
+def test_the_same_case_twice_in_a_file_is_refused(fresh, exported):
     exported["procedures"].append(exported["procedures"][0])
-    target, admin = _fresh(tmp_path, "b.db", clock)
+    target, admin = fresh()
     with pytest.raises(RecordFormatError, match="holds this case twice"):
         _import(target, admin, exported)
 
 
-def test_records_are_applied_in_short_transactions(tmp_path, clock, exported, monkeypatch):
+def test_records_are_applied_in_short_transactions(fresh, exported, monkeypatch):
     """The write lock is let go between chunks: with a zero budget, one case per transaction."""
     monkeypatch.setattr(imports, "CHUNK_SECONDS", 0.0)
-    target, admin = _fresh(tmp_path, "b.db", clock)
+    target, admin = fresh()
     commits = []
     real_write = target.store.write
 
@@ -115,8 +143,8 @@ def test_records_are_applied_in_short_transactions(tmp_path, clock, exported, mo
     assert len(commits) == 6
 
 
-def test_a_crash_while_applying_is_finished_at_the_next_start(tmp_path, clock, exported, monkeypatch):
-    target, admin = _fresh(tmp_path, "b.db", clock)
+def test_a_crash_while_applying_is_finished_at_the_next_start(fresh, clock, exported, monkeypatch):
+    target, admin = fresh()
     real = imports.Importer._apply_one
     calls = []
 
@@ -132,20 +160,20 @@ def test_a_crash_while_applying_is_finished_at_the_next_start(tmp_path, clock, e
         _import(target, admin, exported)
     assert _counts(target)[0] == 1  # the first case is in, the second is not yet
     monkeypatch.setattr(imports.Importer, "_apply_one", real)
-    path = target.store.path
+    where = same_database(target.store)
     target.store.close()
-    again = Services(Store.open(path), clock, hasher=FAST_HASHER)
+    again = Services(Store.open(where), clock, hasher=FAST_HASHER)
     assert again.exchange.resume_imports() == 1
     ids = sorted(p["procedure_id"] for p in exported["procedures"])
-    conn = again.store.db.conn
-    assert sorted(r[0] for r in conn.execute("SELECT procedure_id FROM procedure_versions")) == ids
-    assert conn.execute("SELECT state FROM import_jobs").fetchall() == [("done",)]
+    assert sorted(r[0] for r in _sql(again, "SELECT procedure_id FROM procedure_versions")) == ids
+    assert [tuple(r) for r in _sql(again, "SELECT state FROM import_jobs")] == [("done",)]
     assert again.exchange.resume_imports() == 0  # nothing applied twice
     assert again.admin.verify_audit(again.auth.sign_in("admin", PASSWORD)).ok
+    again.store.close()
 
 
-def test_a_half_staged_import_is_discarded(tmp_path, clock, exported, monkeypatch):
-    target, admin = _fresh(tmp_path, "b.db", clock)
+def test_a_half_staged_import_is_discarded(fresh, exported, monkeypatch):
+    target, admin = fresh()
     monkeypatch.setattr(imports, "STAGE_BATCH", 1)
     real_stage = imports.jobs.stage
     staged = []
@@ -162,13 +190,13 @@ def test_a_half_staged_import_is_discarded(tmp_path, clock, exported, monkeypatc
     monkeypatch.setattr(imports.jobs, "stage", real_stage)
     assert target.exchange.resume_imports(admin) == 0
     assert _counts(target) == (0, 0, 0, 0)
-    actions = [r[0] for r in target.store.db.conn.execute("SELECT action FROM audit ORDER BY seq")]
+    actions = [r[0] for r in _sql(target, "SELECT action FROM audit ORDER BY seq")]
     assert actions[-1] == "import_discarded"
 
 
-def test_a_case_taken_meanwhile_refuses_the_whole_file(tmp_path, clock, exported, monkeypatch):
+def test_a_case_taken_meanwhile_refuses_the_whole_file(fresh, exported, monkeypatch):
     """Between validation and staging a nurse registers the MRN for another person: nothing is applied."""
-    target, admin = _fresh(tmp_path, "b.db", clock)
+    target, admin = fresh()
     from cathlog.domain.enums import Role
 
     target.auth.add_user(admin, "nurse", "Nina", Role.NURSE, PASSWORD)
@@ -187,26 +215,24 @@ def test_a_case_taken_meanwhile_refuses_the_whole_file(tmp_path, clock, exported
     assert _counts(target)[0] == 0
 
 
-def test_a_case_taken_while_staging_refuses_the_whole_file(tmp_path, clock, exported, monkeypatch):
+def test_a_case_taken_while_staging_refuses_the_whole_file(fresh, exported, monkeypatch):
     """The MRN is registered for another person after its batch was staged: the final check catches it."""
-    target, admin = _fresh(tmp_path, "b.db", clock)
+    target, admin = fresh()
     from cathlog.domain.enums import Role
     from tests.helpers import make_patient
 
     target.auth.add_user(admin, "nurse", "Nina", Role.NURSE, PASSWORD)
     nurse = target.auth.sign_in("nurse", PASSWORD)
-    real_stage = imports.jobs.stage
+    first_mrn = exported["procedures"][0]["patient"]["mrn"]
+    monkeypatch.setattr(imports, "STAGE_BATCH", 1)
 
-    def stage_then_register(store, job_id, rows):
-        real_stage(store, job_id, rows)
-        store.db.conn.execute("COMMIT")  # as if the batch's transaction ended and a nurse came in
-        target.cases.register_patient(nurse, replace(make_patient("A1"), family_name="Other"))
-        store.db.conn.execute("BEGIN IMMEDIATE")
+    def pause_then_register(seconds):  # the first batch's transaction has ended: a nurse comes in
+        target.cases.register_patient(nurse, replace(make_patient(first_mrn), family_name="Other"))
 
-    monkeypatch.setattr(imports.jobs, "stage", stage_then_register)
+    monkeypatch.setattr(imports, "time", SimpleNamespace(sleep=pause_then_register, monotonic=time.monotonic))
     with pytest.raises(RecordFormatError, match=r"record \d .*differ"):
         _import(target, admin, exported)
     assert _counts(target)[0] == 0
-    monkeypatch.setattr(imports.jobs, "stage", real_stage)
+    monkeypatch.setattr(imports, "time", time)
     assert target.exchange.resume_imports(admin) == 0  # the refused job is discarded, not applied later
     assert _counts(target)[0] == 0
