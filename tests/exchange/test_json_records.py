@@ -16,6 +16,7 @@ from cathlog.services import Services
 from cathlog.store.db import Store
 from tests.conftest import FAST_HASHER, PASSWORD, FakeClock
 from tests.helpers import open_case
+from tests.services.test_imports import fresh  # noqa: F401 - a fixture: a new database of the test's back end
 
 pytestmark = pytest.mark.backends
 
@@ -33,18 +34,18 @@ def _export(services, admin, path):
 
 
 def _db_digest(services):
-    conn = services.store.db.conn
     rows = []
-    for table in ("patient_versions", "procedure_versions", "event_versions", "audit"):
-        rows.append(conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall())
+    for table, key in (("patient_versions", "row_id"), ("procedure_versions", "row_id"),
+                       ("event_versions", "row_id"), ("audit", "seq"), ("import_jobs", "job_id")):
+        rows.append([tuple(r) for r in services.store.engine.execute(f"SELECT * FROM {table} ORDER BY {key}")])
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
-def test_demo_round_trip_is_byte_identical(tmp_path, clock):
-    source, admin = _fresh(tmp_path, "a.db", clock)
+def test_demo_round_trip_is_byte_identical(tmp_path, fresh):
+    source, admin = fresh("a")
     source.demo.load(admin, 10, seed=7)
     first = _export(source, admin, tmp_path / "one.json")
-    target, admin2 = _fresh(tmp_path, "b.db", clock)
+    target, admin2 = fresh("b")
     records = parse_records(first, "one.json")
     assert target.exchange.import_records(admin2, records, "one.json") == 10
     second = _export(target, admin2, tmp_path / "two.json")
@@ -54,14 +55,14 @@ def test_demo_round_trip_is_byte_identical(tmp_path, clock):
         sorted(json.dumps(p, sort_keys=True) for p in json.loads(second)["procedures"])
 
 
-def test_corrections_and_voids_survive_the_round_trip(tmp_path, services, nurse, admin, clock):
+def test_corrections_and_voids_survive_the_round_trip(tmp_path, services, nurse, admin, fresh):
     proc = open_case(services, nurse)
     ev = services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 228})
     services.cases.correct_event(nurse, ev.event_id, {"act_s": 282}, reason="typo")
     note = services.cases.record_event(nurse, proc.procedure_id, "note", {"text": "Zoë Müller — 李 ✓"})
     services.cases.void_event(nurse, note.event_id, reason="wrong case")
     first = _export(services, admin, tmp_path / "one.json")
-    target, admin2 = _fresh(tmp_path, "b.db", clock)
+    target, admin2 = fresh()
     target.exchange.import_records(admin2, parse_records(first, "one.json"), "one.json")
     assert _export(target, admin2, tmp_path / "two.json") == first
     record = target.cases.get_record(admin2, proc.procedure_id)
@@ -115,7 +116,7 @@ def test_bad_field_names_record_and_field(tmp_path, services, nurse, admin, muta
     assert words in str(info.value) and str(info.value).startswith("cases.json: ")
 
 
-def test_a_bad_record_imports_nothing(tmp_path, services, nurse, admin, clock):
+def test_a_bad_record_imports_nothing(tmp_path, services, nurse, admin, fresh):
     open_case(services, nurse, "A")
     open_case(services, nurse, "B")
     doc = json.loads(_export(services, admin, tmp_path / "x.json"))
@@ -124,14 +125,13 @@ def test_a_bad_record_imports_nothing(tmp_path, services, nurse, admin, clock):
         "version": 1, "occurred_at": "2026-11-21T09:00:00Z", "recorded_at": "2026-11-21T09:00:00Z",
         "recorded_by": "n", "workstation": "w", "voided": False,
         "data": {"site": "jugular", "side": "right", "vessel_type": "artery", "sheath_fr": 6}}]}]
-    target, admin2 = _fresh(tmp_path, "b.db", clock)
+    target, admin2 = fresh()
     before = _db_digest(target)
     with pytest.raises(RecordFormatError, match=r"x.json: record 2 \(procedure .*\): .*is a vein"):
         target.exchange.import_records(admin2, parse_records(json.dumps(doc).encode(), "x.json"), "x.json")
     assert _db_digest(target) == before
 
 
-@pytest.mark.sqlite_only(reason="import does not run on the server yet (docs/multi-room.md)")
 def test_importing_twice_is_refused_and_changes_nothing(tmp_path, services, nurse, admin):
     open_case(services, nurse)
     raw = _export(services, admin, tmp_path / "x.json")

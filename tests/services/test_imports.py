@@ -24,29 +24,27 @@ pytestmark = pytest.mark.backends
 
 
 @pytest.fixture
-def target_db(tmp_path, backend, request):
-    """Where the file is imported: a second database of the test's back end."""
-    if backend == "sqlite":
-        yield tmp_path / "b.db"
-        return
-    cluster = request.getfixturevalue("pg_cluster")
-    database = cluster.new_database()
-    yield database.app_url
-    cluster.drop_database(database)
+def fresh(tmp_path, backend, request, clock):
+    """Makes a new database of the test's back end (a file, or a database of the test's PostgreSQL cluster)
+    with its first admin: ``fresh("name")`` -> (services, admin). Closed and dropped after the test."""
+    opened, made = [], []
 
-
-@pytest.fixture
-def fresh(target_db, clock):
-    opened = []
-
-    def make():
-        services = Services(Store.open(target_db), clock, hasher=FAST_HASHER)
+    def make(name="b"):
+        if backend == "sqlite":
+            where = tmp_path / f"{name}.db"
+        else:
+            cluster = request.getfixturevalue("pg_cluster")
+            made.append((cluster, cluster.new_database()))
+            where = made[-1][1].app_url
+        services = Services(Store.open(where), clock, hasher=FAST_HASHER)
         opened.append(services)
         return services, services.auth.create_first_admin("admin", "Admin", PASSWORD)
 
     yield make
     for services in opened:
         services.store.close()
+    for cluster, database in made:
+        cluster.drop_database(database)
 
 
 def _sql(services, sql, params=()):
