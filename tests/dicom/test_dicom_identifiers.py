@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import sqlite3
 
+import psycopg
 import pytest
 
 from cathlog.domain.errors import ValidationError
 from cathlog.exchange.json_records import read_records, write_records
 from tests.helpers import CORONARY, make_patient, open_case
 
+pytestmark = pytest.mark.backends
 UID = "1.2.826.0.1.3680043.8.498.12345678901234567890"
 
 
@@ -38,14 +40,14 @@ def test_bad_identifiers_are_refused_naming_the_field(services, nurse, field, va
 @pytest.mark.parametrize("value", ["1.2.03.4", "1..2", ".1", "1.", "01.2", "1.2.x", "1." + "2" * 63])
 def test_the_database_refuses_a_bad_uid_too(services, nurse, value):
     proc = open_case(services, nurse)
-    conn = services.store.db.conn
-    row = dict(zip([d[0] for d in conn.execute("SELECT * FROM procedure_versions").description],
-                   conn.execute("SELECT * FROM procedure_versions").fetchone()))
-    row.update(version=2, reason="test", study_instance_uid=value, row_id=None)
+    engine = services.store.engine  # raw SQL on either back end, below the store's own checks
+    row = engine.one("SELECT * FROM procedure_versions")
+    row.update(version=2, reason="test", study_instance_uid=value)
+    del row["row_id"]
     cols = ", ".join(row)
-    with pytest.raises(sqlite3.IntegrityError):
-        conn.execute(f"INSERT INTO procedure_versions ({cols}) VALUES ({', '.join('?' * len(row))})",
-                     list(row.values()))
+    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.CheckViolation)):
+        engine.execute(f"INSERT INTO procedure_versions ({cols}) VALUES ({', '.join('?' * len(row))})",
+                       list(row.values()))
     assert proc.procedure_id
 
 

@@ -15,6 +15,7 @@ from cathlog.dicom.rdsr import read_bytes
 from tests.peers import dcmtk, openrem_samples
 from tests.helpers import CORONARY, open_case
 
+pytestmark = pytest.mark.backends  # the listener writes through a connection of its own: a file's, or the server's
 AZURION = "RF-RDSR-Philips_Azurion.dcm"
 
 

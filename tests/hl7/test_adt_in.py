@@ -1,5 +1,7 @@
 """ADT in over MLLP, against an HL7 implementation cathlog did not write: node-hl7-client sends, cathlog's
-listener (python-hl7's asyncio MLLP streams, hl7apy validation) answers. Everything binds 127.0.0.1."""
+listener (python-hl7's asyncio MLLP streams, hl7apy validation) answers. Everything binds 127.0.0.1.
+The listener writes through a connection of its own to a file or to the server (the ``hl7-listen``
+command works on a file only)."""
 
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from cathlog.domain.enums import Role
 from cathlog.exchange.hl7_runner import Hl7Interface
 from cathlog.services import Services
 from cathlog.store import audit
-from tests.conftest import FAST_HASHER, PASSWORD
+from tests.conftest import FAST_HASHER, PASSWORD, same_database
 from tests.helpers import open_case
 from tests.hl7.conftest import PEERS, node_env
 
+pytestmark = pytest.mark.backends
 ALLOWED = "GENHOSP"
 
 
@@ -34,19 +37,16 @@ def pid(mrn: str = "12345", name: str = "Doe^Jane", born: str = "19540302", sex:
 
 
 @pytest.fixture
-def lab(tmp_path, clock):
+def lab(services):
     """A database with an admin and the listener's settings; the interface runs on its own connection."""
-    path = tmp_path / "lab.db"
-    services = Services.open(path, create=True, clock=clock, hasher=FAST_HASHER)
     admin = services.auth.create_first_admin("admin", "Ada Admin", PASSWORD)
     services.settings.set(admin, "hl7.allowed_senders", ALLOWED)
     services.auth.add_user(admin, "nurse", "Nina Nurse", Role.NURSE, PASSWORD)
     nurse = services.auth.sign_in("nurse", PASSWORD)
-    interface = Hl7Interface(path, lambda case: b"", listen=True, send=False, listen_host="127.0.0.1",
+    interface = Hl7Interface(same_database(services.store), lambda case: b"", listen=True, send=False, listen_host="127.0.0.1",
                              listen_port=0).start()
     yield services, admin, nurse, interface
     interface.stop()
-    services.close()
 
 
 def node_send(node_hl7, port: int, text: str, tmp_path) -> str:
@@ -92,9 +92,9 @@ def test_a08_from_node_updates_the_patient_and_is_acknowledged_aa(lab, node_hl7,
     p = patient(services, admin)
     assert (p.family_name, p.given_name, p.version) == ("Doe-Smith", "Janet", 2)
     assert p.weight_kg == 80.0 and p.allergies == "iodinated contrast"  # the lab's values stay
-    row = services.store.db.conn.execute("SELECT changed_by, reason FROM patient_versions WHERE patient_id = ? "
-                                         "AND version = 2", [p.patient_id]).fetchone()
-    assert row == ("hl7:GENHOSP", "HL7 ADT^A08 MSG0001")
+    row = services.store.engine.execute("SELECT changed_by, reason FROM patient_versions WHERE patient_id = ? "
+                                        "AND version = 2", [p.patient_id]).fetchone()
+    assert tuple(row) == ("hl7:GENHOSP", "HL7 ADT^A08 MSG0001")
     actions = [(r.action, r.username) for r in audit.rows(services.store)][-2:]
     assert actions == [("update_patient", "hl7:GENHOSP"), ("hl7_receive", "hl7:GENHOSP")]
     (inbox,) = services.hl7_in.inbox(admin)

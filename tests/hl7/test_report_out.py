@@ -1,6 +1,7 @@
 """Report out: a signed case's ORU^R01 / MDM^T02 through the outbox to node-hl7-server (an HL7
 implementation cathlog did not write), which writes what it receives to files and acknowledges it.
-What it received is validated with hl7apy STRICT 2.5.1 here, and its PDF must decode byte-identical."""
+What it received is validated with hl7apy STRICT 2.5.1 here, and its PDF must decode byte-identical.
+The outbox on a file and on the server (the ``hl7-send`` command works on a file only)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from tests.hl7.conftest import PEERS, node_env
 from tests.peers import free_port
 from tests.services.test_review import PLAN
 
+pytestmark = pytest.mark.backends
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -36,8 +38,8 @@ def summary(case) -> bytes:
 
 
 class Lab:
-    def __init__(self, path: Path, clock):
-        self.path = path
+    def __init__(self, path: Path | str, clock):
+        self.path = path  # a file, or a server's URL
         self.services = Services.open(path, create=True, clock=clock, hasher=FAST_HASHER)
         s = self.services
         self.admin = s.auth.create_first_admin("admin", "Ada Admin", PASSWORD)
@@ -66,8 +68,8 @@ class Lab:
 
 
 @pytest.fixture
-def lab(tmp_path, clock):
-    lab = Lab(tmp_path / "lab.db", clock)
+def lab(tmp_path, clock, backend, request):
+    lab = Lab(tmp_path / "lab.db" if backend == "sqlite" else request.getfixturevalue("pg_db").app_url, clock)
     yield lab
     lab.services.close()
 
@@ -264,6 +266,7 @@ def _wait_for(condition, what: str, timeout_s: float = 60.0):
     pytest.fail(f"timed out waiting for {what}")
 
 
+@pytest.mark.sqlite_only(reason="the hl7-send command works on a database file (cli/common.db_path)")
 def test_sender_killed_between_send_and_ack_sends_again_after_restart_and_is_acknowledged_once(lab, server):
     node = server("hold-first")  # reads the first message and never answers it
     lab.configure(node.port)
