@@ -39,6 +39,12 @@ UPDATABLE = {
                   "ack_code, reason, destination",
 }
 READ_ONLY = ("current_dose_report_states",)
+# The HL7 tables' triggers (``cathlog check`` reports one missing or disabled, as the record's walls).
+TRIGGERS = (("hl7_inbox", "hl7_inbox_no_delete"), ("hl7_inbox", "hl7_inbox_no_truncate"),
+            ("hl7_inbox", "hl7_inbox_message_fixed"), ("hl7_merge_tasks", "hl7_merge_tasks_no_delete"),
+            ("hl7_merge_tasks", "hl7_merge_tasks_no_truncate"), ("hl7_merge_tasks", "hl7_merge_tasks_decided_once"),
+            ("hl7_outbox", "hl7_outbox_no_delete"), ("hl7_outbox", "hl7_outbox_no_truncate"),
+            ("hl7_outbox", "hl7_outbox_message_fixed"))
 
 
 def _in(col: str, values: tuple[str, ...]) -> str:

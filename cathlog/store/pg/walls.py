@@ -61,14 +61,13 @@ def wall_problems(conn: Any) -> list[str]:
         "SELECT c.relname, t.tgname, t.tgenabled FROM pg_trigger AS t JOIN pg_class AS c ON c.oid = t.tgrelid "
         "WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace").fetchall()
     triggers = {(table, name): enabled for table, name, enabled in rows}
-    for table in (*APPEND_ONLY_TABLES, "users"):
-        for name in ((f"{table}_append_only", f"{table}_no_truncate") if table != "users"
-                     else ("users_guard", "users_no_truncate")):
-            enabled = triggers.get((table, name))
-            if enabled is None:
-                found.append(f"the trigger {name} on {table} is missing: its rows could be changed or removed")
-            elif enabled != "O":
-                found.append(f"the trigger {name} on {table} is disabled: its rows could be changed or removed")
+    expected = [(t, n) for t in APPEND_ONLY_TABLES for n in (f"{t}_append_only", f"{t}_no_truncate")]
+    for table, name in (*expected, ("users", "users_guard"), ("users", "users_no_truncate"), *inboxes.TRIGGERS):
+        enabled = triggers.get((table, name))
+        if enabled is None:
+            found.append(f"the trigger {name} on {table} is missing: its rows could be changed or removed")
+        elif enabled != "O":
+            found.append(f"the trigger {name} on {table} is disabled: its rows could be changed or removed")
     me = conn.execute("SELECT current_user").fetchone()[0]
     for table in APPEND_ONLY_TABLES:
         owner = conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = %s",
