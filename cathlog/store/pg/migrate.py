@@ -9,8 +9,7 @@ bind every version row's content, the chain binds the seals).
 
 The inboxes are copied too (``store/pg/inboxes.py``: import staging, so an unfinished import is finished
 where the lab goes on; dose reports with their files and states; HL7 messages and merge tasks), ids kept.
-Derived tables (the case index, the follow-up worklist)
-are not copied: they are made from the records.
+Derived tables (the case index, the follow-up worklist) are not copied: they are made from the records.
 
 Back from the server (:func:`copy_to_file`): into a new file, made by the same migrations as any file, in
 one transaction with the copy; if anything fails the new file is removed and the server is untouched.
