@@ -8,8 +8,8 @@ caller verifies the audit chain and every seal on the server with cathlog's own 
 bind every version row's content, the chain binds the seals).
 
 A file holding what the server has no tables for yet (dose reports, HL7 messages, an unfinished import)
-is refused by name, before anything is written. Derived tables (the case index, the follow-up worklist)
-are not copied: they are made from the records.
+is refused by name, before anything is written. Derived tables are not copied: they are made from the
+records (the case index in the same transaction as the copy; the follow-up worklist on its first read).
 
 Back from the server (:func:`copy_to_file`): into a new file, made by the same migrations as any file, in
 one transaction with the copy; if anything fails the new file is removed and the server is untouched.
@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from cathlog.domain.errors import Conflict, NewerSchema, NotACathlogDatabase
 from cathlog.fileio import private_file
 from cathlog.store import db as sqlite_db
+from cathlog.store import search as case_search
 from cathlog.store import seals
 from cathlog.store.engine import Engine, SqliteEngine
 from cathlog.store.pg.engine import PostgresEngine
@@ -84,6 +85,7 @@ def copy(source: Engine, target: PostgresEngine) -> dict[str, int]:
         for table, column in _IDENTITY.items():  # the next row number after the copied ones
             target.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
                            f"coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)")  # noqa: S608
+        case_search.rebuild(target)
     return counts
 
 

@@ -29,6 +29,7 @@ from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS
 from cathlog.domain.vocab_base import Vocab
 from cathlog.store.check_sql import column_def, event_payload_check, quote
 from cathlog.store.pg.dialect import POSTGRES as D
+from cathlog.store.pg import search as pg_search
 from cathlog.store.pg.walls import grants, walls
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
@@ -268,7 +269,8 @@ def indexes_and_views() -> list[str]:
 
 
 def _baseline(conn: Any, runtime_role: str) -> None:
-    for statement in (*_FUNCTIONS, *tables(), *indexes_and_views(), *walls(), *grants(runtime_role)):
+    for statement in (*_FUNCTIONS, *tables(), *indexes_and_views(), *pg_search.ddl(), *walls(),
+                      *grants(runtime_role)):
         conn.execute(statement)
     conn.execute("INSERT INTO cathlog_meta (key, value) VALUES ('application_id', %s), ('schema_version', %s)",
                  [str(APPLICATION_ID), str(BASELINE)])

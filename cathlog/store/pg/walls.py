@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from cathlog.store import schema
+from cathlog.store.pg import search as pg_search
 
 # The file's append-only tables (store/schema.py, one list) that the server has today: the dose inbox
 # does not run on the server yet (docs/multi-room.md).
@@ -44,6 +45,7 @@ def grants(runtime_role: str) -> list[str]:
     for table, cols in _UPDATABLE.items():
         out.append(f"GRANT SELECT, INSERT ON {table} TO {role}")
         out.append(f"GRANT UPDATE ({cols}) ON {table} TO {role}")
+    out += pg_search.grants(role)
     return out
 
 
