@@ -8,6 +8,7 @@ from typing import Any
 
 from cathlog.store import schema
 from cathlog.store.pg import search as pg_search
+from cathlog.store.pg import worklist as pg_worklist
 
 # The file's append-only tables (store/schema.py, one list) that the server has today: the dose inbox
 # does not run on the server yet (docs/multi-room.md).
@@ -45,7 +46,7 @@ def grants(runtime_role: str) -> list[str]:
     for table, cols in _UPDATABLE.items():
         out.append(f"GRANT SELECT, INSERT ON {table} TO {role}")
         out.append(f"GRANT UPDATE ({cols}) ON {table} TO {role}")
-    out += pg_search.grants(role)
+    out += pg_search.grants(role) + pg_worklist.grants(role)
     return out
 
 
