@@ -166,8 +166,8 @@ def _id_prefixes(word: str) -> list[str]:
 
 
 def _patients_of(conn: Executor, patient_id: str) -> list[tuple[str, str, str | None]]:
-    return conn.execute("SELECT mrn, family_name, given_name FROM patient_versions WHERE patient_id = ? "
-                        "ORDER BY version", [patient_id]).fetchall()
+    return [(r[0], r[1], r[2]) for r in conn.execute("SELECT mrn, family_name, given_name FROM patient_versions "
+                                                     "WHERE patient_id = ? ORDER BY version", [patient_id])]
 
 
 def on_server(conn: Executor) -> bool:
