@@ -170,12 +170,14 @@ def page_ids(conn: Executor, query: Query | None, filters: Filters, *, sort: str
         where += ["c.doc_id >= ?", "c.doc_id < ?"]
         params += [lo, hi]
     if query is not None and query.match is not None:
-        if server:
+        if server:  # the planner picks the GIN index or a walk of the start times, by its statistics
             hits, value = "c.terms @@ CAST(? AS tsquery)", query.tsquery
+            tested = hits
         else:
             hits, value = "c.doc_id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)", query.match
+            tested = "+" + hits
         if query.or_range is not None:  # (unary + : walk the cases newest first and test each, not a union)
-            where.append(f"((+c.doc_id >= ? AND +c.doc_id < ?) OR {hits.replace('c.doc_id IN', '+c.doc_id IN')})")
+            where.append(f"((+c.doc_id >= ? AND +c.doc_id < ?) OR {tested})")
             params[len(params):] = [*query.or_range, value]
         else:
             where.append(hits)
