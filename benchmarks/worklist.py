@@ -126,7 +126,7 @@ def main() -> None:
     page = services.followup.page(admin, query)
     first, median, more = timed(lambda: services.followup.page(admin, query, page.items[-1]))
     print(f"{'more (the next 200 rows)':52} {first:7.1f}ms {median:7.1f}ms {len(more.items):5}")
-    pid = conn.execute("SELECT procedure_id FROM procedure_versions ORDER BY row_id DESC LIMIT 1").fetchone()[0]
+    pid = conn.scalar("SELECT procedure_id FROM event_versions ORDER BY row_id DESC LIMIT 1")  # a case with entries
     with services.store.write():  # one new entry version, as a save would add (SQL level: timing only)
         row = conn.execute("SELECT * FROM event_versions WHERE procedure_id = ? ORDER BY row_id LIMIT 1",
                            [pid]).fetchone()
