@@ -4,6 +4,10 @@ records), the first page of 100 and the case list's 200, plus sorts and filters.
 
     .venv/bin/python benchmarks/generate.py --procedures 100000 --out /tmp/bench.db
     .venv/bin/python benchmarks/search.py --db /tmp/bench.db
+    .venv/bin/python benchmarks/search.py --db postgresql://cathlog_app@server/cathlog
+
+``--db`` takes a file or a server URL (a lab moved there with ``cathlog migrate-db``, whose copy
+fills the server's index; ``benchmarks/server_copy.py`` makes one from a generated file).
 
 A database generated before migration 0011 is migrated when opened (the time is printed:
 that is the one-off cost of filling the index). Prints figures only; no asserts.
@@ -41,21 +45,25 @@ def timed(fn, repeat: int) -> tuple[float, float, float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="case search benchmark")
-    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--db", required=True, help="a database file or a postgresql:// URL")
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     t = time.perf_counter()
     store = Store.open(args.db)
-    print(f"opened (and migrated where needed) in {time.perf_counter() - t:.1f} s; "
-          f"{args.db.stat().st_size / 1e6:.0f} MB")
     services = Services(store)
     admin = services.auth.sign_in("admin", PASSWORD)
-    conn = store.db.conn
-    cases = conn.execute("SELECT count(*) FROM case_index").fetchone()[0]
-    index_bytes = sum(r[0] for r in conn.execute(
-        "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'case_index%' OR name LIKE 'case_search%'")) \
-        if conn.execute("SELECT 1 FROM pragma_compile_options WHERE compile_options = 'ENABLE_DBSTAT_VTAB'").fetchone() \
-        else None
+    engine = store.engine
+    if engine.dialect == "sqlite":
+        print(f"opened (and migrated where needed) in {time.perf_counter() - t:.1f} s; "
+              f"{Path(args.db).stat().st_size / 1e6:.0f} MB")
+        index_bytes = engine.scalar(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'case_index%' OR name LIKE 'case_search%'") \
+            if engine.scalar("SELECT 1 FROM pragma_compile_options WHERE compile_options = 'ENABLE_DBSTAT_VTAB'") \
+            else None
+    else:
+        print(f"connected to {store.label} ({engine.scalar('SHOW server_version')})")
+        index_bytes = engine.scalar("SELECT pg_total_relation_size('case_index')")
+    cases = engine.scalar("SELECT count(*) FROM case_index")
     print(f"{cases:,} cases indexed" + (f"; index {index_bytes / 1e6:.0f} MB" if index_bytes else ""))
     some = services.cases.list_cases(admin, limit=100)[50]
     mrn = some.mrn

@@ -9,6 +9,9 @@ reminders due more than 90 days ago marked done. Then it times the first build o
 table, the first page under each preset and filter, "more", and the refresh after one new entry.
 
     .venv/bin/python benchmarks/worklist.py --db /tmp/bench100k.db
+
+On a PostgreSQL server (``--db postgresql://...``): run it on the file first (that adds the reviews),
+copy the file with ``benchmarks/server_copy.py``, then run it on the server's URL.
 """
 
 from __future__ import annotations
@@ -32,9 +35,9 @@ PASSWORD = "benchmark password"
 
 
 def add_reviews(services: Services, admin, seed: int = 1) -> int:
-    conn = services.store.db.conn
-    if conn.execute("SELECT count(*) FROM reminder_versions").fetchone()[0]:
+    if services.store.engine.scalar("SELECT count(*) FROM reminder_versions"):
         return 0
+    conn = services.store.db.conn  # a file: the server gets them by the copy
     rng = random.Random(seed)
     templates = {}
     for (pid,) in conn.execute("SELECT procedure_id FROM current_procedures WHERE procedure_id NOT LIKE '%-B%'"):
@@ -82,21 +85,23 @@ def timed(fn, runs: int = 7) -> tuple[float, float, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--db", required=True, help="a database file or a postgresql:// URL")
     args = parser.parse_args()
     services = Services(Store.open(args.db))
     admin = services.auth.sign_in("admin", PASSWORD, workstation="bench")
-    conn = services.store.db.conn
-    procedures = conn.execute("SELECT count(DISTINCT procedure_id) FROM procedure_versions").fetchone()[0]
+    conn = services.store.engine
+    procedures = conn.scalar("SELECT count(DISTINCT procedure_id) FROM procedure_versions")
+    print(f"{services.store.backend}: {services.store.label}")
     t0 = time.perf_counter()
     added = add_reviews(services, admin)
     print(f"{procedures} procedures; {added} reminder versions added in {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
     rebuilt = services.followup.refresh()
     print(f"first build of the worklist table: {rebuilt} cases in {time.perf_counter() - t0:.1f} s; "
-          f"{conn.execute('SELECT count(*) FROM worklist_items').fetchone()[0]} rows, "
-          f"{conn.execute('SELECT count(*) FROM worklist_items WHERE pending = 1').fetchone()[0]} pending")
-    conn.execute("ANALYZE")
+          f"{conn.scalar('SELECT count(*) FROM worklist_items')} rows, "
+          f"{conn.scalar('SELECT count(*) FROM worklist_items WHERE pending = 1')} pending")
+    if services.store.backend == "sqlite":
+        conn.execute("ANALYZE")  # on a server: its owner (or autovacuum) analyzes; server_copy.py --analyze
     today = date.today()
     soon = (today + timedelta(days=30)).isoformat()
     operator = services.followup.operators(admin)[0]
@@ -121,12 +126,14 @@ def main() -> None:
     page = services.followup.page(admin, query)
     first, median, more = timed(lambda: services.followup.page(admin, query, page.items[-1]))
     print(f"{'more (the next 200 rows)':52} {first:7.1f}ms {median:7.1f}ms {len(more.items):5}")
-    pid = conn.execute("SELECT procedure_id FROM procedure_versions ORDER BY row_id DESC LIMIT 1").fetchone()[0]
+    pid = conn.scalar("SELECT procedure_id FROM event_versions ORDER BY row_id DESC LIMIT 1")  # a case with entries
     with services.store.write():  # one new entry version, as a save would add (SQL level: timing only)
         row = conn.execute("SELECT * FROM event_versions WHERE procedure_id = ? ORDER BY row_id LIMIT 1",
                            [pid]).fetchone()
         cols = [d[0] for d in conn.execute("SELECT * FROM event_versions LIMIT 0").description]
-        new = dict(zip(cols, row), row_id=None, reason="benchmark correction")
+        new = dict(zip(cols, row), reason="benchmark correction")
+        del new["row_id"]
+        cols.remove("row_id")
         new["version"] = conn.execute("SELECT max(version) + 1 FROM event_versions WHERE event_id = ?",
                                       [new["event_id"]]).fetchone()[0]
         conn.execute(f"INSERT INTO event_versions ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",

@@ -27,16 +27,9 @@ from cathlog.store.db import Store
 from cathlog.store.errors import translated
 from cathlog.store import search as case_search
 from cathlog.store import search_query
-from cathlog.store.pg import case_list as pg_case_list
 from cathlog.store.seals import insert_sealed
 
 _PATIENT_COLUMNS = ("patient_id", "version") + tuple(s.name for s in PATIENT_FIELDS)
-
-
-def _has_case_index(store: Store) -> bool:
-    """The case list's search index (``store/search.py``, SQLite FTS5) is kept in step on SQLite; a
-    PostgreSQL database has none yet (docs/multi-room.md), its case list reads the records."""
-    return store.backend == "sqlite"
 
 
 # --- patients ------------------------------------------------------------------
@@ -51,8 +44,8 @@ def insert_patient_version(store: Store, patient: Patient, *, changed_at: str, c
     row = {k: getattr(patient, k) for k in _PATIENT_COLUMNS}
     row.update(mrn_norm=normalize_mrn(patient.mrn), changed_at=changed_at, changed_by=changed_by, reason=reason)
     insert_sealed(store, "patient_versions", row)
-    if patient.patient_id is not None and _has_case_index(store):
-        case_search.index_patient(store.db.conn, patient.patient_id)
+    if patient.patient_id is not None:
+        case_search.index_patient(store.engine, patient.patient_id)
 
 
 def reserve_mrn(store: Store, mrn: str, patient_id: str) -> None:
@@ -110,8 +103,7 @@ def insert_procedure_version(store: Store, proc: Procedure, *, reason: str | Non
         "patient_version": proc.patient_version,
         "changed_at": proc.changed_at, "changed_by": proc.changed_by, "reason": reason,
     })
-    if _has_case_index(store):
-        case_search.index_procedure(store.db.conn, proc.procedure_id)
+    case_search.index_procedure(store.engine, proc.procedure_id)
 
 
 @translated
@@ -134,19 +126,15 @@ def list_cases(store: Store, *, search: str | None = None, filters: search_query
                offset: int = 0) -> list[CaseSummary]:
     """One page of cases, newest first unless ``sort`` says otherwise (see
     ``store/search.py`` for what a search finds). The page's ids come from the
-    case index; what is shown of them is read from the records themselves."""
+    case index (on both back ends); what is shown of them is read from the records themselves."""
     query = None
-    if search and search.strip() and _has_case_index(store):
+    if search and search.strip():
         query = search_query.parse(search)
         if query.match is None and not query.ranges:
             return []  # only punctuation: nothing can match it
     with store.read():
-        if _has_case_index(store):
-            ids = search_query.page_ids(store.db.conn, query, filters or search_query.Filters(), sort=sort,
-                                       descending=descending, limit=limit, offset=offset)
-        else:
-            ids = pg_case_list.page_ids(store.engine, search, filters or search_query.Filters(), sort=sort,
-                                        descending=descending, limit=limit, offset=offset)
+        ids = search_query.page_ids(store.engine, query, filters or search_query.Filters(), sort=sort,
+                                    descending=descending, limit=limit, offset=offset)
         if not ids:
             return []
         # Only the columns shown, as plain tuples: building full records was most of the time.
@@ -166,27 +154,19 @@ def list_cases(store: Store, *, search: str | None = None, filters: search_query
 @translated
 def case_rooms(store: Store) -> list[str]:
     """The rooms cases were done in, for the case list's room filter."""
-    if not _has_case_index(store):
-        return pg_case_list.rooms(store.engine)
-    return search_query.rooms(store.db.conn)
+    return search_query.rooms(store.engine)
 
 
 @translated
 def search_index_problems(store: Store) -> list[str]:
-    """Where the case index is out of step with the records ([] when in step; a PostgreSQL database has
-    no case index, its case list reads the records)."""
-    if not _has_case_index(store):
-        return []
+    """Where the case index is out of step with the records ([] when in step)."""
     with store.read():
-        return case_search.verify(store.db.conn)
+        return case_search.verify(store.engine)
 
 
 def rebuild_search_index(store: Store) -> int:
-    """Rebuild the case index from the records (inside ``store.write()``); the number of cases (on
-    PostgreSQL, which has no case index, the number of cases the list reads)."""
-    if not _has_case_index(store):
-        return int(store.engine.scalar("SELECT count(*) FROM current_procedures"))
-    return case_search.rebuild(store.db.conn)
+    """Rebuild the case index from the records (inside ``store.write()``); the number of cases."""
+    return case_search.rebuild(store.engine)
 
 
 @translated

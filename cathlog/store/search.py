@@ -3,9 +3,13 @@
 One row per case in ``case_index`` (derived data, never sealed: it can be
 checked against the records and rebuilt from them at any time, see
 :func:`verify` and :func:`rebuild`) and its full-text index ``case_search``
-(SQLite FTS5, external content, ``unicode61 remove_diacritics 2``). The
-store keeps both in step in the same transaction that writes a procedure or
-patient version (:func:`index_procedure`, :func:`index_patient`).
+(SQLite FTS5, external content, ``unicode61 remove_diacritics 2``; on a
+PostgreSQL server a generated ``tsvector`` column of ``case_index`` with a GIN
+index, ``store/pg/search.py``, over the same folded words). The store keeps
+both in step in the same transaction that writes a procedure or patient
+version (:func:`index_procedure`, :func:`index_patient`), through the engine
+(``store/engine.py``): the same statements on both back ends but for the FTS5
+table, which the server's generated column makes unnecessary.
 
 ``doc_id`` orders cases by start time: the start in Unix seconds times 4096
 plus a counter for cases that start in the same second. The newest matches
@@ -28,7 +32,15 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
+
+
+class Executor(Protocol):
+    """A ``sqlite3.Connection`` (migration 0011 passes one) or an engine (``store/engine.py``)."""
+
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, rows: Any, /) -> Any: ...
 
 SLOTS = 4096  # cases that may start in the same second
 MRN_MARK = "ß"  # begins every MRN-suffix token (fold() turns a typed ß into ss)
@@ -153,21 +165,28 @@ def _id_prefixes(word: str) -> list[str]:
     return [word[:k] for k in range(len(m.group(1)) + 4, len(word))] if m else []
 
 
-def _patients_of(conn: sqlite3.Connection, patient_id: str) -> list[tuple[str, str, str | None]]:
-    return conn.execute("SELECT mrn, family_name, given_name FROM patient_versions WHERE patient_id = ? "
-                        "ORDER BY version", [patient_id]).fetchall()
+def _patients_of(conn: Executor, patient_id: str) -> list[tuple[str, str, str | None]]:
+    return [(r[0], r[1], r[2]) for r in conn.execute("SELECT mrn, family_name, given_name FROM patient_versions "
+                                                     "WHERE patient_id = ? ORDER BY version", [patient_id])]
 
 
-def _fts_delete(conn: sqlite3.Connection, procedure_id: str) -> None:
+def on_server(conn: Executor) -> bool:
+    """Whether ``conn`` is a PostgreSQL engine (a ``sqlite3.Connection``, as migration 0011 passes, or a
+    SQLite engine is the file)."""
+    return getattr(conn, "dialect", "sqlite") == "postgresql"
+
+
+def _fts_delete(conn: Executor, procedure_id: str) -> None:
     old = conn.execute("SELECT doc_id, names, people, ids, mrn_parts FROM case_index WHERE procedure_id = ?",
                        [procedure_id]).fetchone()
     if old is not None:
-        conn.execute("INSERT INTO case_search (case_search, rowid, names, people, ids, mrn_parts) "
-                     "VALUES ('delete', ?, ?, ?, ?, ?)", old)
+        if not on_server(conn):  # the server's terms go with the row (a generated column)
+            conn.execute("INSERT INTO case_search (case_search, rowid, names, people, ids, mrn_parts) "
+                         "VALUES ('delete', ?, ?, ?, ?, ?)", list(old))
         conn.execute("DELETE FROM case_index WHERE doc_id = ?", [old[0]])
 
 
-def _free_doc_id(conn: sqlite3.Connection, started_at: str) -> int:
+def _free_doc_id(conn: Executor, started_at: str) -> int:
     base = epoch_seconds(started_at) * SLOTS
     top = conn.execute("SELECT max(doc_id) FROM case_index WHERE doc_id BETWEEN ? AND ?",
                        [base, base + SLOTS - 1]).fetchone()[0]
@@ -178,10 +197,12 @@ def _free_doc_id(conn: sqlite3.Connection, started_at: str) -> int:
     return int(top) + 1
 
 
-def _insert(conn: sqlite3.Connection, doc: _Doc) -> None:
+def _insert(conn: Executor, doc: _Doc) -> None:
     doc_id = _free_doc_id(conn, doc.started_at)
     values = [doc_id] + [getattr(doc, c) for c in _COLUMNS[1:]]
     conn.execute(f"INSERT INTO case_index ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})", values)
+    if on_server(conn):
+        return
     conn.execute("INSERT INTO case_search (rowid, names, people, ids, mrn_parts) VALUES (?, ?, ?, ?, ?)",
                  [doc_id, doc.names, doc.people, doc.ids, doc.mrn_parts])
 
@@ -190,7 +211,7 @@ _CURRENT_PROC = ("SELECT procedure_id, started_at, category, status, room, team,
                  "WHERE procedure_id = ? ORDER BY version DESC LIMIT 1")
 
 
-def index_procedure(conn: sqlite3.Connection, procedure_id: str) -> None:
+def index_procedure(conn: Executor, procedure_id: str) -> None:
     """Bring one case's index row up to date with its records (inside the writing transaction)."""
     row = conn.execute(_CURRENT_PROC, [procedure_id]).fetchone()
     _fts_delete(conn, procedure_id)
@@ -201,14 +222,14 @@ def index_procedure(conn: sqlite3.Connection, procedure_id: str) -> None:
         _insert(conn, _doc(row[:6], patients))
 
 
-def index_patient(conn: sqlite3.Connection, patient_id: str) -> None:
+def index_patient(conn: Executor, patient_id: str) -> None:
     """A patient's details changed: re-index each of their cases."""
     for (procedure_id,) in conn.execute("SELECT DISTINCT procedure_id FROM procedure_versions WHERE patient_id = ?",
                                         [patient_id]).fetchall():
         index_procedure(conn, procedure_id)
 
 
-def _expected(conn: sqlite3.Connection) -> Iterable[_Doc]:
+def _expected(conn: Executor) -> Iterable[_Doc]:
     """Every case's index row as the records say it should be."""
     patients: dict[str, list[tuple[str, str, str | None]]] = {}
     for pid, mrn, family, given in conn.execute(
@@ -222,11 +243,12 @@ def _expected(conn: sqlite3.Connection) -> Iterable[_Doc]:
             yield _doc(row[:6], patients[row[6]])
 
 
-def rebuild(conn: sqlite3.Connection) -> int:
+def rebuild(conn: Executor) -> int:
     """Fill the index afresh from the records (the migration; ``cathlog check --rebuild-search``).
     Runs inside the caller's transaction; returns the number of cases indexed."""
     conn.execute("DELETE FROM case_index")
-    conn.execute("INSERT INTO case_search (case_search) VALUES ('delete-all')")
+    if not on_server(conn):
+        conn.execute("INSERT INTO case_search (case_search) VALUES ('delete-all')")
     rows, last_base, slot = [], None, 0
     for doc in _expected(conn):
         base = epoch_seconds(doc.started_at) * SLOTS
@@ -237,11 +259,12 @@ def rebuild(conn: sqlite3.Connection) -> int:
         rows.append([base + slot] + [getattr(doc, c) for c in _COLUMNS[1:]])
     conn.executemany(f"INSERT INTO case_index ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
                      rows)
-    conn.execute("INSERT INTO case_search (case_search) VALUES ('rebuild')")
+    if not on_server(conn):
+        conn.execute("INSERT INTO case_search (case_search) VALUES ('rebuild')")
     return len(rows)
 
 
-def verify(conn: sqlite3.Connection) -> list[str]:
+def verify(conn: Executor) -> list[str]:
     """What is out of step between the index and the records ([] when in step)."""
     problems: list[str] = []
     fields = _COLUMNS[1:]
@@ -256,8 +279,25 @@ def verify(conn: sqlite3.Connection) -> list[str]:
                                      < epoch_seconds(doc.started_at) * SLOTS + SLOTS):
             problems.append(f"case {doc.procedure_id}: its search index row differs from the record")
     problems += [f"the search index lists case {pid}, which the records do not have" for pid in sorted(actual)]
+    if on_server(conn):
+        return problems + _server_index_problems(conn)
     try:
         conn.execute("INSERT INTO case_search (case_search, rank) VALUES ('integrity-check', 1)")
     except sqlite3.DatabaseError as exc:
         problems.append(f"the full-text index does not match the search index ({exc})")
     return problems
+
+
+def _server_index_problems(conn: Executor) -> list[str]:
+    """The server's text index: each row's generated terms as the folded words make them (a column
+    re-typed or a generation changed by hand would show here), and the GIN index usable."""
+    found = []
+    bad = conn.execute("SELECT count(*) FROM case_index WHERE terms IS DISTINCT FROM "
+                       "cathlog_case_terms(names, people, ids, mrn_parts)").fetchone()[0]
+    if bad:
+        found.append(f"the full-text terms of {bad} cases do not match their search index rows")
+    valid = conn.execute("SELECT i.indisvalid FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid "
+                         "WHERE c.relname = 'case_index_terms'").fetchone()
+    if valid is None or not valid[0]:
+        found.append("the full-text index (case_index_terms) is missing or not valid: rebuild the search index")
+    return found

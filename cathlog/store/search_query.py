@@ -1,15 +1,20 @@
 """Searching the case index (``store/search.py``): a typed text taken apart
-into FTS5 words and start-time ranges, the filters of the case list, and the
-procedure ids of one page in the order asked for."""
+into words and start-time ranges, the filters of the case list, and the
+procedure ids of one page in the order asked for.
+
+The words become an FTS5 expression on SQLite and a ``tsquery`` on a
+PostgreSQL server (``store/pg/search.py``), term for term: a column filter
+is a weight (names A, people B, ids C, MRN suffixes D), a prefix ``*`` is
+``:*``, AND is ``&``, OR is ``|``; both match folded tokens byte for byte, so
+the same text finds the same cases on both back ends."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timezone, tzinfo
 
-from cathlog.store.search import MRN_MARK, SLOTS, epoch_seconds, fold, words
+from cathlog.store.search import MRN_MARK, SLOTS, Executor, epoch_seconds, fold, on_server, words
 
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
 _TYPED_ID_PREFIX = re.compile(r"^[a-z]+\d{4,}$")
@@ -26,6 +31,7 @@ class Query:
     """A search text taken apart: FTS words and start-time ranges (doc_id bounds)."""
 
     match: str | None  # FTS5 expression, or None for no words
+    tsquery: str | None  # the same words as a PostgreSQL tsquery
     ranges: tuple[tuple[int, int], ...] = ()  # doc_id [lo, hi) each, all of which must hold
     or_range: tuple[int, int] | None = None  # a lone year: its range OR the FTS words
 
@@ -55,6 +61,21 @@ def _date_range(word: str, zone: tzinfo | None) -> tuple[int, int] | None:
     return _local_bounds(date(int(word), 1, 1), date(int(word) + 1, 1, 1), zone) if y else None
 
 
+def _lexeme(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _ts_term(word: str, prefix: bool) -> str:
+    """:func:`_term` as a tsquery term (weights: names A, people B, ids C, MRN suffixes D)."""
+    star = "*" if prefix else ""
+    mrn = f"{_lexeme(MRN_MARK + word)}:{star}D"
+    if _TYPED_ID_PREFIX.match(word):
+        return f"({_lexeme(word)}:C | {mrn})"
+    if any(c.isdigit() for c in word):
+        return f"({_lexeme(word)}:{star}ABC | {mrn})"
+    return f"{_lexeme(word)}:{star}ABC"
+
+
 def _term(word: str, prefix: bool) -> str:
     star = "*" if prefix else ""
     mrn = f'"{MRN_MARK}{word}"{star}'  # a word with a digit may be a fragment of an MRN
@@ -72,6 +93,7 @@ def parse(text: str, zone: tzinfo | None = None) -> Query:
     raw = text.split()
     ranges: list[tuple[int, int]] = []
     terms: list[str] = []
+    ts_terms: list[str] = []
     or_range = None
     for i, token in enumerate(raw):
         bounds = _date_range(token, zone) if _DATE.match(token) or (_YEAR.match(token) and len(raw) > 1) else None
@@ -84,8 +106,10 @@ def parse(text: str, zone: tzinfo | None = None) -> Query:
         for j, word in enumerate(found):
             last = i == len(raw) - 1 and j == len(found) - 1
             terms.append(_term(word, prefix=last or len(word) > 1))
+            ts_terms.append(_ts_term(word, prefix=last or len(word) > 1))
     match = " AND ".join(dict.fromkeys(terms)) or None
-    return Query(match, tuple(ranges), or_range)
+    tsquery = " & ".join(dict.fromkeys(ts_terms)) or None
+    return Query(match, tsquery, tuple(ranges), or_range)
 
 
 @dataclass(frozen=True)
@@ -104,13 +128,15 @@ _UNSIGNED = ("c.status = 'closed' AND NOT EXISTS (SELECT 1 FROM signature_events
              "SELECT 1 FROM signature_events AS n WHERE n.signature_id = s.signature_id AND n.action = 'supersede'))")
 
 
-def page_ids(conn: sqlite3.Connection, query: Query | None, filters: Filters, *, sort: str = "started_at",
+def page_ids(conn: Executor, query: Query | None, filters: Filters, *, sort: str = "started_at",
              descending: bool = True, limit: int = 100, offset: int = 0) -> list[str]:
     """The procedure ids of one page of the case list, in order; every plan is an index walk
-    (the newest matches of a search come straight from FTS5 in rowid order)."""
+    (the newest matches of a search come straight from FTS5 in rowid order; on the server from the
+    GIN index, or the start-time index filtered when the words match most cases)."""
     column = SORT_COLUMNS.get(sort)
     if column is None:
         raise ValueError(f"cannot sort the case list by {sort!r}")
+    server = on_server(conn)
     where: list[str] = []
     params: list[object] = []
     lo, hi = None, None
@@ -130,7 +156,8 @@ def page_ids(conn: sqlite3.Connection, query: Query | None, filters: Filters, *,
             params.append(value)
     direction = "DESC" if descending else "ASC"
     order = f"ORDER BY c.{column} {direction}" + ("" if column == "doc_id" else f", c.doc_id {direction}")
-    if query is not None and query.match is not None and query.or_range is None and column == "doc_id":
+    if query is not None and query.match is not None and not server and query.or_range is None \
+            and column == "doc_id":
         # The common case: FTS5 yields the matches newest first (rowid order) and stops at the page.
         if lo is not None:
             where += ["s.rowid >= ?", "s.rowid < ?"]
@@ -143,20 +170,24 @@ def page_ids(conn: sqlite3.Connection, query: Query | None, filters: Filters, *,
         where += ["c.doc_id >= ?", "c.doc_id < ?"]
         params += [lo, hi]
     if query is not None and query.match is not None:
-        hits = "c.doc_id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)"
+        if server:  # the planner picks the GIN index or a walk of the start times, by its statistics
+            hits, value = "c.terms @@ CAST(? AS tsquery)", query.tsquery
+            tested = hits
+        else:
+            hits, value = "c.doc_id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)", query.match
+            tested = "+" + hits
         if query.or_range is not None:  # (unary + : walk the cases newest first and test each, not a union)
-            where.append("((+c.doc_id >= ? AND +c.doc_id < ?) OR +c.doc_id IN "
-                         "(SELECT rowid FROM case_search WHERE case_search MATCH ?))")
-            params[len(params):] = [*query.or_range, query.match]
+            where.append(f"((+c.doc_id >= ? AND +c.doc_id < ?) OR {tested})")
+            params[len(params):] = [*query.or_range, value]
         else:
             where.append(hits)
-            params.append(query.match)
+            params.append(value)
     sql = ("SELECT c.procedure_id FROM case_index AS c" + (" WHERE " + " AND ".join(where) if where else "")
            + f" {order} LIMIT ? OFFSET ?")
     return [r[0] for r in conn.execute(sql, [*params, limit, offset])]
 
 
-def rooms(conn: sqlite3.Connection) -> list[str]:
+def rooms(conn: Executor) -> list[str]:
     """The rooms cases were done in (as recorded, most recent spelling), for the room filter."""
     # A skip-scan of the room index: one seek per distinct room, not a read of every case.
     return [r[0] for r in conn.execute("""

@@ -3,7 +3,11 @@ brought up to date, a case's rows replaced, and one page of rows under the filte
 
 The record tables only grow (a change is a new version row with a higher ``row_id``), so
 ``worklist_marks`` keeps the highest row of each table already reflected here; the
-services rebuild the rows of every case touched since (``services.followup``)."""
+services rebuild the rows of every case touched since (``services.followup``).
+
+Written against the engine (``store/engine.py``) in the SQL both back ends agree on; the
+server's twins of the tables are in ``store/pg/worklist.py``. The one dialect branch: SQLite's
+``INDEXED BY`` hint for a short due-date range (the server's planner reads its statistics)."""
 
 from __future__ import annotations
 
@@ -34,19 +38,19 @@ class CaseFacts:
 
 @translated
 def marks(store: Store) -> dict[str, int]:
-    found = dict(store.db.conn.execute("SELECT tbl, row_id FROM worklist_marks").fetchall())
+    found = dict(store.engine.execute("SELECT tbl, row_id FROM worklist_marks").fetchall())
     return {t: int(found.get(t, 0)) for t in MARKED_TABLES}
 
 
 @translated
 def newest_rows(store: Store) -> dict[str, int]:
     """The highest row id of each record table the worklist follows (0 when empty)."""
-    conn = store.db.conn  # a bare max() of the integer primary key: one step down the b-tree, not a scan
-    return {t: int(conn.execute(f"SELECT max(row_id) FROM {t}").fetchone()[0] or 0) for t in MARKED_TABLES}
+    engine = store.engine  # a bare max() of the integer primary key: one step down the b-tree, not a scan
+    return {t: int(engine.scalar(f"SELECT max(row_id) FROM {t}") or 0) for t in MARKED_TABLES}  # noqa: S608
 
 
 def set_marks(store: Store, rows: dict[str, int]) -> None:
-    store.db.conn.executemany("INSERT INTO worklist_marks (tbl, row_id) VALUES (?, ?) "
+    store.engine.executemany("INSERT INTO worklist_marks (tbl, row_id) VALUES (?, ?) "
                               "ON CONFLICT (tbl) DO UPDATE SET row_id = excluded.row_id", sorted(rows.items()))
 
 
@@ -55,7 +59,7 @@ def touched_cases(store: Store, since: dict[str, int], upto: dict[str, int]) -> 
     """Every case whose rows may have changed between the two marks: the cases with new version rows,
     and every other case of their patients (a retrieval in a later case closes an earlier filter's
     window). Sorted, so a rebuild in batches is repeatable."""
-    conn = store.db.conn
+    conn = store.engine
     direct: set[str] = set()
     for table in MARKED_TABLES:
         direct.update(r[0] for r in conn.execute(
@@ -86,7 +90,7 @@ def case_facts(store: Store, procedure_ids: Sequence[str]) -> list[CaseFacts]:
     sql = ("SELECT procedure_id, patient_id, team FROM current_procedures "
            f"WHERE procedure_id IN ({', '.join('?' * len(procedure_ids))})")
     out = []
-    for pid, patient_id, team in store.db.conn.execute(sql, list(procedure_ids)):
+    for pid, patient_id, team in store.engine.execute(sql, list(procedure_ids)):
         operator = next((m.get("name", "") for m in json.loads(team) if m.get("role") == "primary_operator"), "")
         out.append(CaseFacts(pid, patient_id, operator or ""))
     return out
@@ -97,7 +101,7 @@ def current_reminders(store: Store, procedure_ids: Sequence[str]) -> list[Remind
     """The latest version of every reminder of these cases."""
     if not procedure_ids:
         return []
-    return [_reminder(r) for r in store.db.query(
+    return [_reminder(r) for r in store.engine.rows(
         f"SELECT * FROM current_reminders WHERE procedure_id IN ({', '.join('?' * len(procedure_ids))}) "
         "ORDER BY procedure_id, due_date, rule_id", list(procedure_ids))]
 
@@ -107,22 +111,25 @@ def with_implant(store: Store, device_type: str, procedure_ids: Sequence[str]) -
     """Those of these cases with a device of this type implanted (current, not voided entries)."""
     if not procedure_ids:
         return set()
-    return {r[0] for r in store.db.conn.execute(
+    engine = store.engine
+    return {r[0] for r in engine.execute(
         "SELECT DISTINCT procedure_id FROM current_events WHERE kind = 'device' AND voided = 0 "
         f"AND procedure_id IN ({', '.join('?' * len(procedure_ids))}) "
-        "AND json_extract(data, '$.device_type') = ? AND json_extract(data, '$.state') = 'implanted'",
+        f"AND {engine.json_text('data', 'device_type')} = ? AND {engine.json_text('data', 'state')} = 'implanted'",
         [*procedure_ids, str(device_type)])}
 
 
 def replace_rows(store: Store, procedure_ids: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
     """The worklist rows of these cases become ``rows`` (call inside a write)."""
-    conn = store.db.conn
+    conn = store.engine
     ids = list(procedure_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         conn.execute(f"DELETE FROM worklist_items WHERE procedure_id IN ({', '.join('?' * len(chunk))})", chunk)
-    conn.executemany(f"INSERT INTO worklist_items ({', '.join(_ITEM_COLS)}) VALUES ({', '.join('?' * len(_ITEM_COLS))})",
-                     [[row[c] for c in _ITEM_COLS] for row in rows])
+    values = [[row[c] for c in _ITEM_COLS] for row in rows]
+    if values:
+        conn.executemany(f"INSERT INTO worklist_items ({', '.join(_ITEM_COLS)}) "
+                         f"VALUES ({', '.join('?' * len(_ITEM_COLS))})", values)
 
 
 SPARSE_ROWS = 2000  # a due-date range with fewer open rows than this is read by date, then sorted
@@ -143,7 +150,7 @@ def _where(query: WorklistQuery) -> tuple[list[str], list[Any]]:
         if value is not None:
             where.append(clause)
             params.append(value)
-    return where or ["1"], params
+    return where or ["1 = 1"], params
 
 
 def _order(query: WorklistQuery) -> tuple[str, ...]:
@@ -161,9 +168,11 @@ def _by_date_first(store: Store, query: WorklistQuery, where: list[str], params:
     if query.order is not WorkOrder.PRIORITY or query.rule_id is not None or query.operator is not None \
             or query.due_from is None or query.due_to is None:
         return False
+    if store.backend != "sqlite":  # the server's planner picks the due-date index from its statistics
+        return False
     index = "worklist_all_by_due" if _every_state(query) else "worklist_by_due"
-    count = store.db.conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM worklist_items AS w INDEXED BY {index} "
-                                  f"WHERE {' AND '.join(where)} LIMIT {SPARSE_ROWS})", params).fetchone()[0]
+    count = store.engine.scalar(f"SELECT count(*) FROM (SELECT 1 FROM worklist_items AS w INDEXED BY {index} "
+                                f"WHERE {' AND '.join(where)} LIMIT {SPARSE_ROWS}) AS n", params)
     return int(count) < SPARSE_ROWS
 
 
@@ -182,7 +191,7 @@ def page(store: Store, query: WorklistQuery, after: WorklistItem | None, limit: 
         params += [getattr(after, c) for c in order]
     lean = (f"SELECT w.item_key FROM worklist_items AS w {hint}WHERE {' AND '.join(where)} "
             f"ORDER BY {', '.join('w.' + c for c in order)} LIMIT ?")
-    keys = [r[0] for r in store.db.conn.execute(lean, [*params, limit])]
+    keys = [r[0] for r in store.engine.execute(lean, [*params, limit])]
     if not keys:
         return []
     cols = ("item_key", "reminder_id", "procedure_id", "patient_id", "rule_id", "priority", "due_date",
@@ -192,7 +201,7 @@ def page(store: Store, query: WorklistQuery, after: WorklistItem | None, limit: 
            f"WHERE w.item_key IN ({', '.join('?' * len(keys))}) ORDER BY {', '.join('w.' + c for c in order)}")
     out = []
     for (key, rid, pid, patient_id, rule_id, rank, due, suggested, state, pending, operator, title, text, source,
-         mrn, family, given) in store.db.conn.execute(sql, keys):
+         mrn, family, given) in store.engine.execute(sql, keys):
         out.append(WorklistItem(key, rid, pid, patient_id, f"{family}, {given}" if given else family, mrn, rule_id,
                                 rank, due, suggested, WorkState(state), bool(pending), operator, title, text, source))
     return out
@@ -200,12 +209,11 @@ def page(store: Store, query: WorklistQuery, after: WorklistItem | None, limit: 
 
 @translated
 def item(store: Store, item_key: str) -> dict[str, Any] | None:
-    rows = list(store.db.query("SELECT * FROM worklist_items WHERE item_key = ?", [item_key]))
-    return rows[0] if rows else None
+    return store.engine.one("SELECT * FROM worklist_items WHERE item_key = ?", [item_key])
 
 
 @translated
 def operators(store: Store) -> list[str]:
     """The primary operators named on worklist rows, alphabetically."""
-    return [r[0] for r in store.db.conn.execute(
-        "SELECT DISTINCT operator FROM worklist_items WHERE operator != '' ORDER BY operator")]
+    return [r[0] for r in store.engine.execute(
+        "SELECT DISTINCT operator FROM worklist_items WHERE operator <> '' ORDER BY operator")]

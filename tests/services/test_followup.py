@@ -11,6 +11,7 @@ from cathlog.store import audit
 from tests.services.test_review import PLAN
 
 EVERYTHING = WorklistQuery(states=tuple(WorkState))
+pytestmark = pytest.mark.backends
 
 
 @pytest.fixture
@@ -176,8 +177,8 @@ def test_the_table_is_rebuilt_from_scratch_identically(services, admin, physicia
             _accept_all(services, physician, pid)
     before = services.followup.page(physician, EVERYTHING).items
     with services.store.write():
-        services.store.db.conn.execute("DELETE FROM worklist_items")
-        services.store.db.conn.execute("DELETE FROM worklist_marks")
+        services.store.engine.execute("DELETE FROM worklist_items")
+        services.store.engine.execute("DELETE FROM worklist_marks")
     assert services.followup.refresh() == len(demo)
     assert services.followup.page(physician, EVERYTHING).items == before
     assert services.followup.refresh() == 0

@@ -20,6 +20,8 @@ from cathlog.store.db import Store
 from cathlog.store.schema_check import differences
 from tests.helpers import CORONARY, make_patient, open_case
 
+pytestmark = pytest.mark.backends
+
 
 def _ids(services, actor, text, **kw):
     return [c.procedure_id for c in services.cases.list_cases(actor, search=text, **kw)]
@@ -88,18 +90,18 @@ def test_a_correction_is_indexed_in_the_same_transaction(services, nurse, store)
     services.cases.update_patient(nurse, patient.patient_id, {"family_name": "García"}, reason="typo")
     assert _ids(services, nurse, "garcia") == [proc.procedure_id]
     assert _ids(services, nurse, "garcai") == [proc.procedure_id]  # the former name still finds it
-    assert search.verify(store.db.conn) == []
+    assert search.verify(store.engine) == []
 
 
 def test_a_failed_write_leaves_the_index_as_it_was(services, nurse, store):
     proc = open_case(services, nurse)
-    before = store.db.conn.execute("SELECT * FROM case_index").fetchall()
+    before = store.engine.execute("SELECT * FROM case_index").fetchall()
     with pytest.raises(RuntimeError):
         with store.write():
-            search.index_procedure(store.db.conn, proc.procedure_id)
-            store.db.conn.execute("DELETE FROM case_index")
+            search.index_procedure(store.engine, proc.procedure_id)
+            store.engine.execute("DELETE FROM case_index")
             raise RuntimeError("power cut")
-    assert store.db.conn.execute("SELECT * FROM case_index").fetchall() == before
+    assert store.engine.execute("SELECT * FROM case_index").fetchall() == before
 
 
 def test_dates_are_local_days_and_months():
@@ -153,6 +155,7 @@ def test_waiting_for_my_signature(services, nurse, physician, admin):
         services.cases.list_cases(nurse, waiting_for_me=True)
 
 
+@pytest.mark.sqlite_only(reason="FTS5's shadow tables and the file's schema check")
 def test_schema_check_accepts_the_fts_shadow_tables(store):
     names = {r[0] for r in store.db.conn.execute("SELECT name FROM sqlite_master")}
     assert {"case_search", "case_search_data", "case_search_idx", "case_search_config"} <= names
@@ -160,6 +163,7 @@ def test_schema_check_accepts_the_fts_shadow_tables(store):
     assert differences(store.db.conn, schema.SCHEMA_VERSION) == []
 
 
+@pytest.mark.sqlite_only(reason="a file's migration 0011; the server starts at the baseline")
 def test_migration_0011_fills_the_index_of_existing_cases(tmp_path, services, nurse, store):
     """A version-10 file with cases: opening it with this program indexes them all (and applies the later
     migrations)."""
@@ -201,6 +205,7 @@ def test_migration_0011_fills_the_index_of_existing_cases(tmp_path, services, nu
         store.db = Store.open(path).db  # the fixture closes it again
 
 
+@pytest.mark.sqlite_only(reason="damages the FTS5 table; the server's twin is the test below")
 def test_verify_names_what_is_out_of_step_and_rebuild_mends_it(services, nurse, store):
     a = open_case(services, nurse, mrn="1", family_name="Okafor")
     open_case(services, nurse, mrn="2", family_name="Tanaka")
@@ -216,6 +221,43 @@ def test_verify_names_what_is_out_of_step_and_rebuild_mends_it(services, nurse, 
         assert rec.rebuild_search_index(store) == 2
     assert search.verify(conn) == []
     assert len(_ids(services, nurse, "tanaka")) == 1
+
+
+def test_verify_and_rebuild_on_either_back_end(services, nurse, store):
+    """A row out of step, a case missing and one the records do not have are named; rebuilding mends
+    them and every search finds what it found before."""
+    a = open_case(services, nurse, mrn="1", family_name="Okafor")
+    b = open_case(services, nurse, mrn="2", family_name="Tanaka")
+    before = {t: _ids(services, nurse, t) for t in ("okafor", "tanaka", "2", "p2026")}
+    with store.write():
+        store.engine.execute("UPDATE case_index SET status = 'signed' WHERE procedure_id = ?", [a.procedure_id])
+        store.engine.execute("UPDATE case_index SET procedure_id = 'P-GONE' WHERE procedure_id = ?", [b.procedure_id])
+    problems = search.verify(store.engine)
+    assert any(a.procedure_id in p and "differs" in p for p in problems), problems
+    assert any(b.procedure_id in p and "missing" in p for p in problems), problems
+    assert any("P-GONE" in p for p in problems), problems
+    assert rec.search_index_problems(store) == problems
+    with store.write():
+        assert rec.rebuild_search_index(store) == 2
+    assert search.verify(store.engine) == []
+    assert {t: _ids(services, nurse, t) for t in before} == before
+
+
+def test_the_index_holds_the_folded_words_and_the_server_weighs_them_by_column(services, nurse, store):
+    """The folded words of each column, on both back ends; on the server each is a lexeme as it is (no
+    parser, no dictionary), weighted by its column, and a search's tsquery says what its FTS5 expression says."""
+    proc = open_case(services, nurse, mrn="AB-12", family_name="Øster-Müller", given_name="José")
+    names, mrn_parts = store.engine.execute("SELECT names, mrn_parts FROM case_index WHERE procedure_id = ?",
+                                            [proc.procedure_id]).fetchone()
+    assert set(names.split()) >= {"oster", "muller", "mueller", "jose"} and mrn_parts == "ßab12 ßb12 ß12 ß2"
+    if store.backend == "postgresql":
+        terms = store.engine.scalar("SELECT terms::text FROM case_index WHERE procedure_id = ?", [proc.procedure_id])
+        for lexeme in ("'oster':1A", "'mueller':1A", "'jose':1A", "'ßab12':1 ", "'ß2':1 ", "'patel':1B", "'ab':1C"):
+            assert lexeme in terms + " ", (lexeme, terms)
+    assert search_query.parse("Øster 12").tsquery == "'oster':*ABC & ('12':*ABC | 'ß12':*D)"
+    assert search_query.parse("Øster 12").match == '{names people ids} : "oster"* AND ({names people ids} : "12"* OR "ß12"*)'
+    assert search_query.parse("p2026 x").tsquery == "('p2026':C | 'ßp2026':*D) & 'x':*ABC"
+    assert search_query.parse("o'brien").tsquery == "'o':ABC & 'brien':*ABC & 'obrien':*ABC"
 
 
 _NAME = st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzáéíóúüñçøłßı"), min_size=2, max_size=10)
@@ -240,3 +282,37 @@ def test_a_year_alone_finds_that_years_cases_and_mrns_containing_it(services, nu
     assert set(_ids(services, nurse, "2026")) == {this_year.procedure_id, mrn_2025.procedure_id}
     assert _ids(services, nurse, "2025") == [mrn_2025.procedure_id]
     assert _ids(services, nurse, "Doe 2025") == []  # with other words a year is the start date only
+
+
+@pytest.mark.sqlite_only(reason="moves a file's record to a server and searches both")
+def test_a_moved_lab_finds_the_same_cases_by_every_query_class_on_the_server(services, admin, pg_db, clock):
+    """migrate-db fills the server's index in the copying transaction; then each query class of
+    benchmarks/search.py, sorted and filtered, gives the same cases in the same order on both."""
+    from cathlog.services import Services
+    from cathlog.store.pg import migrate
+    from cathlog.store.pg.engine import PostgresEngine
+    from tests.conftest import FAST_HASHER
+
+    services.demo.load(admin, 40, seed=3)
+    some = services.cases.list_cases(admin, limit=100)
+    owner = PostgresEngine.connect(pg_db.owner_url)
+    try:
+        migrate.copy(services.store.engine, owner)
+    finally:
+        owner.close()
+    server = Services(Store.open(pg_db.app_url), clock, hasher=FAST_HASHER)
+    try:
+        assert rec.search_index_problems(server.store) == []
+        assert server.store.engine.scalar("SELECT count(*) FROM case_index") == len(some)
+        typed = ["P2026", "Jan", "a", "e", "Haddad", "Ivanova Fatima", "Ivanova, Fatima", "Nunez", "GARCÍA",
+                 some[7].mrn, some[7].mrn[3:8], some[3].primary_operator or "", some[5].started_at[:10],
+                 some[5].started_at[:7], some[5].started_at[:4], "Zzyzx", "lab 2", "dr patel", "o'", "-"]
+        assert sum(bool(services.cases.list_cases(admin, search=t)) for t in typed) >= 14
+        for text in typed:
+            for kw in ({}, {"sort": "patient", "descending": False}, {"sort": "mrn"}, {"status": "closed"},
+                       {"room": some[0].room}, {"descending": False, "limit": 7, "offset": 3}):
+                want = services.cases.list_cases(admin, search=text, **kw)
+                assert server.cases.list_cases(admin, search=text, **kw) == want, (text, kw)
+        assert server.cases.case_rooms(admin) == services.cases.case_rooms(admin)
+    finally:
+        server.close()

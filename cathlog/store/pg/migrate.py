@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from cathlog.domain.errors import Conflict, NewerSchema, NotACathlogDatabase
 from cathlog.fileio import private_file
 from cathlog.store import db as sqlite_db
+from cathlog.store import search as case_search
 from cathlog.store import seals
 from cathlog.store.engine import Engine, SqliteEngine
 from cathlog.store.pg.engine import PostgresEngine
@@ -67,6 +68,7 @@ def copy(source: Engine, target: PostgresEngine) -> dict[str, int]:
         for table, column in _IDENTITY.items():  # the next row number after the copied ones
             target.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
                            f"coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)")  # noqa: S608
+        case_search.rebuild(target)
     return counts
 
 

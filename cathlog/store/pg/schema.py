@@ -30,6 +30,8 @@ from cathlog.domain.vocab_base import Vocab
 from cathlog.store.check_sql import column_def, event_payload_check, quote
 from cathlog.store.pg import inboxes
 from cathlog.store.pg.dialect import POSTGRES as D
+from cathlog.store.pg import search as pg_search
+from cathlog.store.pg import worklist as pg_worklist
 from cathlog.store.pg.walls import grants, walls
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
@@ -269,7 +271,8 @@ def indexes_and_views() -> list[str]:
 
 
 def _baseline(conn: Any, runtime_role: str) -> None:
-    for statement in (*_FUNCTIONS, *tables(), *indexes_and_views(), *inboxes.statements(), *walls(),
+    for statement in (*_FUNCTIONS, *tables(), *indexes_and_views(), *inboxes.statements(), *pg_search.ddl(),
+                      *pg_worklist.ddl(), *walls(),
                       *grants(runtime_role)):
         conn.execute(statement)
     conn.execute("INSERT INTO cathlog_meta (key, value) VALUES ('application_id', %s), ('schema_version', %s)",

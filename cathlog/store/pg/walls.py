@@ -8,6 +8,8 @@ from typing import Any
 
 from cathlog.store import schema
 from cathlog.store.pg import inboxes
+from cathlog.store.pg import search as pg_search
+from cathlog.store.pg import worklist as pg_worklist
 
 # The file's append-only tables (store/schema.py, one list): the server has them all.
 APPEND_ONLY_TABLES = schema.APPEND_ONLY_TABLES
@@ -43,7 +45,9 @@ def grants(runtime_role: str) -> list[str]:
     for table, cols in _UPDATABLE.items():
         out.append(f"GRANT SELECT, INSERT ON {table} TO {role}")
         out.append(f"GRANT UPDATE ({cols}) ON {table} TO {role}")
-    return out + inboxes.grants(role)  # the inboxes' state columns (store/pg/inboxes.py)
+    out += inboxes.grants(role)  # the inboxes' state columns (store/pg/inboxes.py)
+    out += pg_search.grants(role) + pg_worklist.grants(role)  # the derived tables
+    return out
 
 
 def _ident(name: str) -> str:
