@@ -14,12 +14,29 @@ from typing import Any
 from cathlog.domain.errors import StoreError
 from cathlog.store.engine import Engine
 
-_OPERATOR = ("(SELECT m->>'name' FROM json_array_elements(c.team) AS m "
-             "WHERE m->>'role' = 'primary_operator' LIMIT 1)")
+# As SQLite's case index sorts (store/search_query.py): no room or operator sorts as "", ties by the start.
 SORT_COLUMNS = {"started_at": "c.started_at", "procedure_id": "c.procedure_id",
-                "patient": "lower(pa.family_name || ', ' || coalesce(pa.given_name, ''))", "mrn": "pa.mrn",
-                "category": "c.category", "status": "c.status", "operator": f"lower({_OPERATOR})",
-                "room": "lower(c.room)"}
+                "patient": "lower(pa.family_name || ', ' || coalesce(pa.given_name, ''))", "mrn": "pa.mrn_norm",
+                "category": "c.category", "status": "c.status",
+                "operator": "lower(coalesce(cathlog_primary_operator(c.team), ''))",
+                "room": "lower(coalesce(c.room, ''))"}
+# Each sort (and a status filter in date order) served by an index walk that stops at the page, registered
+# in store/pg/schema.py; by date: procedure_versions_started. Every sort key is NOT NULL, so one index
+# serves both directions.
+SERVER_INDEXES = (
+    """CREATE FUNCTION cathlog_primary_operator(team json) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+SELECT m->>'name' FROM json_array_elements(team) AS m WHERE m->>'role' = 'primary_operator' LIMIT 1
+$$""",
+    "CREATE INDEX patient_versions_sort_name ON patient_versions "
+    "(lower(family_name || ', ' || coalesce(given_name, '')))",
+    "CREATE INDEX patient_versions_mrn_norm ON patient_versions (mrn_norm)",
+    "CREATE INDEX procedure_versions_category ON procedure_versions (category, started_at)",
+    "CREATE INDEX procedure_versions_status ON procedure_versions (status, started_at)",
+    "CREATE INDEX procedure_versions_operator ON procedure_versions "
+    "(lower(coalesce(cathlog_primary_operator(team), '')), started_at)",
+    "CREATE INDEX procedure_versions_room ON procedure_versions (lower(coalesce(room, '')), started_at)",
+)
 _UNSIGNED = ("c.status = 'closed' AND NOT EXISTS (SELECT 1 FROM signature_events AS s WHERE "
              "s.procedure_id = c.procedure_id AND s.action = 'sign' AND s.username = ? AND NOT EXISTS ("
              "SELECT 1 FROM signature_events AS n WHERE n.signature_id = s.signature_id AND n.action = 'supersede'))")
@@ -31,7 +48,7 @@ class SearchNotOnServer(StoreError):
 
 def page_ids(engine: Engine, search: str | None, filters: Any, *, sort: str, descending: bool, limit: int,
              offset: int) -> list[str]:
-    """The procedure ids of one page, in order (ties broken by case id)."""
+    """The procedure ids of one page, in order (ties broken by the start, then the case id)."""
     if search and search.strip():
         raise SearchNotOnServer("searching the case list by words does not run on the PostgreSQL server yet; "
                                 "clear the search and use the filters (status, room, dates) or the sort")
@@ -47,10 +64,11 @@ def page_ids(engine: Engine, search: str | None, filters: Any, *, sort: str, des
             where.append(clause)
             params.append(value)
     direction = "DESC" if descending else "ASC"
+    ties = "" if sort == "started_at" else f"c.started_at {direction}, "
     sql = ("SELECT c.procedure_id FROM current_procedures AS c "
            "JOIN current_patients AS pa ON pa.patient_id = c.patient_id"
            + (" WHERE " + " AND ".join(where) if where else "")
-           + f" ORDER BY {column} {direction} NULLS LAST, c.procedure_id {direction} LIMIT ? OFFSET ?")
+           + f" ORDER BY {column} {direction}, {ties}c.procedure_id {direction} LIMIT ? OFFSET ?")
     return [row[0] for row in engine.execute(sql, [*params, limit, offset])]  # noqa: S608
 
 

@@ -28,6 +28,7 @@ from cathlog.domain.errors import NewerSchema, NotACathlogDatabase
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS
 from cathlog.domain.vocab_base import Vocab
 from cathlog.store.check_sql import column_def, event_payload_check, quote
+from cathlog.store.pg.case_list import SERVER_INDEXES as CASE_LIST_INDEXES
 from cathlog.store.pg.dialect import POSTGRES as D
 from cathlog.store.pg.walls import grants, walls
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION
@@ -260,6 +261,7 @@ def indexes_and_views() -> list[str]:
         "CREATE INDEX reminder_versions_procedure ON reminder_versions (procedure_id)",
         "CREATE INDEX reminder_versions_due ON reminder_versions (due_date)",
         "CREATE INDEX signature_events_procedure ON signature_events (procedure_id)",
+        *CASE_LIST_INDEXES,
         _current_view("current_patients", "patient_versions", "patient_id"),
         _current_view("current_procedures", "procedure_versions", "procedure_id"),
         _current_view("current_events", "event_versions", "event_id"),
