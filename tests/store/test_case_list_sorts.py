@@ -57,5 +57,6 @@ def test_filters_with_a_sort_and_pages(services, nurse, clock):
         [i for i in by_patient if i != ids[1]]
     assert [c.procedure_id for c in services.cases.list_cases(nurse, room="CATH LAB 1", sort="mrn",
                                                                 descending=False)] == [ids[3], ids[2]]  # M050, M200
+    assert services.cases.case_rooms(nurse) == ["Cath Lab 1", "Cath Lab 2"]  # each room as its newest case has it
     pages = [services.cases.list_cases(nurse, sort="operator", descending=False, limit=2, offset=o) for o in (0, 2)]
     assert [c.procedure_id for page in pages for c in page] == _expected(ids, "operator", False)

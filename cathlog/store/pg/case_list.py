@@ -73,7 +73,13 @@ def page_ids(engine: Engine, search: str | None, filters: Any, *, sort: str, des
 
 
 def rooms(engine: Engine) -> list[str]:
-    """The rooms cases were done in (the most recent spelling of each), for the room filter."""
+    """The rooms cases were done in (the spelling of each room's newest case), for the room filter: a
+    skip-scan of procedure_versions_room, one index seek per room, as SQLite's ``search_query.rooms``."""
     return [row[0] for row in engine.execute(
-        "SELECT DISTINCT ON (lower(room)) room FROM current_procedures WHERE room IS NOT NULL AND room <> '' "
-        "ORDER BY lower(room), started_at DESC")]
+        "WITH RECURSIVE r(k) AS ("
+        " SELECT min(lower(coalesce(room, ''))) FROM procedure_versions WHERE lower(coalesce(room, '')) > ''"
+        " UNION ALL SELECT (SELECT min(lower(coalesce(room, ''))) FROM procedure_versions"
+        " WHERE lower(coalesce(room, '')) > r.k) FROM r WHERE r.k IS NOT NULL)"
+        " SELECT room FROM (SELECT r.k, (SELECT c.room FROM current_procedures AS c"
+        " WHERE lower(coalesce(c.room, '')) = r.k ORDER BY c.started_at DESC LIMIT 1) AS room"
+        " FROM r WHERE r.k IS NOT NULL) AS named WHERE room IS NOT NULL ORDER BY k")]
