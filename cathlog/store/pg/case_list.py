@@ -57,7 +57,8 @@ def page_ids(engine: Engine, search: str | None, filters: Any, *, sort: str, des
         raise ValueError(f"cannot sort the case list by {sort!r}")
     where: list[str] = []
     params: list[Any] = []
-    for clause, value in (("c.status = ?", filters.status), ("lower(c.room) = lower(?)", filters.room),
+    for clause, value in (("c.status = ?", filters.status),
+                          ("lower(coalesce(c.room, '')) = lower(?)", filters.room),  # procedure_versions_room
                           ("c.started_at >= ?", filters.since), ("c.started_at < ?", filters.until),
                           (_UNSIGNED, filters.unsigned_by)):
         if value is not None:
