@@ -1,11 +1,13 @@
 """Time saving one log entry through the services: validate, version row,
 audit row, one durable (fsync'd, WAL, synchronous=FULL) commit.
 
-    .venv/bin/python benchmarks/entry_save.py [--entries N] [--background-cases M] [--server]
+    .venv/bin/python benchmarks/entry_save.py [--entries N] [--background-cases M] [--server | --db URL]
 
 Prints p50/p95/p99/max in ms. A plain script, not a test: figures, no asserts. ``--server``: the same on
 PostgreSQL, a throwaway local cluster (tests/pg.py) with fsync and synchronous commit on, over its Unix
-socket (a lab's network adds its round trips: about 4 per save).
+socket (a lab's network adds its round trips: about 4 per save). ``--db postgresql://ROLE@HOST/DB``: the same
+on a server of your own (an empty cathlog database: ``cathlog server-install``). ``benchmarks/server.py``
+measures the server's bare durable commit beside the saves, the case list at scale and the move of a file.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=400)
     parser.add_argument("--background-cases", type=int, default=200, help="demo cases already in the database")
     parser.add_argument("--server", action="store_true", help="on PostgreSQL (a throwaway durable local cluster)")
+    parser.add_argument("--db", help="postgresql://ROLE@HOST/DB: an empty cathlog database on a server of yours")
     args = parser.parse_args()
     cluster = None
     if args.server:
@@ -44,7 +47,10 @@ def main() -> None:
 
 def run(args: argparse.Namespace, cluster: object) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        target = cluster.new_database().app_url if cluster is not None else Path(tmp) / "bench.db"  # type: ignore[attr-defined]
+        if args.db:
+            target: object = args.db
+        else:
+            target = cluster.new_database().app_url if cluster is not None else Path(tmp) / "bench.db"  # type: ignore[attr-defined]
         services = Services(Store.open(target))
         admin = services.auth.create_first_admin("admin", "Admin", "benchmark password")
         t0 = time.perf_counter()
@@ -73,7 +79,7 @@ def run(args: argparse.Namespace, cluster: object) -> None:
         for name, value in (("entry save p50", q[49]), ("entry save p95", q[94]), ("entry save p99", q[98]),
                             ("entry save max", times[-1])):
             print(f"{name:<28}{value:>8.2f}")
-        if cluster is None:
+        if cluster is None and not args.db:
             size = (Path(tmp) / "bench.db").stat().st_size
             print(f"{'database bytes':<28}{size:>8}")
         services.store.close()

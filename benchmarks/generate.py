@@ -5,9 +5,11 @@ contrast, radiation readings and notes) are logged through the services, so
 they pass every check; they are then cloned at the SQL level with new ids,
 MRNs, names and dates spread over the past years. The clones skip the audit
 trail (it plays no part in the figures measured) — this database is for
-benchmarks only.
+benchmarks only. With ``--sealed`` every cloned row is sealed and each batch of
+2,000 clones gets one audit row binding its seals, so the file verifies
+(``cathlog check``) and can move to a server with ``cathlog migrate-db``.
 
-    .venv/bin/python benchmarks/generate.py --procedures 100000 --out /tmp/bench100k.db
+    .venv/bin/python benchmarks/generate.py --procedures 100000 --out /tmp/bench100k.db [--sealed]
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cathlog.domain.records import utc_iso  # noqa: E402
 from cathlog.services import Services  # noqa: E402
 from cathlog.services.demo import FAMILY, GIVEN_F, GIVEN_M, OPERATORS  # noqa: E402
-from cathlog.store import search  # noqa: E402
+from cathlog.store import audit, search, seals  # noqa: E402
 from cathlog.store.db import Store  # noqa: E402
 
 PASSWORD = "benchmark password"
@@ -59,7 +61,33 @@ def _pad_templates(services: Services, admin, ids: list[str]) -> None:
         services.cases.close_case(nurse, pid)
 
 
-def generate(out: Path, procedures: int, seed: int = 1) -> None:
+def _seal_batch(store: Store, batch_mrn: list[tuple[str, str]], marks: dict[str, int], count: int) -> None:
+    """Seal the rows one flush inserted and bind them with one audit row (inside its write transaction),
+    as the store does for each save: the file then verifies and can move to a server."""
+    conn = store.db.conn
+    key = seals.write_key(store)
+    seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM audit").fetchone()[0]
+    cursors = [(table, conn.execute(f"SELECT * FROM {table} WHERE row_id > ?", [marks[table]]))  # noqa: S608
+               for table in ("patient_versions", "procedure_versions", "event_versions")]
+    cursors.append(("patient_mrns", conn.execute(
+        f"SELECT * FROM patient_mrns WHERE mrn_norm IN ({', '.join('?' * len(batch_mrn))})",  # noqa: S608
+        [m for m, _ in batch_mrn])))
+    for table, cur in cursors:
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, values)) for values in cur.fetchall()]
+        conn.executemany("INSERT INTO seals (tbl, rid, version, seq, row_hash) VALUES (?, ?, ?, ?, ?)",
+                         [(table, *_ident(table, row), seq, seals.row_hash(key, table, row)) for row in rows])
+    audit.append(store, at=utc_iso(datetime.now(timezone.utc)), username="admin", workstation="benchmark",
+                 action="benchmark_clone", entity="database", entity_id="benchmark", new={"cloned_procedures": count},
+                 reason="benchmark clones (benchmarks/generate.py --sealed)")
+
+
+def _ident(table: str, row: dict) -> tuple[str, int]:
+    id_col, version_col, _ = seals.TABLES[table]
+    return str(row[id_col]), (row[version_col] if version_col else 0)
+
+
+def generate(out: Path, procedures: int, seed: int = 1, sealed: bool = False) -> None:
     if out.exists():
         raise SystemExit(f"{out} exists; remove it first")
     t0 = time.perf_counter()
@@ -91,6 +119,8 @@ def generate(out: Path, procedures: int, seed: int = 1) -> None:
 
     def flush() -> None:
         with services.store.write():
+            marks = {table: conn.execute(f"SELECT coalesce(max(row_id), 0) FROM {table}").fetchone()[0]  # noqa: S608
+                     for table in ("patient_versions", "procedure_versions", "event_versions")}
             conn.executemany(f"INSERT INTO patient_versions ({', '.join(pat_cols)}) VALUES "
                              f"({', '.join('?' * len(pat_cols))})", batch_pat)
             conn.executemany("INSERT INTO patient_mrns (mrn_norm, patient_id) VALUES (?, ?)", batch_mrn)
@@ -98,6 +128,8 @@ def generate(out: Path, procedures: int, seed: int = 1) -> None:
                              f"({', '.join('?' * len(proc_cols))})", batch_p)
             conn.executemany(f"INSERT INTO event_versions ({', '.join(ev_cols)}) VALUES "
                              f"({', '.join('?' * len(ev_cols))})", batch_ev)
+            if sealed:
+                _seal_batch(services.store, batch_mrn, marks, len(batch_p))
         for batch in (batch_p, batch_pat, batch_mrn, batch_ev):
             batch.clear()
 
@@ -145,5 +177,7 @@ if __name__ == "__main__":
     parser.add_argument("--procedures", type=int, default=100_000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sealed", action="store_true",
+                        help="seal the clones and bind them in the audit chain (for cathlog check and migrate-db)")
     args = parser.parse_args()
-    generate(args.out, args.procedures, args.seed)
+    generate(args.out, args.procedures, args.seed, args.sealed)

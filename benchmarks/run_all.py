@@ -1,7 +1,7 @@
 """Every figure of docs/performance.md, each beside its physical floor measured in the same run.
 
     .venv/bin/python benchmarks/generate.py --procedures 100000 --out /tmp/bench.db
-    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/run_all.py --db /tmp/bench.db
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/run_all.py --db /tmp/bench.db [--server]
 
 Absolute times drift on a shared machine; the ratio of a figure to the floor measured minutes
 apart on the same machine does not. The floors:
@@ -9,7 +9,9 @@ apart on the same machine does not. The floors:
   - a bare PySide6 window (process start to the first window shown);
   - the ``sqlite3`` shell printing the export's own per-table SELECTs as CSV
     (``apt-get install sqlite3``; without it that row says so and has no ratio);
-  - for the GUI save (Enter to the row drawn), none: its target is one 16 ms frame.
+  - for the GUI save (Enter to the row drawn), none: its target is one 16 ms frame;
+  - with ``--server`` (PostgreSQL installed): the server's own bare durable commit (one row under
+    cathlog's write lock), beside the entry saves on the server (``benchmarks/server.py``).
 Prints the machine and date, then one row per figure: measured, floor, ratio, target. No asserts.
 Works on a copy of nothing: it adds one benchmark case to the database given.
 """
@@ -388,11 +390,31 @@ def bench_audit(db: Path) -> None:
     report("  the viewer opened and shown (GUI, offscreen)", f"p50 {gui[3]:.1f} ms", target="< 50 ms")
 
 
+def bench_server(source: Path | None, direct: bool) -> None:
+    """The server figures beside their floor (benchmarks/server.py), when PostgreSQL is installed."""
+    from tests.pg import pg_bin
+
+    if pg_bin() is None:
+        report("server figures", "skipped: PostgreSQL is not installed (apt-get install postgresql)")
+        return
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import server
+
+    server.run(report, source=source, db=None, direct=direct)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="cathlog benchmarks")
     parser.add_argument("--db", type=Path, required=True, help="a database made by benchmarks/generate.py")
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--audit-db", type=Path, help="a database whose trail benchmarks/audit_trail.py filled")
+    parser.add_argument("--server", action="store_true",
+                        help="also the PostgreSQL figures (benchmarks/server.py) on a throwaway durable cluster")
+    parser.add_argument("--server-from", type=Path,
+                        help="with --server: a sealed file (generate.py --sealed) moved there first; default 200 "
+                             "demo cases")
+    parser.add_argument("--server-direct", action="store_true",
+                        help="with --server-from: copy the case list's tables with COPY instead of migrate-db")
     parser.add_argument("--export-share", type=float, default=0.05,
                         help="share of the newest cases exported as XLSX, JSON and FHIR (default 0.05)")
     args = parser.parse_args()
@@ -413,6 +435,8 @@ def main() -> None:
     bench_startup(work)
     if args.audit_db:
         bench_audit(args.audit_db)
+    if args.server:
+        bench_server(args.server_from, args.server_direct)
     if not args.skip_export:
         bench_csv(work)
         bench_other_exports(work, args.export_share)

@@ -9,7 +9,9 @@ It fits a 1366x768 laptop screen (issue 12 item 6): the panels and the form's
 fields scroll inside their columns, the F-key row is one compact row. What the
 nurse watches while logging, the ACT, contrast against its limit and radiation
 cards, comes first in the panel column and stays in view at 1366x768 with a form
-open: the form takes its width from the timeline, never from the panels.
+open. The form's column stays in place when no entry is open (it shows what starts
+one), so neither the timeline nor the panels change width when a form opens or
+closes: a save does not lay the whole timeline out again (issue 18 item 2).
 
 Keys: F1-F10 entries, Ctrl+E correct, Ctrl+Del void, Ctrl+B scan, Ctrl+Shift+C
 close the case, Ctrl+Shift+O reopen it, Esc (no form open) or Alt+Left back to
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -32,6 +34,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QVBoxLayout,
+    QWidget,
 )
 
 from cathlog.catalog import Catalog
@@ -56,7 +59,9 @@ QUICK_KEYS = [
     ("F9", EventKind.COMPLICATION), ("F10", EventKind.NOTE),
 ]
 RECORDED_BY = 3  # the timeline's column
-NARROW_TIMELINE = 700  # px: below it, with the form open, Details takes the "Recorded by" column's room
+NARROW_TIMELINE = 700  # px: below it Details takes the "Recorded by" column's room
+NO_ENTRY_HINT = ("No entry open.\n\nF1-F10 or the buttons below start one; Ctrl+E corrects the selected entry, "
+                 "Ctrl+B scans a device's barcode.")
 SCAN_PLACEHOLDER = "scan or type a UDI, then Enter (Ctrl+B)"
 CLOSE_KEY, REOPEN_KEY, BACK_KEYS = shortcuts.CLOSE_CASE, shortcuts.REOPEN_CASE, shortcuts.BACK_TO_CASES
 
@@ -114,42 +119,45 @@ class LiveLogPage(CaseActions, LivePanels):
         self.form.saved.connect(self._on_saved)
         self.form.closed.connect(lambda: self.timeline.setFocus())
         self.form.visibility_changed.connect(self._place_form)
-        self.form.setMinimumWidth(320)
-        self._form_width: int | None = None  # as the nurse last dragged it; else a share of the page
-        split.addWidget(self.form)
+        split.addWidget(self._entry_column())
         split.addWidget(self._panel_column())
-        split.setSizes([640, 360, 330])
-        for column, stretch in enumerate((2, 1, 1)):  # a wide screen widens the form and panels too
+        # The widths the form's column had when it opened beside a full timeline (1366 px: 550, 335, 457).
+        split.setSizes([550, 335, 457])
+        for column, stretch in enumerate((5, 3, 4)):  # a wide screen widens the form and panels too
             split.setStretchFactor(column, stretch)
         split.setChildrenCollapsible(False)
-        split.splitterMoved.connect(self._splitter_moved)
+        self.timeline.installEventFilter(self)  # its width decides whether "Recorded by" has a column
         root.addWidget(split, 1)
         root.addLayout(self._quick_row())
         root.addLayout(self._bottom_row())
         self._shortcuts()
 
-    def _place_form(self, shown: bool) -> None:
-        """The form's column takes its width from the timeline, never from the panels: ACT, contrast
-        and radiation keep their width (and so their height, all in view at 1366x768) while an entry is
-        typed, and get it back whole when the form closes."""
-        timeline, form, panels = self.split.sizes()  # as they were before the form showed or hid
-        width = timeline + form + panels
-        if not self.split.isVisible() or shown == (form > 0):
-            return  # not laid out yet (the stretch factors share the width when shown), or no change
-        if not shown:
-            self.timeline.setColumnHidden(RECORDED_BY, False)
-            self.split.setSizes([width - panels, 0, panels])
-            return
-        form = self._form_width or max(self.form.minimumWidth(), round(width / 4))
-        form = max(self.form.minimumWidth(), min(form, width - panels - self.timeline.minimumWidth()))
-        timeline = max(self.timeline.minimumWidth(), width - panels - form)
-        # a timeline squeezed beside the form gives "Recorded by" (in each row's tooltip too) to Details
-        self.timeline.setColumnHidden(RECORDED_BY, timeline < NARROW_TIMELINE)
-        self.split.setSizes([timeline, form, panels])
+    def _entry_column(self) -> QWidget:
+        """The form's column: the form while an entry is typed, else what starts one. It keeps its width
+        either way, so opening or closing a form lays out neither the timeline nor the panels."""
+        column = QWidget()
+        column.setObjectName("EntryColumn")
+        column.setMinimumWidth(320)
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.entry_hint = QLabel(NO_ENTRY_HINT)
+        self.entry_hint.setObjectName("Hint")  # muted, as the other hints
+        self.entry_hint.setAccessibleName("no entry open")
+        self.entry_hint.setWordWrap(True)
+        self.entry_hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.entry_hint.setContentsMargins(12, 12, 12, 12)
+        layout.addWidget(self.form)
+        layout.addWidget(self.entry_hint)
+        return column
 
-    def _splitter_moved(self) -> None:
-        if self.form.isVisible():
-            self._form_width = self.split.sizes()[1]
+    def _place_form(self, shown: bool) -> None:
+        self.entry_hint.setVisible(not shown)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.timeline and event.type() == QEvent.Type.Resize:
+            # a narrow timeline gives "Recorded by" (in each row's tooltip too) to Details
+            self.timeline.setColumnHidden(RECORDED_BY, self.timeline.width() < NARROW_TIMELINE)
+        return super().eventFilter(watched, event)
 
     def _top_row(self) -> QHBoxLayout:
         top = QHBoxLayout()

@@ -282,7 +282,8 @@ def test_long_details_wrap_instead_of_being_cut(qtbot, window, services, nurse, 
     qtbot.waitUntil(lambda: fitted() and view.rowHeight(1) > view.rowHeight(0))  # two lines or more, not cut
     assert view.textElideMode() == Qt.TextElideMode.ElideNone and view.wordWrap()
     before = view.rowHeight(1)
-    window.live.new_entry(EventKind.NOTE)  # the form takes width from the timeline: the long row grows
+    timeline, form, panels = window.live.split.sizes()  # the nurse widens the form's column: the long row grows
+    window.live.split.setSizes([timeline - 200, form + 200, panels])
     qtbot.waitUntil(lambda: fitted() and view.rowHeight(1) > before)
 
 
