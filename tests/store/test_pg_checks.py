@@ -73,7 +73,10 @@ def _payload_cases() -> list[tuple[str, str]]:
                     data[spec.name] = value
                 cases.append((kind.value, json.dumps(data, ensure_ascii=False, sort_keys=True)))
     # Number spellings Python never writes but a hand-made file might; payloads that are not objects.
-    for text in ('{"act_s": 280}', '{"act_s": 280.0}', '{"act_s": 2.8e2}', '{"act_s": -0}', '{"act_s": 1100}',
+    # (2.8e2 and 28e1: jsonb writes them as 280, SQLite calls them real: the server's integer test reads the
+    # text as written, store/pg/dialect.PayloadDialect.)
+    for text in ('{"act_s": 280}', '{"act_s": 280.0}', '{"act_s": 2.8e2}', '{"act_s": 28e1}', '{"act_s": 28E+1}',
+                 '{"act_s": -0}', '{"act_s": 1100}',
                  '{"act_s": 1101}', "[]", "5", "null", '"text"'):
         cases.append(("act", text))
     return cases
@@ -182,6 +185,14 @@ def test_patient_procedure_and_time_columns_get_the_same_verdict_on_both(tmp_pat
     cases = _row_cases()
     accepted, total = _compare(cases, _verdicts_sqlite(tmp_path / "c.db", cases), _verdicts_pg(pg_db.app_url, cases))
     assert 0.2 * total < accepted < 0.8 * total
+
+
+def test_a_nul_character_in_a_payload_string_is_refused_on_the_server_not_an_error(tmp_path, pg_db):
+    """PostgreSQL's text cannot hold U+0000 (``jsonb`` refuses ``\\u0000``): the server's payload CHECK says
+    false for it (a refusal like any other), where a file takes it."""
+    cases = [("event_versions", event_row("note", '{"text": "a\\u0000b"}'))]
+    assert _verdicts_sqlite(tmp_path / "c.db", cases) == [True]
+    assert _verdicts_pg(pg_db.app_url, cases) == [False]
 
 
 @pytest.mark.parametrize(("text", "accepted"), [('{"act_s": 280}', True), ('{"act_s": 280.5}', False),

@@ -29,6 +29,7 @@ from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS
 from cathlog.domain.vocab_base import Vocab
 from cathlog.store.check_sql import column_def, event_payload_check, quote
 from cathlog.store.pg import inboxes
+from cathlog.store.pg.dialect import PAYLOAD
 from cathlog.store.pg.dialect import POSTGRES as D
 from cathlog.store.pg import search as pg_search
 from cathlog.store.pg import worklist as pg_worklist
@@ -96,12 +97,30 @@ _CHANGED = (f"{_moment('changed_at')},\n  changed_by text NOT NULL CHECK (length
 _REASON_AFTER_FIRST = "CHECK (version = 1 OR coalesce(length(reason), 0) >= 1)"
 
 
+def _payload_function() -> str:
+    """The entry payload's CHECK (``check_sql.event_payload_check``: each field of the entry's kind typed and
+    in range) as a function that parses the payload once (``dialect.PayloadDialect``). Text that is JSON to
+    ``json`` but not to ``jsonb`` (a ``\\u0000`` in a string) is refused, not an error."""
+    payload = event_payload_check({k.value: v for k, v in EVENT_FIELDS.items()}, PAYLOAD, data="d")
+    return f"""CREATE FUNCTION cathlog_event_payload_ok(kind text, data json) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE d jsonb;
+BEGIN
+  IF json_typeof(data) IS DISTINCT FROM 'object' THEN RETURN false; END IF;
+  BEGIN
+    d := data::jsonb;
+  EXCEPTION WHEN untranslatable_character OR invalid_text_representation THEN
+    RETURN false;
+  END;
+  RETURN coalesce({payload}, false);
+END $$"""
+
+
 def tables() -> list[str]:
     """The CREATE TABLE statements of the baseline."""
     patient_cols = ",\n  ".join(column_def(s, D) for s in PATIENT_FIELDS)
     proc_first = ",\n  ".join(column_def(s, D) for s in PROCEDURE_FIELDS if s.since == 1)
     proc_later = ",\n  ".join(column_def(s, D) for s in PROCEDURE_FIELDS if s.since > 1)
-    payload = event_payload_check({k.value: v for k, v in EVENT_FIELDS.items()}, D)
     return [
         f"""CREATE TABLE users (
   username text PRIMARY KEY CHECK (length(username) BETWEEN 1 AND 64 AND username ~ '^[a-z0-9._-]*$'),
@@ -158,7 +177,7 @@ def tables() -> list[str]:
   reason text,
   UNIQUE (event_id, version),
   {_REASON_AFTER_FIRST},
-  CONSTRAINT event_versions_payload CHECK (CASE WHEN json_typeof(data) = 'object' THEN {payload} ELSE false END)
+  CONSTRAINT event_versions_payload CHECK (cathlog_event_payload_ok(kind, data))
 )""",
         f"""CREATE TABLE audit (
   seq bigint PRIMARY KEY CHECK (seq >= 1),
@@ -271,9 +290,8 @@ def indexes_and_views() -> list[str]:
 
 
 def _baseline(conn: Any, runtime_role: str) -> None:
-    for statement in (*_FUNCTIONS, *tables(), *indexes_and_views(), *inboxes.statements(), *pg_search.ddl(),
-                      *pg_worklist.ddl(), *walls(),
-                      *grants(runtime_role)):
+    for statement in (*_FUNCTIONS, _payload_function(), *tables(), *indexes_and_views(), *inboxes.statements(),
+                      *pg_search.ddl(), *pg_worklist.ddl(), *walls(), *grants(runtime_role)):
         conn.execute(statement)
     conn.execute("INSERT INTO cathlog_meta (key, value) VALUES ('application_id', %s), ('schema_version', %s)",
                  [str(APPLICATION_ID), str(BASELINE)])
