@@ -142,6 +142,13 @@ class Cluster:
             conn.execute(f"CREATE DATABASE {name} TEMPLATE {'template0' if empty else TEMPLATE} OWNER {OWNER_ROLE}")
         return Database(self, name)
 
+    def copy_database(self, database: Database) -> Database:
+        """A new database copied from ``database`` (nobody may be connected to it meanwhile), as a file is copied."""
+        name = f"test_{os.getpid()}_{next(self._names)}"
+        with self.admin() as conn:
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {database.name} OWNER {OWNER_ROLE}")
+        return Database(self, name)
+
     def drop_database(self, database: Database) -> None:
         with self.admin() as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {database.name} WITH (FORCE)")

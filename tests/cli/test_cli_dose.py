@@ -47,6 +47,8 @@ def radiation(db, procedure_id):
         services.close()
 
 
+@pytest.mark.sqlite_only(reason="the DICOM dose inbox does not run on the server yet "
+                                "(being moved: tests/services/test_dose_inbox.py)")
 def test_import_dose_files_and_work_the_inbox(env, tmp_path, capsys):
     db, procedure_id = env
     report = tmp_path / "report.dcm"
