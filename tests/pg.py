@@ -171,3 +171,43 @@ def start_cluster(*, durable: bool = False) -> Cluster:
         cluster.stop()
         raise
     return cluster
+
+
+def attack(store, *statements, params=()) -> None:
+    """Change the database (a Store, or a file's path) behind cathlog's back, past its append-only triggers, as an attacker would: on a file
+    with sqlite3 (the triggers dropped, the edit made, the triggers put back); on a server as its superuser,
+    whose ``session_replication_role = replica`` silences the triggers (the runtime role cannot: test_pg_walls).
+    A statement is SQL (``?`` placeholders), a ``{"sqlite": ..., "postgresql": ...}`` pair where the dialects
+    differ, or a callable given the connection."""
+    url, path = getattr(store, "url", None), getattr(store, "path", store)  # a Store, or a file's path
+    if url is None:
+        import sqlite3
+
+        conn = sqlite3.connect(path)
+        triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        for name, _ in triggers:
+            conn.execute(f"DROP TRIGGER {name}")
+        for sql in statements:
+            if callable(sql):
+                sql(conn)
+            else:
+                conn.execute(sql["sqlite"] if isinstance(sql, dict) else sql, params)
+        for _, sql in triggers:
+            conn.execute(sql)
+        conn.commit()
+        conn.close()
+        return
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    from cathlog.store.engine import to_pyformat
+
+    where = conninfo_to_dict(url)
+    with psycopg.connect(host=where["host"], port=where["port"], dbname=where["dbname"], user=SUPERUSER) as conn:
+        conn.execute("SET session_replication_role = replica")
+        for sql in statements:
+            if callable(sql):
+                sql(conn)
+            else:
+                conn.execute(to_pyformat(sql["postgresql"] if isinstance(sql, dict) else sql), params)
+        conn.commit()

@@ -99,11 +99,11 @@ def test_a_report_whose_audit_row_fails_is_removed(services, nurse, physician, t
 
 
 @pytest.fixture
-def lab(tmp_path, monkeypatch, capsys):
+def lab(tmp_path, db_target, monkeypatch, capsys):
     from tests.conftest import FAST_HASHER
 
     monkeypatch.setattr("cathlog.services.auth.PasswordHasher", lambda: FAST_HASHER)
-    monkeypatch.setenv("CATHLOG_DB", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("CATHLOG_DB", db_target)
     monkeypatch.setenv("CATHLOG_USER", "admin")
     monkeypatch.setenv("CATHLOG_PASSWORD", PASSWORD)
     monkeypatch.setenv("CATHLOG_NEW_PASSWORD", PASSWORD)
@@ -156,6 +156,8 @@ def test_cli_report_is_audited_with_a_view_and_refused_for_a_nurse(lab, capsys, 
     assert view["user"] == "doc" and view["procedure_id"] == pid
 
 
+@pytest.mark.sqlite_only(reason="reminders (the follow-up worklist) does not run on the server yet "
+                                "(being moved: tests/services/test_followup.py)")
 def test_cli_reminder_worklist_csv_is_audited(lab, capsys, monkeypatch):
     monkeypatch.setenv("CATHLOG_USER", "doc")
     assert cli.main(["reminders", "--due-before", "2100-01-01", "--format", "csv"]) == 0

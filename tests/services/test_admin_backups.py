@@ -5,7 +5,10 @@ import pytest
 
 from cathlog.domain.errors import PermissionDenied
 
+BACKUP_FILES = "cathlog's backups are copies of the database file (a server is backed up with pg_dump)"
 
+
+@pytest.mark.sqlite_only(reason=BACKUP_FILES)
 def test_only_a_restorer_lists_reads_or_verifies_backups(tmp_path, services, admin, nurse):
     services.demo.load(admin, 2, seed=1)
     folder = tmp_path / "b"
@@ -21,12 +24,14 @@ def test_only_a_restorer_lists_reads_or_verifies_backups(tmp_path, services, adm
             call()
 
 
+@pytest.mark.sqlite_only(reason=BACKUP_FILES)
 def test_a_damaged_backup_is_named_not_raised(tmp_path, services, admin):
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"\0" * 8192)
     assert services.admin.verify_backup(admin, junk)
 
 
+@pytest.mark.backends
 def test_the_case_count_is_the_exports_selection(services, admin, nurse):
     services.demo.load(admin, 6, seed=4)
     assert services.exchange.count_cases(admin) == 6 == len(list(services.exchange.iter_records(admin)))
