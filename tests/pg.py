@@ -177,7 +177,7 @@ def attack(store, *statements, params=()) -> None:
     """Change the database (a Store, or a file's path) behind cathlog's back, past its append-only triggers, as an attacker would: on a file
     with sqlite3 (the triggers dropped, the edit made, the triggers put back); on a server as its superuser,
     whose ``session_replication_role = replica`` silences the triggers (the runtime role cannot: test_pg_walls).
-    A statement is SQL (``?`` placeholders), a ``{"sqlite": ..., "postgresql": ...}`` pair where the dialects
+    A statement is SQL (``?`` placeholders, given ``params``; one without takes none), a ``{"sqlite": ..., "postgresql": ...}`` pair where the dialects
     differ, or a callable given the connection."""
     url, path = getattr(store, "url", None), getattr(store, "path", store)  # a Store, or a file's path
     if url is None:
@@ -191,7 +191,8 @@ def attack(store, *statements, params=()) -> None:
             if callable(sql):
                 sql(conn)
             else:
-                conn.execute(sql["sqlite"] if isinstance(sql, dict) else sql, params)
+                text = sql["sqlite"] if isinstance(sql, dict) else sql
+                conn.execute(text, params if "?" in text else ())
         for _, sql in triggers:
             conn.execute(sql)
         conn.commit()
@@ -209,5 +210,6 @@ def attack(store, *statements, params=()) -> None:
             if callable(sql):
                 sql(conn)
             else:
-                conn.execute(to_pyformat(sql["postgresql"] if isinstance(sql, dict) else sql), params)
+                text = sql["postgresql"] if isinstance(sql, dict) else sql
+                conn.execute(to_pyformat(text), params) if "?" in text else conn.execute(text)
         conn.commit()
