@@ -72,6 +72,8 @@ def test_import_dose_files_and_work_the_inbox(env, tmp_path, capsys):
     assert "no dose reports waiting" in capsys.readouterr().out
 
 
+@pytest.mark.sqlite_only(reason="the DICOM dose inbox does not run on the server yet "
+                                "(being moved: tests/services/test_dose_inbox.py)")
 def test_dicom_listen_receives_from_storescu_until_sigterm(env, tmp_path):
     db, procedure_id = env
     storescu = dcmtk("storescu")
