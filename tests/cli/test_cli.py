@@ -127,8 +127,6 @@ def test_python_dash_m_runs_without_qt(tmp_path):
     assert "cathlog 0.1.0" in result.stdout
 
 
-@pytest.mark.sqlite_only(reason="reminders (the follow-up worklist) does not run on the server yet "
-                                "(being moved: tests/services/test_followup.py)")
 def test_report_and_reminders_commands(env, tmp_path, capsys, monkeypatch):
     from cathlog.domain.enums import Role
     from cathlog.domain.followup import Review, SignatureMeaning

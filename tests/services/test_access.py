@@ -156,8 +156,6 @@ def test_cli_report_is_audited_with_a_view_and_refused_for_a_nurse(lab, capsys, 
     assert view["user"] == "doc" and view["procedure_id"] == pid
 
 
-@pytest.mark.sqlite_only(reason="reminders (the follow-up worklist) does not run on the server yet "
-                                "(being moved: tests/services/test_followup.py)")
 def test_cli_reminder_worklist_csv_is_audited(lab, capsys, monkeypatch):
     monkeypatch.setenv("CATHLOG_USER", "doc")
     assert cli.main(["reminders", "--due-before", "2100-01-01", "--format", "csv"]) == 0
