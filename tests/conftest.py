@@ -3,7 +3,10 @@ the default database point into tmp_path, so no test touches real data."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -91,6 +94,15 @@ def same_database(store: Store):
 
 
 @pytest.fixture
+def db_target(tmp_path, backend, request) -> str:
+    """What a CLI test gives ``--db``/``CATHLOG_DB``: a database file in tmp_path (not yet made), or, in a
+    test marked ``backends``, the PostgreSQL half's own database (tests/pg.py), reached as the runtime role."""
+    if backend == "postgresql":
+        return request.getfixturevalue("pg_db").app_url
+    return str(tmp_path / "cli.db")
+
+
+@pytest.fixture
 def store(tmp_path, backend, request):
     if backend == "postgresql":
         s = Store.open(request.getfixturevalue("pg_db").app_url)
@@ -136,3 +148,69 @@ def worklist_server(tmp_path, services):
     server = start_server(tmp_path / "mwl", services.mwl.today())
     yield server
     server.stop()
+
+
+# --- every database test of these folders runs on both back ends, or says why not -------------------------
+
+BOTH_BACKENDS_FOLDERS = ("tests/store/", "tests/services/", "tests/cli/", "tests/exchange/")
+# What a test that opens a database itself (not through the ``store`` fixture) says in its source.
+_OPENS_A_DATABASE = re.compile(r"\b(Store\.open|Services\.open|Store\(|cli\.main\(|main\(\[|sqlite3\.connect|"
+                               r"connect\(|Database\()")
+# Being moved to the server in wave 7 by other helpers, who mark them as they go (the lead drops a line here
+# as each lands).
+_SAYS_WHY = pytest.StashKey[str]()
+
+
+@functools.lru_cache(maxsize=None)
+def _opens_a_database(function) -> str | None:
+    """"server" for a test that reaches a server by its own URL, "file" for one that opens a database
+    itself, else None."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return None
+    if "postgresql://" in source:
+        return "server"
+    return "file" if _OPENS_A_DATABASE.search(source) else None
+
+
+def sqlite_only_without_reason(item: pytest.Item) -> str | None:
+    """Why ``item`` breaks the rule of BOTH_BACKENDS_FOLDERS, or None: a test there that touches a database
+    runs on both back ends (marked ``backends``), or on the server (``pg_db``), or is marked
+    ``sqlite_only(reason=...)`` saying why it is about a file."""
+    path = item.nodeid.replace("\\", "/")
+    if not path.startswith(BOTH_BACKENDS_FOLDERS):
+        return None
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "backend" in callspec.params:
+        return None
+    names = set(getattr(item, "fixturenames", ()))
+    if names & {"pg_db", "pg_cluster"}:
+        return None
+    marker = item.get_closest_marker("sqlite_only")
+    if marker is not None:
+        reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+        return None if str(reason).strip() else "is marked sqlite_only without a reason"
+    function = getattr(item, "function", None)
+    opens = _opens_a_database(function) if function is not None else None
+    if opens == "server":
+        return None
+    if names & {"backend", "store", "services", "db_target"} or opens:
+        return ("touches a database but runs on SQLite only without saying why: mark it backends (it runs on "
+                "both), or sqlite_only(reason=...) naming what is file-only")
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        problem = sqlite_only_without_reason(item)
+        if problem:
+            item.stash[_SAYS_WHY] = problem
+
+
+@pytest.fixture(autouse=True)
+def _runs_on_both_or_says_why(request):
+    """The check of sqlite_only_without_reason: such a test fails at once, naming the rule."""
+    problem = request.node.stash.get(_SAYS_WHY, None)
+    if problem:
+        pytest.fail(f"{request.node.nodeid} {problem}", pytrace=False)

@@ -142,6 +142,13 @@ class Cluster:
             conn.execute(f"CREATE DATABASE {name} TEMPLATE {'template0' if empty else TEMPLATE} OWNER {OWNER_ROLE}")
         return Database(self, name)
 
+    def copy_database(self, database: Database) -> Database:
+        """A new database copied from ``database`` (nobody may be connected to it meanwhile), as a file is copied."""
+        name = f"test_{os.getpid()}_{next(self._names)}"
+        with self.admin() as conn:
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {database.name} OWNER {OWNER_ROLE}")
+        return Database(self, name)
+
     def drop_database(self, database: Database) -> None:
         with self.admin() as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {database.name} WITH (FORCE)")
@@ -164,3 +171,45 @@ def start_cluster(*, durable: bool = False) -> Cluster:
         cluster.stop()
         raise
     return cluster
+
+
+def attack(store, *statements, params=()) -> None:
+    """Change the database (a Store, or a file's path) behind cathlog's back, past its append-only triggers, as an attacker would: on a file
+    with sqlite3 (the triggers dropped, the edit made, the triggers put back); on a server as its superuser,
+    whose ``session_replication_role = replica`` silences the triggers (the runtime role cannot: test_pg_walls).
+    A statement is SQL (``?`` placeholders, given ``params``; one without takes none), a ``{"sqlite": ..., "postgresql": ...}`` pair where the dialects
+    differ, or a callable given the connection."""
+    url, path = getattr(store, "url", None), getattr(store, "path", store)  # a Store, or a file's path
+    if url is None:
+        import sqlite3
+
+        conn = sqlite3.connect(path)
+        triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        for name, _ in triggers:
+            conn.execute(f"DROP TRIGGER {name}")
+        for sql in statements:
+            if callable(sql):
+                sql(conn)
+            else:
+                text = sql["sqlite"] if isinstance(sql, dict) else sql
+                conn.execute(text, params if "?" in text else ())
+        for _, sql in triggers:
+            conn.execute(sql)
+        conn.commit()
+        conn.close()
+        return
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    from cathlog.store.engine import to_pyformat
+
+    where = conninfo_to_dict(url)
+    with psycopg.connect(host=where["host"], port=where["port"], dbname=where["dbname"], user=SUPERUSER) as conn:
+        conn.execute("SET session_replication_role = replica")
+        for sql in statements:
+            if callable(sql):
+                sql(conn)
+            else:
+                text = sql["postgresql"] if isinstance(sql, dict) else sql
+                conn.execute(to_pyformat(text), params) if "?" in text else conn.execute(text)
+        conn.commit()

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict
 
-from cathlog.domain.errors import CathlogError
+from cathlog.domain.errors import CathlogError, StoreError
 from cathlog.domain.records import Actor
 from cathlog.rules.permissions import Action
 from cathlog.services.base import Clock, ServiceBase, system_clock
@@ -214,9 +214,16 @@ class AdminService(ServiceBase):
         chain = audit.verify_chain(self.store)
         return replace(chain, problems=tuple(audit.verify_rows(self.store, backup_folder, chain)))
 
+    def _on_a_file(self, what: str) -> None:
+        """Refuse, by name, what works on the database file itself when this database is a server's."""
+        if self.store.url is not None:
+            raise StoreError(f"{what} works on a database file; a PostgreSQL server is backed up and restored by "
+                             "the lab's IT with pg_dump and pg_restore (docs/multi-room.md)")
+
     def backup(self, actor: Actor, target: Path) -> backups.BackupInfo:
         """A verified copy of the database at ``target``."""
         self.require(actor, Action.BACKUP)
+        self._on_a_file("backup")
         info = backups.backup_to(self.store, Path(target))
         with self.store.write():
             self.audit(actor, "backup", "database", info.path.name,
@@ -226,6 +233,7 @@ class AdminService(ServiceBase):
     def automatic_backup(self, folder: Path, keep: int | None = None) -> backups.BackupInfo:
         """The program's own backup (on close, daily); no user acts, so no role check. Older ones
         are kept by age (daily for 14 days, weekly for 8 weeks), or only the newest ``keep``."""
+        self._on_a_file("the automatic backup")
         return backup_rotation.automatic_backup(self.store, Path(folder), keep=keep, now=self.clock())
 
     def restore(self, actor: Actor, source: Path) -> Path:
@@ -240,6 +248,7 @@ class AdminService(ServiceBase):
         audit row is part of the restored content's single commit.
         """
         self.require(actor, Action.RESTORE)
+        self._on_a_file("restore")
         source = Path(source)
         live = self.store.path
         if live is None:

@@ -357,11 +357,16 @@ class Store:
     def integrity_check(self) -> list[str]:
         """Full ``integrity_check`` plus ``foreign_key_check``: [] when clean. On PostgreSQL (whose server
         keeps its own pages sound) the walls instead: every append-only trigger in place and enabled, and
-        no right of the connected role to change or remove record rows (``pg.schema.wall_problems``)."""
+        no right of the connected role to change or remove record rows (``pg.schema.wall_problems``); on
+        both, a stored time that is not a real one."""
         if self._db is None:
             from cathlog.store.pg.walls import wall_problems
 
-            return wall_problems(self.engine.conn) if isinstance(self.engine, PostgresEngine) else []
+            if not isinstance(self.engine, PostgresEngine):
+                return []
+            from cathlog.store.timestamps import invalid_timestamps_on_server
+
+            return wall_problems(self.engine.conn) + invalid_timestamps_on_server(self.engine)
         problems = [row[0] for row in self.db.conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
         problems += [f"foreign key: {row}" for row in self.db.conn.execute("PRAGMA foreign_key_check")]
         from cathlog.store.timestamps import invalid_timestamps

@@ -10,9 +10,12 @@ from cathlog.store.db import Store
 from tests.conftest import PASSWORD
 
 
-@pytest.fixture(params=["file", "server"])
-def database(request, tmp_path, monkeypatch):
-    target = str(tmp_path / "cli.db") if request.param == "file" else request.getfixturevalue("pg_db").app_url
+pytestmark = pytest.mark.backends
+
+
+@pytest.fixture
+def database(db_target, monkeypatch):
+    target = db_target  # a file, or the server's database (tests/conftest.py)
     monkeypatch.setenv("CATHLOG_DB", target)
     monkeypatch.setenv("CATHLOG_USER", "admin")
     monkeypatch.setenv("CATHLOG_PASSWORD", PASSWORD)

@@ -15,14 +15,16 @@ from cathlog.store.db import Store
 from tests.conftest import PASSWORD
 from tests.helpers import make_patient
 
+pytestmark = pytest.mark.backends
+
 VENOUS = {"category": "venous", "planned": ["ivc_filter_placement"], "indication": "dvt", "urgency": "urgent",
           "room": "@room"}
 
 
 @pytest.fixture
-def hostile(tmp_path, monkeypatch, capsys):
-    db = tmp_path / "cli.db"
-    monkeypatch.setenv("CATHLOG_DB", str(db))
+def hostile(db_target, monkeypatch, capsys):
+    db = db_target
+    monkeypatch.setenv("CATHLOG_DB", db)
     monkeypatch.setenv("CATHLOG_USER", "admin")
     monkeypatch.setenv("CATHLOG_PASSWORD", PASSWORD)
     assert cli.main(["init", "--admin", "admin"]) == 0

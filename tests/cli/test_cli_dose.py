@@ -19,12 +19,14 @@ from tests.peers import dcmtk
 from tests.helpers import CORONARY, open_case
 
 UID = f"{mk.ROOT}.2.1"
+pytestmark = pytest.mark.backends
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    db = tmp_path / "cli.db"
-    monkeypatch.setenv("CATHLOG_DB", str(db))
+def env(db_target, monkeypatch):
+    """A database (a file, or the server's: tests/conftest.py db_target) with a nurse's open case."""
+    db = db_target
+    monkeypatch.setenv("CATHLOG_DB", db)
     monkeypatch.setenv("CATHLOG_PASSWORD", PASSWORD)
     monkeypatch.setenv("CATHLOG_USER", "admin")
     assert cli.main(["init", "--admin", "admin"]) == 0

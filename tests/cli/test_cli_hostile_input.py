@@ -59,6 +59,8 @@ def _argvs(d):
     ]
 
 
+@pytest.mark.sqlite_only(reason="hostile file names, folders and device files given as --db, backup and restore "
+                                "paths: the file's own commands")
 def test_hostile_arguments_never_end_in_internal_error(demo_db, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("cathlog.services.auth.PasswordHasher", lambda: FAST_HASHER)
     monkeypatch.setenv("CATHLOG_DB", str(demo_db))

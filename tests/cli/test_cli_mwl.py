@@ -11,6 +11,8 @@ from tests.cli.test_cli import env  # noqa: F401 - the fixture
 from tests.conftest import PASSWORD
 from tests.mwl_server import start_server
 
+pytestmark = pytest.mark.backends
+
 
 @pytest.fixture
 def provider(tmp_path):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pypdf import PdfReader
 
 from cathlog import cli
 from tests.cli.test_cli import env  # noqa: F401 - the fixture
 from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.backends
 
 
 def _text(path) -> str:

@@ -11,6 +11,7 @@ from cathlog.store import db as store_db
 from tests.conftest import PASSWORD
 
 
+@pytest.mark.sqlite_only(reason="the SQLite library's version: a server has its own")
 def test_the_cli_says_it_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("CATHLOG_DB", str(tmp_path / "cli.db"))

@@ -22,6 +22,7 @@ from cathlog.rules.deidentify import REF_FIELDS, deidentify
 from cathlog.store import keys
 from tests.helpers import CORONARY, make_patient, open_case
 
+pytestmark = pytest.mark.backends
 DATE = re.compile(rb"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 
 
@@ -75,22 +76,33 @@ def _exports(tmp_path, services, admin, tag="a"):
 
 
 def _source_identifiers(store):
-    conn = store.db.conn
-    ids = {r[0] for r in conn.execute("SELECT procedure_id FROM procedure_versions")}
-    ids |= {r[0] for r in conn.execute("SELECT patient_id FROM patient_versions")}
-    ids |= {r[0] for r in conn.execute("SELECT mrn FROM patient_versions")}
-    ids |= {r[0] for r in conn.execute("SELECT event_id FROM event_versions")}
-    for (data,) in conn.execute("SELECT data FROM event_versions"):
-        for name, value in json.loads(data).items():
+    engine = store.engine
+    ids = {r["procedure_id"] for r in engine.rows("SELECT procedure_id FROM procedure_versions")}
+    ids |= {r["patient_id"] for r in engine.rows("SELECT patient_id FROM patient_versions")}
+    ids |= {r["mrn"] for r in engine.rows("SELECT mrn FROM patient_versions")}
+    ids |= {r["event_id"] for r in engine.rows("SELECT event_id FROM event_versions")}
+    for row in engine.rows("SELECT data FROM event_versions"):
+        data = row["data"]
+        for name, value in (json.loads(data) if isinstance(data, str) else data).items():
             if name in ("lot", "serial", "udi") or name.endswith("_event_id"):
                 ids.add(value)
     return {i for i in ids if i and len(i) >= 4}
 
 
+def _dump(store) -> bytes:
+    """Every row of every table: the file's SQL dump, or each of the server's tables read whole."""
+    if store.url is None:
+        return "\n".join(store.db.conn.iterdump()).encode()
+    tables = [r["table_name"] for r in store.engine.rows(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")]
+    assert "audit" in tables and "settings" in tables
+    return "\n".join(repr(tuple(row.values())) for table in tables
+                     for row in store.engine.rows(f"SELECT * FROM {table}")).encode()
+
+
 def _source_dates(store):
     """Every calendar date anywhere in the database (a dump of every table)."""
-    dump = "\n".join(store.db.conn.iterdump()).encode()
-    return {m.decode() for m in DATE.findall(dump)}
+    return {m.decode() for m in DATE.findall(_dump(store))}
 
 
 def test_no_identified_id_and_no_real_date_in_any_format(tmp_path, services, admin, lab, store):
@@ -190,14 +202,14 @@ def test_the_key_is_not_in_the_database_nor_the_legacy_row(tmp_path, services, a
     assert secret is not None and key != secret
     assert secret != keys.installation_key()  # never the audit key's bytes
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("cathlog.db*") if p.is_file())
-    dump = "\n".join(store.db.conn.iterdump()).encode()
+    dump = _dump(store)
     for needle in (secret.hex(), key.hex(), secret.hex().upper(), key.hex().upper()):
         assert needle.encode() not in raw and needle.encode() not in dump
     assert secret not in raw and key not in raw
-    assert not store.db.conn.execute("SELECT 1 FROM settings WHERE key = 'pseudonym_key'").fetchone()
+    assert not store.engine.one("SELECT 1 AS found FROM settings WHERE key = 'pseudonym_key'")
     assert oct(keys.deid_key_path().stat().st_mode & 0o777) == "0o600"
     # which key made an export's pseudonyms: its id in the audit row, never the key
-    rows = [json.loads(r[0]) for r in store.db.conn.execute(
+    rows = [json.loads(r["new_value"]) for r in store.engine.rows(
         "SELECT new_value FROM audit WHERE action = 'export' ORDER BY seq")]
     assert rows and all(r["deidentification_key_id"] == keys.deid_key_id(key) for r in rows)
 
@@ -205,7 +217,7 @@ def test_the_key_is_not_in_the_database_nor_the_legacy_row(tmp_path, services, a
 def test_a_legacy_key_row_in_the_database_is_not_used(tmp_path, services, admin, lab, store):
     legacy = bytes(range(32))
     with store.write():
-        store.db.conn.execute("INSERT INTO settings (key, value) VALUES ('pseudonym_key', ?)", [legacy.hex()])
+        store.engine.execute("INSERT INTO settings (key, value) VALUES ('pseudonym_key', ?)", [legacy.hex()])
     record = next(iter(services.exchange.iter_records(admin)))
     deid = next(iter(services.exchange.deidentified(admin, iter([record]))))
     assert deid.procedure == deidentify(record, keys.deidentification_key()).procedure

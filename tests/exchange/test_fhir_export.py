@@ -133,17 +133,23 @@ def _module_bundle(tmp_path_factory, fhir_validator):
     return _validate(out, fhir_validator)  # validated once: the official schema takes seconds
 
 
+MODULE_BUNDLE = ("one demo bundle made once for the module's read-only checks, from a file; the server's FHIR export "
+                 "is byte for byte the file's (tests/exchange/test_export_on_server.py)")
+
+
 @pytest.fixture
 def bundle(_module_bundle):
     return copy.deepcopy(_module_bundle)
 
 
+@pytest.mark.sqlite_only(reason=MODULE_BUNDLE)
 def test_demo_export_passes_the_official_schema_fhir_resources_and_us_core(bundle):
     kinds = Counter(e["resource"]["resourceType"] for e in bundle["entry"])
     assert kinds["Patient"] == 7 and kinds["Procedure"] == 7 and kinds["Organization"] == 1
     assert kinds["Practitioner"] and kinds["PractitionerRole"] and kinds["BodyStructure"]
 
 
+@pytest.mark.sqlite_only(reason=MODULE_BUNDLE)
 def test_the_schema_and_us_core_checks_can_fail(bundle, fhir_validator):
     broken = json.loads(json.dumps(bundle))
     broken["entry"][0]["resource"]["bogus"] = 1
@@ -160,6 +166,7 @@ def _concepts(resource: dict, keys: tuple[str, ...]):
         yield from (value if isinstance(value, list) else [value] if value else [])
 
 
+@pytest.mark.sqlite_only(reason=MODULE_BUNDLE)
 def test_every_coded_concept_has_text_and_a_code_from_the_tables_or_none(bundle):
     known = {(c["system"], c["code"], c["display"]) for t in fhir_codes.tables().values() for c in t.values()}
     coded = texts = 0
@@ -188,6 +195,7 @@ def test_every_coded_concept_has_text_and_a_code_from_the_tables_or_none(bundle)
     assert quantities and all(q["system"] == "http://unitsofmeasure.org" and q["code"] for q in quantities)
 
 
+@pytest.mark.sqlite_only(reason=MODULE_BUNDLE)
 def test_voided_entries_are_entered_in_error(bundle):
     types = _by_type(bundle)
     assert any(m["status"] == "entered-in-error" and m["medicationCodeableConcept"]["text"] == "heparin"
@@ -203,6 +211,7 @@ def test_voided_entries_are_entered_in_error(bundle):
     assert statuses["entered-in-error"] >= 3
 
 
+@pytest.mark.sqlite_only(reason=MODULE_BUNDLE)
 def test_performers_are_practitioners_with_roles_of_the_lab(bundle):
     types = _by_type(bundle)
     urls = {e["fullUrl"] for e in bundle["entry"]}
@@ -218,6 +227,7 @@ def test_performers_are_practitioners_with_roles_of_the_lab(bundle):
     assert all(u in urls for r in refs for u in re.findall(r'"(urn:uuid:[0-9a-f-]+)"', r))
 
 
+@pytest.mark.sqlite_only(reason=MODULE_BUNDLE)
 def test_udi_carrier_names_gs1_and_carries_the_string_as_scanned(bundle):
     carriers = [c for d in _by_type(bundle)["Device"] for c in d.get("udiCarrier", [])]
     assert carriers and all(c["issuer"] == GS1_ISSUER for c in carriers if "deviceIdentifier" in c)

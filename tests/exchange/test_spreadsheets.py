@@ -88,6 +88,8 @@ names = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "
                 max_size=40).map(str.strip).filter(bool)
 
 
+@pytest.mark.sqlite_only(reason="30 generated examples, each on a new database file; the server exports the same "
+                                "tables (tests/exchange/test_export_on_server.py)")
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(family=names, note=names)
 def test_unicode_and_hostile_text_round_trip_through_csv(tmp_path_factory, family, note):

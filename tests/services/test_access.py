@@ -99,11 +99,11 @@ def test_a_report_whose_audit_row_fails_is_removed(services, nurse, physician, t
 
 
 @pytest.fixture
-def lab(tmp_path, monkeypatch, capsys):
+def lab(tmp_path, db_target, monkeypatch, capsys):
     from tests.conftest import FAST_HASHER
 
     monkeypatch.setattr("cathlog.services.auth.PasswordHasher", lambda: FAST_HASHER)
-    monkeypatch.setenv("CATHLOG_DB", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("CATHLOG_DB", db_target)
     monkeypatch.setenv("CATHLOG_USER", "admin")
     monkeypatch.setenv("CATHLOG_PASSWORD", PASSWORD)
     monkeypatch.setenv("CATHLOG_NEW_PASSWORD", PASSWORD)

@@ -48,7 +48,6 @@ def test_corrections_and_voids_are_current_and_only_new_rows_are_read(services, 
     assert read and read[-1] > 0  # read from the last row seen, not from the start
 
 
-@pytest.mark.sqlite_only(reason="a file's rows and restores")
 def test_a_rolled_back_row_whose_number_is_reused_is_not_kept(services, nurse):
     proc = open_case(services, nurse)
     pid = proc.procedure_id
@@ -59,11 +58,11 @@ def test_a_rolled_back_row_whose_number_is_reused_is_not_kept(services, nurse):
         pass
 
     with pytest.raises(Rollback), services.store.write():  # reads its own uncommitted row, then rolls back
-        services.store.db.execute("INSERT INTO event_versions (event_id, version, procedure_id, kind, data, "
-                                  "occurred_at, recorded_at, recorded_by, workstation, voided) SELECT ?, 1, "
-                                  "procedure_id, kind, data, occurred_at, recorded_at, recorded_by, workstation, 0 "
-                                  "FROM event_versions "
-                                  "WHERE procedure_id = ? LIMIT 1", [GHOST, pid])
+        services.store.engine.execute("INSERT INTO event_versions (event_id, version, procedure_id, kind, data, "
+                                      "occurred_at, recorded_at, recorded_by, workstation, voided) SELECT ?, 1, "
+                                      "procedure_id, kind, data, occurred_at, recorded_at, recorded_by, workstation, "
+                                      "voided FROM event_versions "
+                                      "WHERE procedure_id = ? LIMIT 1", [GHOST, pid])
         assert GHOST in events.of(pid)
         raise Rollback
     real = services.cases.record_event(nurse, pid, "note", {"text": "after the rollback"})  # may take the ghost's row number
@@ -72,7 +71,7 @@ def test_a_rolled_back_row_whose_number_is_reused_is_not_kept(services, nurse):
     assert GHOST not in now and real.event_id in now
 
 
-@pytest.mark.sqlite_only(reason="a file's rows and restores")
+@pytest.mark.sqlite_only(reason="restores a backup file under the reader (a server is restored with pg_restore)")
 def test_a_file_restored_under_the_reader_is_read_again(services, nurse, admin, tmp_path):
     proc = open_case(services, nurse)
     pid = proc.procedure_id

@@ -40,6 +40,8 @@ def _actions(services) -> list[str]:
 # --- Services.open ----------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only(reason="a missing database file, made only when asked (a server's database is made by the "
+                                "lab's IT: tests/cli/test_cli_server.py)")
 def test_open_refuses_a_missing_file_and_creates_only_when_asked(tmp_path):
     missing = tmp_path / "lab" / "cathlog.db"
     with pytest.raises(NotACathlogDatabase, match="cathlog init --admin NAME"):
@@ -198,9 +200,9 @@ def test_an_audit_csv_whose_audit_row_fails_is_removed(services, admin, tmp_path
     assert not out.exists()
 
 
-def test_cli_audit_csv_is_the_same_writer(tmp_path, monkeypatch, capsys):
-    db = tmp_path / "cli.db"
-    monkeypatch.setenv("CATHLOG_DB", str(db))
+def test_cli_audit_csv_is_the_same_writer(tmp_path, db_target, monkeypatch, capsys):
+    db = db_target
+    monkeypatch.setenv("CATHLOG_DB", db)
     monkeypatch.setenv("CATHLOG_USER", "admin")
     monkeypatch.setenv("CATHLOG_PASSWORD", PASSWORD)
     assert cli.main(["init", "--admin", "admin"]) == 0

@@ -12,6 +12,8 @@ from cathlog.domain.mwl import ScheduledCase, WorklistRefused, WorklistUnavailab
 from tests.helpers import make_patient
 from tests.mwl_server import configure
 
+pytestmark = pytest.mark.backends
+
 
 def _queries(services, admin):
     return [(json.loads(r.old_value), json.loads(r.new_value), r) for r in

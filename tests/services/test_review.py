@@ -105,7 +105,8 @@ def test_later_patient_updates_and_done_reminders_keep_the_signature_valid(servi
     assert services.cases.get_record(physician, pid).patient.weight_kg == weight  # the case keeps its own weight
 
 
-@pytest.mark.sqlite_only(reason="edits the file with sqlite3")
+@pytest.mark.sqlite_only(reason="edits the file with sqlite3 past its triggers; on the server: "
+                                "tests/store/test_pg_chain.py")
 def test_signature_detects_an_outside_edit(services, physician, cases):
     import sqlite3
 

@@ -10,6 +10,7 @@ from cathlog.domain.errors import (
     Conflict,
     NotFound,
     PermissionDenied,
+    StoreError,
     ValidationError,
 )
 from cathlog.domain.records import Actor
@@ -192,13 +193,15 @@ CLINICAL_CALLS = {
     Action.REOPEN_CASE: lambda s, a, ids: _closed_then(s, ids, lambda: s.cases.reopen_case(a, ids["proc"], "late")),
     Action.SET_TARGETS: lambda s, a, ids: s.cases.set_act_target(a, ids["proc"], 300, 350, reason="Hemochron"),
     Action.SIGN_CASE: lambda s, a, ids: _closed_then(s, ids, lambda: s.review.save_review(a, ids["proc"], Review())),
-    Action.BACKUP: lambda s, a, ids: s.admin.backup(a, s.store.path.with_name("matrix-backup.db")),
+    Action.BACKUP: lambda s, a, ids: s.admin.backup(a, ids["tmp"] / "matrix-backup.db"),
     Action.VIEW_AUDIT: lambda s, a, ids: s.admin.audit_rows(a),
     Action.LOAD_DEMO: lambda s, a, ids: s.demo.load(a, 1),
     Action.WRITE_REPORT: lambda s, a, ids: s.access.log_print(a, ids["proc"], "summary", "x.pdf"),
 }
 
 
+# Allowed, and refused on a server by name until it moves there (import: tests/services/test_imports.py; drop
+# it from here when it lands).
 def _closed_then(services, ids, action):
     """Close the case as its nurse, then try the action under test."""
     services.cases.close_case(services.auth.sign_in("nurse", PASSWORD), ids["proc"])
@@ -207,16 +210,18 @@ def _closed_then(services, ids, action):
 
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("action", list(CLINICAL_CALLS))
-@pytest.mark.sqlite_only(reason="export, import, backup and word search are not on the server yet")
-def test_role_matrix_on_the_services(services, nurse, role, action):
+def test_role_matrix_on_the_services(services, nurse, role, action, tmp_path):
     proc = open_case(services, nurse)
     event = services.cases.record_event(nurse, proc.procedure_id, "act", {"act_s": 240})
-    ids = {"proc": proc.procedure_id, "event": event.event_id, "patient": proc.patient_id}
+    ids = {"proc": proc.procedure_id, "event": event.event_id, "patient": proc.patient_id, "tmp": tmp_path}
     admin = services.auth.sign_in("admin", PASSWORD)
     services.auth.add_user(admin, f"someone-{role.value}", "Someone", role, PASSWORD)
     actor = Actor(f"someone-{role.value}", "Someone", role, "ws")
     call = CLINICAL_CALLS[action]
-    if may(role, action):
+    if may(role, action) and action is Action.BACKUP and services.store.url is not None:
+        with pytest.raises(StoreError, match="pg_dump"):  # allowed, and refused by name: a server's is pg_dump's
+            call(services, actor, ids)
+    elif may(role, action):
         call(services, actor, ids)
     else:
         with pytest.raises(PermissionDenied):

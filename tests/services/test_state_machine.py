@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -97,12 +98,14 @@ class EntryModel:
 
 
 class CaseLog(RuleBasedStateMachine):
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, database: Callable[[], tuple[Store, Callable[[], None]]] | None = None):
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(dir=folder))
         self.clock = FakeClock()
-        # In memory: the logic is under test here, durability in test_durability.py.
-        self.services = Services(Store.open(None), self.clock, hasher=FAST_HASHER)
+        # In memory: the logic is under test here, durability in test_durability.py; or a server's new
+        # database (``database``: the store, and what drops it).
+        store, self._drop = database() if database else (Store.open(None), lambda: None)
+        self.services = Services(store, self.clock, hasher=FAST_HASHER)
         auth = self.services.auth
         self.admin = auth.create_first_admin("admin", "Ada Admin", PASSWORD)
         auth.add_user(self.admin, "nurse", "Nina Nurse", Role.NURSE, PASSWORD)
@@ -118,6 +121,7 @@ class CaseLog(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.services.store.close()
+        self._drop()
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -396,8 +400,19 @@ class CaseLog(RuleBasedStateMachine):
                     assert s.valid and not s.superseded, "a signature of an unchanged case is not valid"
 
 
-def test_services_state_machine(tmp_path):
+@pytest.mark.backends
+def test_services_state_machine(tmp_path, backend, request):
+    database = None
+    if backend == "postgresql":  # each run on a new server database, copied from the template
+        cluster = request.getfixturevalue("pg_cluster")
+
+        def database():
+            made = cluster.new_database()
+            return Store.open(made.app_url), lambda: cluster.drop_database(made)
+
     run_state_machine_as_test(
-        lambda: CaseLog(tmp_path),
-        settings=settings(max_examples=40, stateful_step_count=30, deadline=None,
+        lambda: CaseLog(tmp_path, database),
+        # fewer runs on the server (each ~15 s of round trips here, as many as a day's cases): the same rules,
+        # a smaller sample
+        settings=settings(max_examples=40 if database is None else 3, stateful_step_count=30, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))

@@ -12,6 +12,9 @@ from cathlog.store import backup_rotation
 from cathlog.store.schema import SCHEMA_VERSION
 from tests.helpers import open_case
 
+pytestmark = pytest.mark.sqlite_only(reason="cathlog's backup and restore copy the database file (a server: pg_dump; its refusal: "
+                                            "tests/services/test_admin_backups.py)")
+
 
 def _sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()

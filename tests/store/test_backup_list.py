@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from cathlog.store import backup_list
+
+
+pytestmark = pytest.mark.sqlite_only(reason="reads backup files of a database file for the restore screen")
 
 
 def _sha(path):

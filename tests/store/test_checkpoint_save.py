@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cathlog.domain.enums import EventKind
 from cathlog.store import checkpoint
 from tests.helpers import open_case
+
+
+pytestmark = pytest.mark.sqlite_only(reason="the audit checkpoint is a file kept for a database file (store/checkpoint.py); "
+                                            "a server's record is walled instead (tests/store/test_pg_walls.py)")
 
 
 def _note(services, nurse, pid, text):

@@ -20,6 +20,8 @@ from cathlog.store.schema_check import SchemaMismatch, differences, harden, norm
 from tests.conftest import FAST_HASHER, PASSWORD
 from tests.helpers import make_v1_database, open_case
 
+pytestmark = pytest.mark.sqlite_only(reason="restore replaces a database file's content and checks files crafted with sqlite3")
+
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -27,6 +27,7 @@ def _ids(services, actor, text, **kw):
     return [c.procedure_id for c in services.cases.list_cases(actor, search=text, **kw)]
 
 
+@pytest.mark.sqlite_only(reason="SQLite's own FTS5 and version")
 def test_fts5_is_there_and_sqlite_is_new_enough():
     conn = sqlite3.connect(":memory:")
     assert ("ENABLE_FTS5",) in conn.execute("PRAGMA compile_options").fetchall()

@@ -14,6 +14,8 @@ from cathlog.domain.errors import CathlogError, StoreError
 from cathlog.store import db as store_db
 from cathlog.store.db import MIN_SQLITE, SQLiteTooOld, Store, check_sqlite_version
 
+pytestmark = pytest.mark.sqlite_only(reason="the SQLite library's version and its pinned minimum")
+
 STORE_DIR = Path(cathlog.store.__file__).parent
 # The JSON operators came with SQLite 3.38; json_extract does the same on 3.37.
 _JSON_OPERATOR = re.compile(r"->>?\s*'")

@@ -1,11 +1,12 @@
 """The store: a cathlog file is recognised, foreign and damaged files are
 refused untouched, STRICT tables and CHECK constraints mirror the hard
-limits, record rows and audit rows are append-only."""
+limits (on both back ends), record rows and audit rows are append-only."""
 
 import hashlib
 import json
 import sqlite3
 
+import psycopg
 import pytest
 
 from cathlog.domain.errors import Conflict, CorruptDatabase, NewerSchema, NotACathlogDatabase
@@ -16,10 +17,23 @@ from cathlog.store.errors import translate
 from tests.helpers import open_case
 
 
+pytestmark = pytest.mark.backends
+FILE = "a database file's own make-up (header, pragmas, pages)"
+SQLITE_DDL = ("reads SQLite's stored schema text; the server's DDL is generated from the same data dictionary "
+              "(tests/store/test_pg_checks.py, tests/store/test_pg_walls.py)")
+MIGRATIONS = ("SQLite's migrations of older files; the server's baseline is schema 16 "
+              "(tests/store/test_pg_server.py)")
+TRIGGERS = "SQLite's append-only triggers; the server's walls (privileges and triggers): tests/store/test_pg_walls.py"
+# What a refused raw INSERT raises: SQLite's IntegrityError, or the server's (a CHECK, NOT NULL or UNIQUE; or,
+# for text in a number column, the column's type).
+REFUSED = (sqlite3.IntegrityError, psycopg.IntegrityError, psycopg.DataError)
+
+
 def _sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.sqlite_only(reason=FILE)
 def test_new_file_is_marked_as_cathlog(tmp_path):
     path = tmp_path / "new.db"
     Store.open(path).close()
@@ -36,6 +50,7 @@ def test_new_file_is_marked_as_cathlog(tmp_path):
                      "0016_audit_indexes"}
 
 
+@pytest.mark.sqlite_only(reason=FILE)
 def test_connection_pragmas(store):
     conn = store.db.conn
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
@@ -43,6 +58,7 @@ def test_connection_pragmas(store):
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
 
 
+@pytest.mark.sqlite_only(reason=MIGRATIONS)
 def test_reopening_applies_nothing_twice(tmp_path):
     path = tmp_path / "x.db"
     Store.open(path).close()
@@ -51,6 +67,7 @@ def test_reopening_applies_nothing_twice(tmp_path):
     assert len(names) == len(set(names)) and int(names[-1][:4]) == schema.SCHEMA_VERSION
 
 
+@pytest.mark.sqlite_only(reason=FILE)
 def test_foreign_sqlite_file_is_refused_untouched(tmp_path):
     path = tmp_path / "other.db"
     conn = sqlite3.connect(path)
@@ -63,6 +80,7 @@ def test_foreign_sqlite_file_is_refused_untouched(tmp_path):
     assert _sha(path) == before
 
 
+@pytest.mark.sqlite_only(reason=FILE)
 def test_damaged_header_is_refused_untouched(tmp_path):
     path = tmp_path / "bad.db"
     Store.open(path).close()
@@ -75,6 +93,7 @@ def test_damaged_header_is_refused_untouched(tmp_path):
     assert _sha(path) == before
 
 
+@pytest.mark.sqlite_only(reason=FILE)
 def test_text_file_is_refused(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("hello")
@@ -82,6 +101,7 @@ def test_text_file_is_refused(tmp_path):
         Store.open(path)
 
 
+@pytest.mark.sqlite_only(reason=FILE)
 def test_newer_schema_is_refused(tmp_path):
     path = tmp_path / "future.db"
     Store.open(path).close()
@@ -93,6 +113,7 @@ def test_newer_schema_is_refused(tmp_path):
         Store.open(path)
 
 
+@pytest.mark.sqlite_only(reason=FILE)
 def test_damaged_interior_page_fails_quick_check(tmp_path, services, nurse):
     for i in range(30):
         open_case(services, nurse, mrn=f"M{i}")
@@ -107,6 +128,7 @@ def test_damaged_interior_page_fails_quick_check(tmp_path, services, nurse):
         Store.open(path)
 
 
+@pytest.mark.sqlite_only(reason=SQLITE_DDL)
 def test_tables_are_strict(store):
     for table in ("users", "patient_versions", "procedure_versions", "event_versions", "audit"):
         sql = store.db.conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()[0]
@@ -119,8 +141,8 @@ def _raw_event(store, **over):
            "workstation": "w", "voided": 0}
     row.update(over)
     cols = ", ".join(row)
-    store.db.conn.execute(f"INSERT INTO event_versions ({cols}) VALUES ({', '.join('?' * len(row))})",
-                          list(row.values()))
+    store.engine.execute(f"INSERT INTO event_versions ({cols}) VALUES ({', '.join('?' * len(row))})",
+                         list(row.values()))
 
 
 @pytest.mark.parametrize("data", [
@@ -128,17 +150,17 @@ def _raw_event(store, **over):
     {"act_s": 250, "act_device": "toaster"},
 ])
 def test_check_constraints_refuse_what_validation_refuses(store, data):
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(REFUSED):
         _raw_event(store, data=json.dumps(data))
 
 
 def test_check_constraints_accept_a_good_row_and_refuse_bad_columns(store):
     _raw_event(store)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(REFUSED):
         _raw_event(store, event_id="b" * 32, occurred_at="yesterday")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(REFUSED):
         _raw_event(store, event_id="c" * 32, version=2)  # a second version needs a reason
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(REFUSED):
         _raw_event(store, event_id="d" * 32, kind="act", data=json.dumps({"text": "note in an act"}))
 
 
@@ -147,17 +169,19 @@ def test_patient_check_constraints(store):
            "birth_date": "1950-01-01", "sex": "female", "changed_at": "2026-11-21T09:00:00Z", "changed_by": "n"}
     for bad in ({"weight_kg": 500.0}, {"sex": "robot"}, {"birth_date": "1950-02-30"}, {"weight_kg": "heavy"}):
         r = {**row, **bad}
-        with pytest.raises(sqlite3.IntegrityError):
-            store.db.conn.execute(f"INSERT INTO patient_versions ({', '.join(r)}) VALUES ({', '.join('?' * len(r))})",
-                                  list(r.values()))
+        with pytest.raises(REFUSED):
+            store.engine.execute(f"INSERT INTO patient_versions ({', '.join(r)}) VALUES ({', '.join('?' * len(r))})",
+                                 list(r.values()))
 
 
+@pytest.mark.sqlite_only(reason=TRIGGERS)
 def test_every_append_only_table_has_its_triggers(store):
     names = {r[0] for r in store.db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     for table in schema.APPEND_ONLY_TABLES:
         assert {f"{table}_no_update", f"{table}_no_delete"} <= names, table
 
 
+@pytest.mark.sqlite_only(reason=TRIGGERS)
 @pytest.mark.parametrize("table", schema.APPEND_ONLY_TABLES[:5])
 def test_record_and_audit_rows_refuse_update_and_delete(services, nurse, table):
     open_case(services, nurse)
@@ -169,6 +193,7 @@ def test_record_and_audit_rows_refuse_update_and_delete(services, nurse, table):
         conn.execute(f"DELETE FROM {table}")
 
 
+@pytest.mark.sqlite_only(reason=TRIGGERS)
 def test_raw_audit_tampering_from_another_connection_fails(services, nurse):
     open_case(services, nurse)
     other = sqlite3.connect(services.store.path)
@@ -178,6 +203,7 @@ def test_raw_audit_tampering_from_another_connection_fails(services, nurse):
         other.execute("DELETE FROM audit")
 
 
+@pytest.mark.sqlite_only(reason=SQLITE_DDL)
 def test_schema_checks_match_the_data_dictionary(store):
     """A change to a hard limit needs a migration: the stored CHECK must equal
     what the current specs generate."""
@@ -209,6 +235,7 @@ def test_unknown_sqlite_errors_are_bugs():
     assert translate(exc) is None
 
 
+@pytest.mark.sqlite_only(reason="fills the file (max_page_count); a server's full disk is its IT's alarm")
 def test_disk_full_is_a_named_error_and_nothing_is_half_written(services, nurse):
     proc = open_case(services, nurse)
     conn = services.store.db.conn
@@ -235,6 +262,7 @@ def test_record_rows_cannot_be_rewritten_through_a_conflict(services, nurse):
             records.insert_event_version(services.store, ev)  # same (event_id, version) again
 
 
+@pytest.mark.sqlite_only(reason=SQLITE_DDL)
 def test_schema_is_frozen(store):
     """The schema a fresh database gets must equal the committed snapshot.
 
@@ -251,6 +279,7 @@ def test_schema_is_frozen(store):
     assert current == (Path(__file__).parents[1] / "data" / "schema.sql").read_text()
 
 
+@pytest.mark.sqlite_only(reason=MIGRATIONS)
 def test_a_version_1_database_is_migrated(tmp_path):
     """A file made by the first release gets the later migrations, in one transaction."""
     from tests.helpers import make_v1_database
@@ -274,6 +303,7 @@ def test_the_newest_frozen_entry_check_is_the_data_dictionarys():
     assert f"CHECK_{schema.SCHEMA_VERSION:04d}" >= newest
 
 
+@pytest.mark.sqlite_only(reason=MIGRATIONS)
 def test_migration_0010_rebuilds_the_entry_table_keeping_every_row_and_trigger(tmp_path):
     from cathlog.domain import errors
 

@@ -1,6 +1,6 @@
-"""Tamper evidence (issue 13, items 3 and 4): each attack is made with raw
-sqlite3 on the file, as an attacker would (dropping and re-creating the
-append-only triggers), and ``check`` must name what was done."""
+"""Tamper evidence (issue 13, items 3 and 4): each attack is made behind cathlog's back, as an attacker would:
+with raw sqlite3 on the file (dropping and re-creating the append-only triggers), or as a server's superuser
+past its triggers (tests/pg.py attack); and ``check`` must name what was done, on both back ends."""
 
 from __future__ import annotations
 
@@ -18,28 +18,25 @@ from cathlog.domain.followup import SignatureMeaning
 from cathlog.services import Services
 from cathlog.store import audit, checkpoint, keys, schema, seals
 from cathlog.store.db import Store
-from tests.conftest import FAST_HASHER, PASSWORD
+from tests.conftest import FAST_HASHER, PASSWORD, same_database
 from tests.helpers import open_case
+from tests.pg import attack
 from tests.services.test_review import PLAN
 
+pytestmark = pytest.mark.backends
+CHECKPOINT = ("the audit checkpoint is a file kept for a database file (checkpoint.py); on a server the walls "
+              "and the superuser's own logs stand in for it")
 HEPARIN = {"drug": "heparin", "dose": 7000.0, "dose_unit": "units", "route": "iv"}
 
 
-def _attack(path, *statements, params=()):
-    """Run SQL on the file behind cathlog's back: triggers dropped, the edit made, triggers put back."""
-    conn = sqlite3.connect(path)
-    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
-    for name, _ in triggers:
-        conn.execute(f"DROP TRIGGER {name}")
-    for sql in statements:
-        if callable(sql):
-            sql(conn)
-        else:
-            conn.execute(sql, params)
-    for _, sql in triggers:
-        conn.execute(sql)
-    conn.commit()
-    conn.close()
+def _attack(store, *statements, params=()):
+    """Run SQL behind cathlog's back: on a file, triggers dropped, the edit made, triggers put back; on a server
+    as its superuser (tests/pg.py)."""
+    attack(store, *statements, params=params)
+
+
+def _max_seq(services) -> int:
+    return services.store.engine.scalar("SELECT max(seq) FROM audit")
 
 
 def _problems(services):
@@ -59,7 +56,7 @@ def test_the_normal_path_checks_ok(services, nurse, physician, dosed, capsys, mo
     assert _problems(services) == []
     report = audit.verify_chain(services.store)
     assert report.ok and report.keyed_from_seq == 1  # a new database is keyed from its first row
-    monkeypatch.setenv("CATHLOG_DB", str(services.store.path))
+    monkeypatch.setenv("CATHLOG_DB", str(same_database(services.store)))
     assert cli.main(["check"]) == 0
     out = capsys.readouterr().out
     assert "audit chain and records: ok" in out and "signatures: ok" in out
@@ -67,8 +64,10 @@ def test_the_normal_path_checks_ok(services, nurse, physician, dosed, capsys, mo
 
 def test_dose_edited_in_the_file_is_named(services, dosed):
     proc, ev = dosed
-    _attack(services.store.path, "UPDATE event_versions SET data = json_set(data, '$.dose', 50000.0) "
-                                 "WHERE event_id = ?", params=[ev.event_id])
+    _attack(services.store, {"sqlite": "UPDATE event_versions SET data = json_set(data, '$.dose', 50000.0) "
+                                       "WHERE event_id = ?",
+                             "postgresql": "UPDATE event_versions SET data = jsonb_set(data::jsonb, '{dose}', "
+                                           "'50000.0')::json WHERE event_id = ?"}, params=[ev.event_id])
     assert services.cases.get_record  # the edit is in the file ...
     (problem,) = audit.verify_rows(services.store)  # ... and named: table, id, version
     assert f"entry {ev.event_id} version 1 (event_versions) was changed after it was written" in problem
@@ -78,18 +77,22 @@ def test_row_added_or_deleted_in_the_file_is_named(services, nurse, dosed):
     proc, ev = dosed
 
     def add_copy(conn):
-        row = conn.execute("SELECT * FROM event_versions WHERE event_id = ?", [ev.event_id]).fetchone()
-        names = [d[0] for d in conn.execute("SELECT * FROM event_versions").description]
-        fake = dict(zip(names, row), row_id=None, event_id="f" * 32)
-        conn.execute(f"INSERT INTO event_versions ({', '.join(fake)}) VALUES ({', '.join('?' * len(fake))})",
-                     list(fake.values()))
+        mark = "?" if isinstance(conn, sqlite3.Connection) else "%s"
+        cursor = conn.execute(f"SELECT * FROM event_versions WHERE event_id = {mark}", [ev.event_id])
+        names = [d[0] for d in cursor.description]
+        fake = dict(zip(names, cursor.fetchone()), event_id="f" * 32)
+        del fake["row_id"]  # a new row number
+        values = [v if mark == "?" or not isinstance(v, dict) else json.dumps(v) for v in fake.values()]
+        conn.execute(f"INSERT INTO event_versions ({', '.join(fake)}) VALUES ({', '.join([mark] * len(fake))})",
+                     values)
 
-    _attack(services.store.path, add_copy, "DELETE FROM patient_mrns")
+    _attack(services.store, add_copy, "DELETE FROM patient_mrns")
     problems = audit.verify_rows(services.store)
     assert any(f"entry {'f' * 32} version 1 (event_versions) has no audit row" in p for p in problems)
     assert any("MRN claim" in p and "is missing: audit row" in p for p in problems)
 
 
+@pytest.mark.sqlite_only(reason=CHECKPOINT)
 def test_deleting_the_last_20_audit_rows_is_reported_against_the_checkpoint(services, nurse, dosed):
     proc, _ = dosed
     for n in range(25):
@@ -97,7 +100,7 @@ def test_deleting_the_last_20_audit_rows_is_reported_against_the_checkpoint(serv
     last = services.store.db.conn.execute("SELECT max(seq) FROM audit").fetchone()[0]
     cut = last - 19
     # A thorough attacker: the audit rows, their seals and the rows they record all go.
-    _attack(services.store.path,
+    _attack(services.store,
             f"DELETE FROM event_versions WHERE event_id IN (SELECT rid FROM seals WHERE seq >= {cut} "
             "AND tbl = 'event_versions')",
             f"DELETE FROM seals WHERE seq >= {cut}", f"DELETE FROM audit WHERE seq >= {cut}")
@@ -116,26 +119,30 @@ def test_a_careless_truncation_is_named_even_without_a_checkpoint(services, nurs
     proc, _ = dosed
     for n in range(25):
         services.cases.record_event(nurse, proc.procedure_id, EventKind.NOTE, {"text": f"note {n}"}, confirm=True)
-    last = services.store.db.conn.execute("SELECT max(seq) FROM audit").fetchone()[0]
-    checkpoint.checkpoint_path(services.store.path).unlink()
-    _attack(services.store.path, f"DELETE FROM audit WHERE seq > {last - 20}")
+    last = _max_seq(services)
+    if services.store.path is not None:
+        checkpoint.checkpoint_path(services.store.path).unlink()
+    _attack(services.store, f"DELETE FROM audit WHERE seq > {last - 20}")
     problems = audit.verify_rows(services.store)
     assert any(f"audit rows {last - 19} and later are missing" in p for p in problems)
 
 
+@pytest.mark.sqlite_only(reason=CHECKPOINT + "; and in a backup file")
 def test_the_checkpoint_in_a_backup_catches_a_truncation_when_the_file_is_gone(services, nurse, dosed, admin,
                                                                               tmp_path):
     proc, _ = dosed
     folder = tmp_path / "backups"
     services.admin.backup(admin, folder / "cathlog-20261121T090000Z.cathlog-backup.db")
     backed_up = services.store.db.conn.execute("SELECT max(seq) FROM audit").fetchone()[0]
-    _attack(services.store.path, f"DELETE FROM seals WHERE seq >= {backed_up - 1}",
+    _attack(services.store, f"DELETE FROM seals WHERE seq >= {backed_up - 1}",
             f"DELETE FROM audit WHERE seq >= {backed_up - 1}")
     checkpoint.checkpoint_path(services.store.path).unlink()  # the attacker removed that one too
     problems = checkpoint.problems(services.store, folder)
     assert problems and "than backup cathlog-20261121T090000Z.cathlog-backup.db of " in problems[0]
 
 
+@pytest.mark.sqlite_only(reason="re-makes the chain with sqlite3 in the file and in a copy of the file; on a server "
+                                "the chain's key is the same code path (tests/store/test_audit.py runs on both)")
 def test_a_chain_recomputed_without_the_key_is_detected(services, dosed):
     proc, ev = dosed
 
@@ -159,7 +166,7 @@ def test_a_chain_recomputed_without_the_key_is_detected(services, dosed):
     dest = sqlite3.connect(copy)
     services.store.db.conn.backup(dest)
     dest.close()
-    _attack(services.store.path, lambda c: rechain(c, False))
+    _attack(services.store, lambda c: rechain(c, False))
     report = audit.verify_chain(services.store)
     assert report.first_broken_seq == 1 and "re-made without the key" in report.problem
 
@@ -184,7 +191,7 @@ def test_a_forged_signature_is_named(services, physician, admin):
     pid = _signed_case(services, physician, admin)
     assert services.review.verify_signatures() == []
     legacy = services.review._content_hash(pid, legacy=True)  # what anyone can compute from the file
-    _attack(services.store.path,
+    _attack(services.store,
             "INSERT INTO signature_events (signature_id, procedure_id, action, username, display_name, meaning, at, "
             "content_hash) VALUES (?, ?, 'sign', 'mallory', 'Dr. Mallory', 'approved', '2026-11-21T10:00:00Z', ?)",
             params=["e" * 32, pid, legacy])
@@ -197,8 +204,10 @@ def test_a_forged_signature_is_named(services, physician, admin):
 
 def test_a_signature_rehashed_after_an_edit_is_named(services, physician, admin):
     pid = _signed_case(services, physician, admin)
-    _attack(services.store.path, "UPDATE review_versions SET data = json_set(data, '$.final_timi', 1) "
-                                 "WHERE procedure_id = ?", params=[pid])
+    _attack(services.store, {"sqlite": "UPDATE review_versions SET data = json_set(data, '$.final_timi', 1) "
+                                       "WHERE procedure_id = ?",
+                             "postgresql": "UPDATE review_versions SET data = jsonb_set(data::jsonb, '{final_timi}', "
+                                           "'1')::json WHERE procedure_id = ?"}, params=[pid])
     (problem,) = services.review.verify_signatures()
     assert f"on case {pid} by doc" in problem
 
@@ -209,7 +218,7 @@ def test_key_missing_and_wrong_key_are_told_apart_from_tampering(services, dosed
     path.unlink()
     problems = audit.verify_rows(services.store)
     assert problems and problems[0].startswith("key missing") and not any("changed" in p for p in problems)
-    monkeypatch.setenv("CATHLOG_DB", str(services.store.path))
+    monkeypatch.setenv("CATHLOG_DB", str(same_database(services.store)))
     assert cli.main(["check"]) == 1
     assert "key missing" in capsys.readouterr().out
     path.write_text(os.urandom(32).hex())
@@ -219,6 +228,7 @@ def test_key_missing_and_wrong_key_are_told_apart_from_tampering(services, dosed
     assert audit.verify_rows(services.store) == []
 
 
+@pytest.mark.sqlite_only(reason="looks for the key in a dump of the whole file (sqlite3 iterdump)")
 def test_the_key_file_is_private_and_the_database_holds_only_its_id(services, dosed):
     path = keys.key_path()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -227,6 +237,7 @@ def test_the_key_file_is_private_and_the_database_holds_only_its_id(services, do
     assert key.hex() not in dump and keys.key_id(key) in dump
 
 
+@pytest.mark.sqlite_only(reason="an older file (schema 5) migrated; the server's baseline was keyed from its start")
 def test_an_existing_database_keeps_its_legacy_chain_and_is_keyed_by_migration(tmp_path):
     path = tmp_path / "v5.db"
     import sqlite_utils
@@ -267,6 +278,7 @@ def test_an_existing_database_keeps_its_legacy_chain_and_is_keyed_by_migration(t
     store.close()
 
 
+@pytest.mark.sqlite_only(reason=CHECKPOINT + "; restore replaces the file")
 def test_a_restore_resets_the_checkpoint_without_a_false_alarm(services, nurse, admin, dosed, tmp_path):
     proc, _ = dosed
     copy = tmp_path / "copy.db"
@@ -283,13 +295,14 @@ def test_without_its_key_nothing_is_saved_and_the_message_says_so(services, dose
     proc, _ = dosed
     keys.key_path().unlink()
     seals._key_cache.clear()  # as after a fresh program start
-    before = services.store.db.conn.execute("SELECT count(*) FROM event_versions").fetchone()[0]
+    before = services.store.engine.scalar("SELECT count(*) FROM event_versions")
     with pytest.raises(AuditKeyError, match="key missing"):
         services.cases.record_event(nurse, proc.procedure_id, EventKind.NOTE, {"text": "x"}, confirm=True)
-    assert services.store.db.conn.execute("SELECT count(*) FROM event_versions").fetchone()[0] == before
+    assert services.store.engine.scalar("SELECT count(*) FROM event_versions") == before
     assert not keys.key_path().exists()  # not silently replaced by a new key
 
 
+@pytest.mark.sqlite_only(reason="a new database file whose key cannot be written")
 def test_an_unwritable_config_folder_is_a_named_error(tmp_path, monkeypatch):
     from cathlog.domain.errors import AuditKeyError
 
@@ -300,6 +313,7 @@ def test_an_unwritable_config_folder_is_a_named_error(tmp_path, monkeypatch):
         Store.open(tmp_path / "new.db")
 
 
+@pytest.mark.sqlite_only(reason="an older file (schema 5) signed before keying; the server was keyed from its start")
 def test_a_signature_made_before_keying_stays_valid_as_legacy(tmp_path, monkeypatch):
     """A case signed by the previous release (plain SHA-256 everywhere), then migrated."""
     import sqlite_utils

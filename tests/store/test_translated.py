@@ -9,6 +9,10 @@ from cathlog.domain.errors import Conflict, CorruptDatabase, StoreError
 from cathlog.store.errors import translated
 
 
+pytestmark = pytest.mark.sqlite_only(reason="SQLite's own errors, translated; the server's: "
+                                            "tests/store/test_pg_walls.py test_the_engine_names_the_servers_refusals")
+
+
 @pytest.fixture
 def conn():
     conn = sqlite3.connect(":memory:")

@@ -13,6 +13,8 @@ from cathlog.store import backup as backups
 from cathlog.store.db import Store, quick_check_file, sqlite_uri
 from tests.conftest import FAST_HASHER, PASSWORD
 
+pytestmark = pytest.mark.sqlite_only(reason="file and folder names in SQLite's URI syntax")
+
 NAMES = ["Lab #2", "why?mode=rw", "100%25 sure", "with  spaces", "Zoë 李 é", "a#b?c%d e&f=g", "bad\udcffbyte"]
 
 
