@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from cathlog.domain.enums import EventKind, Role
-from cathlog.domain.errors import StoreError
+from cathlog.domain.errors import DatabaseUnavailable, StoreError
 from cathlog.services import Services
 from cathlog.store.db import Store
 from cathlog.ui.main_window import MainWindow
@@ -302,3 +302,30 @@ def test_the_server_gone_mid_case_refuses_at_once_keeps_the_input_and_says_so(qt
     finally:
         services.close()
         own_cluster.drop_database(database)
+
+
+def test_without_its_listener_the_window_checks_every_few_seconds_and_says_so(qtbot, window, on_server, nurse_a,
+                                                                             room_b, pg_cluster, pg_db):
+    services_b, doc = room_b
+    pid = open_case(on_server, nurse_a).procedure_id
+    window.open_case(pid)
+    line, listener = window.server.label, window.server._thread.watch.listener
+    real_connect, refusing = listener.connect, [True]
+
+    def connect():  # a listening connection the server will not give (say, a pooler in between)
+        if refusing:
+            raise DatabaseUnavailable("cannot listen for changes here")
+        real_connect()
+
+    listener.connect = connect
+    window.server._poll.setInterval(100)
+    with pg_cluster.admin() as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND "
+                      "application_name = 'cathlog changes'", [pg_db.name])
+    qtbot.waitUntil(lambda: "live updates lost, checking for changes every 5 s" in line.text(), timeout=10000)
+    assert line.text().startswith("Server: cathlog_app@local socket/") and "cannot listen" in line.toolTip()
+    qtbot.waitUntil(lambda: window.server._head is not None, timeout=5000)
+    services_b.cases.record_event(doc, pid, EventKind.NOTE, {"text": "seen by polling"})
+    qtbot.waitUntil(lambda: _notes(window.live) == ["seen by polling"], timeout=10000)
+    refusing.clear()
+    qtbot.waitUntil(lambda: line.text().endswith("— connected"), timeout=10000)
