@@ -99,6 +99,7 @@ def run_gui(argv: Sequence[str]) -> int:
         server = services()
         if server is None:
             return 1
+        label = server.connection.where()  # role@host/database: what the banner and sign-in name
         existing = _has_users(server, label)
         if existing is None:
             server.close()
