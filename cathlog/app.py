@@ -161,6 +161,8 @@ def run_gui(argv: Sequence[str]) -> int:
     else:
         interface = _start_hl7(ready, target, window)
     code = app.exec()
+    if window.idle_watch is not None:  # no lock after the window is gone
+        window.idle_watch.stop()
     if interface is not None:
         interface.stop()
     window.housekeeping.end_session()  # the session's temporary folder (printed PDFs) goes

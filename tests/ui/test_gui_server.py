@@ -216,7 +216,7 @@ def test_the_window_starts_on_an_empty_server_with_the_first_admin(qtbot, pg_db,
     def run(_app):
         (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
         qtbot.waitUntil(lambda: window.server.listening is True, timeout=10000)
-        seen.update(actor=window.actor.username, line=window.server.label.text(),
+        seen.update(actor=window.actor.username, line=window.server.label.text(), idle=window.idle_watch,
                     backups=window.housekeeping.backup_folder, banner=window.banner.text())
         window.close()
         return 0
@@ -225,6 +225,7 @@ def test_the_window_starts_on_an_empty_server_with_the_first_admin(qtbot, pg_db,
     monkeypatch.setattr(QApplication, "exec", run)
     assert app.run_gui(["--db", pg_db.app_url]) == 0
     assert seen["actor"] == "chief" and seen["backups"] is None
+    assert not seen["idle"]._timer.isActive()  # no idle lock over a window that is gone
     assert seen["line"] == f"Server: cathlog_app@local socket/{pg_db.name} — connected"
     assert seen["banner"].endswith(f" · cathlog_app@local socket/{pg_db.name}")
 
