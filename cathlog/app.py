@@ -48,8 +48,8 @@ class LazyServices:
     storage and service modules are even imported (start-up measured against a
     bare window: benchmarks/run_all.py)."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, path: Path | str):
+        self.path = path  # a file, or a server's postgresql:// URL
         self._services = None
         self.failed = False
 
@@ -59,14 +59,16 @@ class LazyServices:
 
     def __call__(self):
         if self._services is None and not self.failed:
-            self._services = _open_or_offer_restore(self.path)
+            self._services = (_open_server(self.path) if isinstance(self.path, str)
+                              else _open_or_offer_restore(self.path))
             self.failed = self._services is None
         return self._services
 
 
 def run_gui(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="cathlog", description="Start the cathlog window.")
-    parser.add_argument("--db", metavar="PATH", help="database file (default: $CATHLOG_DB or the user data folder)")
+    parser.add_argument("--db", metavar="PATH", help="database file or a server's postgresql:// URL (default: "
+                                                    "$CATHLOG_DB or the user data folder)")
     args = parser.parse_args(list(argv))
 
     from PySide6.QtCore import QSettings, Qt, QTimer
@@ -90,19 +92,20 @@ def run_gui(argv: Sequence[str]) -> int:
     apply_theme(app, lab.theme)
 
     target = database_target(args.db)
-    if isinstance(target, str):  # a postgresql:// URL (docs/multi-room.md)
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.critical(None, "cathlog: a database server",
-                             f"{redacted_url(target)}\n\nThis cathlog's window works on a database file only: "
-                             "the PostgreSQL back end is ready for the command line (check, audit --verify) and "
-                             "the record core, not yet for the case screens (docs/multi-room.md). Start "
-                             "cathlog with --db FILE.")
-        return 1
-    path = target
-    label = str(path)
-    services = LazyServices(path)
-    existing = path.exists() and path.stat().st_size > 0
+    on_server = isinstance(target, str)  # a postgresql:// URL (docs/multi-room.md)
+    label = redacted_url(target) if isinstance(target, str) else str(target)
+    services = LazyServices(target)
+    if isinstance(target, str):  # connected first: whether it has users yet decides the first window
+        server = services()
+        if server is None:
+            return 1
+        label = server.connection.where()  # role@host/database: what the banner and sign-in name
+        existing = _has_users(server, label)
+        if existing is None:
+            server.close()
+            return 1
+    else:
+        existing = target.exists() and target.stat().st_size > 0
     dialog = SignInDialog(services, label) if existing else _first_run_dialog(services, label)
     needs_first_run = []
 
@@ -144,14 +147,22 @@ def run_gui(argv: Sequence[str]) -> int:
     from cathlog.ui.idle_lock import IdleWatch
     from cathlog.ui.main_window import MainWindow
 
-    remove_leftovers(path)  # after the open (which finishes a half-done restore): temp files of killed runs
-
-    window = MainWindow(ready, actor, label, settings=settings, backup_folder=backup_dir(path),
+    if not isinstance(target, str):  # after the open (which finishes a half-done restore): temp files of killed runs
+        remove_leftovers(target)
+    # A server is backed up by the lab's IT with pg_dump (docs/multi-room.md): no backup folder, no file check.
+    window = MainWindow(ready, actor, label, settings=settings,
+                        backup_folder=None if on_server else backup_dir(cast(Path, target)),
                         idle_watch=IdleWatch(lab.idle_lock_s), lab=lab)
     window.show()
     window.housekeeping.start_background_check()
-    interface = _start_hl7(ready, path, window)
+    interface = None
+    if isinstance(target, str):
+        _hl7_on_server(ready, window)
+    else:
+        interface = _start_hl7(ready, target, window)
     code = app.exec()
+    if window.idle_watch is not None:  # no lock after the window is gone
+        window.idle_watch.stop()
     if interface is not None:
         interface.stop()
     window.housekeeping.end_session()  # the session's temporary folder (printed PDFs) goes
@@ -182,6 +193,51 @@ def _start_hl7(services, path: Path, window):
     window.statusBar().showMessage("HL7 interface: " + ", ".join(
         part for part, on in ((f"ADT listener on port {interface.port}", listen), ("report sender", send)) if on))
     return interface
+
+
+def _hl7_on_server(services, window) -> None:
+    """On a server the window does not start the HL7 interface: every room's window would listen on its own
+    machine while the hospital's engine sends to one. One machine runs it (``cathlog hl7-listen --db URL``,
+    docs/multi-room.md); said in the status bar when the lab's settings ask for it."""
+    from cathlog.domain.errors import CathlogError
+
+    try:
+        settings = services.hl7_in.interface_settings()
+    except CathlogError as exc:
+        window.statusBar().showMessage(f"HL7 interface not started: {exc}")
+        return
+    if settings["hl7.listen"] == "on" or settings["hl7.out_host"]:
+        window.statusBar().showMessage("HL7 interface not started here: on a database server one machine runs it "
+                                       "(cathlog hl7-listen, docs/multi-room.md)")
+
+
+def _has_users(services, label: str) -> bool | None:
+    """Whether the server's database has users (None: it could not be read; said in a dialog)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from cathlog.domain.errors import CathlogError
+
+    try:
+        return bool(services.auth.has_users())
+    except CathlogError as exc:
+        QMessageBox.critical(None, "cathlog cannot read its database server", f"{label}\n\n{exc}")
+        return None
+
+
+def _open_server(url: str):
+    """Connect to the lab's PostgreSQL server; a server that cannot be reached, or a database without
+    cathlog's schema, is said in a dialog (nothing is created on a server from here)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from cathlog.domain.errors import CathlogError
+    from cathlog.paths import redacted_url
+    from cathlog.services import Services
+
+    try:
+        return Services.open(url, verify=False)
+    except (CathlogError, OSError) as exc:
+        QMessageBox.critical(None, "cathlog cannot open its database server", f"{redacted_url(url)}\n\n{exc}")
+        return None
 
 
 def _first_run_dialog(services, label):

@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 
-from cathlog.cli.common import EXIT_FAIL, EXIT_OK, CliError, db_path, open_services, sign_in
+from cathlog.cli.common import EXIT_FAIL, EXIT_OK, CliError, db_target, open_services, sign_in
 from cathlog.domain.followup import CaseFile
 from cathlog.exchange.hl7_runner import Hl7Interface, send_once
 from cathlog.reports.make import render
@@ -43,7 +43,7 @@ def cmd_hl7_listen(args: argparse.Namespace) -> int:
         settings = services.hl7_in.start_interface(actor, "listener" + ("" if args.no_send else " and sender"))
     finally:
         services.close()
-    interface = Hl7Interface(db_path(args), _render, listen=True, send=not args.no_send,
+    interface = Hl7Interface(db_target(args), _render, listen=True, send=not args.no_send,
                              listen_host=args.host, listen_port=args.port)
     try:
         interface.start()
@@ -71,7 +71,7 @@ def cmd_hl7_send(args: argparse.Namespace) -> int:
             print(f"{control_id} {state}" + (f" ({reason})" if reason else ""))
         return EXIT_OK if all(state == "acknowledged" for _, state, _ in results) else EXIT_FAIL
     services.close()
-    interface = Hl7Interface(db_path(args), _render, listen=False, send=True, poll_s=args.poll)
+    interface = Hl7Interface(db_target(args), _render, listen=False, send=True, poll_s=args.poll)
     interface.start()
     print("HL7 report sender running", flush=True)
     try:

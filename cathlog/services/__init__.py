@@ -20,6 +20,7 @@ from cathlog.services.admin import AdminService
 from cathlog.services.auth import AuthService
 from cathlog.services.base import Clock, system_clock
 from cathlog.services.cases import CaseService
+from cathlog.services.connection import ConnectionService
 from cathlog.services.demo import DemoService
 from cathlog.services.dose import DoseService
 from cathlog.services.dose_listener import DoseListenerService
@@ -55,6 +56,7 @@ class Services:
         self.hl7_in = Hl7InService(store, clock, self.cases)  # ADT in: inbox, merge tasks
         self.hl7_out = Hl7OutService(store, clock, self.review.read_case_file)  # reports out: the outbox
         self.server = ServerSetupService(store, clock)  # moving a file's record to a lab's PostgreSQL server
+        self.connection = ConnectionService(store, clock)  # on a server: reached or not, the other rooms' changes
         # Start-up: the trail against its checkpoint outside the database (a cut-off tail).
         self.tamper_warnings: list[str] = checkpoint.startup_problems(store)
         for warning in self.tamper_warnings:

@@ -89,8 +89,12 @@ def append(store: Store, *, at: str, username: str, workstation: str, action: st
         raise RuntimeError("audit.append must run in the write transaction of the change it records")
     if store.path is not None and checkpoint.save not in store.after_commit:
         store.after_commit.append(checkpoint.save)
-    _append(conn, seals.write_key(store), at=at, username=username, workstation=workstation, action=action,
-            entity=entity, entity_id=entity_id, procedure_id=procedure_id, old=old, new=new, reason=reason)
+    row = _append(conn, seals.write_key(store), at=at, username=username, workstation=workstation, action=action,
+                  entity=entity, entity_id=entity_id, procedure_id=procedure_id, old=old, new=new, reason=reason)
+    if conn.dialect == "postgresql":  # the other rooms hear of it at COMMIT (store/pg/notify.py)
+        from cathlog.store.pg.notify import announce
+
+        announce(conn, seq=row["seq"], procedure_id=procedure_id, entity=entity)
 
 
 def key_new_database(store: Store) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from cathlog.domain.enums import Role
-from cathlog.domain.errors import CathlogError
+from cathlog.domain.errors import CathlogError, DatabaseUnavailable
 from cathlog.domain.records import Actor, CaseSummary
 from cathlog.domain.enums import Action
 from cathlog.services import Services
@@ -36,10 +36,12 @@ from cathlog.ui.case_filters import CaseFilters
 from cathlog.ui.case_list_model import PATIENT_COLUMN, CaseTableModel
 from cathlog.ui.live_log_actions import ask_text
 from cathlog.ui.models import EventTableModel, ObjectRole
+from cathlog.ui.theme import set_tone
 from cathlog.ui.timeline import narrow_columns
 from cathlog.ui.widgets import make_log_view, make_table, patient_header
 
 SEARCH_DELAY_MS = 200
+SEARCH_TIP = "Words in any order; accents and capitals do not matter. Down moves into the list, Enter opens the case."
 LIST_LIMIT = 200  # the most cases the list shows (a search or a filter narrows them)
 NO_NEW_CASE = ("An administrator makes no clinical entries: a nurse or a physician starts a case. "
                "Add them under Admin → Users and roles.")
@@ -84,6 +86,12 @@ class CaseListPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._bar())
+        self.search_note = QLabel("")  # the word search refused here (on a server, until it runs there)
+        self.search_note.setObjectName("search_note")
+        self.search_note.setWordWrap(True)
+        self.search_note.setContentsMargins(12, 2, 12, 0)
+        self.search_note.hide()
+        layout.addWidget(self.search_note)
         self.filters = CaseFilters(self.services, self.actor)
         self.filters.setContentsMargins(12, 4, 12, 0)
         self.filters.changed.connect(self.reload)
@@ -122,8 +130,7 @@ class CaseListPage(QWidget):
         self.search.setObjectName("search")
         self.search.setAccessibleName("search cases")
         self.search.setPlaceholderText("Search name, MRN or part of it, operator, case id, room or date  (Ctrl+F)")
-        self.search.setToolTip("Words in any order; accents and capitals do not matter. "
-                               "Down moves into the list, Enter opens the case.")
+        self.search.setToolTip(SEARCH_TIP)
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda _: self._search_timer.start())
         self.search.returnPressed.connect(self._search_now)
@@ -239,21 +246,32 @@ class CaseListPage(QWidget):
         self.filters.set_actor(actor)
         self.reload()
 
-    def reload(self) -> None:
+    def reload(self, quiet: bool = False) -> None:
+        """The list again. ``quiet``: a refresh nobody asked for here (another workstation's change): a
+        failure goes to the status line, never into a dialog. Where the word search is refused (on a
+        server, until it runs there) the search box's note says so and the list shows what the filters
+        let through."""
         self._search_timer.stop()
         try:
             filters = self.filters.values()
         except ValueError as exc:
             self._show_cases([], f"No case shown: {exc}.")
             return
+        words, refused = self.search.text() or None, ""
         try:
-            cases = self.services.cases.list_cases(self.actor, search=self.search.text() or None,
-                                                   sort=self.case_model.sort_key,
-                                                   descending=self.case_model.descending,
-                                                   limit=LIST_LIMIT, **filters)
+            try:
+                cases = self._list(words, filters)
+            except CathlogError as exc:
+                if words is None or not words.strip() or isinstance(exc, DatabaseUnavailable):
+                    raise
+                cases, refused = self._list(None, filters), str(exc)
         except CathlogError as exc:
-            QMessageBox.warning(self, "cathlog", str(exc))
+            if quiet:
+                self.message.emit(f"⚠ The case list was not refreshed: {exc}", 0)
+            else:
+                QMessageBox.warning(self, "cathlog", str(exc))
             return
+        self._note_search(refused)
         if not cases:
             filtered = bool(self.search.text().strip() or self.filters.active())
             empty = ("No case matches this search and these filters." if filtered
@@ -261,6 +279,20 @@ class CaseListPage(QWidget):
         else:
             empty = "Select a case to see its log; Enter opens it."
         self._show_cases(cases, empty)
+
+    def _list(self, words: str | None, filters: dict) -> list[CaseSummary]:
+        return self.services.cases.list_cases(self.actor, search=words, sort=self.case_model.sort_key,
+                                              descending=self.case_model.descending, limit=LIST_LIMIT, **filters)
+
+    def _note_search(self, refused: str) -> None:
+        """Under the search box: why its words were not applied (empty: they were)."""
+        text = (f"✖ The word search does not work here: {refused.rstrip('. ')}. The list below shows every case "
+                "the filters let through.") if refused else ""
+        self.search_note.setText(text)
+        self.search_note.setVisible(bool(text))
+        set_tone(self.search_note, "error" if text else None)
+        self.search.setProperty("refused", bool(text))
+        self.search.setToolTip(text or SEARCH_TIP)
 
     def _show_cases(self, cases: list[CaseSummary], empty: str) -> None:
         self.case_model.set_rows(cases)
@@ -276,17 +308,36 @@ class CaseListPage(QWidget):
         if indexes:
             self.show_case(self.case_model.data(indexes[0], ObjectRole).procedure_id)
 
-    def show_case(self, procedure_id: str) -> None:
-        """The preview: the case's header and its log, read-only."""
+    def show_case(self, procedure_id: str, quiet: bool = False) -> None:
+        """The preview: the case's header and its log, read-only. ``quiet``: the same case again after
+        another workstation changed it (no dialog, no new view logged)."""
         try:
             record = self.services.cases.get_record(self.actor, procedure_id)
         except CathlogError as exc:
-            QMessageBox.warning(self, "cathlog", str(exc))
+            if quiet:
+                self.message.emit(f"⚠ The case shown was not refreshed: {exc}", 0)
+            else:
+                QMessageBox.warning(self, "cathlog", str(exc))
             return
         self.header.setText(patient_header(record, date.today()))
         self.event_model.set_rows(record.events, record.patient.weight_kg)
         self.record_stack.setCurrentIndex(1)
-        self.case_selected.emit(procedure_id)
+        if not quiet:
+            self.case_selected.emit(procedure_id)
+
+    def refresh_from_elsewhere(self, procedure_id: str | None) -> None:
+        """Another workstation changed case ``procedure_id`` (None: anything may have changed): the list
+        again, the same case still selected, and its preview if it is the one changed."""
+        kept = self.selected_case()
+        self.reload(quiet=True)
+        if kept is None:
+            return
+        if self.selected_case() != kept and (row := self.case_model.row_of(kept)) is not None:
+            blocker = QSignalBlocker(self.case_view.selectionModel())  # the same case: no new view logged
+            self.case_view.selectRow(row)
+            del blocker
+        if procedure_id is None or procedure_id == kept:
+            self.show_case(kept, quiet=True)
 
     def selected_case(self) -> str | None:
         rows = self.case_view.selectionModel().selectedRows()

@@ -27,6 +27,8 @@ from cathlog.services import Services
 from cathlog.ui.restore_dialog import RestoreDialog
 
 DAILY_MS = 24 * 3600 * 1000
+SERVER_KEPT_BY_IT = ("On a database server, backups, restores and the integrity check are the lab's IT's: "
+                     "the server is backed up with pg_dump (docs/multi-room.md)")
 RESTORE_POLL_MS = 3000  # how often a window asks whether the database was restored under it (one small read)
 
 
@@ -64,11 +66,14 @@ class Housekeeping(QObject):
         self._daily.timeout.connect(lambda: self.backup_now("daily"))
         if backup_folder is not None:
             self._daily.start()
-        self._token = self._current_token()
+        # On a server, backups, restores and the file check are the lab's IT's (pg_dump: docs/multi-room.md).
+        self.on_server = services.connection.on_server
+        self._token = None if self.on_server else self._current_token()
         self.restore_watch = QTimer(self)  # a restore from another window or the command line
         self.restore_watch.setInterval(RESTORE_POLL_MS)
         self.restore_watch.timeout.connect(self.check_restored)
-        self.restore_watch.start()
+        if not self.on_server:
+            self.restore_watch.start()
 
     # --- a restore made elsewhere ---------------------------------------------------------
 
@@ -115,7 +120,11 @@ class Housekeeping(QObject):
     # --- the background check ---------------------------------------------------------
 
     def start_background_check(self) -> None:
-        """quick_check reads the whole file, so it runs beside the nurse, not before her."""
+        """quick_check reads the whole file, so it runs beside the nurse, not before her. A server has no
+        file here to check: the status line says who looks after it."""
+        if self.on_server:
+            self.message.emit(SERVER_KEPT_BY_IT, 15000)
+            return
         if self._check is not None and self._check.isRunning():
             return
         self._check = _Worker(self.services.admin.background_check)

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from cathlog.domain.enums import Action, EventKind
+from cathlog.domain.errors import CathlogError
 from cathlog.domain.records import Actor, EventVersion, ProcedureRecord, parse_utc_iso
 from cathlog.rules.case_facts import clock_behind
 from cathlog.services import Services
@@ -37,6 +38,10 @@ class LivePanels:
 
     if TYPE_CHECKING:  # declared only: the page's own methods (a stub here would shadow a later base's)
         def set_act_target(self) -> None: ...
+
+        def _render(self) -> None: ...
+
+        def say(self, text: str, tone: str | None = None, detail: str = "") -> None: ...
 
         def _timer_finished(self, device_event_id: str, kind: str, seconds: int) -> None: ...
 
@@ -120,3 +125,24 @@ class LivePanels:
         if kinds & self.timer_panel.reads:
             self.timer_panel.refresh(merged)
         self.refresh_panels(kinds)
+
+    def refresh_from_elsewhere(self) -> None:
+        """Another workstation changed this case (issue 17 item 3): read it again and show it if it
+        differs. The form stays as it is, with what the nurse typed (a correction of an entry changed
+        meanwhile is then refused by name: "changed by someone else"); the selected entry stays selected.
+        A case this page already shows as stored (its own save) is not drawn again."""
+        if self.record is None:
+            return
+        try:
+            record = self.services.cases.get_record(self.actor, self.record.procedure.procedure_id)
+        except CathlogError as exc:
+            self.say(f"⚠ Another workstation changed this case, but it could not be read again: {exc}", "caution")
+            return
+        if record == self.record:
+            return
+        rows = self.timeline.selectionModel().selectedRows() if self.timeline.selectionModel() else []
+        selected = self.model.row_object(rows[0].row()).current.event_id if rows else None
+        self.record = record
+        self._render()
+        if selected is not None and (row := self.model.row_of(selected)) is not None:
+            self.timeline.selectRow(row)

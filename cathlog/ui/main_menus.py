@@ -9,9 +9,10 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QDialog, QMenu, QMessageBox
 
 from cathlog.domain.enums import Action
+from cathlog.domain.errors import CathlogError
 from cathlog.ui import shortcuts
 from cathlog.ui.admin import AuditDialog, ExportDialog, UsersDialog
 from cathlog.ui.help_dialogs import AboutDialog, KeyboardReferenceDialog
@@ -20,6 +21,21 @@ from cathlog.ui.theme import THEMES
 
 if TYPE_CHECKING:
     from cathlog.ui.main_window import MainWindow
+
+SERVER_BACKUP = ("On a database server cathlog makes no backups and restores none: the lab's IT backs the "
+                 "server up with pg_dump and restores with pg_restore (docs/multi-room.md)")
+
+
+def open_refusing(window: MainWindow, what: str, make: Callable[[], QDialog]) -> None:
+    """Open a dialog whose part of cathlog may refuse to run here (on a server, a part not moved there
+    yet): the refusal is said in words, never a traceback."""
+    try:
+        dialog = make()
+    except CathlogError as exc:
+        QMessageBox.information(window, "cathlog", f"{what} cannot open here: {exc}")
+        return
+    dialog.exec()
+
 
 # Why a menu item is disabled for the signed-in role (shown in its tooltip).
 WHY_NOT = {
@@ -74,21 +90,27 @@ def rebuild(window: MainWindow) -> None:
     action(account, "Sign &out…", window.sign_out)
     account.addSeparator()
     action(account, "&Change my password…", window.change_password)
-    admin_actions = [
-        ("&Users and roles…", lambda: UsersDialog(window.services, window.actor, window).exec(), Action.MANAGE_USERS),
-        ("&Audit trail…", lambda: AuditDialog(window.services, window.actor, window).exec(), Action.VIEW_AUDIT),
-        ("&Export records…", lambda: ExportDialog(window.services, window.actor, window).exec(), Action.EXPORT),
-        ("&Back up now…", lambda: window.housekeeping.backup_as(window.actor), Action.BACKUP),
-        ("&Restore from a backup…", lambda: window.housekeeping.restore_from(window.actor), Action.RESTORE),
-        ("&HL7 interface (inbox, outbox, merge tasks)…",
-         lambda: Hl7Dialog(window.services, window.actor, window).exec(), Action.MANAGE_SETTINGS),
+    file_only = SERVER_BACKUP if window.housekeeping.on_server else ""  # backups are pg_dump's on a server
+    admin_actions: list[tuple[str, Callable[[], object], Action, str]] = [
+        ("&Users and roles…", lambda: UsersDialog(window.services, window.actor, window).exec(), Action.MANAGE_USERS,
+         ""),
+        ("&Audit trail…", lambda: AuditDialog(window.services, window.actor, window).exec(), Action.VIEW_AUDIT, ""),
+        ("&Export records…", lambda: ExportDialog(window.services, window.actor, window).exec(), Action.EXPORT, ""),
+        ("&Back up now…", lambda: window.housekeeping.backup_as(window.actor), Action.BACKUP, file_only),
+        ("&Restore from a backup…", lambda: window.housekeeping.restore_from(window.actor), Action.RESTORE,
+         file_only),
+        ("&HL7 interface (inbox, outbox, merge tasks)…", partial(open_refusing, window, "The HL7 interface",
+                                                                  lambda: Hl7Dialog(window.services, window.actor,
+                                                                                    window)),
+         Action.MANAGE_SETTINGS, ""),
     ]
-    allowed = [(text, slot) for text, slot, needed in admin_actions if may(needed)]
+    allowed: list[tuple[str, Callable[[], object], str]] = [
+        (text, slot, why) for text, slot, needed, why in admin_actions if may(needed)]
     if allowed:
         admin = bar.addMenu("&Admin")
         window._menu_objects.append(admin)
-        for text, slot in allowed:
-            action(admin, text, slot)
+        for text, slot, why in allowed:
+            action(admin, text, slot, enabled=not why, why_not=why)
     view = bar.addMenu("&View")
     window._menu_objects.append(view)
     for name in THEMES:

@@ -32,6 +32,7 @@ from cathlog.ui.live_log import LiveLogPage
 from cathlog.ui import main_menus, main_session, side_windows
 from cathlog.ui.new_case import NewCaseDialog
 from cathlog.ui.review import ReviewDialog
+from cathlog.ui.server_status import ServerStatus
 from cathlog.ui.settings_dialog import SettingsDialog
 from cathlog.ui.theme import apply_theme
 from cathlog.ui.screen_fit import fit_window
@@ -99,6 +100,11 @@ class MainWindow(QMainWindow):
         self.live = self._make_live(actor)
         self._build()
         self.cases.reload()
+        self.server = ServerStatus(services, self)  # on a server: its line, and the other rooms' changes
+        if services.connection.on_server:
+            self.statusBar().addPermanentWidget(self.server.label)
+            self.server.changed.connect(self.changed_elsewhere)
+            self.server.start()
         self.dose = DoseStatus(services, actor, self)  # the dose-report listener and its status line
         self.statusBar().addPermanentWidget(self.dose.label)
         self.dose.received.connect(self._dose_received)
@@ -188,6 +194,15 @@ class MainWindow(QMainWindow):
         except CathlogError as exc:  # the record was shown already; say that the view is not logged
             self.statusBar().showMessage(f"⚠ This view of {procedure_id} could not be logged: {exc}", 15000)
 
+    def changed_elsewhere(self, procedure_id: str | None) -> None:
+        """Another workstation committed a change to case ``procedure_id`` (None: anything may have
+        changed): the case list and the open case show it, without a click; a half-typed entry stays."""
+        if self.pages.currentWidget() is self.cases:
+            self.cases.refresh_from_elsewhere(procedure_id)
+        record = self.live.record
+        if record is not None and procedure_id in (None, record.procedure.procedure_id):
+            self.live.refresh_from_elsewhere()
+
     def reload_after_restore(self) -> None:
         """The database was restored under this window: the list and the open case again (the
         half-typed entry stays in its form); a case the backup lacks goes back to the list."""
@@ -227,5 +242,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.dose.stop()
+        self.server.stop()  # the listener's thread ends before the window goes
         self.housekeeping.wait()  # the background check's thread must end before the window goes
         super().closeEvent(event)

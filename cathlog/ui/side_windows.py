@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QMessageBox
+
+from cathlog.domain.errors import CathlogError
 
 if TYPE_CHECKING:
     from cathlog.ui.dose_inbox import DoseInboxWindow
@@ -25,7 +27,11 @@ def _side_window(main: MainWindow, attr: str, make: Callable[[], QMainWindow]) -
         window = None
     if window is not None:
         return window, False
-    window = make()
+    try:
+        window = make()
+    except CathlogError as exc:  # a part not on the server yet, say: its refusal in words, no traceback
+        QMessageBox.information(main, "cathlog", f"This window cannot open here: {exc}")
+        return None, False
     setattr(main, attr, window)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     main.locked.connect(window.close)
@@ -39,17 +45,22 @@ def show_worklist(main: MainWindow) -> None:
 
     window, new = _side_window(main, "worklist", lambda: WorklistWindow(
         main.services, main.actor, main, temp_folder=main.housekeeping.temp_folder))
+    if window is None:
+        return
     if new:
         window.open_case_requested.connect(main.open_case)
     window.show()
     window.activateWindow()  # brought to the front when already open
 
 
-def show_dose_inbox(main: MainWindow) -> DoseInboxWindow:
-    """The dose reports waiting for a case, a window of its own beside the main one."""
+def show_dose_inbox(main: MainWindow) -> DoseInboxWindow | None:
+    """The dose reports waiting for a case, a window of its own beside the main one (None when it
+    cannot open here: the refusal was said)."""
     from cathlog.ui.dose_inbox import DoseInboxWindow
 
     window, new = _side_window(main, "dose_inbox", lambda: DoseInboxWindow(main.services, main.actor, main))
+    if window is None:
+        return None
     if new:
         window.changed.connect(main._dose_changed)
     else:
@@ -60,7 +71,9 @@ def show_dose_inbox(main: MainWindow) -> DoseInboxWindow:
 
 
 def import_dose(main: MainWindow) -> None:
-    show_dose_inbox(main).import_files()
+    window = show_dose_inbox(main)
+    if window is not None:
+        window.import_files()
 
 
 def dose_received(main: MainWindow, message: str) -> None:

@@ -52,7 +52,8 @@ QLabel#FormMessages {{ color: {fg}; font-weight: 600; }}
 QLabel#FormMessages[tone="ok"], QLabel#LiveMessage[tone="ok"] {{ color: {ok}; }}
 QLabel#FormMessages[tone="caution"], QLabel#LiveMessage[tone="caution"], QLabel#ClockWarning {{
     color: {caution}; font-weight: 600; }}
-QLabel#Error, QLabel#FormMessages[tone="error"], QLabel#FormMessages[error="true"], QLabel#LiveMessage[tone="error"] {{
+QLabel#Error, QLabel#FormMessages[tone="error"], QLabel#FormMessages[error="true"], QLabel#LiveMessage[tone="error"],
+QLabel#server_status[tone="error"], QLabel#search_note[tone="error"] {{
     color: {alert}; font-weight: 600; }}
 QLabel#Empty {{ color: {muted}; font-size: 13pt; padding: 24px; }}
 QLabel#LiveMessage {{ color: {muted}; }}

@@ -195,13 +195,14 @@ def test_a_message_whose_content_cannot_be_applied_gets_ae_and_waits_in_the_inbo
     assert outcome.state == "failed" and patient(services, admin, "555") is None
 
 
-def test_the_hl7_listen_command_serves_node_until_sigterm(tmp_path, clock, node_hl7):
-    """``python -m cathlog hl7-listen`` as an admin would run it: any free port, an A04 from node, SIGTERM."""
+def test_the_hl7_listen_command_serves_node_until_sigterm(tmp_path, db_target, clock, node_hl7):
+    """``python -m cathlog hl7-listen`` as an admin would run it, on a file or on the lab's server (one
+    machine runs the interface: docs/multi-room.md): any free port, an A04 from node, SIGTERM."""
     import os
     import sys
     from pathlib import Path
 
-    path = tmp_path / "cli.db"
+    path = db_target
     services = Services.open(path, create=True, clock=clock, hasher=FAST_HASHER)
     admin = services.auth.create_first_admin("admin", "Ada Admin", PASSWORD)
     services.settings.set(admin, "hl7.allowed_senders", ALLOWED)

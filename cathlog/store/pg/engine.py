@@ -10,7 +10,8 @@ appends, all committed and the chain whole; any other place for the lock let wri
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import secrets
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from cathlog.domain.errors import (
@@ -97,13 +98,32 @@ def _exact_float_dumper() -> type:
     return ExactFloatDumper
 
 
+# A link that drops without a word (a pulled cable, a switch gone) is noticed within seconds, not after the
+# kernel's 15 minutes of retries: unanswered data for 10 s ends the connection, and an idle one is probed after
+# 5 s (twice, 2 s apart). A URL that sets any of these keeps its own; libpq ignores them on a Unix socket.
+LINK_DEFAULTS = {"keepalives": "1", "keepalives_idle": "5", "keepalives_interval": "2", "keepalives_count": "2",
+                 "tcp_user_timeout": "10000"}
+
+
+def link_settings(url: str) -> dict[str, Any]:
+    """:data:`LINK_DEFAULTS` that the URL does not set itself (keyword arguments for ``psycopg.connect``)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        given = conninfo_to_dict(url)
+    except Exception:  # noqa: BLE001 - a URL libpq cannot read is refused by connect itself, by name
+        return {}
+    return {key: value for key, value in LINK_DEFAULTS.items() if key not in given}
+
+
 def _open(url: str, connect_timeout_s: int, lock_timeout_ms: int) -> Any:
     """A psycopg connection to ``url``, set up as cathlog needs it (see :meth:`PostgresEngine.connect`)."""
     import psycopg
     from psycopg.types.string import TextLoader
 
     try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout_s, application_name="cathlog")
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout_s, application_name="cathlog",
+                               **link_settings(url))
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnavailable(f"cannot connect to the database server {redacted(url)}: {reason}. What you "
@@ -125,6 +145,9 @@ class PostgresEngine(Engine):
         self.url = url
         self._settings = (connect_timeout_s, lock_timeout_ms)
         self._cursors = 0
+        self.origin = secrets.token_hex(8)  # names this connection's changes in their notices (store/pg/notify.py)
+        self.lost = False  # the last use of the connection found it lost (the server ended it, or is unreachable)
+        self.state_listeners: list[Callable[[bool, str], None]] = []  # (reachable, why not) at each change
 
     @classmethod
     def connect(cls, url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S,
@@ -145,16 +168,54 @@ class PostgresEngine(Engine):
         if self.conn.closed or self.conn.broken:
             with contextlib.suppress(Exception):
                 self.conn.close()
-            self.conn = _open(self.url, *self._settings)
+            try:
+                self.conn = _open(self.url, *self._settings)
+            except DatabaseUnavailable as exc:
+                self._state(False, str(exc))
+                raise
+        self._state(True, "")
+
+    def _state(self, reachable: bool, why: str) -> None:
+        """Tell the listeners when the connection is found lost, or usable again (at once, on the thread
+        that found it: a save refused for a lost server says so in the status bar before the next check)."""
+        if self.lost == (not reachable):
+            return
+        self.lost = not reachable
+        for listener in list(self.state_listeners):
+            listener(reachable, why)
+
+    @contextlib.contextmanager
+    def _watched(self) -> Iterator[None]:
+        """Note a connection found lost by the statement or commit run inside."""
+        import psycopg
+
+        try:
+            yield
+        except psycopg.OperationalError as exc:
+            if self.conn.broken or self.conn.closed:
+                self._state(False, str(translate_psycopg(exc) or exc))
+            raise
+
+    def ping(self) -> None:
+        """One round trip on this connection (connecting again first if it was lost); DatabaseUnavailable
+        when the server cannot be reached, at most the connect timeout later."""
+        try:
+            self.execute("SELECT 1")
+        except Exception as exc:
+            known = translate_psycopg(exc)
+            if known is None:
+                raise
+            raise known from exc
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         self._usable()
-        cur: Cursor = self.conn.execute(to_pyformat(sql), list(params))
+        with self._watched():
+            cur: Cursor = self.conn.execute(to_pyformat(sql), list(params))
         return cur
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._usable()
-        with self.conn.cursor() as cur:
+        with self._watched(), self.conn.cursor() as cur:
             cur.executemany(to_pyformat(sql), [list(r) for r in rows])
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
@@ -177,10 +238,11 @@ class PostgresEngine(Engine):
         cur = self.conn.cursor(name=f"cathlog_stream_{self._cursors}", withhold=not self.in_transaction)
         cur.itersize = STREAM_ROWS
         try:
-            cur.execute(to_pyformat(sql), list(params))
-            names = [d[0] for d in cur.description]
-            for values in cur:
-                yield names, values
+            with self._watched():
+                cur.execute(to_pyformat(sql), list(params))
+                names = [d[0] for d in cur.description]
+                for values in cur:
+                    yield names, values
         finally:
             with contextlib.suppress(Exception):  # a lost connection: the cursor went with it
                 cur.close()
@@ -198,7 +260,7 @@ class PostgresEngine(Engine):
         outer = self.conn.closed or self.conn.broken or not self.in_transaction
         if outer:
             self._usable()
-        with self.conn.transaction():
+        with self._watched(), self.conn.transaction():
             if outer:
                 self.conn.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
             yield
@@ -210,7 +272,7 @@ class PostgresEngine(Engine):
             yield
             return
         self._usable()
-        with self.conn.transaction():
+        with self._watched(), self.conn.transaction():
             self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield
 
