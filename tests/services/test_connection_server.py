@@ -85,6 +85,7 @@ def test_the_state_is_told_when_a_save_finds_the_server_gone_and_when_it_works_a
     assert len(told) == 2
 
 
+@pytest.mark.sqlite_only(reason="a file has no server connection to watch (the server's: the tests above)")
 def test_on_a_file_there_is_nothing_to_watch(tmp_path, clock):
     services = Services.open(tmp_path / "cathlog.db", create=True, clock=clock)
     try:
