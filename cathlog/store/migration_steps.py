@@ -305,6 +305,21 @@ def case_search(db: Database) -> None:
     search.rebuild(db.conn)
 
 
+# Migration 0012's indexes of the follow-up worklist, one per filter the screen offers, each in the order
+# the list is shown (the server's twin, store/pg/worklist.py, makes the same ones).
+WORKLIST_INDEXES_0012 = (("by_priority", "state, priority, due_date, item_key"),
+                         ("by_due", "state, due_date, priority, item_key"),
+                         ("all_by_priority", "priority, due_date, item_key"),
+                         ("all_by_due", "due_date, priority, item_key"),
+                         ("rule", "rule_id, state, due_date, item_key"),
+                         ("rule_all", "rule_id, due_date, item_key"),
+                         ("operator", "operator, state, priority, due_date, item_key"),
+                         ("operator_by_due", "operator, state, due_date, priority, item_key"),
+                         ("operator_all", "operator, priority, due_date, item_key"),
+                         ("operator_all_by_due", "operator, due_date, priority, item_key"),
+                         ("procedure", "procedure_id"))
+
+
 @migrations(name="0012_worklist")
 def worklist(db: Database) -> None:
     """The follow-up worklist (issue 12 item 10) at 100,000 procedures: one row per reminder as it
@@ -334,17 +349,7 @@ CREATE TABLE worklist_items (
 ) WITHOUT ROWID, STRICT""")
     # One index per filter the screen offers, each in the order the list is shown, so the first page
     # is an index walk that stops at the page (store.worklist.page picks the columns to match).
-    for name, cols in (("by_priority", "state, priority, due_date, item_key"),
-                       ("by_due", "state, due_date, priority, item_key"),
-                       ("all_by_priority", "priority, due_date, item_key"),
-                       ("all_by_due", "due_date, priority, item_key"),
-                       ("rule", "rule_id, state, due_date, item_key"),
-                       ("rule_all", "rule_id, due_date, item_key"),
-                       ("operator", "operator, state, priority, due_date, item_key"),
-                       ("operator_by_due", "operator, state, due_date, priority, item_key"),
-                       ("operator_all", "operator, priority, due_date, item_key"),
-                       ("operator_all_by_due", "operator, due_date, priority, item_key"),
-                       ("procedure", "procedure_id")):
+    for name, cols in WORKLIST_INDEXES_0012:
         db.execute(f"CREATE INDEX worklist_{name} ON worklist_items ({cols})")
     db.execute("""
 CREATE TABLE worklist_marks (

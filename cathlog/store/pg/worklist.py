@@ -10,19 +10,10 @@ both back ends whatever the server's locale.
 
 from __future__ import annotations
 
+from cathlog.store.migration_steps import WORKLIST_INDEXES_0012
+
 TABLES = ("worklist_items", "worklist_marks")
-# As migration 0012: one index per filter the screen offers, each in the order the list is shown.
-INDEXES = (("by_priority", "state, priority, due_date, item_key"),
-           ("by_due", "state, due_date, priority, item_key"),
-           ("all_by_priority", "priority, due_date, item_key"),
-           ("all_by_due", "due_date, priority, item_key"),
-           ("rule", "rule_id, state, due_date, item_key"),
-           ("rule_all", "rule_id, due_date, item_key"),
-           ("operator", "operator, state, priority, due_date, item_key"),
-           ("operator_by_due", "operator, state, due_date, priority, item_key"),
-           ("operator_all", "operator, priority, due_date, item_key"),
-           ("operator_all_by_due", "operator, due_date, priority, item_key"),
-           ("procedure", "procedure_id"))
+INDEXES = WORKLIST_INDEXES_0012  # as migration 0012: one index per filter, in the list's order
 
 
 def ddl() -> list[str]:
