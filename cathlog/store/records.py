@@ -74,13 +74,23 @@ def get_patient(store: Store, patient_id: str, version: int | None = None) -> Pa
 # --- procedures ----------------------------------------------------------------
 
 
+def _team(text: str) -> tuple[TeamMember, ...]:
+    """A case's stored team; ValueError (translated: the database is damaged) for text of another shape
+    than cathlog writes, e.g. a flipped byte that still parses as JSON."""
+    members = json.loads(text)
+    if not isinstance(members, list) or not all(isinstance(m, dict) and isinstance(m.get("name"), str)
+                                                for m in members):
+        raise ValueError("a case's team is not a list of named members")
+    return tuple(TeamMember(m["name"], TeamRole(m.get("role"))) for m in members)
+
+
 def _procedure(row: dict[str, Any]) -> Procedure:
     return Procedure(
         procedure_id=row["procedure_id"], patient_id=row["patient_id"], category=row["category"],
         planned=tuple(json.loads(row["planned"])), indication=row["indication"], urgency=row["urgency"],
         started_at=row["started_at"], status=ProcedureStatus(row["status"]),
         indication_detail=row["indication_detail"], room=row["room"],
-        team=tuple(TeamMember(m["name"], TeamRole(m["role"])) for m in json.loads(row["team"])),
+        team=_team(row["team"]),
         act_target_low_s=row["act_target_low_s"], act_target_high_s=row["act_target_high_s"],
         patient_version=row["patient_version"], accession_number=row.get("accession_number"),
         study_instance_uid=row.get("study_instance_uid"), requested_procedure=row.get("requested_procedure"),

@@ -361,3 +361,16 @@ def test_a_signature_made_before_keying_stays_valid_as_legacy(tmp_path, monkeypa
     assert new.review.verify_signatures() and any("changed after it was written" in p
                                                   for p in audit.verify_rows(new.store))
     new.store.close()
+
+
+@pytest.mark.parametrize("team", ['[{"nam": "Dr. A", "role": "primary_operator"}]', '["Dr. A"]'])
+def test_a_team_of_another_shape_is_a_damaged_database_not_a_crash(services, nurse, team):
+    """A flipped byte can leave a case's team still JSON but not what cathlog writes (found by the byte-flip
+    test of tests/reliability): reading the case then says the database is damaged, by name."""
+    from cathlog.domain.errors import CorruptDatabase
+
+    proc = open_case(services, nurse)
+    _attack(services.store, "UPDATE procedure_versions SET team = ? WHERE procedure_id = ?",
+            params=(team, proc.procedure_id))
+    with pytest.raises(CorruptDatabase, match="cannot have"):
+        services.cases.get_record(nurse, proc.procedure_id)
