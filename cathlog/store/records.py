@@ -154,8 +154,7 @@ def list_cases(store: Store, *, search: str | None = None, filters: search_query
                f"WHERE pr.procedure_id IN ({', '.join('?' * len(ids))})")
         found = {}
         for pid, started, mrn, family, given, category, status, team, room in store.engine.execute(sql, ids):
-            operator = next((m["name"] for m in json.loads(team) if m["role"] == TeamRole.PRIMARY_OPERATOR.value),
-                            None)
+            operator = next((m.name for m in _team(team) if m.role is TeamRole.PRIMARY_OPERATOR), None)
             found[pid] = CaseSummary(pid, started, mrn, f"{family}, {given}" if given else family, category,
                                      ProcedureStatus(status).value, operator, room)
     return [found[i] for i in ids if i in found]
