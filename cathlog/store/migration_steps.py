@@ -305,21 +305,6 @@ def case_search(db: Database) -> None:
     search.rebuild(db.conn)
 
 
-# Migration 0012's indexes of the follow-up worklist, one per filter the screen offers, each in the order
-# the list is shown (the server's twin, store/pg/worklist.py, makes the same ones).
-WORKLIST_INDEXES_0012 = (("by_priority", "state, priority, due_date, item_key"),
-                         ("by_due", "state, due_date, priority, item_key"),
-                         ("all_by_priority", "priority, due_date, item_key"),
-                         ("all_by_due", "due_date, priority, item_key"),
-                         ("rule", "rule_id, state, due_date, item_key"),
-                         ("rule_all", "rule_id, due_date, item_key"),
-                         ("operator", "operator, state, priority, due_date, item_key"),
-                         ("operator_by_due", "operator, state, due_date, priority, item_key"),
-                         ("operator_all", "operator, priority, due_date, item_key"),
-                         ("operator_all_by_due", "operator, due_date, priority, item_key"),
-                         ("procedure", "procedure_id"))
-
-
 @migrations(name="0012_worklist")
 def worklist(db: Database) -> None:
     """The follow-up worklist (issue 12 item 10) at 100,000 procedures: one row per reminder as it
@@ -327,35 +312,11 @@ def worklist(db: Database) -> None:
     on yet, with the columns the worklist filters and orders by, indexed. A derived table, like
     ``search_terms``: the services rebuild a case's rows from the records and the reminder rules
     (``services.followup``), incrementally from the version rows added since ``worklist_marks``.
-    Not part of the record (nothing clinical is kept only here), so not append-only nor sealed."""
-    db.execute("""
-CREATE TABLE worklist_items (
-  item_key TEXT PRIMARY KEY CHECK (length(item_key) BETWEEN 1 AND 200),
-  reminder_id TEXT CHECK (reminder_id IS NULL OR length(reminder_id) = 32),
-  version INTEGER CHECK (version IS NULL OR version >= 1),
-  procedure_id TEXT NOT NULL,
-  patient_id TEXT NOT NULL CHECK (length(patient_id) = 32),
-  rule_id TEXT NOT NULL CHECK (length(rule_id) BETWEEN 1 AND 10),
-  priority INTEGER NOT NULL CHECK (priority >= 0),
-  due_date TEXT NOT NULL CHECK (due_date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
-  suggested_due TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('open', 'done', 'dismissed')),
-  pending INTEGER NOT NULL CHECK (pending IN (0, 1)),
-  operator TEXT NOT NULL,
-  title TEXT NOT NULL,
-  text TEXT NOT NULL,
-  source TEXT NOT NULL,
-  CHECK (pending = 1 OR reminder_id IS NOT NULL)
-) WITHOUT ROWID, STRICT""")
-    # One index per filter the screen offers, each in the order the list is shown, so the first page
-    # is an index walk that stops at the page (store.worklist.page picks the columns to match).
-    for name, cols in WORKLIST_INDEXES_0012:
-        db.execute(f"CREATE INDEX worklist_{name} ON worklist_items ({cols})")
-    db.execute("""
-CREATE TABLE worklist_marks (
-  tbl TEXT PRIMARY KEY CHECK (tbl IN ('event_versions', 'procedure_versions', 'reminder_versions')),
-  row_id INTEGER NOT NULL CHECK (row_id >= 0)
-) WITHOUT ROWID, STRICT""")
+    Not part of the record (nothing clinical is kept only here), so not append-only nor sealed.
+    Body in ``store/worklist.py``."""
+    from cathlog.store import worklist as worklist_store  # here: store.worklist imports the store
+
+    worklist_store.migrate_0012(db)
 
 
 @migrations(name="0013_removed_users")

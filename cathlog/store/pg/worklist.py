@@ -10,10 +10,10 @@ both back ends whatever the server's locale.
 
 from __future__ import annotations
 
-from cathlog.store.migration_steps import WORKLIST_INDEXES_0012
+from cathlog.store.worklist import INDEXES as SQLITE_INDEXES
 
 TABLES = ("worklist_items", "worklist_marks")
-INDEXES = WORKLIST_INDEXES_0012  # as migration 0012: one index per filter, in the list's order
+INDEXES = SQLITE_INDEXES  # as migration 0012: one index per filter, in the list's order
 
 
 def ddl() -> list[str]:
