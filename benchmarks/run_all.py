@@ -34,9 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cathlog.domain.enums import Role  # noqa: E402
-from cathlog.domain.records import Patient  # noqa: E402
 from cathlog.services import Services  # noqa: E402
+from save_case import pct  # noqa: E402 - benchmarks/save_case.py
+import save_case  # noqa: E402
 from cathlog.store import export_rows  # noqa: E402
 from cathlog.store.db import Store  # noqa: E402
 
@@ -57,11 +57,6 @@ def timed(fn, repeat: int) -> list[float]:
         fn()
         out.append((time.perf_counter() - t) * 1000)
     return out
-
-
-def pct(times: list[float]) -> tuple[float, float]:
-    q = statistics.quantiles(times, n=100)
-    return q[49], q[98]
 
 
 def machine() -> str:
@@ -121,20 +116,14 @@ def bench_queries(services: Services, admin) -> None:
 
 
 def bench_entries(services: Services, admin, folder: Path, entries: int = 300) -> str:
-    services.auth.add_user(admin, f"bench{os.getpid()}", "Bench Nurse", Role.NURSE, PASSWORD)
-    nurse = services.auth.sign_in(f"bench{os.getpid()}", PASSWORD)
-    patient = services.cases.register_patient(nurse, Patient(f"BENCH{os.getpid()}", "Bench", "1950-01-01", "male",
-                                                             weight_kg=80.0, creatinine_mg_dl=1.0))
-    proc = services.cases.open_case(nurse, patient.patient_id, {"category": "coronary", "planned": ["stenting"],
-                                                                 "indication": "sihd", "urgency": "elective"})
-    kinds = [("act", {"act_s": 260}), ("contrast", {"agent": "iohexol", "volume_ml": 1.0}),
-             ("note", {"text": "benchmark entry"})]
+    nurse, procedure_id = save_case.open_case(services, admin, PASSWORD)
+    kinds = save_case.KINDS
     floor50, floor99 = pct(bare_commits(folder))
     times = []
     for i in range(entries):
         kind, data = kinds[i % 3]
         t = time.perf_counter()
-        services.cases.record_event(nurse, proc.procedure_id, kind, data, confirm=True)
+        services.cases.record_event(nurse, procedure_id, kind, data, confirm=True)
         times.append((time.perf_counter() - t) * 1000)
     after50, after99 = pct(bare_commits(folder))  # the floor again: the disk may have changed pace meanwhile
     floor50, floor99 = (floor50 + after50) / 2, (floor99 + after99) / 2
@@ -146,7 +135,7 @@ def bench_entries(services: Services, admin, folder: Path, entries: int = 300) -
         p50, p99 = pct(sample)
         report(f"entry save, {label}", f"p50 {p50:.1f} / p99 {p99:.1f} ms", floor,
                f"{p50 / floor50:.1f}x / {p99 / floor99:.1f}x", "p99 <= 2x, flat")
-    return proc.procedure_id
+    return procedure_id
 
 
 def bench_gui_entry(entries: int = 300) -> None:

@@ -33,8 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # cathlog and tests (the throwaway cluster)
 
 from cathlog.domain.enums import Role  # noqa: E402
-from cathlog.domain.records import Patient  # noqa: E402
 from cathlog.services import Services  # noqa: E402
+from save_case import pct  # noqa: E402 - benchmarks/save_case.py
+import save_case  # noqa: E402
 from cathlog.store.db import Store  # noqa: E402
 from cathlog.store.engine import LOCK_KEY  # noqa: E402
 
@@ -55,11 +56,6 @@ def backend_cpu_ms(engine) -> Callable[[], float]:
     if not path.exists():
         return lambda: 0.0
     return lambda: int(path.read_text().split()[0]) / 1e6
-
-
-def pct(times: list[float]) -> tuple[float, float]:
-    q = statistics.quantiles(times, n=100)
-    return q[49], q[98]
 
 
 def bare_commits(owner_url: str, n: int = 300) -> list[float]:
@@ -126,22 +122,15 @@ def direct_copy(file: Path, owner_url: str, report: Report) -> None:
 
 def bench_saves(services: Services, admin, owner_url: str, report: Report, entries: int = 300) -> None:
     """Entry saves into one new case through the services, between two runs of the floor."""
-    name = f"bench{os.getpid()}"
-    services.auth.add_user(admin, name, "Bench Nurse", Role.NURSE, PASSWORD)
-    nurse = services.auth.sign_in(name, PASSWORD)
-    patient = services.cases.register_patient(nurse, Patient(f"BENCH{os.getpid()}", "Bench", "1950-01-01", "male",
-                                                             weight_kg=80.0, creatinine_mg_dl=1.0))
-    proc = services.cases.open_case(nurse, patient.patient_id, {"category": "coronary", "planned": ["stenting"],
-                                                                 "indication": "sihd", "urgency": "elective"})
-    kinds = [("act", {"act_s": 260}), ("contrast", {"agent": "iohexol", "volume_ml": 1.0}),
-             ("note", {"text": "benchmark entry"})]
+    nurse, procedure_id = save_case.open_case(services, admin, PASSWORD)
+    kinds = save_case.KINDS
     floor50, floor99 = pct(bare_commits(owner_url))
     server_cpu = backend_cpu_ms(services.store.engine)
     times, cpu = [], []  # wall; CPU of this process and of its server process together
     for i in range(entries):
         kind, data = kinds[i % 3]
         t, c, b = time.perf_counter(), time.process_time(), server_cpu()
-        services.cases.record_event(nurse, proc.procedure_id, kind, data, confirm=True)
+        services.cases.record_event(nurse, procedure_id, kind, data, confirm=True)
         times.append((time.perf_counter() - t) * 1000)
         cpu.append((time.process_time() - c) * 1000 + server_cpu() - b)
     after50, after99 = pct(bare_commits(owner_url))
