@@ -112,6 +112,17 @@ def store(tmp_path, backend, request):
     s.close()
 
 
+@pytest.fixture
+def moved_lab(services, admin, pg_db, monkeypatch):
+    """A 25-case demo file moved to the server with migrate-db: (the file, the runtime role's URL), the CLI
+    signed in as its admin (tests/exchange/test_export_on_server.py, tests/services/test_migrate_back.py)."""
+    services.demo.load(admin, 25, seed=7)
+    services.server.migrate_to_server(admin, pg_db.owner_url)
+    monkeypatch.setenv("CATHLOG_USER", "admin")
+    monkeypatch.setenv("CATHLOG_PASSWORD", PASSWORD)
+    return services.store.path, pg_db.app_url
+
+
 # Argon2id still, with small parameters so the suite stays fast; the real
 # profile is tested in test_auth.py::test_password_hash_is_argon2id_above_owasp_minimum.
 FAST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)

@@ -15,16 +15,6 @@ from cathlog.store.db import Store
 from tests.conftest import FAST_HASHER, PASSWORD
 
 
-@pytest.fixture
-def moved(services, admin, pg_db, monkeypatch):
-    """A 25-case demo file and the server database it was moved to (by the runtime role's URL)."""
-    services.demo.load(admin, 25, seed=7)
-    services.server.migrate_to_server(admin, pg_db.owner_url)
-    monkeypatch.setenv("CATHLOG_USER", "admin")
-    monkeypatch.setenv("CATHLOG_PASSWORD", PASSWORD)
-    return services.store.path, pg_db.app_url
-
-
 def _export(db, fmt: str, out, *extra: str) -> bytes:
     assert cli.main(["export", "--format", fmt, "--out", str(out), "--db", str(db), *extra]) == 0
     return out.read_bytes()
@@ -45,8 +35,8 @@ def _same(fmt: str, server: bytes, file: bytes) -> bool:
     return members(server) == members(file)
 
 
-def test_json_export_of_a_moved_lab_is_byte_identical_on_the_server(moved, tmp_path):
-    path, url = moved
+def test_json_export_of_a_moved_lab_is_byte_identical_on_the_server(moved_lab, tmp_path):
+    path, url = moved_lab
     from_file = _export(path, "json", tmp_path / "file.json")
     from_server = _export(url, "json", tmp_path / "server.json")
     assert from_server == from_file
@@ -55,8 +45,8 @@ def test_json_export_of_a_moved_lab_is_byte_identical_on_the_server(moved, tmp_p
 
 @pytest.mark.parametrize(("fmt", "extra"), [("fhir", ()), ("csv", ()), ("xlsx", ()), ("csv", ("--deidentify",)),
                                            ("json", ("--deidentify",)), ("csv", ("--operator", "okoye"))])
-def test_every_format_of_a_moved_lab_is_byte_identical_on_the_server(moved, tmp_path, fmt, extra):
-    path, url = moved
+def test_every_format_of_a_moved_lab_is_byte_identical_on_the_server(moved_lab, tmp_path, fmt, extra):
+    path, url = moved_lab
     from_file = _export(path, fmt, tmp_path / f"file.{fmt}", *extra)
     assert _same(fmt, _export(url, fmt, tmp_path / f"server.{fmt}", *extra), from_file)
 
@@ -64,15 +54,15 @@ def test_every_format_of_a_moved_lab_is_byte_identical_on_the_server(moved, tmp_
 @pytest.mark.parametrize(("extra", "some"), [
     (("--since", "2026-11-17"), True), (("--until", "2026-11-17"), True), (("--status", "open"), True),
     (("--category", "venous"), True), (("--operator", "LINDQVIST"), True), (("--operator", "zzz"), False)])
-def test_export_filters_choose_the_same_cases_on_the_server(moved, tmp_path, extra, some):
-    path, url = moved
+def test_export_filters_choose_the_same_cases_on_the_server(moved_lab, tmp_path, extra, some):
+    path, url = moved_lab
     from_file = _export(path, "json", tmp_path / "file.json", *extra)
     assert _export(url, "json", tmp_path / "server.json", *extra) == from_file
     assert (0 < len(json.loads(from_file)["procedures"]) < 25) is some
 
 
-def test_the_export_is_audited_on_the_server(moved, tmp_path, clock):
-    _, url = moved
+def test_the_export_is_audited_on_the_server(moved_lab, tmp_path, clock):
+    _, url = moved_lab
     _export(url, "json", tmp_path / "server.json")
     server = Services(Store.open(url), clock, hasher=FAST_HASHER)
     try:

@@ -16,16 +16,6 @@ _TRAIL = "SELECT seq, at, username, action, entity, entity_id, old_value, new_va
          "ORDER BY seq"
 
 
-@pytest.fixture
-def on_server(services, admin, pg_db, monkeypatch):
-    """A 25-case demo file moved to the server; the file and the runtime role's URL."""
-    services.demo.load(admin, 25, seed=7)
-    services.server.migrate_to_server(admin, pg_db.owner_url)
-    monkeypatch.setenv("CATHLOG_USER", "admin")
-    monkeypatch.setenv("CATHLOG_PASSWORD", PASSWORD)
-    return services.store.path, pg_db.app_url
-
-
 def _export(db, out) -> bytes:
     assert cli.main(["export", "--format", "json", "--out", str(out), "--db", str(db)]) == 0
     return out.read_bytes()
@@ -39,8 +29,8 @@ def _trail(db) -> list[dict]:
         store.close()
 
 
-def test_file_to_server_to_file_round_trip_keeps_exports_and_the_audit_chain(on_server, tmp_path, clock, capsys):
-    path, url = on_server
+def test_file_to_server_to_file_round_trip_keeps_exports_and_the_audit_chain(moved_lab, tmp_path, clock, capsys):
+    path, url = moved_lab
     back = tmp_path / "back.db"
     file_trail, server_trail = _trail(path), _trail(url)
     assert cli.main(["migrate-db", "--from", url, "--to", str(back)]) == 0
@@ -73,16 +63,16 @@ def test_file_to_server_to_file_round_trip_keeps_exports_and_the_audit_chain(on_
         server.close()
 
 
-def test_an_existing_file_is_refused_and_left_alone(on_server, tmp_path):
-    _, url = on_server
+def test_an_existing_file_is_refused_and_left_alone(moved_lab, tmp_path):
+    _, url = moved_lab
     there = tmp_path / "there.db"
     there.write_bytes(b"not mine")
     assert cli.main(["migrate-db", "--from", url, "--to", str(there)]) != 0
     assert there.read_bytes() == b"not mine"
 
 
-def test_a_copy_that_does_not_verify_leaves_no_file(on_server, tmp_path, clock, monkeypatch):
-    _, url = on_server
+def test_a_copy_that_does_not_verify_leaves_no_file(moved_lab, tmp_path, clock, monkeypatch):
+    _, url = moved_lab
     server = Services(Store.open(url), clock, hasher=FAST_HASHER)
     target = tmp_path / "back.db"
     real = audit.verify_chain
