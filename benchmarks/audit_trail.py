@@ -16,12 +16,11 @@ straight into the table by one SQL statement (about a minute):
 
 Then it measures each class of the viewer's query through ``services.admin.audit_rows`` (the one
 method the viewer and the command line share): the first page of 200 (newest first), the next
-pages (keyset: ``before_seq`` = the last seq shown), and each filter. With ``--indexes`` it first
-creates the indexes proposed in docs/performance.md (on this copy only) and measures again.
+pages (keyset: ``before_seq`` = the last seq shown), and each filter, over the indexes of migrations
+0016 and 0017 (opening the file migrates it).
 
     .venv/bin/python benchmarks/generate.py --procedures 2000 --out /tmp/audit.db
     .venv/bin/python benchmarks/audit_trail.py --db /tmp/audit.db --rows 4000000
-    .venv/bin/python benchmarks/audit_trail.py --db /tmp/audit.db --indexes
 """
 
 from __future__ import annotations
@@ -40,10 +39,6 @@ from cathlog.store.db import Store  # noqa: E402
 PASSWORD = "benchmark password"
 PAGE = 200
 SPAN_S = 5 * 365 * 86400
-# the DDL proposed for the lead's migration (benchmark copies only: no migration here)
-INDEXES = ("CREATE INDEX IF NOT EXISTS audit_username ON audit (username)",
-           "CREATE INDEX IF NOT EXISTS audit_action ON audit (action)",
-           "CREATE INDEX IF NOT EXISTS audit_at ON audit (at)")
 
 # (share in 10,000, action, names a case): the mix of a lab's trail
 _MIX = ((6950, "record_event", True), (1000, "view_record", True), (500, "correct_event", True),
@@ -139,6 +134,10 @@ def measure(services: Services, admin) -> list[tuple[str, int, float, float]]:
         (f"one day, {old_day}", {"since": f"{old_day}T00:00:00Z", "until": f"{old_day}T23:59:59Z"}),
         (f"one month, {old_month}", {"since": f"{old_month}-01T00:00:00Z", "until": f"{month_end}-01T00:00:00Z"}),
         (f"one year, {year}", {"since": f"{year}-01-01T00:00:00Z", "until": f"{int(year) + 1}-01-01T00:00:00Z"}),
+        (f"one local year, {year} (UTC+1)", {"since": f"{int(year) - 1}-12-31T23:00:00Z",
+                                             "until": f"{year}-12-31T23:00:00Z"}),
+        (f"a half year, {year}-03-15 to 09-15", {"since": f"{year}-03-15T00:00:00Z",
+                                                 "until": f"{year}-09-15T00:00:00Z"}),
         (f"a user on {old_day}", {"username": "nurse07", "since": f"{old_day}T00:00:00Z",
                                   "until": f"{old_day}T23:59:59Z"}),
         ("a physician's views (user and action)", {"username": "dr03", "action": "view_record"}),
@@ -199,7 +198,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="audit viewer at scale")
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--rows", type=int, default=4_000_000, help="fill the trail up to this many rows")
-    parser.add_argument("--indexes", action="store_true", help="create the proposed indexes first (this copy)")
     args = parser.parse_args()
     services = Services(Store.open(args.db, verify=False))
     conn = services.store.db.conn
@@ -207,15 +205,6 @@ def main() -> None:
     added = fill(conn, args.rows)
     if added:
         print(f"added {added:,} synthetic audit rows in {time.perf_counter() - t:.0f} s")
-    if args.indexes:
-        for ddl in INDEXES:
-            t = time.perf_counter()
-            pages = conn.execute("PRAGMA page_count").fetchone()[0]
-            conn.execute(ddl)
-            grown = (conn.execute("PRAGMA page_count").fetchone()[0] - pages) * conn.execute(
-                "PRAGMA page_size").fetchone()[0]
-            print(f"{ddl}: {time.perf_counter() - t:.1f} s, {grown / 1e6:.0f} MB")
-        conn.execute("ANALYZE audit")
     admin = services.auth.sign_in("admin", PASSWORD)
     total = conn.execute("SELECT max(seq) FROM audit").fetchone()[0]
     indexes = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
@@ -226,9 +215,6 @@ def main() -> None:
         for label, n, cold, warm in measure(services, admin):
             print(f"{label:<48} {n:>5} {cold:>8.1f} ms {warm:>7.1f} ms", flush=True)
     finally:
-        if args.indexes:  # cathlog refuses a file whose schema is not its own: the indexes go again
-            for ddl in INDEXES:
-                conn.execute(f"DROP INDEX IF EXISTS {ddl.split()[5]}")
         services.store.close()
 
 

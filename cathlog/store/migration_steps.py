@@ -16,6 +16,7 @@ from cathlog.domain import enums as e
 from cathlog.domain.fields import DETAILS_SCHEMA, PATIENT_FIELDS, PROCEDURE_FIELDS
 from cathlog.domain.vocab_base import Vocab
 from cathlog.store import event_checks, search
+from cathlog.store.audit_pages import MONTH_EXPRESSION
 from cathlog.store.schema import (_DATE_GLOB, _TIMESTAMP_GLOB, _append_only, _column, _event_versions_ddl, _quote,
                                   event_fields_trigger, migrations, rebuild_event_versions)
 from cathlog.store.timestamps import TIMESTAMP_COLUMNS, real_timestamp_sql, trigger_sql
@@ -364,3 +365,11 @@ def audit_indexes(db: Database) -> None:
     reads a date range through ``audit_at``. About 65 bytes a row for the three."""
     for name, column in (("audit_username", "username"), ("audit_action", "action"), ("audit_at", "at")):
         db.execute(f"CREATE INDEX {name} ON audit ({column})")
+
+
+@migrations(name="0017_audit_month")
+def audit_month(db: Database) -> None:
+    """The audit viewer filtered to a long range (a year: 800,000 of 4 million rows) lists its newest rows
+    within milliseconds (issue 18 item 6): ``store/audit_pages.py`` reads each whole month of the range from
+    its own ``(month, seq)`` range of this index (a year: 221 -> 1.6 ms CPU). About 20 bytes a row."""
+    db.execute(f"CREATE INDEX audit_month ON audit ({MONTH_EXPRESSION}, seq)")

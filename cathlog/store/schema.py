@@ -22,7 +22,7 @@ from cathlog.domain.fields import EVENT_FIELDS, FieldSpec, fields_since
 from cathlog.store import check_sql
 
 APPLICATION_ID = 0x43415448  # "CATH" in the SQLite header: this file is a cathlog database.
-SCHEMA_VERSION = 16  # PRAGMA user_version after the last migration below (the number of migrations).
+SCHEMA_VERSION = 17  # PRAGMA user_version after the last migration below (the number of migrations).
 APPEND_ONLY_TABLES = ("patient_versions", "patient_mrns", "procedure_versions", "event_versions", "audit",
                       "review_versions", "reminder_versions", "signature_events", "seals",
                       "dose_reports", "dose_report_states", "dose_report_files")

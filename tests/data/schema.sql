@@ -4,6 +4,9 @@ CREATE INDEX audit_action ON audit (action);
 -- index audit_at
 CREATE INDEX audit_at ON audit (at);
 
+-- index audit_month
+CREATE INDEX audit_month ON audit (substr(at, 1, 7), seq);
+
 -- index audit_procedure
 CREATE INDEX audit_procedure ON audit (procedure_id);
 

@@ -115,3 +115,39 @@ def test_date_ranges_are_exact_when_clocks_disagree(services, admin, clock):
         with_user = [r for r in expected if r.username == "admin"]
         assert [r for p in _walk(services, admin, 3, since=since, until=until, username="admin")
                 for r in p] == list(reversed(with_user))
+
+
+def test_ranges_over_months_are_exact_with_the_month_plan(services, admin, clock, monkeypatch):
+    """Rows over four months, every seventh from a clock two days behind (so rows of one month are written
+    after rows of the next): ranges of whole months, parts of months at either end (most of a month or a
+    little of it), an open end, and a range without a whole month give exactly their rows, every page, both
+    ways; the month plan (migration 0017's index) answers the ranges that hold a whole month."""
+    from cathlog.store import audit_pages
+
+    for i in range(80):
+        clock.advance(hours=(-48 if i % 7 == 6 else 29 + (i * 37) % 23))
+        services.auth.sign_in("admin", PASSWORD)
+    trail = services.admin.audit_rows(admin)
+    assert any(a.at[:7] > b.at[:7] for a, b in zip(trail, trail[1:]))  # a month's rows after the next month's
+    assert len({r.at[:7] for r in trail}) >= 4
+    taken = []
+    real = audit_pages._month_parts
+    monkeypatch.setattr(audit_pages, "_month_parts", lambda *a: taken.append(found := real(*a)) or found)
+    ranges = (("2026-12-01T00:00:00Z", "2027-02-01T00:00:00Z"),  # two whole months
+              ("2026-11-28T13:00:00Z", "2027-01-03T05:00:00Z"),  # a little of November and of January
+              ("2026-11-22T00:00:00Z", "2027-02-27T23:00:00Z"),  # most of November and of February
+              ("2026-12-31T23:00:00Z", "2027-01-31T23:00:00Z"),  # a local month: one hour, most of January
+              (None, "2027-01-01T00:00:00Z"), ("2026-12-15T08:00:00Z", None),
+              ("2026-12-10T00:00:00Z", "2027-01-20T00:00:00Z"))  # no whole month: the older plan
+    for since, until in ranges:
+        expected = [r for r in trail if (since is None or r.at >= since) and (until is None or r.at < until)]
+        assert expected, (since, until)
+        for limit in (3, 50):
+            newest = [r for p in _walk(services, admin, limit, since=since, until=until) for r in p]
+            assert newest == list(reversed(expected)), (since, until, limit)
+            walked, after = [], None
+            while page := services.admin.audit_rows(admin, since=since, until=until, after_seq=after, limit=limit):
+                walked += page
+                after = page[-1].seq
+            assert walked == expected, (since, until, limit)
+    assert sum(found is not None for found in taken) > 10 and None in taken  # both plans were taken

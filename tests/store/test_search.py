@@ -178,6 +178,7 @@ def test_migration_0011_fills_the_index_of_existing_cases(tmp_path, services, nu
                           "DROP TABLE worklist_items", "DROP TABLE worklist_marks",  # 0012
                           "DROP TRIGGER users_no_delete", "DROP TRIGGER users_removed_stays_removed",  # 0013
                           "ALTER TABLE users DROP COLUMN removed_at",
+                          "DROP INDEX audit_month",  # 0017
                           "DROP INDEX audit_username", "DROP INDEX audit_action", "DROP INDEX audit_at",  # 0016
                           "DROP TABLE hl7_merge_tasks", "DROP TABLE hl7_outbox", "DROP TABLE hl7_inbox",  # 0015
                           "DROP VIEW current_dose_report_states", "DROP TABLE dose_report_states",  # 0014
@@ -188,7 +189,7 @@ def test_migration_0011_fills_the_index_of_existing_cases(tmp_path, services, nu
                           "ALTER TABLE procedure_versions DROP COLUMN requested_procedure",
                           "DELETE FROM _sqlite_migrations WHERE name IN ('0011_case_search', '0012_worklist', "
                           "'0013_removed_users', '0014_dicom_identifiers_and_dose_inbox', "
-                          "'0015_hl7_inbox_outbox', '0016_audit_indexes')",
+                          "'0015_hl7_inbox_outbox', '0016_audit_indexes', '0017_audit_month')",
                           "PRAGMA user_version = 10"):
             conn.execute(statement)
     assert differences(conn, 10) == []

@@ -47,7 +47,7 @@ def test_new_file_is_marked_as_cathlog(tmp_path):
                      "0008_event_details", "0009_strict_timestamps", "0010_device_removal", "0011_case_search",
                      "0012_worklist", "0013_removed_users",
                      "0014_dicom_identifiers_and_dose_inbox", "0015_hl7_inbox_outbox",
-                     "0016_audit_indexes"}
+                     "0016_audit_indexes", "0017_audit_month"}
 
 
 @pytest.mark.sqlite_only(reason=FILE)

@@ -27,6 +27,7 @@ from cathlog.domain import enums as e
 from cathlog.domain.errors import NewerSchema, NotACathlogDatabase
 from cathlog.domain.fields import EVENT_FIELDS, PATIENT_FIELDS, PROCEDURE_FIELDS
 from cathlog.domain.vocab_base import Vocab
+from cathlog.store.audit_pages import MONTH_EXPRESSION
 from cathlog.store.check_sql import column_def, event_payload_check, quote
 from cathlog.store.pg import inboxes
 from cathlog.store.pg.dialect import PAYLOAD
@@ -299,8 +300,15 @@ def _baseline(conn: Any, runtime_role: str) -> None:
                  [BASELINE, f"{BASELINE:04d}_baseline (SQLite migrations 0001-{BASELINE:04d})"])
 
 
-# Later migrations: (number, name, body), numbered and named as SQLite's; none yet after the baseline.
-MIGRATIONS: tuple[tuple[int, str, Any], ...] = ()
+def _audit_month(conn: Any) -> None:
+    """SQLite's 0017_audit_month: the audit viewer's month plan (``store/audit_pages.py``)."""
+    conn.execute(f"CREATE INDEX audit_month ON audit ({MONTH_EXPRESSION}, seq)")
+
+
+# Later migrations: (number, name, body), numbered and named as SQLite's.
+MIGRATIONS: tuple[tuple[int, str, Any], ...] = (
+    (17, "0017_audit_month", _audit_month),
+)
 
 
 def schema_version(conn: Any) -> int | None:
