@@ -21,6 +21,7 @@ pages (keyset: ``before_seq`` = the last seq shown), and each filter, over the i
 
     .venv/bin/python benchmarks/generate.py --procedures 2000 --out /tmp/audit.db
     .venv/bin/python benchmarks/audit_trail.py --db /tmp/audit.db --rows 4000000
+    .venv/bin/python benchmarks/audit_trail.py --server --rows 4000000    # a throwaway PostgreSQL cluster
 """
 
 from __future__ import annotations
@@ -101,6 +102,49 @@ FROM r""")
     return add
 
 
+def fill_server(owner_url: str, rows: int) -> int:
+    """The same synthetic trail on a PostgreSQL server, written as its owner role (the runtime role may
+    only append through cathlog): the same mix, clocks and placeholder hashes as :func:`fill`."""
+    import psycopg
+
+    action, names_case = _action_sql()
+    with psycopg.connect(owner_url) as conn:
+        have, last = conn.execute("SELECT count(*), coalesce(max(seq), 0) FROM audit").fetchone()
+        add = rows - have
+        if add <= 0:
+            return 0
+        t0 = int(time.time()) - SPAN_S
+        step = SPAN_S / add
+        stamp = "to_char(to_timestamp(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        conn.execute(f"""
+INSERT INTO audit (seq, at, username, workstation, action, entity, entity_id, procedure_id, old_value,
+                   new_value, reason, prev_hash, hash)
+WITH m AS (SELECT i, (i * 7919 + (i / 40) * 104729) % 10000 AS h, i / 40 AS c,
+                  {t0} + (i * {step})::bigint - CASE WHEN i % 97 = 0 THEN 120 ELSE 0 END AS t
+           FROM generate_series(0::bigint, {add - 1}) AS i),
+r AS (SELECT *, {action} AS action, ({names_case}) = 1 AS names_case FROM m)
+SELECT {last} + 1 + i, {stamp},
+       CASE WHEN action IN ('view_record', 'write_report', 'print_report', 'save_review', 'sign', 'addendum')
+            THEN format('dr%s', lpad(((c * 31 + i) % 10 + 1)::text, 2, '0'))
+            WHEN action = 'set_setting' THEN 'admin'
+            WHEN action = 'correct_event' AND i % 3 = 0 THEN format('tech%s', lpad((c % 5 + 1)::text, 2, '0'))
+            ELSE format('nurse%s', lpad((c % 24 + 1)::text, 2, '0')) END,
+       format('cathlab-%s', c % 3 + 1),
+       CASE WHEN i % 100000 = 50000 THEN 'export' ELSE action END,
+       CASE WHEN names_case THEN 'event' ELSE 'user' END,
+       lpad(to_hex(i), 32, '0'),
+       CASE WHEN names_case OR i % 100000 = 50000
+            THEN 'P' || to_char(to_timestamp(t) AT TIME ZONE 'UTC', 'YYYYMMDD') || format('-A%s', lpad(c::text, 7, '0')) END,
+       CASE WHEN action = 'correct_event' THEN '{{"act_s":250,"kind":"act"}}' END,
+       CASE WHEN names_case THEN format('{{"act_s":%s,"kind":"act","occurred_at":"%s"}}', 200 + h % 200, {stamp}) END,
+       CASE WHEN action = 'correct_event' THEN 'typo in the reading' END,
+       lpad(to_hex({last} + i), 64, '0'),
+       lpad(to_hex({last} + 1 + i), 64, '0')
+FROM r""")
+        conn.execute("ANALYZE audit")
+    return add
+
+
 def _ms(fn, repeat: int = 9) -> tuple[float, float]:
     """(first run, median of the following runs), ms."""
     out = []
@@ -112,7 +156,7 @@ def _ms(fn, repeat: int = 9) -> tuple[float, float]:
 
 
 def measure(services: Services, admin) -> list[tuple[str, int, float, float]]:
-    conn = services.store.db.conn
+    conn = services.store.engine
     newest = services.admin.audit_rows(admin, newest_first=True, limit=1)[0]
     mid_case = conn.execute("SELECT procedure_id FROM audit WHERE seq = ?", [newest.seq // 2]).fetchone()[0] \
         or conn.execute("SELECT procedure_id FROM audit WHERE procedure_id IS NOT NULL AND seq > ? LIMIT 1",
@@ -196,26 +240,45 @@ def _gui(services: Services, admin) -> list[tuple[str, int, float, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="audit viewer at scale")
-    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--db", type=Path, help="a cathlog file (benchmarks/generate.py)")
+    parser.add_argument("--server", action="store_true",
+                        help="on PostgreSQL instead: a throwaway local cluster (tests/pg.py), a new lab in it")
     parser.add_argument("--rows", type=int, default=4_000_000, help="fill the trail up to this many rows")
     args = parser.parse_args()
-    services = Services(Store.open(args.db, verify=False))
-    conn = services.store.db.conn
-    t = time.perf_counter()
-    added = fill(conn, args.rows)
-    if added:
-        print(f"added {added:,} synthetic audit rows in {time.perf_counter() - t:.0f} s")
-    admin = services.auth.sign_in("admin", PASSWORD)
-    total = conn.execute("SELECT max(seq) FROM audit").fetchone()[0]
-    indexes = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
-                                          "'audit' AND sql IS NOT NULL ORDER BY name")]
-    print(f"{args.db}: {total:,} audit rows; indexes on audit: {', '.join(indexes)}")
-    print(f"{'class (newest first, page of 200)':<48} {'rows':>5} {'first run':>10} {'median':>10}")
+    if args.server == (args.db is not None):
+        parser.error("give --db FILE or --server")
+    cluster = None
+    if args.server:
+        from tests.pg import start_cluster
+
+        cluster = start_cluster(durable=True)
+        database = cluster.new_database()
+        services = Services(Store.open_server(database.app_url))
+        services.auth.create_first_admin("admin", "Admin", PASSWORD)
+        where = "a local PostgreSQL cluster"
+    else:
+        services = Services(Store.open(args.db, verify=False))
+        where = str(args.db)
+    engine = services.store.engine
     try:
+        t = time.perf_counter()
+        added = fill_server(database.owner_url, args.rows) if args.server else fill(services.store.db.conn, args.rows)
+        if added:
+            print(f"added {added:,} synthetic audit rows in {time.perf_counter() - t:.0f} s")
+        admin = services.auth.sign_in("admin", PASSWORD)
+        total = engine.scalar("SELECT max(seq) FROM audit")
+        indexes = [r[0] for r in engine.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'audit' ORDER BY 1" if args.server else
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit' AND sql IS NOT NULL "
+            "ORDER BY name").fetchall()]
+        print(f"{where}: {total:,} audit rows; indexes on audit: {', '.join(indexes)}")
+        print(f"{'class (newest first, page of 200)':<48} {'rows':>5} {'first run':>10} {'median':>10}")
         for label, n, cold, warm in measure(services, admin):
             print(f"{label:<48} {n:>5} {cold:>8.1f} ms {warm:>7.1f} ms", flush=True)
     finally:
         services.store.close()
+        if cluster is not None:
+            cluster.stop()
 
 
 if __name__ == "__main__":

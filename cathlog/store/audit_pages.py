@@ -119,7 +119,7 @@ def _month_parts(conn: Engine, filters: dict[str, Any], newest_first: bool,
     if lo is None or hi is None or lo > hi or (hi[0] - lo[0]) * 12 + hi[1] - lo[1] >= _MAX_MONTHS:
         return None
     hint = conn.dialect == "sqlite"
-    order = " ORDER BY seq" + (" DESC" if newest_first else "") + " LIMIT ?"
+    direction = " DESC" if newest_first else ""
     bounds, bound_params = [], []
     for key, op in (("after_seq", ">"), ("before_seq", "<")):
         if filters.get(key) is not None:
@@ -142,14 +142,14 @@ def _month_parts(conn: Engine, filters: dict[str, Any], newest_first: bool,
             if high - low >= 0.5:  # most of the month: walk its seq, checking at where the range cuts it
                 where = [f"{MONTH_EXPRESSION} = ?"] + ["+at >= ?"] * cut_since + ["+at < ?"] * cut_until
                 values = [begin[:7], *[since] * cut_since, *[until] * cut_until]
-                index = MONTH_INDEX
+                index, sort_key = MONTH_INDEX, "seq"
             else:  # less than half a month: its rows by time, the newest (oldest) picked by a sort
                 where, values = ["at >= ?", "at < ?"], [since if cut_since else begin, until if cut_until else end]
-                index = AT_INDEX
+                index, sort_key = AT_INDEX, "+seq"  # sorted: a server must not walk its primary key back to the range
             if not hint:
                 where = [w.lstrip("+") for w in where]
             parts.append(f"SELECT seq FROM (SELECT seq FROM audit{f' INDEXED BY {index}' if hint else ''} WHERE "
-                         f"{' AND '.join([*where, *bounds])}{order}) AS m{len(parts)}")
+                         f"{' AND '.join([*where, *bounds])} ORDER BY {sort_key}{direction} LIMIT ?) AS m{len(parts)}")
             params += [*values, *bound_params, limit]
         month = _next(month)
     return (parts, params) if whole else None
