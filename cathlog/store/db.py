@@ -37,6 +37,7 @@ from cathlog.store.files import secure_database
 from cathlog.store.restore_journal import finish_interrupted_restore, journal_path
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 from cathlog.store.schema_check import check_schema, harden
+from cathlog.store.wal import WalCheckpointer, configure_writer
 
 BUSY_TIMEOUT_MS = 5000
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -140,6 +141,7 @@ class Store:
         self.url: str | None = None  # the server's URL (PostgreSQL), None for a file
         self.read_only = False
         self.after_commit: list[Callable[[Store], None]] = []  # e.g. the audit checkpoint (store.checkpoint)
+        self.wal: WalCheckpointer | None = None  # a file open for writing: its WAL checkpointed in the background
 
     @property
     def db(self) -> Database:
@@ -273,6 +275,9 @@ class Store:
             if mode.lower() != "wal":  # pragma: no cover - e.g. a file system without shared memory
                 raise CorruptDatabase(f"cannot switch {self.path.name} to WAL journaling (got {mode})")
         conn.execute("PRAGMA synchronous = FULL")
+        if self.path is not None:  # the WAL's checkpoint off the save path (store/wal.py)
+            configure_writer(conn)
+            self.wal = WalCheckpointer(self.path)
 
     def _verify(self) -> None:
         try:
@@ -326,6 +331,8 @@ class Store:
             with engine.write():
                 yield
             if outer:
+                if self.wal is not None:
+                    self.wal.committed()
                 for hook in self.after_commit:  # after the commit: a hook's failure is not a lost save
                     hook(self)
         except UnicodeDecodeError as exc:
@@ -375,6 +382,8 @@ class Store:
         return problems
 
     def close(self) -> None:
+        if self.wal is not None:  # its connection first: the store's, closed last, checkpoints the rest
+            self.wal.close()
         self.engine.close()
 
     def reopen(self) -> None:
@@ -382,7 +391,8 @@ class Store:
         if self.path is None:
             raise ValueError("an in-memory database cannot be reopened")
         self.close()
-        self.db = Store.open(self.path).db
+        again = Store.open(self.path)
+        self.db, self.wal = again.db, again.wal
 
 
 def quick_check_file(path: Path) -> str | None:
