@@ -66,9 +66,6 @@ def _checkpoint_path(db_path: str, _cwd: str, _config: str | None, _xdg: str | N
     return config_dir() / "checkpoints" / f"{ident}.json"
 
 
-# What this process last wrote to each checkpoint file (seq, hash): a checkpoint found there that is not
-# this one was written by someone else and is compared with the trail before a save replaces anything.
-_written: dict[Path, tuple[int, str]] = {}
 SLOT_WIDTH_STEP = 256  # a slot's width (bytes, with its newline) is a multiple of this
 
 
@@ -118,16 +115,30 @@ class _File:
     checkpoint: Checkpoint
     width: int | None  # the width of each of its two slots; None: not two slots of one width (written whole)
     newest_slot: int  # the slot that holds ``checkpoint``
+    raw: bytes  # the whole file
 
 
-def _load(path: Path) -> _File | None:
-    """The file's checkpoint and layout; None if there is no file. ValueError if no slot is readable."""
+# What this process last wrote to each checkpoint file, as a whole: while the file's bytes are these, a save
+# need not parse it again nor compare it with the trail; any other content is read and compared (issue 18).
+_written: dict[Path, _File] = {}
+
+
+def _read_bytes(path: Path) -> bytes | None:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise ValueError(str(exc)) from None
+
+
+def _load(path: Path) -> _File | None:
+    """The file's checkpoint and layout; None if there is no file. ValueError if no slot is readable."""
+    raw = _read_bytes(path)
+    return None if raw is None else _decode(raw)
+
+
+def _decode(raw: bytes) -> _File:
     where = "the checkpoint of {at}"
     try:
         text = raw.decode("utf-8")
@@ -138,7 +149,7 @@ def _load(path: Path) -> _File | None:
     except ValueError:
         whole = None
     if isinstance(whole, dict) and "check" not in whole:
-        return _File(_from_json(whole, where), None, 0)
+        return _File(_from_json(whole, where), None, 0, raw)
     lines = raw.split(b"\n")
     slots = lines[:-1] if lines and lines[-1] == b"" else lines
     width = len(slots[0]) + 1 if len(slots) == 2 and len(slots[0]) == len(slots[1]) else None
@@ -154,7 +165,7 @@ def _load(path: Path) -> _File | None:
     if not found:
         raise ValueError(errors[0] if errors else "empty")
     newest, cp = max(found, key=lambda f: f[1].seq)
-    return _File(cp, width, newest)
+    return _File(cp, width, newest, raw)
 
 
 def read(db_path: Path) -> Checkpoint | None:
@@ -189,37 +200,46 @@ def _slot(line: bytes, width: int) -> bytes:
     return line + b" " * (width - 1 - len(line)) + b"\n"
 
 
-def _write_whole(path: Path, fields: dict[str, Any]) -> None:
+def _written_file(fields: dict[str, Any], width: int, slot: int, raw: bytes) -> _File:
+    at = fields["at"]
+    return _File(Checkpoint(fields["seq"], fields["hash"], at, f"the checkpoint of {at}"), width, slot, raw)
+
+
+def _write_whole(path: Path, fields: dict[str, Any]) -> _File:
     """A new file of two slots, the first holding ``fields``: atomically (temp file, rename)."""
     line = _line(fields)
     width = -(-(len(line) + 1 + 64) // SLOT_WIDTH_STEP) * SLOT_WIDTH_STEP  # room for a longer seq and time
+    raw = _slot(line, width) + _slot(b"", width)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(_slot(line, width) + _slot(b"", width))
+            fh.write(raw)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+    return _written_file(fields, width, 0, raw)
 
 
-def _write(path: Path, fields: dict[str, Any], found: _File | None) -> None:
-    """Write ``fields`` over the older slot of ``found`` in place, or the whole file when it has no room."""
+def _write(path: Path, fields: dict[str, Any], found: _File | None) -> _File:
+    """Write ``fields`` over the older slot of ``found`` in place, or the whole file when it has no room;
+    the file as it now is."""
     line = _line(fields)
     if found is None or found.width is None or len(line) > found.width - 1:
-        _write_whole(path, fields)
-        return
-    line = _slot(line, found.width)
+        return _write_whole(path, fields)
+    width, slot = found.width, 1 - found.newest_slot
+    line = _slot(line, width)
     fd = os.open(path, os.O_WRONLY | getattr(os, "O_BINARY", 0))  # never created here: it was just read
     try:
-        os.lseek(fd, (1 - found.newest_slot) * found.width, os.SEEK_SET)
+        os.lseek(fd, slot * width, os.SEEK_SET)
         if os.write(fd, line) != len(line):  # pragma: no cover - a short write to a local file: disk full
             raise OSError("short write")
     finally:
         os.close(fd)
+    return _written_file(fields, width, slot, found.raw[:slot * width] + line + found.raw[(slot + 1) * width:])
 
 
 def save(store: Store, *, force: bool = False) -> None:
@@ -237,24 +257,27 @@ def save(store: Store, *, force: bool = False) -> None:
         if last is None:
             return
         path = checkpoint_path(store.path)
+        found: _File | None
         try:
-            found = _load(path)
+            raw = _read_bytes(path)
+            mine = _written.get(path)
+            ours = mine is not None and raw == mine.raw  # as this process left it: nothing to parse or compare
+            found = mine if ours else (None if raw is None else _decode(raw))
         except ValueError:
-            found = None  # a damaged checkpoint is replaced
+            found, ours = None, False  # a damaged checkpoint is replaced
         if force:
             found = None
         elif found is not None:
             cp = found.checkpoint
             if (cp.seq, cp.hash) == last:
                 return
-            if _written.get(path) != (cp.seq, cp.hash):  # not ours: is it in the trail?
+            if not ours:  # another program wrote it: is it in the trail?
                 problem = compare(conn, cp)
                 if problem:
                     log.warning("audit checkpoint kept, not overwritten: %s", problem)
                     return
-        _write(path, {"seq": last[0], "hash": last[1], "at": _now(),
-                      "database": _resolved(str(store.path), os.getcwd())}, found)
-        _written[path] = last
+        _written[path] = _write(path, {"seq": last[0], "hash": last[1], "at": _now(),
+                                       "database": _resolved(str(store.path), os.getcwd())}, found)
     except (OSError, sqlite3.Error) as exc:
         log.warning("could not write the audit checkpoint: %s", exc)
 
