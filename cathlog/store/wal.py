@@ -30,7 +30,10 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 WAL_BOUND_PAGES = 10_000  # the writer's own automatic checkpoint: ~40 MB of 4 KiB pages (SQLite's default: 1000)
-WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024  # journal_size_limit: a WAL grown past this is cut back at its restart
+# journal_size_limit: a WAL grown past this (one huge transaction, or the bound reached) is cut back when it
+# restarts. Above the bound, so steady saving never truncates it: freeing blocks costs (a file system
+# mounted with discard trims them at its next journal commit, slowing the next fsync).
+WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 IDLE_S = 0.5  # no commit for this long: a good moment to checkpoint
 IDLE_MIN_COMMITS = 50  # ~15 pages a save: no checkpoint for fewer commits than this (~750 pages)
 BUSY_COMMITS = 250  # steady writing: checkpoint after this many commits without waiting for a pause
