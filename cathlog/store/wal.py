@@ -131,4 +131,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 
     conn = sqlite3.connect(f"{sqlite_uri(path)}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     harden(conn)
+    # A checkpoint syncs as its own connection says: the database file is fsync'd before the writer may
+    # restart the WAL over the frames it copied (whatever this SQLite's compiled-in default is).
+    conn.execute("PRAGMA synchronous = FULL")
     return conn
