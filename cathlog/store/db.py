@@ -358,6 +358,8 @@ class Store:
             self.engine.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         else:
             self.db.conn.execute("PRAGMA query_only = ON")
+            if self.wal is not None:  # nor any background checkpoint into a file that failed its check
+                self.wal.close()
         self.read_only = True
 
     @translated

@@ -161,3 +161,16 @@ def test_reopen_keeps_one_checkpointer(services, nurse):
     services.store.reopen()
     assert services.store.wal is not None
     assert services.store.db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == wal.WAL_BOUND_PAGES
+
+
+def test_stop_writing_stops_the_background_checkpoint(services, nurse, monkeypatch):
+    monkeypatch.setattr(wal, "IDLE_MIN_COMMITS", 1)
+    monkeypatch.setattr(wal, "IDLE_S", 3600.0)  # it would wait for a pause
+    pid = open_case(services, nurse).procedure_id
+    _saves(services, nurse, pid, 1)
+    checkpointer = services.store.wal
+    services.store.stop_writing()  # after a failed background check: the file is left as it is
+    assert checkpointer._thread is None
+    done = checkpointer.checkpoints
+    checkpointer.committed()
+    assert checkpointer._thread is None and checkpointer.checkpoints == done
