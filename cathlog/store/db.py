@@ -1,7 +1,8 @@
 """Opening a cathlog database safely, and the write transaction.
 
 Every connection: WAL, ``synchronous=FULL`` (one fsync per human entry is
-cheap; a lost heparin dose is not), ``foreign_keys=ON`` and a busy timeout.
+cheap; a lost heparin dose is not), ``foreign_keys=ON`` and a busy timeout;
+the WAL is checkpointed in the background, off the save (``store/wal.py``).
 A file is accepted only if it is empty (new) or carries cathlog's
 ``application_id`` with a schema no newer than this program's, and passes
 ``quick_check``, and whose tables, indexes, triggers and views are exactly
