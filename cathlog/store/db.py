@@ -1,7 +1,8 @@
 """Opening a cathlog database safely, and the write transaction.
 
 Every connection: WAL, ``synchronous=FULL`` (one fsync per human entry is
-cheap; a lost heparin dose is not), ``foreign_keys=ON`` and a busy timeout.
+cheap; a lost heparin dose is not), ``foreign_keys=ON`` and a busy timeout;
+the WAL is checkpointed in the background, off the save (``store/wal.py``).
 A file is accepted only if it is empty (new) or carries cathlog's
 ``application_id`` with a schema no newer than this program's, and passes
 ``quick_check``, and whose tables, indexes, triggers and views are exactly
@@ -37,6 +38,7 @@ from cathlog.store.files import secure_database
 from cathlog.store.restore_journal import finish_interrupted_restore, journal_path
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 from cathlog.store.schema_check import check_schema, harden
+from cathlog.store.wal import WalCheckpointer, configure_writer
 
 BUSY_TIMEOUT_MS = 5000
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -140,6 +142,7 @@ class Store:
         self.url: str | None = None  # the server's URL (PostgreSQL), None for a file
         self.read_only = False
         self.after_commit: list[Callable[[Store], None]] = []  # e.g. the audit checkpoint (store.checkpoint)
+        self.wal: WalCheckpointer | None = None  # a file open for writing: its WAL checkpointed in the background
 
     @property
     def db(self) -> Database:
@@ -273,6 +276,9 @@ class Store:
             if mode.lower() != "wal":  # pragma: no cover - e.g. a file system without shared memory
                 raise CorruptDatabase(f"cannot switch {self.path.name} to WAL journaling (got {mode})")
         conn.execute("PRAGMA synchronous = FULL")
+        if self.path is not None:  # the WAL's checkpoint off the save path (store/wal.py)
+            configure_writer(conn)
+            self.wal = WalCheckpointer(self.path)
 
     def _verify(self) -> None:
         try:
@@ -326,6 +332,8 @@ class Store:
             with engine.write():
                 yield
             if outer:
+                if self.wal is not None:
+                    self.wal.committed()
                 for hook in self.after_commit:  # after the commit: a hook's failure is not a lost save
                     hook(self)
         except UnicodeDecodeError as exc:
@@ -351,6 +359,8 @@ class Store:
             self.engine.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         else:
             self.db.conn.execute("PRAGMA query_only = ON")
+            if self.wal is not None:  # nor any background checkpoint into a file that failed its check
+                self.wal.close()
         self.read_only = True
 
     @translated
@@ -375,6 +385,8 @@ class Store:
         return problems
 
     def close(self) -> None:
+        if self.wal is not None:  # its connection first: the store's, closed last, checkpoints the rest
+            self.wal.close()
         self.engine.close()
 
     def reopen(self) -> None:
@@ -382,7 +394,8 @@ class Store:
         if self.path is None:
             raise ValueError("an in-memory database cannot be reopened")
         self.close()
-        self.db = Store.open(self.path).db
+        again = Store.open(self.path)
+        self.db, self.wal = again.db, again.wal
 
 
 def quick_check_file(path: Path) -> str | None:

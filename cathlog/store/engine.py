@@ -209,6 +209,8 @@ class SqliteEngine(Engine):
         self.conn.close()
 
     def insert_returning(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        # Read back, not ``INSERT ... RETURNING *``: SQLite's RETURNING gives a STRICT INTEGER column's value
+        # as a REAL (3.40: 5 -> 5.0) when the table has a REAL column, and a seal is of the row as stored.
         self.insert(table, row)
         stored = self.one(f"SELECT * FROM {table} WHERE rowid = last_insert_rowid()")  # noqa: S608
         assert stored is not None
