@@ -106,6 +106,9 @@ def test_entries_of_every_panel_a_correction_and_a_void_show_what_a_fresh_page_s
     clock.advance(minutes=2)
     store(cases.record_event(nurse, pid, "medication", HEPARIN, confirm=True))
     act = store(cases.record_event(nurse, pid, "act", {"act_s": 230}))
+    # an ACT charted late, drawn before the one above: the ACT panel judges only the new reading, and its
+    # line goes before the other's in the trend (tests/ui/test_act_trend_lines.py has the cases of the memo)
+    store(cases.record_event(nurse, pid, "act", {"act_s": 190}, occurred_at=clock() - timedelta(minutes=1)))
     store(cases.record_event(nurse, pid, "contrast", {"agent": "iohexol", "volume_ml": 40.0}, confirm=True))
     store(cases.record_event(nurse, pid, "radiation", {"fluoro_time_s": 400, "air_kerma_mgy": 300.0}))
     balloon = store(cases.record_event(nurse, pid, "device", BALLOON))
