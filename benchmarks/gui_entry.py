@@ -2,7 +2,10 @@
 durable commit -> the row on the timeline, the panels refreshed, the form
 closed and the window painted again. Offscreen.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_entry.py [--entries N] [--kind act|note]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_entry.py [--entries N] [--kind act|note] [--phases]
+
+--phases adds the CPU time of each phase of a save (the services' save, the page's refresh, the rest of
+the Enter, Qt's pending layouts, then the paint and the rest of the event-loop turn).
 
 The application is set up as cathlog's own start sets it up (Fusion style, default
 theme, the cycle collector on a GUI-thread timer). The form is opened and drawn
