@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QApplication, QInputDialog
 
 from cathlog.catalog import load_catalog
 from cathlog.domain.enums import EventKind
@@ -142,3 +142,27 @@ def test_a_save_after_another_workstation_stored_reads_the_case_whole(qtbot, ser
                                                   confirm=True))
     assert page.model.rowCount() == 2
     _same_as_fresh(page, pages)
+
+
+def test_a_save_hands_the_focus_straight_to_the_timeline(qtbot, services, nurse, pages):
+    """The closing form gives the focus to the timeline itself, before Qt would pass it along the tab
+    chain to a button of the page (drawn twice in the save's frame, issue 18 item 2)."""
+    page = pages(open_case(services, nurse).procedure_id)
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    page.new_entry(EventKind.NOTE)
+    editor = page.form.inputs["text"].editor
+    editor.setPlainText("sheath in")
+    editor.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor)
+    moves = []
+    QApplication.instance().focusChanged.connect(lambda _old, new: moves.append(new))
+    page.form.submit()
+    assert moves == [page.timeline]
+    page.new_entry(EventKind.NOTE)
+    page.form.inputs["text"].editor.setFocus()
+    qtbot.waitUntil(lambda: page.form.isAncestorOf(QApplication.focusWidget()))
+    moves.clear()
+    page.form.cancel()  # Esc, Cancel
+    assert moves == [page.timeline]
