@@ -144,11 +144,27 @@ class ActReading:
     verdict: ActVerdict
 
 
+@dataclass(frozen=True)
+class ActBasis:
+    """What the band of every reading of a case depends on besides the reading's own time and analyser:
+    when the first GP IIb/IIIa inhibitor was given, and the physician's band over time. Under an equal
+    basis, the same version of a reading is judged alike (a panel re-judges only readings it has not seen)."""
+
+    first_gp_iib_iiia: datetime | None
+    changes: tuple[BandChange, ...]
+
+
+def act_basis(record: ProcedureRecord) -> ActBasis:
+    return ActBasis(_first_gp_iib_iiia_at(record), band_changes(record))  # linear in the case's size
+
+
+def judge_act(ev: EventVersion, basis: ActBasis) -> ActReading:
+    """One ACT reading against the band in force when its sample was drawn."""
+    band = _band_at(parse_utc_iso(ev.occurred_at), ev.data.get("act_device"), basis.first_gp_iib_iiia, basis.changes)
+    return ActReading(ev, ev.data["act_s"], band, act_verdict(ev.data["act_s"], band.band))
+
+
 def act_series(record: ProcedureRecord) -> tuple[ActReading, ...]:
     """Every ACT (voided ones excluded) in time order, judged against the band of its time."""
-    out = []
-    first_gp, changes = _first_gp_iib_iiia_at(record), band_changes(record)  # once: linear in the case's size
-    for ev in in_time_order(record.current_events(EventKind.ACT)):
-        band = _band_at(parse_utc_iso(ev.occurred_at), ev.data.get("act_device"), first_gp, changes)
-        out.append(ActReading(ev, ev.data["act_s"], band, act_verdict(ev.data["act_s"], band.band)))
-    return tuple(out)
+    basis = act_basis(record)  # once
+    return tuple(judge_act(ev, basis) for ev in in_time_order(record.current_events(EventKind.ACT)))

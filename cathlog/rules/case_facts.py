@@ -32,16 +32,18 @@ from cathlog.domain.enums import (
 from cathlog.domain.implants import PatientImplant, Removal
 from cathlog.domain.records import EventHistory, EventVersion, ProcedureRecord, parse_utc_iso
 
-from cathlog.rules.act_facts import in_time_order
+from cathlog.rules.act_facts import in_time_order as in_time_order
 from cathlog.rules.act_facts import ACT_TARGET_HEPARIN as ACT_TARGET_HEPARIN
 from cathlog.rules.act_facts import ACT_TARGET_GP_IIB_IIIA as ACT_TARGET_GP_IIB_IIIA
 from cathlog.rules.act_facts import ACT_TARGET_HEMOCHRON as ACT_TARGET_HEMOCHRON
 from cathlog.rules.act_facts import ACT_TARGET_SOURCE as ACT_TARGET_SOURCE
 from cathlog.rules.act_facts import ActBand as ActBand
+from cathlog.rules.act_facts import ActBasis as ActBasis
 from cathlog.rules.act_facts import ActReading as ActReading
 from cathlog.rules.act_facts import ActVerdict as ActVerdict
 from cathlog.rules.act_facts import BandChange as BandChange
 from cathlog.rules.act_facts import act_band_at as act_band_at
+from cathlog.rules.act_facts import act_basis as act_basis
 from cathlog.rules.act_facts import act_band_now as act_band_now
 from cathlog.rules.act_facts import act_series as act_series
 from cathlog.rules.act_facts import act_verdict as act_verdict
@@ -49,6 +51,7 @@ from cathlog.rules.act_facts import band_changes as band_changes
 from cathlog.rules.act_facts import default_act_target as default_act_target
 from cathlog.rules.act_facts import device_act_target as device_act_target
 from cathlog.rules.act_facts import gp_iib_iiia_given as gp_iib_iiia_given
+from cathlog.rules.act_facts import judge_act as judge_act
 from cathlog.rules.act_facts import last_act_device as last_act_device
 
 if TYPE_CHECKING:  # biip loads on the first scan, not at start-up

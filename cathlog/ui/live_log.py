@@ -27,6 +27,7 @@ from datetime import date
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -119,6 +120,7 @@ class LiveLogPage(CaseActions, LivePanels):
         self.form.saved.connect(self._on_saved)
         self.form.closed.connect(lambda: self.timeline.setFocus())
         self.form.visibility_changed.connect(self._place_form)
+        self.form.installEventFilter(self)  # its Hide: the focus goes to the timeline at once (eventFilter)
         split.addWidget(self._entry_column())
         split.addWidget(self._panel_column())
         # The widths the form's column had when it opened beside a full timeline (1366 px: 550, 335, 457).
@@ -157,6 +159,13 @@ class LiveLogPage(CaseActions, LivePanels):
         if watched is self.timeline and event.type() == QEvent.Type.Resize:
             # a narrow timeline gives "Recorded by" (in each row's tooltip too) to Details
             self.timeline.setColumnHidden(RECORDED_BY, self.timeline.width() < NARROW_TIMELINE)
+        elif watched is self.form and event.type() == QEvent.Type.Hide and self.form.isHidden():
+            # The form closes (saved or cancelled) with the focus in it, where the timeline takes it next
+            # (_on_saved, closed). Given here, before Qt passes the focus along the tab chain itself, it
+            # moves once: not first to a button of the page, restyled (":focus") and drawn twice in the frame.
+            focus = QApplication.focusWidget()
+            if focus is not None and self.form.isAncestorOf(focus) and self.timeline.isVisible():
+                self.timeline.setFocus()
         return super().eventFilter(watched, event)
 
     def _top_row(self) -> QHBoxLayout:

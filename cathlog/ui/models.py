@@ -146,7 +146,9 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
 
     def row_of(self, key: object) -> int | None:
         """The row shown for ``key`` (a ``row_key``), if any."""
-        return next((i for i, r in enumerate(self._rows) if self.row_key(r) == key), None)
+        rows, row_key = self._rows, self.row_key
+        # from the end: the live log asks for the entry it has just added, most often the last row
+        return next((i for i in range(len(rows) - 1, -1, -1) if row_key(rows[i]) == key), None)
 
     def row_object(self, row: int) -> T:
         return self._rows[row]

@@ -5,6 +5,7 @@ Alerts never open a dialog: nothing blocks logging."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
@@ -16,7 +17,16 @@ from cathlog.domain.records import ProcedureRecord
 from cathlog.domain.units import format_number
 from cathlog.rules import alerts
 from cathlog.rules.alerts import Level
-from cathlog.rules.case_facts import ActVerdict, act_band_now, act_series, timed_devices
+from cathlog.rules.case_facts import (
+    ActReading,
+    ActVerdict,
+    act_band_now,
+    act_basis,
+    act_series,
+    in_time_order,
+    judge_act,
+    timed_devices,
+)
 from cathlog.ui.fields import narrow_combo
 from cathlog.ui.models import local_time
 from cathlog.ui.combo import Combo
@@ -71,8 +81,10 @@ class Panel(QFrame):
         self.layout_.addWidget(self.status)
 
     def set_level(self, level: Level, text: str) -> None:
-        self.setProperty("level", level.value)
         self.status.setText(f"{ICONS[level]} {text}" if text else "")
+        if self.property("level") == level.value:
+            return  # the style sheet's rules for the level hold: polishing again would change nothing
+        self.setProperty("level", level.value)
         self.style().unpolish(self)
         self.style().polish(self)
 
@@ -81,16 +93,44 @@ TREND_SHOWN = 5  # the latest readings in the panel (the newest always in view);
 VERDICT_ICONS = {ActVerdict.BELOW: "▼", ActVerdict.IN: "✔", ActVerdict.ABOVE: "▲"}
 
 
+def act_trend_line(reading: ActReading) -> str:
+    """One ACT: local time, value, analyser, verdict against its band."""
+    device = reading.event.data.get("act_device")
+    on = f" {ActDevice(device).label}" if device else ""
+    low, high = reading.band.band
+    return (f"{local_time(reading.event.occurred_at, '%H:%M')}  {reading.act_s} s{on}  "
+            f"{VERDICT_ICONS[reading.verdict]} {reading.verdict.value} ({low}-{high})")
+
+
 def act_trend_lines(record: ProcedureRecord) -> list[str]:
     """Every ACT of the case, oldest first: local time, value, analyser, verdict against its band."""
-    out = []
-    for reading in act_series(record):
-        device = reading.event.data.get("act_device")
-        on = f" {ActDevice(device).label}" if device else ""
-        low, high = reading.band.band
-        out.append(f"{local_time(reading.event.occurred_at, '%H:%M')}  {reading.act_s} s{on}  "
-                   f"{VERDICT_ICONS[reading.verdict]} {reading.verdict.value} ({low}-{high})")
-    return out
+    return [act_trend_line(reading) for reading in act_series(record)]
+
+
+class TrendLines:
+    """``act_trend_lines`` of the record asked last, remembering each reading's line: a save judges
+    only the readings not seen under the same basis (the case's GP IIb/IIIa and physician's band
+    history, this computer's zone), not every ACT of the case again (issue 18 item 2). A version of a
+    reading is never changed once stored, so (event, version) names its line."""
+
+    def __init__(self) -> None:
+        self._basis: object = None
+        self._lines: dict[tuple[str, int], str] = {}
+
+    def __call__(self, record: ProcedureRecord) -> list[str]:
+        basis = (act_basis(record), time.tzname, time.timezone, time.altzone)
+        if basis != self._basis:
+            self._basis, self._lines = basis, {}
+        acts = in_time_order(record.current_events(EventKind.ACT))
+        if len(self._lines) > 2 * len(acts) + 100:  # another case's, or superseded versions'
+            self._lines = {}
+        lines, known = [], self._lines
+        for ev in acts:
+            line = known.get((ev.event_id, ev.version))
+            if line is None:
+                line = known[ev.event_id, ev.version] = act_trend_line(judge_act(ev, basis[0]))
+            lines.append(line)
+        return lines
 
 
 class ActPanel(Panel):
@@ -105,6 +145,7 @@ class ActPanel(Panel):
         self.trend.setAccessibleName("ACT trend: every reading with its verdict")
         self.trend.setWordWrap(True)
         self.layout_.addWidget(self.trend)
+        self._trend_lines = TrendLines()
 
     def refresh(self, record: ProcedureRecord, now: datetime, recheck_min: int, trend: bool = True) -> alerts.ActStatus:
         """The latest reading, its band and the minutes since; the trend of every reading too unless
@@ -121,7 +162,7 @@ class ActPanel(Panel):
         set_by = "set for this case" if band.physician_set else (
             f"default for {ActDevice(band.device).label}" if band.device else "default")
         if trend:
-            self._show_trend(act_trend_lines(record))
+            self._show_trend(self._trend_lines(record))
         self.setToolTip(f"Target band ({set_by}): {status.source}. Recheck every {recheck_min} min.")
         return status
 

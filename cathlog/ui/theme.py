@@ -158,6 +158,8 @@ def apply_theme(app: QApplication, name: str) -> None:
 
 def set_tone(label: QWidget, tone: str | None) -> None:
     """Colour a message by its meaning: "ok" (done), "caution" (asks to check), "error" (refused), or None."""
+    if label.property("tone") == (tone or ""):
+        return  # polished for that tone already: again would change nothing (a save says "ok" each time)
     label.setProperty("tone", tone or "")
     label.style().unpolish(label)
     label.style().polish(label)

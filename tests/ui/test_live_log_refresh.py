@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QApplication, QInputDialog
 
 from cathlog.catalog import load_catalog
 from cathlog.domain.enums import EventKind
@@ -106,6 +106,9 @@ def test_entries_of_every_panel_a_correction_and_a_void_show_what_a_fresh_page_s
     clock.advance(minutes=2)
     store(cases.record_event(nurse, pid, "medication", HEPARIN, confirm=True))
     act = store(cases.record_event(nurse, pid, "act", {"act_s": 230}))
+    # an ACT charted late, drawn before the one above: the ACT panel judges only the new reading, and its
+    # line goes before the other's in the trend (tests/ui/test_act_trend_lines.py has the cases of the memo)
+    store(cases.record_event(nurse, pid, "act", {"act_s": 190}, occurred_at=clock() - timedelta(minutes=1)))
     store(cases.record_event(nurse, pid, "contrast", {"agent": "iohexol", "volume_ml": 40.0}, confirm=True))
     store(cases.record_event(nurse, pid, "radiation", {"fluoro_time_s": 400, "air_kerma_mgy": 300.0}))
     balloon = store(cases.record_event(nurse, pid, "device", BALLOON))
@@ -139,3 +142,27 @@ def test_a_save_after_another_workstation_stored_reads_the_case_whole(qtbot, ser
                                                   confirm=True))
     assert page.model.rowCount() == 2
     _same_as_fresh(page, pages)
+
+
+def test_a_save_hands_the_focus_straight_to_the_timeline(qtbot, services, nurse, pages):
+    """The closing form gives the focus to the timeline itself, before Qt would pass it along the tab
+    chain to a button of the page (drawn twice in the save's frame, issue 18 item 2)."""
+    page = pages(open_case(services, nurse).procedure_id)
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    page.new_entry(EventKind.NOTE)
+    editor = page.form.inputs["text"].editor
+    editor.setPlainText("sheath in")
+    editor.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor)
+    moves = []
+    QApplication.instance().focusChanged.connect(lambda _old, new: moves.append(new))
+    page.form.submit()
+    assert moves == [page.timeline]
+    page.new_entry(EventKind.NOTE)
+    page.form.inputs["text"].editor.setFocus()
+    qtbot.waitUntil(lambda: page.form.isAncestorOf(QApplication.focusWidget()))
+    moves.clear()
+    page.form.cancel()  # Esc, Cancel
+    assert moves == [page.timeline]
