@@ -16,7 +16,8 @@ from cathlog.services.base import Clock, ServiceBase, system_clock
 from cathlog.store import audit, checkpoint, keys, records
 from cathlog.store import backup as backups
 from cathlog.store import backup_list, backup_rotation
-from cathlog.store.db import Store, quick_check_file
+from cathlog.store.db import Store
+from cathlog.store.sqlite_file import quick_check_file
 
 
 class AuditFilters(TypedDict, total=False):

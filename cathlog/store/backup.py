@@ -52,7 +52,8 @@ from cathlog.domain.errors import (
 )
 from cathlog.fileio import OutOfSpace, check_target, private_folder, write_error
 from cathlog.store import checkpoint
-from cathlog.store.db import Store, _inspect_file, connect
+from cathlog.store.db import Store
+from cathlog.store.sqlite_file import connect, inspect_file
 from cathlog.store.errors import translated
 from cathlog.store.restore_journal import fsync_dir, journal_path, replace_live
 from cathlog.store.schema import APPLICATION_ID, SCHEMA_VERSION
@@ -112,7 +113,7 @@ def verify_file(path: Path) -> None:
     """Raise unless ``path`` is a sound cathlog database, with the schema of its version, this program can open."""
     if not path.is_file():
         raise NotACathlogDatabase(f"{path} is not a file")
-    _inspect_file(path)
+    inspect_file(path)
     try:
         conn = _connect_ro(path)
         try:

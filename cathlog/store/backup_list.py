@@ -23,7 +23,8 @@ from pathlib import Path
 from cathlog.store import checkpoint
 from cathlog.store.backup import BACKUP_SUFFIX
 from cathlog.store.backup_rotation import backup_stamp
-from cathlog.store.db import Store, connect
+from cathlog.store.db import Store
+from cathlog.store.sqlite_file import connect
 from cathlog.store.errors import translated
 from cathlog.store.schema import APPLICATION_ID
 

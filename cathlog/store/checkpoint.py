@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cathlog.paths import config_dir
-from cathlog.store.db import connect
+from cathlog.store.sqlite_file import connect
 
 if TYPE_CHECKING:  # pragma: no cover
     from cathlog.store.db import Store

@@ -27,6 +27,8 @@ import threading
 import time
 from pathlib import Path
 
+from cathlog.store.sqlite_file import connect
+
 log = logging.getLogger(__name__)
 
 WAL_BOUND_PAGES = 10_000  # the writer's own automatic checkpoint: ~40 MB of 4 KiB pages (SQLite's default: 1000)
@@ -126,11 +128,7 @@ class WalCheckpointer:
 
 def _connect(path: Path) -> sqlite3.Connection:
     """A connection of the checkpointer's own, never creating the file (``mode=rw``)."""
-    from cathlog.store.db import BUSY_TIMEOUT_MS, sqlite_uri
-    from cathlog.store.schema_check import harden
-
-    conn = sqlite3.connect(f"{sqlite_uri(path)}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    harden(conn)
+    conn = connect(path, existing=True)
     # A checkpoint syncs as its own connection says: the database file is fsync'd before the writer may
     # restart the WAL over the frames it copied (whatever this SQLite's compiled-in default is).
     conn.execute("PRAGMA synchronous = FULL")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cathlog.cli import main
-from cathlog.store import db as store_db
+from cathlog.store import sqlite_file
 from tests.conftest import PASSWORD
 
 
@@ -19,7 +19,7 @@ def test_the_cli_says_it_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setenv("CATHLOG_PASSWORD", PASSWORD)
     assert main(["init", "--admin", "admin"]) == 0
     capsys.readouterr()
-    monkeypatch.setattr(store_db.sqlite3, "sqlite_version_info", (3, 37, 1))
+    monkeypatch.setattr(sqlite_file.sqlite3, "sqlite_version_info", (3, 37, 1))
     code = main(["cases"])
     err = capsys.readouterr().err
     assert code != 0

@@ -31,7 +31,7 @@ def _ids(services, actor, text, **kw):
 def test_fts5_is_there_and_sqlite_is_new_enough():
     conn = sqlite3.connect(":memory:")
     assert ("ENABLE_FTS5",) in conn.execute("PRAGMA compile_options").fetchall()
-    assert sqlite3.sqlite_version_info >= (3, 37, 2)  # store.db.MIN_SQLITE: unicode61 remove_diacritics 2 is 3.27
+    assert sqlite3.sqlite_version_info >= (3, 37, 2)  # store.sqlite_file.MIN_SQLITE: unicode61 remove_diacritics 2 is 3.27
 
 
 def test_fold_and_words():

@@ -11,8 +11,9 @@ import pytest
 
 import cathlog.store
 from cathlog.domain.errors import CathlogError, StoreError
-from cathlog.store import db as store_db
-from cathlog.store.db import MIN_SQLITE, SQLiteTooOld, Store, check_sqlite_version
+from cathlog.store import sqlite_file
+from cathlog.store.db import Store
+from cathlog.store.sqlite_file import MIN_SQLITE, SQLiteTooOld, check_sqlite_version
 
 pytestmark = pytest.mark.sqlite_only(reason="the SQLite library's version and its pinned minimum")
 
@@ -52,7 +53,7 @@ def test_the_running_sqlite_passes() -> None:
 @pytest.mark.parametrize("version", [(3, 37, 1), (3, 31, 1), (2, 99, 99)])
 def test_an_older_sqlite_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch, version: tuple[int, int, int],
                                                 tmp_path: Path) -> None:
-    monkeypatch.setattr(store_db.sqlite3, "sqlite_version_info", version)
+    monkeypatch.setattr(sqlite_file.sqlite3, "sqlite_version_info", version)
     with pytest.raises(SQLiteTooOld) as refused:
         Store.open(tmp_path / "cathlog.db")
     message = str(refused.value)
@@ -66,13 +67,13 @@ def test_an_older_sqlite_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch,
 
 @pytest.mark.parametrize("version", [(3, 37, 2), (3, 38, 0), (4, 0, 0)])
 def test_the_minimum_and_newer_are_accepted(monkeypatch: pytest.MonkeyPatch, version: tuple[int, int, int]) -> None:
-    monkeypatch.setattr(store_db.sqlite3, "sqlite_version_info", version)
+    monkeypatch.setattr(sqlite_file.sqlite3, "sqlite_version_info", version)
     check_sqlite_version()
 
 
 
 def test_a_sqlite_without_fts5_is_refused_in_one_line(monkeypatch) -> None:
     """The case search (migration 0011) needs FTS5: a build without it is named, not a raw SQL error."""
-    monkeypatch.setattr(store_db, "_has_fts5", lambda: False)
+    monkeypatch.setattr(sqlite_file, "_has_fts5", lambda: False)
     with pytest.raises(SQLiteTooOld, match="without FTS5"):
         check_sqlite_version()

@@ -10,7 +10,8 @@ import pytest
 from cathlog.domain.enums import Role
 from cathlog.services import Services
 from cathlog.store import backup as backups
-from cathlog.store.db import Store, quick_check_file, sqlite_uri
+from cathlog.store.db import Store
+from cathlog.store.sqlite_file import quick_check_file, sqlite_uri
 from tests.conftest import FAST_HASHER, PASSWORD
 
 pytestmark = pytest.mark.sqlite_only(reason="file and folder names in SQLite's URI syntax")

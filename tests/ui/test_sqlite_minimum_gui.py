@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cathlog import app
-from cathlog.store import db as store_db
+from cathlog.store import sqlite_file
 
 
 def test_the_gui_shows_the_reason(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -15,7 +15,7 @@ def test_the_gui_shows_the_reason(qapp, monkeypatch: pytest.MonkeyPatch, tmp_pat
 
     shown: list[tuple[str, str]] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append((title, text)))
-    monkeypatch.setattr(store_db.sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sqlite_file.sqlite3, "sqlite_version_info", (3, 31, 1))
     assert app._open_or_offer_restore(tmp_path / "cathlog.db") is None
     assert len(shown) == 1
     title, text = shown[0]

@@ -30,7 +30,7 @@ from cathlog.paths import redacted_url as redacted
 from cathlog.store.engine import LOCK_KEY, Cursor, Engine, _insert_sql, to_pyformat
 
 CONNECT_TIMEOUT_S = 5
-LOCK_TIMEOUT_MS = 5000  # as SQLite's busy timeout (store.db.BUSY_TIMEOUT_MS)
+LOCK_TIMEOUT_MS = 5000  # as SQLite's busy timeout (store.sqlite_file.BUSY_TIMEOUT_MS)
 STREAM_ROWS = 2000  # rows per round trip of a streamed read
 IDLE_IN_TRANSACTION_MS = 120_000  # cathlog's transactions last milliseconds; two minutes is a hung client
 _NOT_SAVED = "The entry was not saved; nothing was changed."

@@ -25,7 +25,7 @@ from sqlite_utils import Database
 
 from cathlog.domain.errors import Conflict, NewerSchema, NotACathlogDatabase
 from cathlog.fileio import private_file
-from cathlog.store import db as sqlite_db
+from cathlog.store import sqlite_file
 from cathlog.store import search as case_search
 from cathlog.store import seals
 from cathlog.store.engine import Engine, SqliteEngine
@@ -119,7 +119,7 @@ def copy_to_file(source: PostgresEngine, path: Path) -> dict[str, int]:
         raise NewerSchema(f"the server database is at schema {version}, this cathlog at {SCHEMA_VERSION}; "
                           "nothing was copied")
     private_file(path)
-    conn = sqlite_db.connect(path)
+    conn = sqlite_file.connect(path)
     try:
         target = SqliteEngine(conn)
         with target.write():
