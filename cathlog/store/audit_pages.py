@@ -131,10 +131,11 @@ def _month_parts(conn: Engine, filters: dict[str, Any], newest_first: bool,
     month = lo
     while month <= hi:
         begin, end = _start(month), _start(_next(month))
-        cut_since = since is not None and since > begin
-        cut_until = until is not None and until < end
-        low = _fraction(since, month) if cut_since else 0.0
-        high = _fraction(until, month) if cut_until else 1.0
+        start_in = since if since is not None and since > begin else None  # the range starts inside the month
+        end_in = until if until is not None and until < end else None  # or ends inside it
+        cut_since, cut_until = start_in is not None, end_in is not None
+        low = _fraction(start_in, month) if start_in is not None else 0.0
+        high = _fraction(end_in, month) if end_in is not None else 1.0
         if low is None or high is None:
             return None
         whole += not cut_since and not cut_until
