@@ -68,7 +68,9 @@ def to_json(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _append(conn: Executor, key: bytes, **fields: Any) -> dict[str, Any]:
+def _append(conn: Executor, key: bytes, *, notice: bool = False, **fields: Any) -> dict[str, Any]:
+    """Insert the next row of the chain; with ``notice``, on a server, the other rooms hear of it at COMMIT
+    (``store/pg/notify.py``)."""
     last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     row = {"seq": seq, "at": fields["at"], "username": fields["username"], "workstation": fields["workstation"],
@@ -76,7 +78,12 @@ def _append(conn: Executor, key: bytes, **fields: Any) -> dict[str, Any]:
            "procedure_id": fields.get("procedure_id"), "old_value": to_json(fields.get("old")),
            "new_value": to_json(fields.get("new")), "reason": fields.get("reason"), "prev_hash": prev}
     row["hash"] = _keyed_digest(key, row, seals.digest_for_seq(conn, seq))
-    conn.execute(f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    sql, params = f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+    if notice and getattr(conn, "dialect", None) == "postgresql":
+        from cathlog.store.pg.notify import with_notice
+
+        sql, params = with_notice(conn, sql, params, seq=seq, procedure_id=row["procedure_id"], entity=row["entity"])
+    conn.execute(sql, params)
     return row
 
 
@@ -89,12 +96,9 @@ def append(store: Store, *, at: str, username: str, workstation: str, action: st
         raise RuntimeError("audit.append must run in the write transaction of the change it records")
     if store.path is not None and checkpoint.save not in store.after_commit:
         store.after_commit.append(checkpoint.save)
-    row = _append(conn, seals.write_key(store), at=at, username=username, workstation=workstation, action=action,
-                  entity=entity, entity_id=entity_id, procedure_id=procedure_id, old=old, new=new, reason=reason)
-    if conn.dialect == "postgresql":  # the other rooms hear of it at COMMIT (store/pg/notify.py)
-        from cathlog.store.pg.notify import announce
-
-        announce(conn, seq=row["seq"], procedure_id=procedure_id, entity=entity)
+    _append(conn, seals.write_key(store), notice=True, at=at, username=username, workstation=workstation,
+            action=action, entity=entity, entity_id=entity_id, procedure_id=procedure_id, old=old, new=new,
+            reason=reason)
 
 
 def key_new_database(store: Store) -> bool:

@@ -1,8 +1,8 @@
 """Rooms see each other (issue 17 item 3): a notice on the server for every committed change, and a
 listener on a connection of its own.
 
-:func:`announce` runs inside the write transaction that appends an audit row (``store/audit.py``), as
-``SELECT pg_notify(...)``: PostgreSQL delivers it at COMMIT and drops it on ROLLBACK, so a listener hears
+:func:`with_notice` makes the INSERT of an audit row (``store/audit.py``) send ``pg_notify(...)`` in the
+same statement: PostgreSQL delivers it at COMMIT and drops it on ROLLBACK, so a listener hears
 only of what was really stored, once per audit row (no schema change: ``pg_notify`` is a function). The
 payload is small JSON, far under PostgreSQL's 8000-byte limit: the writing connection's ``origin`` (so a
 workstation can tell its own saves from the others'), the audit row's ``seq``, its ``procedure_id`` and
@@ -25,7 +25,6 @@ from typing import Any
 
 from cathlog.domain.errors import DatabaseUnavailable
 from cathlog.paths import redacted_url
-from cathlog.store.engine import Engine
 from cathlog.store.pg.engine import link_settings
 
 CHANNEL = "cathlog_changes"
@@ -70,11 +69,13 @@ def payload(*, origin: str, seq: int, procedure_id: str | None, entity: str) -> 
     return text
 
 
-def announce(engine: Engine, *, seq: int, procedure_id: str | None, entity: str) -> None:
-    """Send the notice of one audit row, inside its write transaction (delivered at COMMIT only)."""
+def with_notice(engine: object, insert_sql: str, params: list[Any], *, seq: int, procedure_id: str | None,
+                entity: str) -> tuple[str, list[Any]]:
+    """The INSERT of one audit row, sending its notice in the same statement (one round trip, not two):
+    the notice is delivered at COMMIT only, and never for a row that is not stored."""
     origin = str(getattr(engine, "origin", ""))
-    engine.execute("SELECT pg_notify(?, ?)", [CHANNEL, payload(origin=origin, seq=seq, procedure_id=procedure_id,
-                                                               entity=entity)])
+    return (f"WITH inserted AS ({insert_sql} RETURNING seq) SELECT pg_notify(?, ?) FROM inserted",
+            [*params, CHANNEL, payload(origin=origin, seq=seq, procedure_id=procedure_id, entity=entity)])
 
 
 def parse(text: str) -> Notice | None:
