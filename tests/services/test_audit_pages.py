@@ -31,6 +31,22 @@ def _walk(services, admin, limit, **filters):
         before = page[-1].seq
 
 
+def _in_range(trail, since, until):
+    return [r for r in trail if (since is None or r.at >= since) and (until is None or r.at < until)]
+
+
+def _assert_paged_both_ways(services, admin, expected, since, until, limits):
+    """Every page of the range, newest first and in order, at each page size, gives exactly ``expected``."""
+    for limit in limits:
+        newest = [r for p in _walk(services, admin, limit, since=since, until=until) for r in p]
+        assert newest == list(reversed(expected)), (since, until, limit)
+        walked, after = [], None
+        while page := services.admin.audit_rows(admin, since=since, until=until, after_seq=after, limit=limit):
+            walked += page
+            after = page[-1].seq
+        assert walked == expected, (since, until, limit)
+
+
 def test_newest_first_pages_give_every_row_once_in_order(services, admin, trail):
     pages = _walk(services, admin, 7)
     assert all(len(p) == 7 for p in pages[:-1]) and 1 <= len(pages[-1]) <= 7
@@ -103,15 +119,8 @@ def test_date_ranges_are_exact_when_clocks_disagree(services, admin, clock):
     times = sorted({r.at for r in trail})
     for since, until in ((times[2], times[20]), (times[30], times[-3]), (times[0], times[5]), (times[-6], None),
                          (None, times[10])):
-        expected = [r for r in trail if (since is None or r.at >= since) and (until is None or r.at < until)]
-        for limit in (1, 4, 50):
-            newest = [r for p in _walk(services, admin, limit, since=since, until=until) for r in p]
-            assert newest == list(reversed(expected)), (since, until, limit)
-            walked, after = [], None
-            while page := services.admin.audit_rows(admin, since=since, until=until, after_seq=after, limit=limit):
-                walked += page
-                after = page[-1].seq
-            assert walked == expected, (since, until, limit)
+        expected = _in_range(trail, since, until)
+        _assert_paged_both_ways(services, admin, expected, since, until, limits=(1, 4, 50))
         with_user = [r for r in expected if r.username == "admin"]
         assert [r for p in _walk(services, admin, 3, since=since, until=until, username="admin")
                 for r in p] == list(reversed(with_user))
@@ -140,14 +149,7 @@ def test_ranges_over_months_are_exact_with_the_month_plan(services, admin, clock
               (None, "2027-01-01T00:00:00Z"), ("2026-12-15T08:00:00Z", None),
               ("2026-12-10T00:00:00Z", "2027-01-20T00:00:00Z"))  # no whole month: the older plan
     for since, until in ranges:
-        expected = [r for r in trail if (since is None or r.at >= since) and (until is None or r.at < until)]
+        expected = _in_range(trail, since, until)
         assert expected, (since, until)
-        for limit in (3, 50):
-            newest = [r for p in _walk(services, admin, limit, since=since, until=until) for r in p]
-            assert newest == list(reversed(expected)), (since, until, limit)
-            walked, after = [], None
-            while page := services.admin.audit_rows(admin, since=since, until=until, after_seq=after, limit=limit):
-                walked += page
-                after = page[-1].seq
-            assert walked == expected, (since, until, limit)
+        _assert_paged_both_ways(services, admin, expected, since, until, limits=(3, 50))
     assert sum(found is not None for found in taken) > 10 and None in taken  # both plans were taken
