@@ -18,6 +18,8 @@ if [ "$purpose" = test ]; then
   apt_pkgs+=(poppler-utils xvfb xauth openbox sqlite3)
   # dcmtk: the independent DICOM peer of the dose and worklist tests (storescu, wlmscpfs, dump2dcm, dsrdump).
   apt_pkgs+=(dcmtk)
+  # LibreOffice (headless Calc only): opens the CSV zip and the XLSX export (tests/exchange/test_libreoffice.py).
+  apt_pkgs+=(libreoffice-calc-nogui)
   # PostgreSQL: the server half of the store tests (tests/pg.py starts a throwaway cluster per test session,
   # as an unprivileged user, on a Unix socket in a temporary folder). Debian keeps its programs in
   # /usr/lib/postgresql/<version>/bin, off PATH; install the distribution's server only where none is there.
