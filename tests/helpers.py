@@ -37,3 +37,21 @@ def make_v1_database(path):
     db.conn.commit()
     db.conn.close()
     return path
+
+
+def power_cut_at_second_import(monkeypatch):
+    """An import dies (SystemExit, as at a power cut) when it comes to apply its second record, every
+    chunk committed at once; returns the function that puts the real apply back."""
+    from cathlog.services import imports
+
+    real, calls = imports.Importer._apply_one, []
+
+    def crash_on_second(self, who, job, record):
+        calls.append(record)
+        if len(calls) == 2:
+            raise SystemExit("power cut")
+        return real(self, who, job, record)
+
+    monkeypatch.setattr(imports.Importer, "_apply_one", crash_on_second)
+    monkeypatch.setattr(imports, "CHUNK_SECONDS", 0.0)
+    return lambda: monkeypatch.setattr(imports.Importer, "_apply_one", real)

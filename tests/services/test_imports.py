@@ -18,7 +18,7 @@ from cathlog.services import Services
 from cathlog.services import imports
 from cathlog.store.db import Store
 from tests.conftest import FAST_HASHER, PASSWORD, same_database
-from tests.helpers import open_case
+from tests.helpers import open_case, power_cut_at_second_import
 
 pytestmark = pytest.mark.backends
 
@@ -143,21 +143,11 @@ def test_records_are_applied_in_short_transactions(fresh, exported, monkeypatch)
 
 def test_a_crash_while_applying_is_finished_at_the_next_start(fresh, clock, exported, monkeypatch):
     target, admin = fresh()
-    real = imports.Importer._apply_one
-    calls = []
-
-    def crash_on_second(self, who, job, record):
-        calls.append(record.procedure.procedure_id)
-        if len(calls) == 2:
-            raise SystemExit("power cut")
-        return real(self, who, job, record)
-
-    monkeypatch.setattr(imports.Importer, "_apply_one", crash_on_second)
-    monkeypatch.setattr(imports, "CHUNK_SECONDS", 0.0)
+    restore = power_cut_at_second_import(monkeypatch)
     with pytest.raises(SystemExit):
         _import(target, admin, exported)
     assert _counts(target)[0] == 1  # the first case is in, the second is not yet
-    monkeypatch.setattr(imports.Importer, "_apply_one", real)
+    restore()
     where = same_database(target.store)
     target.store.close()
     again = Services(Store.open(where), clock, hasher=FAST_HASHER)

@@ -7,14 +7,13 @@ from datetime import timezone
 import pytest
 
 from cathlog.services import Services
-from cathlog.services import imports
 from cathlog.store import hl7 as hl7_store
 from cathlog.store.db import Store
 from cathlog.store.pg import inboxes
 from cathlog.store.pg.migrate import COPIED
 from tests.conftest import FAST_HASHER, PASSWORD
 from tests.dicom import rdsr_maker as mk
-from tests.helpers import CORONARY, open_case
+from tests.helpers import CORONARY, open_case, power_cut_at_second_import
 from tests.hl7.test_adt_in import adt, pid
 
 
@@ -52,20 +51,10 @@ def lab_file(services, admin, nurse, tmp_path, monkeypatch, clock):
         open_case(source, n, mrn=mrn)
     write_records(tmp_path / "q.json", source.exchange.iter_records(source_admin))
     source.close()
-    calls = []
-    real = imports.Importer._apply_one
-
-    def crash_on_second(self, who, job, record):
-        calls.append(record)
-        if len(calls) == 2:
-            raise SystemExit("power cut")
-        return real(self, who, job, record)
-
-    monkeypatch.setattr(imports.Importer, "_apply_one", crash_on_second)
-    monkeypatch.setattr(imports, "CHUNK_SECONDS", 0.0)
+    restore = power_cut_at_second_import(monkeypatch)
     with pytest.raises(SystemExit):
         s.exchange.import_records(admin, parse_records((tmp_path / "q.json").read_bytes(), "q.json"), "q.json")
-    monkeypatch.setattr(imports.Importer, "_apply_one", real)
+    restore()
     for table in inboxes.COPIED:
         assert s.store.engine.scalar(f"SELECT count(*) FROM {table}"), table  # something in every one
     return s
